@@ -1,0 +1,85 @@
+//! Checks: pure functions from [`Artifact`] facts to per-requirement marks.
+//!
+//! Each module covers one requirement family and shares one shape: a list of [`Check`] values
+//! that declare the requirement IDs they decide. A requirement a check declares and does not mark
+//! is a pass; checks mark `fail`, `error`, `skip` or `not-applicable` explicitly, so that a check
+//! which forgets to look cannot go unnoticed by the fixtures.
+
+use crate::artifact::Artifact;
+use crate::model::{Location, Status};
+
+/// One named unit of checking.
+pub struct Check {
+    /// Stable test ID, e.g. `manifest.structure`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Requirement IDs this check decides.
+    pub covers: &'static [&'static str],
+    pub run: fn(&Artifact, &mut Marks),
+}
+
+/// A mark a check puts on one requirement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub requirement: &'static str,
+    pub status: Status,
+    pub location: Location,
+    pub message: String,
+}
+
+/// The marks one check produced.
+#[derive(Debug, Default)]
+pub struct Marks {
+    pub marks: Vec<Mark>,
+}
+
+impl Marks {
+    fn push(&mut self, requirement: &'static str, status: Status, location: Location, message: String) {
+        self.marks.push(Mark {
+            requirement,
+            status,
+            location,
+            message,
+        });
+    }
+    pub fn fail(&mut self, requirement: &'static str, location: Location, message: impl Into<String>) {
+        self.push(requirement, Status::Fail, location, message.into());
+    }
+    pub fn error(&mut self, requirement: &'static str, location: Location, message: impl Into<String>) {
+        self.push(requirement, Status::Error, location, message.into());
+    }
+    pub fn skip(&mut self, requirement: &'static str, reason: impl Into<String>) {
+        self.push(requirement, Status::Skip, Location::default(), reason.into());
+    }
+    pub fn not_applicable(&mut self, requirement: &'static str, reason: impl Into<String>) {
+        self.push(requirement, Status::NotApplicable, Location::default(), reason.into());
+    }
+
+    /// The outcome of one requirement: error beats fail beats skip beats not-applicable beats
+    /// pass (no mark).
+    pub fn outcome(&self, requirement: &str) -> Status {
+        let mut worst = Status::Pass;
+        for m in self.marks.iter().filter(|m| m.requirement == requirement) {
+            let rank = |s: Status| match s {
+                Status::Error => 4,
+                Status::Fail => 3,
+                Status::Skip => 2,
+                Status::NotApplicable => 1,
+                _ => 0,
+            };
+            if rank(m.status) > rank(worst) {
+                worst = m.status;
+            }
+        }
+        worst
+    }
+}
+
+/// Every check, in report order.
+pub fn all() -> Vec<&'static Check> {
+    let mut out: Vec<&'static Check> = Vec::new();
+    out.extend(CHECK_FAMILIES.iter().flat_map(|f| f.iter()));
+    out
+}
+
+const CHECK_FAMILIES: &[&[Check]] = &[];

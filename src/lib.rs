@@ -1,0 +1,19 @@
+//! ai-interop: the reference conformance suite of the CNCF AI Manifest Contract.
+//!
+//! Data flows one way: the normative text (`spec`) and the embedded `schemas` define what is
+//! required; a target (`layout`, later `registry` and adapters) yields an [`artifact::Artifact`]
+//! of plain facts gathered by streaming (`inspect`); `checks` turn facts into per-requirement
+//! outcomes; the `engine` rolls them up; `report` writes them in every format.
+
+pub mod artifact;
+pub mod checks;
+pub mod digest;
+pub mod engine;
+pub mod fixtures;
+pub mod inspect;
+pub mod layout;
+pub mod model;
+pub mod report;
+pub mod schemas;
+pub mod source;
+pub mod spec;

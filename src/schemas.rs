@@ -1,0 +1,1 @@
+//! Embedded JSON Schemas (placeholder: filled by the schemas work).

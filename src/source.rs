@@ -1,0 +1,24 @@
+//! Where bytes come from. Every target (an OCI image layout today, a registry or an adapter
+//! tomorrow) hands blobs to the inspector through this one interface, so checks never know
+//! which target they run against.
+
+use crate::digest::Digest;
+use std::io::Read;
+
+/// Why a blob could not be opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob {0} is not present in the target")]
+    NotFound(String),
+    #[error("blob {digest} could not be read: {message}")]
+    Io { digest: String, message: String },
+}
+
+/// A content-addressed store of blobs.
+pub trait BlobSource: Sync {
+    /// A name for the target that is safe to print: never a credential.
+    fn describe(&self) -> String;
+
+    /// Open the blob stored under `digest`, yielding its exact stored bytes.
+    fn open_blob(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, BlobError>;
+}

@@ -1,0 +1,332 @@
+//! The requirement catalog, loaded from the normative text in `spec/` (embedded at build time).
+//!
+//! The Markdown is the one source of truth. A requirement is a list item of the form
+//!
+//! ```text
+//! - [MAN-001] **MUST** (artifact; core) The manifest's `schemaVersion` MUST be `2`.
+//! ```
+//!
+//! optionally continued on indented lines. Profiles are rows of the table under the heading
+//! `## Profile ladder` in `profiles.md`.
+
+use crate::model::Level;
+use regex::Regex;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+/// The spec version this binary carries.
+pub const SPEC_VERSION: &str = "1.0";
+
+/// The spec files, embedded so that the binary needs nothing from disk or network.
+pub const SPEC_FILES: &[(&str, &str)] = &[
+    ("README.md", include_str!("../spec/v1.0/README.md")),
+    ("profiles.md", include_str!("../spec/v1.0/profiles.md")),
+    ("layout.md", include_str!("../spec/v1.0/layout.md")),
+    ("manifest.md", include_str!("../spec/v1.0/manifest.md")),
+    ("annotations.md", include_str!("../spec/v1.0/annotations.md")),
+    ("modelpack.md", include_str!("../spec/v1.0/modelpack.md")),
+    ("layers.md", include_str!("../spec/v1.0/layers.md")),
+];
+
+/// What a requirement constrains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppliesTo {
+    Artifact,
+    Registry,
+    Packer,
+    Runtime,
+}
+
+impl AppliesTo {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "artifact" => Some(Self::Artifact),
+            "registry" => Some(Self::Registry),
+            "packer" => Some(Self::Packer),
+            "runtime" => Some(Self::Runtime),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Requirement {
+    pub id: String,
+    pub level: Level,
+    pub applies_to: Vec<AppliesTo>,
+    /// The profile that introduces the requirement; every profile extending it inherits it.
+    pub profile: String,
+    pub text: String,
+    /// `file.md` and the heading the requirement stands under.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileStatus {
+    /// Every requirement the profile needs is written and checked.
+    Complete,
+    /// Requirements are still to come; the profile can roll up to `partial` at best.
+    Provisional,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub name: String,
+    pub extends: Option<String>,
+    pub status: ProfileStatus,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Catalog {
+    pub version: String,
+    pub profiles: Vec<Profile>,
+    pub requirements: Vec<Requirement>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct SpecError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl Catalog {
+    /// The catalog of the embedded spec. The embedded text is tested, so a failure here is a
+    /// build defect.
+    pub fn embedded() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| {
+            Catalog::parse(SPEC_FILES).unwrap_or_else(|e| panic!("embedded spec is invalid: {e}"))
+        })
+    }
+
+    pub fn parse(files: &[(&str, &str)]) -> Result<Catalog, SpecError> {
+        let item = Regex::new(
+            r"^- \[(?P<id>[A-Z]{2,5}-\d{3})\] \*\*(?P<level>MUST|SHOULD|MAY)(?: NOT)?\*\* \((?P<applies>[a-z, ]+); (?P<profile>[a-z-]+)\) (?P<text>.+)$",
+        )
+        .expect("static regex");
+        let loose = Regex::new(r"^\s*[-*]?\s*\[[A-Z]{2,5}-\d{3}\]").expect("static regex");
+        let mut requirements: Vec<Requirement> = Vec::new();
+        let mut profiles = Vec::new();
+        for (file, text) in files {
+            let mut heading = String::new();
+            let mut in_ladder = false;
+            let mut current: Option<Requirement> = None;
+            for (n, line) in text.lines().enumerate() {
+                let err = |message: String| SpecError {
+                    file: file.to_string(),
+                    line: n + 1,
+                    message,
+                };
+                if let Some(req) = current.as_mut() {
+                    if line.starts_with("  ") && !line.trim().is_empty() {
+                        req.text.push(' ');
+                        req.text.push_str(line.trim());
+                        continue;
+                    }
+                    requirements.push(current.take().expect("checked"));
+                }
+                if let Some(h) = line.strip_prefix('#') {
+                    heading = h.trim_start_matches('#').trim().to_string();
+                    in_ladder = heading == "Profile ladder";
+                    continue;
+                }
+                if in_ladder && line.starts_with('|') {
+                    if let Some(p) = parse_profile_row(line).map_err(err)? {
+                        profiles.push(p);
+                    }
+                    continue;
+                }
+                if let Some(c) = item.captures(line) {
+                    let level = Level::parse(&c["level"]).expect("regex");
+                    let applies = c["applies"]
+                        .split(',')
+                        .map(|s| {
+                            AppliesTo::parse(s.trim())
+                                .ok_or_else(|| err(format!("unknown target {:?}", s.trim())))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    current = Some(Requirement {
+                        id: c["id"].to_string(),
+                        level,
+                        applies_to: applies,
+                        profile: c["profile"].to_string(),
+                        text: c["text"].to_string(),
+                        source: format!("{file}#{heading}"),
+                    });
+                } else if loose.is_match(line) {
+                    return Err(err(format!(
+                        "line looks like a requirement but does not follow the form \
+                         `- [ID] **LEVEL** (targets; profile) text`: {line}"
+                    )));
+                }
+            }
+            if let Some(req) = current.take() {
+                requirements.push(req);
+            }
+        }
+        let catalog = Catalog {
+            version: SPEC_VERSION.to_string(),
+            profiles,
+            requirements,
+        };
+        catalog.validate()?;
+        Ok(catalog)
+    }
+
+    fn validate(&self) -> Result<(), SpecError> {
+        let fail = |message: String| {
+            Err(SpecError {
+                file: "spec".into(),
+                line: 0,
+                message,
+            })
+        };
+        if self.profiles.is_empty() {
+            return fail("no profile ladder found".into());
+        }
+        let names: BTreeSet<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+        for p in &self.profiles {
+            if let Some(parent) = &p.extends
+                && !names.contains(parent.as_str())
+            {
+                return fail(format!("profile {} extends unknown {parent}", p.name));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for r in &self.requirements {
+            if !seen.insert(r.id.as_str()) {
+                return fail(format!("requirement {} is defined twice", r.id));
+            }
+            if !names.contains(r.profile.as_str()) {
+                return fail(format!("{} names unknown profile {}", r.id, r.profile));
+            }
+            // The keyword must appear in the sentence itself, so the level is not only metadata.
+            if !r.text.contains(r.level.as_str()) {
+                return fail(format!(
+                    "{}: level {} but the text does not use that keyword",
+                    r.id, r.level
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Requirement> {
+        self.requirements.iter().find(|r| r.id == id)
+    }
+
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// The chain from `name` up to its root, `name` first.
+    pub fn lineage(&self, name: &str) -> Vec<&Profile> {
+        let mut out = Vec::new();
+        let mut next = self.profile(name);
+        while let Some(p) = next {
+            if out.iter().any(|q: &&Profile| q.name == p.name) {
+                break;
+            }
+            out.push(p);
+            next = p.extends.as_deref().and_then(|e| self.profile(e));
+        }
+        out
+    }
+
+    /// Whether the requirement belongs to the profile (directly or by inheritance).
+    pub fn in_profile(&self, requirement: &Requirement, profile: &str) -> bool {
+        self.lineage(profile)
+            .iter()
+            .any(|p| p.name == requirement.profile)
+    }
+
+    /// Requirements by ID, for quick lookups.
+    pub fn by_id(&self) -> BTreeMap<&str, &Requirement> {
+        self.requirements
+            .iter()
+            .map(|r| (r.id.as_str(), r))
+            .collect()
+    }
+}
+
+fn parse_profile_row(line: &str) -> Result<Option<Profile>, String> {
+    let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+    if cells.len() < 4 || cells[0] == "Profile" || cells[0].starts_with("---") {
+        return Ok(None);
+    }
+    let name = cells[0].trim_matches('`').to_string();
+    let extends = match cells[1].trim_matches('`') {
+        "" | "—" | "-" => None,
+        e => Some(e.to_string()),
+    };
+    let status = match cells[2] {
+        "complete" => ProfileStatus::Complete,
+        "provisional" => ProfileStatus::Provisional,
+        other => return Err(format!("profile {name}: unknown status {other:?}")),
+    };
+    Ok(Some(Profile {
+        name,
+        extends,
+        status,
+        description: cells[3].to_string(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LADDER: &str = "## Profile ladder\n\n| Profile | Extends | Status | Meaning |\n|---|---|---|---|\n| `core` | — | complete | base |\n| `trusted` | `core` | provisional | signed |\n";
+
+    #[test]
+    fn parses_items_and_continuations() {
+        let text = "# Manifest\n\n- [MAN-001] **MUST** (artifact; core) The `schemaVersion` MUST be\n  the number 2.\n- [MAN-002] **SHOULD** (artifact, registry; trusted) It SHOULD hold.\n";
+        let c = Catalog::parse(&[("profiles.md", LADDER), ("m.md", text)]).unwrap();
+        assert_eq!(c.requirements.len(), 2);
+        assert_eq!(c.requirements[0].text, "The `schemaVersion` MUST be the number 2.");
+        assert_eq!(c.requirements[1].applies_to, vec![AppliesTo::Artifact, AppliesTo::Registry]);
+        assert!(c.in_profile(&c.requirements[0], "trusted"));
+        assert!(!c.in_profile(&c.requirements[1], "core"));
+    }
+
+    #[test]
+    fn rejects_malformed_item() {
+        let text = "- [MAN-001] MUST (artifact; core) missing bold\n";
+        let e = Catalog::parse(&[("profiles.md", LADDER), ("m.md", text)]).unwrap_err();
+        assert!(e.message.contains("does not follow"), "{e}");
+    }
+
+    #[test]
+    fn rejects_duplicates_and_keyword_mismatch() {
+        let dup = "- [MAN-001] **MUST** (artifact; core) It MUST.\n- [MAN-001] **MUST** (artifact; core) It MUST.\n";
+        assert!(Catalog::parse(&[("p.md", LADDER), ("m.md", dup)]).is_err());
+        let mismatch = "- [MAN-001] **MUST** (artifact; core) It SHOULD.\n";
+        assert!(Catalog::parse(&[("p.md", LADDER), ("m.md", mismatch)]).is_err());
+    }
+
+    #[test]
+    fn embedded_spec_loads() {
+        let c = Catalog::embedded();
+        assert!(!c.requirements.is_empty());
+        assert!(c.profile("core").is_some());
+    }
+
+    #[test]
+    fn every_spec_file_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/v1.0");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if name.ends_with(".md") {
+                assert!(SPEC_FILES.iter().any(|(f, _)| *f == name), "{name} not embedded");
+            }
+        }
+    }
+}
