@@ -1,0 +1,172 @@
+//! The ConformanceReport data model, shared by every writer and validated by
+//! `schemas/v1.0/report.schema.json`.
+
+use crate::model::{Finding, Level, Status};
+use crate::spec::{AppliesTo, ProfileStatus};
+use serde::{Deserialize, Serialize};
+
+pub const API_VERSION: &str = "ai-interop.dev/v1alpha1";
+pub const KIND: &str = "ConformanceReport";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConformanceReport {
+    pub api_version: String,
+    pub kind: String,
+    pub suite: SuiteInfo,
+    pub spec: SpecInfo,
+    pub target: TargetInfo,
+    pub run: RunInfo,
+    pub profiles: Vec<ProfileResult>,
+    pub requirements: Vec<RequirementResult>,
+    pub tests: Vec<TestResult>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuiteInfo {
+    pub name: String,
+    pub version: String,
+    pub commit: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpecInfo {
+    pub version: String,
+    pub schemas_digest: String,
+    pub fixtures_digest: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    Fixtures,
+    OciLayout,
+    Registry,
+    Adapter,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetInfo {
+    pub kind: TargetKind,
+    /// Credential-free reference to the target.
+    pub reference: String,
+    pub manifest_digest: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub os: String,
+    pub arch: String,
+    pub cpus: usize,
+}
+
+impl Environment {
+    pub fn current() -> Self {
+        Environment {
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// RFC 3339 timestamps.
+    pub started: String,
+    pub finished: String,
+    pub profile: String,
+    /// The effective options, credentials redacted.
+    pub options: serde_json::Value,
+    pub environment: Environment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rollup {
+    Success,
+    Partial,
+    Failure,
+}
+
+impl Rollup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rollup::Success => "success",
+            Rollup::Partial => "partial",
+            Rollup::Failure => "failure",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Statistics {
+    pub total: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errored: usize,
+    pub skipped: usize,
+    pub not_applicable: usize,
+    pub xfailed: usize,
+    pub xpassed: usize,
+}
+
+impl Statistics {
+    pub fn add(&mut self, status: Status) {
+        self.total += 1;
+        match status {
+            Status::Pass => self.passed += 1,
+            Status::Fail => self.failed += 1,
+            Status::Error => self.errored += 1,
+            Status::Skip => self.skipped += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+            Status::Xfail => self.xfailed += 1,
+            Status::Xpass => self.xpassed += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileResult {
+    pub name: String,
+    pub extends: Option<String>,
+    pub status: ProfileStatus,
+    pub result: Rollup,
+    pub statistics: Statistics,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequirementResult {
+    pub id: String,
+    pub level: Level,
+    pub profile: String,
+    pub applies_to: Vec<AppliesTo>,
+    pub status: Status,
+    /// IDs of the tests that decided this requirement.
+    pub tests: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestResult {
+    pub id: String,
+    pub title: String,
+    pub covers: Vec<String>,
+    pub status: Status,
+    pub duration_ms: u64,
+    pub findings: Vec<Finding>,
+    /// For fixture cases: what the case expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<serde_json::Value>,
+}
+
+impl ConformanceReport {
+    pub fn profile(&self, name: &str) -> Option<&ProfileResult> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+}
