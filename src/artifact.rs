@@ -121,9 +121,13 @@ pub enum TarIssue {
     AbsolutePath,
     ParentComponent,
     /// A symlink or hardlink whose target resolves outside the layer root.
-    LinkEscape { target: String },
+    LinkEscape {
+        target: String,
+    },
     /// A hardlink to an entry that does not precede it in the archive.
-    DanglingHardlink { target: String },
+    DanglingHardlink {
+        target: String,
+    },
     DeviceNode(EntryKind),
     DuplicatePath,
     /// The entry name is not valid UTF-8, or holds a backslash or NUL.

@@ -198,9 +198,15 @@ mod tests {
     use rstest::rstest;
 
     #[rstest]
-    #[case("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", true)]
+    #[case(
+        "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        true
+    )]
     #[case("sha512:abc", false)]
-    #[case("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", false)]
+    #[case(
+        "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+        false
+    )]
     #[case("md5:d41d8cd98f00b204e9800998ecf8427e", false)]
     fn registered(#[case] s: &str, #[case] ok: bool) {
         assert_eq!(Digest::parse(s).is_ok(), ok, "{s}");

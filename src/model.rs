@@ -146,7 +146,11 @@ impl fmt::Display for Location {
             parts.push(format!("layer {i}"));
         }
         if let Some(p) = &self.pointer {
-            parts.push(if p.is_empty() { "/".to_string() } else { p.clone() });
+            parts.push(if p.is_empty() {
+                "/".to_string()
+            } else {
+                p.clone()
+            });
         }
         if let Some(e) = &self.entry {
             parts.push(format!("entry {e:?}"));

@@ -1,1 +1,19 @@
-//! Embedded JSON Schemas (placeholder: filled by the schemas work).
+//! Placeholder until the schemas branch lands: same API, no validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaKind {
+    ModelpackConfig,
+    FileMetadata,
+    Annotations,
+    Manifest,
+    FixtureCase,
+    Report,
+}
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaViolation {
+    pub instance_pointer: String,
+    pub schema_pointer: String,
+    pub message: String,
+}
+pub fn validate(_kind: SchemaKind, _value: &serde_json::Value) -> Vec<SchemaViolation> {
+    Vec::new()
+}

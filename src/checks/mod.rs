@@ -5,6 +5,14 @@
 //! is a pass; checks mark `fail`, `error`, `skip` or `not-applicable` explicitly, so that a check
 //! which forgets to look cannot go unnoticed by the fixtures.
 
+pub mod annotations;
+pub mod content;
+pub mod descriptors;
+pub mod layout;
+pub mod manifest;
+pub mod modelpack;
+pub mod support;
+
 use crate::artifact::Artifact;
 use crate::model::{Location, Status};
 
@@ -34,7 +42,13 @@ pub struct Marks {
 }
 
 impl Marks {
-    fn push(&mut self, requirement: &'static str, status: Status, location: Location, message: String) {
+    fn push(
+        &mut self,
+        requirement: &'static str,
+        status: Status,
+        location: Location,
+        message: String,
+    ) {
         self.marks.push(Mark {
             requirement,
             status,
@@ -42,36 +56,67 @@ impl Marks {
             message,
         });
     }
-    pub fn fail(&mut self, requirement: &'static str, location: Location, message: impl Into<String>) {
+    pub fn fail(
+        &mut self,
+        requirement: &'static str,
+        location: Location,
+        message: impl Into<String>,
+    ) {
         self.push(requirement, Status::Fail, location, message.into());
     }
-    pub fn error(&mut self, requirement: &'static str, location: Location, message: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        requirement: &'static str,
+        location: Location,
+        message: impl Into<String>,
+    ) {
         self.push(requirement, Status::Error, location, message.into());
     }
     pub fn skip(&mut self, requirement: &'static str, reason: impl Into<String>) {
-        self.push(requirement, Status::Skip, Location::default(), reason.into());
+        self.push(
+            requirement,
+            Status::Skip,
+            Location::default(),
+            reason.into(),
+        );
     }
     pub fn not_applicable(&mut self, requirement: &'static str, reason: impl Into<String>) {
-        self.push(requirement, Status::NotApplicable, Location::default(), reason.into());
+        self.push(
+            requirement,
+            Status::NotApplicable,
+            Location::default(),
+            reason.into(),
+        );
     }
 
-    /// The outcome of one requirement: error beats fail beats skip beats not-applicable beats
-    /// pass (no mark).
+    /// Record that the requirement held for one item, so that another item's not-applicable
+    /// mark does not hide it.
+    pub fn pass(&mut self, requirement: &'static str) {
+        self.push(
+            requirement,
+            Status::Pass,
+            Location::default(),
+            String::new(),
+        );
+    }
+
+    /// The outcome of one requirement: error beats fail beats skip beats an explicit pass beats
+    /// not-applicable beats no mark at all (an implicit pass).
     pub fn outcome(&self, requirement: &str) -> Status {
-        let mut worst = Status::Pass;
-        for m in self.marks.iter().filter(|m| m.requirement == requirement) {
-            let rank = |s: Status| match s {
-                Status::Error => 4,
-                Status::Fail => 3,
-                Status::Skip => 2,
-                Status::NotApplicable => 1,
-                _ => 0,
-            };
-            if rank(m.status) > rank(worst) {
-                worst = m.status;
-            }
-        }
-        worst
+        let rank = |s: Status| match s {
+            Status::Error => 5,
+            Status::Fail => 4,
+            Status::Skip => 3,
+            Status::Pass => 2,
+            Status::NotApplicable => 1,
+            _ => 0,
+        };
+        self.marks
+            .iter()
+            .filter(|m| m.requirement == requirement)
+            .map(|m| m.status)
+            .max_by_key(|s| rank(*s))
+            .unwrap_or(Status::Pass)
     }
 }
 
@@ -82,4 +127,20 @@ pub fn all() -> Vec<&'static Check> {
     out
 }
 
-const CHECK_FAMILIES: &[&[Check]] = &[];
+const CHECK_FAMILIES: &[&[Check]] = &[
+    layout::CHECKS,
+    manifest::CHECKS,
+    descriptors::CHECKS,
+    annotations::CHECKS,
+    modelpack::CHECKS,
+    content::CHECKS,
+];
+
+impl Marks {
+    /// Mark every listed requirement not-applicable, e.g. when the document they inspect is absent.
+    pub fn all_not_applicable(&mut self, requirements: &[&'static str], reason: &str) {
+        for r in requirements {
+            self.not_applicable(r, reason);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Small readers over manifest JSON shared by the check families.
+
+use crate::artifact::{Artifact, BlobFacts, BlobProblem};
+use crate::model::pointer_token;
+use serde_json::{Map, Value};
+
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const MODEL_MANIFEST: &str = "application/vnd.cncf.model.manifest.v1+json";
+pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
+pub const LEGACY_MODEL_MANIFEST: &str = "application/vnd.cnai.model.manifest.v1+json";
+pub const LEGACY_MODEL_CONFIG: &str = "application/vnd.cnai.model.config.v1+json";
+pub const FILEPATH: &str = "org.cncf.model.filepath";
+pub const LEGACY_FILEPATH: &str = "org.cnai.model.filepath";
+pub const FILE_METADATA: &str = "org.cncf.model.file.metadata+json";
+pub const LEGACY_FILE_METADATA: &str = "org.cnai.model.file.metadata+json";
+pub const UNTESTED: &str = "org.cncf.model.file.mediatype.untested";
+pub const LEGACY_UNTESTED: &str = "org.cnai.model.file.mediatype.untested";
+
+/// The manifest as a JSON object, when it is one.
+pub fn manifest_object(a: &Artifact) -> Option<&Map<String, Value>> {
+    a.manifest_json().and_then(Value::as_object)
+}
+
+/// Which descriptor of the manifest a value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Config,
+    Layer(usize),
+    Subject,
+}
+
+/// A descriptor of the manifest with its JSON pointer.
+pub struct DescriptorRef<'a> {
+    pub role: Role,
+    pub pointer: String,
+    pub value: &'a Value,
+}
+
+impl DescriptorRef<'_> {
+    pub fn object(&self) -> Option<&Map<String, Value>> {
+        self.value.as_object()
+    }
+    pub fn str_field(&self, name: &str) -> Option<&str> {
+        self.value.get(name).and_then(Value::as_str)
+    }
+}
+
+/// `config`, each element of `layers` and `subject`, in that order.
+pub fn descriptors(a: &Artifact) -> Vec<DescriptorRef<'_>> {
+    let mut out = Vec::new();
+    let Some(m) = manifest_object(a) else {
+        return out;
+    };
+    if let Some(c) = m.get("config") {
+        out.push(DescriptorRef {
+            role: Role::Config,
+            pointer: "/config".into(),
+            value: c,
+        });
+    }
+    if let Some(layers) = m.get("layers").and_then(Value::as_array) {
+        for (i, l) in layers.iter().enumerate() {
+            out.push(DescriptorRef {
+                role: Role::Layer(i),
+                pointer: format!("/layers/{i}"),
+                value: l,
+            });
+        }
+    }
+    if let Some(s) = m.get("subject") {
+        out.push(DescriptorRef {
+            role: Role::Subject,
+            pointer: "/subject".into(),
+            value: s,
+        });
+    }
+    out
+}
+
+/// The stored-blob facts for a descriptor; `None` for `subject` (its content lives elsewhere).
+pub fn blob_of(a: &Artifact, role: Role) -> Option<&Result<BlobFacts, BlobProblem>> {
+    match role {
+        Role::Config => a.config.as_ref().map(|c| &c.blob),
+        Role::Layer(i) => a.layers.get(i).map(|l| &l.blob),
+        Role::Subject => None,
+    }
+}
+
+/// The string value of an annotation; non-string values are MAN-008's business and ignored here.
+pub fn annotation<'a>(annotations: Option<&'a Value>, key: &str) -> Option<&'a str> {
+    annotations?.as_object()?.get(key)?.as_str()
+}
+
+/// The manifest's annotation map, when it is an object.
+pub fn manifest_annotations(a: &Artifact) -> Option<&Value> {
+    manifest_object(a)?
+        .get("annotations")
+        .filter(|v| v.is_object())
+}
+
+/// A layer descriptor's annotation map.
+pub fn layer_annotations(a: &Artifact, index: usize) -> Option<&Value> {
+    manifest_object(a)?
+        .get("layers")?
+        .as_array()?
+        .get(index)?
+        .get("annotations")
+}
+
+/// The layer's file path annotation and whether it used the legacy key.
+pub fn layer_filepath(a: &Artifact, index: usize) -> Option<(&str, bool)> {
+    let ann = layer_annotations(a, index);
+    annotation(ann, FILEPATH)
+        .map(|p| (p, false))
+        .or_else(|| annotation(ann, LEGACY_FILEPATH).map(|p| (p, true)))
+}
+
+/// The layer descriptor's media type.
+pub fn layer_media_type(a: &Artifact, index: usize) -> Option<&str> {
+    manifest_object(a)?
+        .get("layers")?
+        .as_array()?
+        .get(index)?
+        .get("mediaType")?
+        .as_str()
+}
+
+/// Pointer to an annotation key of a descriptor or the manifest.
+pub fn annotation_pointer(base: &str, key: &str) -> String {
+    format!("{base}/annotations/{}", pointer_token(key))
+}
+
+/// RFC 6838 `type "/" subtype` with restricted-name characters, each part 1–127 characters.
+pub fn is_media_type(s: &str) -> bool {
+    let restricted = |p: &str| {
+        let b = p.as_bytes();
+        !b.is_empty()
+            && b.len() <= 127
+            && b[0].is_ascii_alphanumeric()
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(c))
+    };
+    match s.split_once('/') {
+        Some((t, st)) => restricted(t) && restricted(st),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("application/vnd.cncf.model.weight.v1.tar+gzip", true)]
+    #[case("text/plain", true)]
+    #[case("not a media type", false)]
+    #[case("application/", false)]
+    #[case("/json", false)]
+    #[case("application/json/x", false)]
+    #[case("application/-json", false)]
+    fn media_type_grammar(#[case] s: &str, #[case] ok: bool) {
+        assert_eq!(is_media_type(s), ok, "{s}");
+    }
+}
