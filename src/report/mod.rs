@@ -4,6 +4,7 @@
 //! verdict.
 
 pub mod json;
+pub mod junit;
 pub mod model;
 
 #[cfg(test)]
