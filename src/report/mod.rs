@@ -3,6 +3,7 @@
 //! Writers only translate the [`ConformanceReport`] the engine produced; none of them decides a
 //! verdict.
 
+pub mod badge;
 pub mod json;
 pub mod junit;
 pub mod markdown;
