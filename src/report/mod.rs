@@ -1,5 +1,209 @@
 //! The conformance report: one data model ([`model`]) and one writer per format.
+//!
+//! Writers only translate the [`ConformanceReport`] the engine produced; none of them decides a
+//! verdict.
 
+pub mod badge;
+pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
 
+#[cfg(test)]
+pub(crate) mod sample;
+
 pub use model::*;
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A single-document rendering of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Junit,
+    Markdown,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Json, Format::Junit, Format::Markdown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+        }
+    }
+
+    /// The file name [`write_all`] uses for this format.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Json => "report.json",
+            Format::Junit => "report.junit.xml",
+            Format::Markdown => "report.md",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report format {0:?} (expected json, junit or markdown)")]
+pub struct UnknownFormat(pub String);
+
+impl FromStr for Format {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| UnknownFormat(s.to_string()))
+    }
+}
+
+/// The report in one format.
+pub fn render(report: &ConformanceReport, format: Format) -> String {
+    match format {
+        Format::Json => json::to_json(report),
+        Format::Junit => junit::to_junit(report),
+        Format::Markdown => markdown::to_markdown(report),
+    }
+}
+
+/// Write `report.json`, `report.junit.xml`, `report.md` and `badge-<profile>.json` for every
+/// profile into `out_dir` (created if missing; existing files of these names are replaced).
+/// Nothing is written outside `out_dir`. Each file is written to a temporary file in `out_dir`
+/// and renamed into place, so an interrupted run never leaves a half-written report.
+///
+/// Returns the paths written, in the order above.
+pub fn write_all(report: &ConformanceReport, out_dir: &Path) -> io::Result<Vec<PathBuf>> {
+    fs::create_dir_all(out_dir)?;
+    let mut files: Vec<(String, String)> = Format::ALL
+        .into_iter()
+        .map(|f| (f.file_name().to_string(), render(report, f)))
+        .collect();
+    files.extend(
+        badge::badges(report)
+            .into_iter()
+            .map(|(name, b)| (name, b.to_json())),
+    );
+    let mut written = Vec::with_capacity(files.len());
+    for (name, content) in files {
+        written.push(write_atomic(out_dir, &name, content.as_bytes())?);
+    }
+    Ok(written)
+}
+
+/// Write `dir/name` through a temporary sibling and a rename.
+fn write_atomic(dir: &Path, name: &str, content: &[u8]) -> io::Result<PathBuf> {
+    let target = dir.join(name);
+    // Unique per process and per call, so concurrent writers never share a temporary file.
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(content)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&tmp, &target)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sample::sample_report;
+
+    #[test]
+    fn format_names() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>().unwrap(), f);
+            assert_eq!(f.to_string(), f.as_str());
+            let v = <Format as clap::ValueEnum>::to_possible_value(&f).unwrap();
+            assert_eq!(v.get_name(), f.as_str());
+        }
+        assert!("xml".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn render_matches_writers() {
+        let r = sample_report();
+        assert_eq!(render(&r, Format::Json), json::to_json(&r));
+        assert_eq!(render(&r, Format::Junit), junit::to_junit(&r));
+        assert_eq!(render(&r, Format::Markdown), markdown::to_markdown(&r));
+    }
+
+    #[test]
+    fn write_all_writes_only_inside_the_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("nested/out");
+        let report = sample_report();
+        let paths = write_all(&report, &out).unwrap();
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| {
+                assert_eq!(
+                    p.parent().unwrap(),
+                    out,
+                    "{p:?} outside the output directory"
+                );
+                assert!(p.is_file(), "{p:?} missing");
+                p.file_name().unwrap().to_string_lossy().into_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "report.json",
+                "report.junit.xml",
+                "report.md",
+                "badge-core.json",
+                "badge-trusted.json"
+            ]
+        );
+        // Exactly those files, no temporaries left behind, nothing beside the output directory.
+        let mut listed: Vec<String> = fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        listed.sort();
+        let mut expected = names.clone();
+        expected.sort();
+        assert_eq!(listed, expected);
+        let top: Vec<_> = fs::read_dir(root.path()).unwrap().collect();
+        assert_eq!(top.len(), 1);
+        assert_eq!(
+            fs::read_to_string(out.join("report.json")).unwrap(),
+            json::to_json(&report)
+        );
+        // A second run replaces the files in place.
+        write_all(&report, &out).unwrap();
+        assert_eq!(fs::read_dir(&out).unwrap().count(), names.len());
+    }
+
+    #[test]
+    fn hostile_profile_name_stays_inside() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("out");
+        let mut report = sample_report();
+        report.profiles[1].name = "../../escape".into();
+        let paths = write_all(&report, &out).unwrap();
+        assert!(paths.iter().all(|p| p.parent().unwrap() == out));
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,182 @@
+//! shields.io endpoint badges, one per profile in the report (`badge-<profile>.json`).
+//!
+//! ```json
+//! {"schemaVersion":1,"label":"AI Manifest Contract 1.0 · core","message":"partial (41/45)","color":"orange"}
+//! ```
+//!
+//! The message is the profile's rollup (`success`, `partial`, `failure`); `partial` and `failure`
+//! carry `(P/T)`:
+//!
+//! - **T** counts the report's requirement results that belong to the profile — introduced by
+//!   the profile itself or by a profile it extends, transitively (`RequirementResult::profile`
+//!   is in the profile's lineage) — at every level (MUST, SHOULD and MAY), except those whose
+//!   status is `not-applicable`. Skipped, errored, xfail and xpass requirements stay in T.
+//! - **P** counts those of T whose status is `pass`. An `xfail` is not a pass.
+//!
+//! Requirements absent from the report are not counted; the engine decides which requirements a
+//! report lists. The lineage follows `extends` as the report records it, falling back to the
+//! embedded catalog for a profile the report does not list.
+
+use super::model::{ConformanceReport, ProfileResult, RequirementResult, Rollup};
+use crate::model::Status;
+use crate::spec::Catalog;
+use serde::Serialize;
+
+/// The product name in every badge label.
+pub const BADGE_PRODUCT: &str = "AI Manifest Contract";
+
+/// A shields.io endpoint document (<https://shields.io/badges/endpoint-badge>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Badge {
+    pub schema_version: u8,
+    pub label: String,
+    pub message: String,
+    pub color: String,
+}
+
+impl Badge {
+    /// Compact JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string(self).expect("a badge serialises infallibly");
+        s.push('\n');
+        s
+    }
+}
+
+/// The profile and every profile it extends, `name` first.
+pub fn lineage(report: &ConformanceReport, name: &str) -> Vec<String> {
+    let catalog = Catalog::embedded();
+    let mut out: Vec<String> = Vec::new();
+    let mut next = Some(name.to_string());
+    while let Some(n) = next.take() {
+        if out.contains(&n) {
+            break;
+        }
+        next = match report.profile(&n) {
+            Some(p) => p.extends.clone(),
+            None => catalog.profile(&n).and_then(|p| p.extends.clone()),
+        };
+        out.push(n);
+    }
+    out
+}
+
+/// The requirement results that belong to a profile (directly or by inheritance).
+pub fn requirements_of<'a>(
+    report: &'a ConformanceReport,
+    profile: &str,
+) -> impl Iterator<Item = &'a RequirementResult> {
+    let lineage = lineage(report, profile);
+    report
+        .requirements
+        .iter()
+        .filter(move |r| lineage.contains(&r.profile))
+}
+
+/// `(P, T)` as defined in the module documentation.
+pub fn passed_of_applicable(report: &ConformanceReport, profile: &str) -> (usize, usize) {
+    requirements_of(report, profile)
+        .filter(|r| r.status != Status::NotApplicable)
+        .fold((0, 0), |(p, t), r| {
+            (p + usize::from(r.status == Status::Pass), t + 1)
+        })
+}
+
+pub fn color(result: Rollup) -> &'static str {
+    match result {
+        Rollup::Success => "brightgreen",
+        Rollup::Partial => "orange",
+        Rollup::Failure => "red",
+    }
+}
+
+/// The badge of one profile result.
+pub fn badge(report: &ConformanceReport, profile: &ProfileResult) -> Badge {
+    let message = match profile.result {
+        Rollup::Success => Rollup::Success.as_str().to_string(),
+        r => {
+            let (p, t) = passed_of_applicable(report, &profile.name);
+            format!("{} ({p}/{t})", r.as_str())
+        }
+    };
+    Badge {
+        schema_version: 1,
+        label: format!("{BADGE_PRODUCT} {} · {}", report.spec.version, profile.name),
+        message,
+        color: color(profile.result).to_string(),
+    }
+}
+
+/// `badge-<profile>.json`. Characters outside `[A-Za-z0-9_-]` become `_`, so the name is always
+/// one plain file name (never a path).
+pub fn badge_file_name(profile: &str) -> String {
+    let safe: String = profile
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("badge-{safe}.json")
+}
+
+/// Every profile's badge with its file name, in report order.
+pub fn badges(report: &ConformanceReport) -> Vec<(String, Badge)> {
+    report
+        .profiles
+        .iter()
+        .map(|p| (badge_file_name(&p.name), badge(report, p)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample::sample_report;
+
+    #[test]
+    fn badge_snapshots() {
+        let report = sample_report();
+        for p in &report.profiles {
+            insta::assert_snapshot!(format!("badge_{}", p.name), badge(&report, p).to_json());
+        }
+    }
+
+    #[test]
+    fn counts() {
+        let report = sample_report();
+        // core: 7 requirements, MAN-010 not applicable, MAN-003 and MAN-004 pass.
+        assert_eq!(passed_of_applicable(&report, "core"), (2, 6));
+        // trusted adds ANN-019 (xfail) and ANN-020 (xpass).
+        assert_eq!(passed_of_applicable(&report, "trusted"), (2, 8));
+        assert_eq!(lineage(&report, "trusted"), ["trusted", "core"]);
+        // A profile the report does not list: lineage from the catalog.
+        assert_eq!(
+            lineage(&report, "regulated"),
+            ["regulated", "trusted", "core"]
+        );
+    }
+
+    #[test]
+    fn colours_and_messages() {
+        let mut report = sample_report();
+        report.profiles[0].result = Rollup::Success;
+        report.profiles[1].result = Rollup::Partial;
+        let b = badges(&report);
+        assert_eq!(b[0].1.message, "success");
+        assert_eq!(b[0].1.color, "brightgreen");
+        assert_eq!(b[1].1.message, "partial (2/8)");
+        assert_eq!(b[1].1.color, "orange");
+        assert_eq!(b[1].1.label, "AI Manifest Contract 1.0 · trusted");
+    }
+
+    #[test]
+    fn file_names_stay_plain() {
+        assert_eq!(badge_file_name("core"), "badge-core.json");
+        assert_eq!(badge_file_name("../x/y"), "badge-___x_y.json");
+    }
+}
