@@ -1,1 +1,7 @@
-fn main() {}
+//! `ai-interop`: the command-line front of the conformance suite.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ai_interop::cli::main()
+}

@@ -1,1 +1,35 @@
-fn main() {}
+//! The golden fixtures as tests: one trial per case, named by its case ID, so that
+//! `cargo test --test fixtures -- lay-004` or `cargo nextest run -E 'test(/lay-004/)'` runs one.
+//! Discovery only reads case.json files, so nextest's process-per-trial stays cheap.
+
+use ai_interop::selftest::run_case;
+use ai_interop::spec::Catalog;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::path::PathBuf;
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0");
+    let cases = ai_interop::fixtures::load_cases(&root).expect("fixture cases load");
+    assert!(!cases.is_empty(), "no fixture cases under {}", root.display());
+    let trials = cases
+        .into_iter()
+        .map(|(dir, case)| {
+            let kind = if case.expected_failures().is_empty() { "pass" } else { "fail" };
+            Trial::test(case.id.clone(), move || {
+                let outcome = run_case(Catalog::embedded(), &dir, &case);
+                if outcome.mismatches.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Failed::from(format!(
+                        "{}:\n  {}",
+                        dir.display(),
+                        outcome.mismatches.join("\n  ")
+                    )))
+                }
+            })
+            .with_kind(kind)
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}

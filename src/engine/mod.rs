@@ -1,6 +1,7 @@
 //! The engine: runs the checks a profile needs, turns marks into requirement and test results,
 //! and rolls them up per profile. It decides nothing about formats; writers live in `report`.
 
+pub mod report;
 pub mod rollup;
 
 use crate::artifact::Artifact;

@@ -1,0 +1,77 @@
+//! `ai-interop check <target>`: one artifact, one report.
+
+use super::{CommonArgs, Exit, check_profile, emit, load_expected_failures, progress};
+use crate::engine::report::{ReportContext, build_report, now};
+use crate::engine::{self, EvalOptions};
+use crate::inspect::InspectOptions;
+use crate::report::{TargetInfo, TargetKind};
+use crate::spec::{AppliesTo, Catalog};
+use crate::target::{TargetError, TargetRef};
+use clap::Args;
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// oci:<dir>[:<tag>|@<digest>]
+    pub target: String,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+pub fn run(args: CheckArgs) -> Result<u8, Exit> {
+    let report = check_target(&args.target, &args.common)?;
+    emit(&report, &args.common)?;
+    let conformant = !report
+        .requirements
+        .iter()
+        .any(|r| r.status.breaks(r.level));
+    Ok(if conformant { 0 } else { 1 })
+}
+
+/// Evaluate one target and build its report (shared with `run <target>`).
+pub fn check_target(
+    target: &str,
+    common: &CommonArgs,
+) -> Result<crate::report::ConformanceReport, Exit> {
+    check_profile(&common.profile)?;
+    let expected_failures = load_expected_failures(common.expected_failures.as_ref())?;
+    let target = TargetRef::parse(target).map_err(target_error)?;
+    let started = now();
+    progress::note(&format!("checking {}", target.describe()));
+    let artifact = target
+        .load(&common.limits(), &InspectOptions { content: !common.no_content })
+        .map_err(target_error)?;
+    let catalog = Catalog::embedded();
+    let options = EvalOptions {
+        profile: common.profile.clone(),
+        expected_failures,
+    };
+    let ev = engine::evaluate(catalog, &artifact, &options);
+    let profiles = engine::profile_results(catalog, &ev.requirements, |r| {
+        r.applies_to.contains(&AppliesTo::Artifact)
+    });
+    let ctx = ReportContext {
+        target: TargetInfo {
+            kind: TargetKind::OciLayout,
+            reference: target.describe(),
+            manifest_digest: Some(artifact.manifest_digest.to_string()),
+        },
+        profile: common.profile.clone(),
+        options: serde_json::json!({
+            "content": !common.no_content,
+            "threads": common.threads,
+            "maxUncompressedBytes": common.max_uncompressed,
+            "maxTarEntries": common.max_tar_entries,
+            "expectedFailures": options.expected_failures.keys().collect::<Vec<_>>(),
+        }),
+        started,
+        fixtures_digest: None,
+    };
+    Ok(build_report(catalog, ctx, profiles, ev.requirements, ev.tests))
+}
+
+pub fn target_error(e: TargetError) -> Exit {
+    match e {
+        TargetError::Usage(m) => Exit::usage(m),
+        TargetError::Harness(m) => Exit::harness(m),
+    }
+}

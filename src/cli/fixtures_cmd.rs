@@ -1,0 +1,34 @@
+//! `ai-interop fixtures generate`: regenerate the golden fixtures from their definitions.
+
+use super::Exit;
+use crate::selftest::passing_requirements;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct FixturesArgs {
+    #[command(subcommand)]
+    command: FixturesCommand,
+}
+
+#[derive(Subcommand)]
+enum FixturesCommand {
+    /// Regenerate every case from fixtures/v1.0/cases.yaml (wipes <out>/model first).
+    Generate {
+        #[arg(long, default_value_os_t = super::run::default_fixtures())]
+        out: PathBuf,
+    },
+}
+
+pub fn run(args: FixturesArgs) -> Result<u8, Exit> {
+    match args.command {
+        FixturesCommand::Generate { out } => {
+            let defs = crate::fixtures::load_definitions(&crate::fixtures::definitions_path())
+                .map_err(|e| Exit::usage(e.to_string()))?;
+            let cases = crate::fixtures::regenerate(&defs, &out, &passing_requirements)
+                .map_err(|e| Exit::harness(e.to_string()))?;
+            eprintln!("generated {} cases into {}", cases.len(), out.display());
+            Ok(0)
+        }
+    }
+}

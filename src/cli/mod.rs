@@ -1,0 +1,165 @@
+//! Command-line interface. Exit codes: 0 conformant / success, 1 not conformant / invalid,
+//! 2 usage or configuration error, 3 harness error.
+
+mod check;
+mod fixtures_cmd;
+mod progress;
+mod requirements;
+mod run;
+mod validate;
+
+use crate::artifact::Limits;
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ai-interop", version, about = "Conformance suite for the CNCF AI Manifest Contract (AI artifacts as OCI artifacts)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the suite for a target; with no target, run the self-test over the golden fixtures.
+    Run(run::RunArgs),
+    /// Check one artifact: oci:<dir>[:<tag>|@<digest>].
+    Check(check::CheckArgs),
+    /// Validate one document against the embedded schemas and the profile's rules.
+    Validate(validate::ValidateArgs),
+    /// The requirement catalog with its coverage by checks and fixtures.
+    Requirements(requirements::RequirementsArgs),
+    /// Golden fixture maintenance.
+    Fixtures(fixtures_cmd::FixturesArgs),
+}
+
+/// Options shared by the commands that evaluate targets.
+#[derive(Args, Clone, Debug)]
+pub struct CommonArgs {
+    /// Output format on stdout.
+    #[arg(long, default_value = "markdown")]
+    pub format: Format,
+    /// Write report.json, report.junit.xml, report.md and badges into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The profile to evaluate (its whole ladder is evaluated).
+    #[arg(long, default_value = "core")]
+    pub profile: String,
+    /// Expected failures: a JSON object mapping requirement IDs to reasons (strict: an expected
+    /// failure that passes fails the run).
+    #[arg(long)]
+    pub expected_failures: Option<PathBuf>,
+    /// Hash layers only; do not decompress or inspect tar content (content checks are skipped).
+    #[arg(long)]
+    pub no_content: bool,
+    /// Worker threads for streaming layers (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Largest uncompressed size of one layer, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_uncompressed_bytes)]
+    pub max_uncompressed: u64,
+    /// Most tar entries inspected per layer.
+    #[arg(long, default_value_t = Limits::default().max_tar_entries)]
+    pub max_tar_entries: u64,
+}
+
+impl CommonArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            threads: self.threads,
+            max_uncompressed_bytes: self.max_uncompressed,
+            max_tar_entries: self.max_tar_entries,
+            ..Limits::default()
+        }
+    }
+}
+
+/// A failure that ends a command with a given exit code.
+pub struct Exit {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Exit {
+    pub fn usage(message: impl Into<String>) -> Exit {
+        Exit { code: 2, message: message.into() }
+    }
+    pub fn harness(message: impl Into<String>) -> Exit {
+        Exit { code: 3, message: message.into() }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Requirements(a) => requirements::run(a),
+        Command::Fixtures(a) => fixtures_cmd::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ai-interop: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// Read an expected-failures file: `{"REQ-ID": "reason", ...}`.
+pub fn load_expected_failures(
+    path: Option<&PathBuf>,
+) -> Result<std::collections::BTreeMap<String, String>, Exit> {
+    let Some(path) = path else {
+        return Ok(Default::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
+    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| {
+        Exit::usage(format!(
+            "{}: expected a JSON object of requirement ID to reason: {e}",
+            path.display()
+        ))
+    })?;
+    let catalog = crate::spec::Catalog::embedded();
+    for id in map.keys() {
+        if catalog.get(id).is_none() {
+            return Err(Exit::usage(format!("{}: unknown requirement {id}", path.display())));
+        }
+    }
+    Ok(map)
+}
+
+/// Refuse a profile the spec does not define.
+pub fn check_profile(name: &str) -> Result<(), Exit> {
+    let catalog = crate::spec::Catalog::embedded();
+    if catalog.profile(name).is_none() {
+        let names: Vec<&str> = catalog.profiles.iter().map(|p| p.name.as_str()).collect();
+        return Err(Exit::usage(format!(
+            "unknown profile {name:?}; profiles: {}",
+            names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Write the report in every format into `out` (if given) and print the chosen format.
+pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Result<(), Exit> {
+    if let Some(out) = &args.out {
+        let files = crate::report::write_all(report, out)
+            .map_err(|e| Exit::harness(format!("cannot write the report into {}: {e}", out.display())))?;
+        progress::note(&format!("wrote {} files into {}", files.len(), out.display()));
+    }
+    print!("{}", crate::report::render(report, args.format));
+    Ok(())
+}

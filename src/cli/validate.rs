@@ -1,0 +1,151 @@
+//! `ai-interop validate <kind> <file>`: one document against the embedded schema and the
+//! profile's rules for that document.
+
+use super::Exit;
+use crate::artifact::{Artifact, BlobProblem, ConfigFacts, ContentFacts, Document, LayerFacts};
+use crate::digest::Digest;
+use crate::engine::{self, EvalOptions};
+use crate::model::{Finding, Status};
+use crate::schemas::{self, SchemaKind};
+use crate::spec::Catalog;
+use clap::Args;
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    /// manifest, modelpack-config, file-metadata, annotations, report or fixture-case.
+    pub kind: String,
+    pub file: PathBuf,
+    /// Print findings as JSON instead of lines.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, default_value = "core")]
+    pub profile: String,
+}
+
+/// Requirement families that a lone document of each kind can decide.
+fn requirement_prefixes(kind: SchemaKind) -> &'static [&'static str] {
+    match kind {
+        SchemaKind::Manifest => &["MAN-", "DSC-", "ANN-", "MPK-"],
+        SchemaKind::Annotations => &["ANN-"],
+        SchemaKind::ModelpackConfig => &["MPK-003", "MPK-013"],
+        _ => &[],
+    }
+}
+
+pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
+    super::check_profile(&args.profile)?;
+    let kind = SchemaKind::from_name(&args.kind).ok_or_else(|| {
+        let names: Vec<&str> = SchemaKind::all().iter().map(|k| k.name()).collect();
+        Exit::usage(format!("unknown kind {:?}; kinds: {}", args.kind, names.join(", ")))
+    })?;
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| Exit::usage(format!("{}: {e}", args.file.display())))?;
+    let limits = crate::artifact::Limits::default();
+    let doc = Document::from_reader(file, &limits)
+        .map_err(|e| Exit::harness(format!("{}: {e}", args.file.display())))?;
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let value = match &doc.json {
+        Err(e) => {
+            problems.push(("document".into(), e.clone()));
+            None
+        }
+        Ok(v) => Some(v.clone()),
+    };
+    if let Some(v) = &value {
+        for s in schemas::validate(kind, v) {
+            problems.push((format!("schema {}", or_root(&s.instance_pointer)), s.message));
+        }
+        for f in rule_findings(kind, doc.clone(), v, &args.profile) {
+            problems.push((format!("{} [{}] {}", f.requirement, f.level, f.location), f.message));
+        }
+    }
+    if args.json {
+        let items: Vec<Value> = problems
+            .iter()
+            .map(|(w, m)| serde_json::json!({"where": w, "message": m}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&items).unwrap_or_default());
+    } else if problems.is_empty() {
+        println!("{}: valid {}", args.file.display(), kind.name());
+    } else {
+        for (w, m) in &problems {
+            println!("{w}: {m}");
+        }
+    }
+    Ok(if problems.is_empty() { 0 } else { 1 })
+}
+
+fn or_root(p: &str) -> &str {
+    if p.is_empty() { "/" } else { p }
+}
+
+/// Evaluate the profile's document-level rules on a synthetic artifact that holds only this
+/// document; everything that needs blobs is not applicable.
+fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) -> Vec<Finding> {
+    let prefixes = requirement_prefixes(kind);
+    if prefixes.is_empty() {
+        return Vec::new();
+    }
+    let unread = || Err(BlobProblem::Unaddressable("document-only validation reads no blobs".into()));
+    let artifact = match kind {
+        SchemaKind::Manifest => {
+            let layers = value
+                .get("layers")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            Artifact {
+                target: "document".into(),
+                layout: None,
+                manifest_digest: Digest::sha256_of(doc.bytes.as_deref().unwrap_or_default()),
+                manifest: doc,
+                config: None,
+                layers: (0..layers)
+                    .map(|index| LayerFacts {
+                        index,
+                        blob: unread(),
+                        content: ContentFacts::default(),
+                    })
+                    .collect(),
+            }
+        }
+        SchemaKind::Annotations => {
+            let manifest = Document::from_bytes(
+                serde_json::to_vec(&serde_json::json!({ "annotations": value })).unwrap_or_default(),
+            );
+            synthetic(manifest, None)
+        }
+        _ => {
+            let manifest = Document::from_bytes(br#"{"layers":[]}"#.to_vec());
+            synthetic(
+                manifest,
+                Some(ConfigFacts {
+                    blob: unread(),
+                    document: Some(doc),
+                }),
+            )
+        }
+    };
+    let options = EvalOptions {
+        profile: profile.to_string(),
+        ..Default::default()
+    };
+    let ev = engine::evaluate(Catalog::embedded(), &artifact, &options);
+    ev.findings()
+        .filter(|f| f.status == Status::Fail || f.status == Status::Error)
+        .filter(|f| prefixes.iter().any(|p| f.requirement.starts_with(p)))
+        .cloned()
+        .collect()
+}
+
+fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
+    Artifact {
+        target: "document".into(),
+        layout: None,
+        manifest_digest: Digest::sha256_of(manifest.bytes.as_deref().unwrap_or_default()),
+        manifest,
+        config,
+        layers: Vec::new(),
+    }
+}

@@ -1,0 +1,100 @@
+//! One source of truth, enforced: every requirement in the spec text has a check and fixtures;
+//! no check or fixture names a requirement the spec does not define.
+
+use ai_interop::checks;
+use ai_interop::model::{Level, Status};
+use ai_interop::selftest::run_case;
+use ai_interop::spec::{AppliesTo, Catalog};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+fn fixtures_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0")
+}
+
+fn artifact_requirements() -> Vec<&'static ai_interop::spec::Requirement> {
+    Catalog::embedded()
+        .requirements
+        .iter()
+        .filter(|r| r.applies_to.contains(&AppliesTo::Artifact))
+        .collect()
+}
+
+#[test]
+fn every_check_names_known_requirements_and_each_is_decided_once() {
+    let catalog = Catalog::embedded();
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for c in checks::all() {
+        for id in c.covers {
+            assert!(catalog.get(id).is_some(), "check {} names unknown {id}", c.id);
+            if let Some(other) = owner.insert(id, c.id) {
+                panic!("{id} is decided by both {other} and {}", c.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_artifact_requirement_has_a_check() {
+    let covered: BTreeSet<&str> = checks::all().iter().flat_map(|c| c.covers.iter().copied()).collect();
+    let missing: Vec<&str> = artifact_requirements()
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !covered.contains(id))
+        .collect();
+    assert!(missing.is_empty(), "requirements without a check: {missing:?}");
+}
+
+#[test]
+fn fixtures_name_only_known_requirements() {
+    let catalog = Catalog::embedded();
+    for (_, case) in ai_interop::fixtures::load_cases(&fixtures_root()).unwrap() {
+        for id in case.requirements.iter().chain(case.expected_failures().iter()) {
+            assert!(catalog.get(id).is_some(), "case {} names unknown {id}", case.id);
+        }
+        assert!(catalog.profile(&case.profile).is_some(), "case {} names unknown profile", case.id);
+    }
+}
+
+#[test]
+fn each_negative_case_violates_exactly_one_requirement() {
+    for (_, case) in ai_interop::fixtures::load_cases(&fixtures_root()).unwrap() {
+        let f = case.expected_failures();
+        assert!(f.len() <= 1, "case {} expects {} failures: {f:?}", case.id, f.len());
+    }
+}
+
+#[test]
+fn every_must_and_should_has_a_negative_case() {
+    let cases = ai_interop::fixtures::load_cases(&fixtures_root()).unwrap();
+    let failing: BTreeSet<String> = cases.iter().flat_map(|(_, c)| c.expected_failures()).collect();
+    let missing: Vec<&str> = artifact_requirements()
+        .iter()
+        .filter(|r| matches!(r.level, Level::Must | Level::Should))
+        .map(|r| r.id.as_str())
+        .filter(|id| !failing.contains(*id))
+        .collect();
+    assert!(missing.is_empty(), "requirements without a negative fixture: {missing:?}");
+}
+
+/// Not the descriptors' word for it: every requirement must actually evaluate to `pass` in at
+/// least one positive case when the engine runs.
+#[test]
+fn every_requirement_passes_in_some_positive_case() {
+    let catalog = Catalog::embedded();
+    let mut passed: BTreeSet<String> = BTreeSet::new();
+    for (dir, case) in ai_interop::fixtures::load_cases(&fixtures_root()).unwrap() {
+        if !case.expected_failures().is_empty() {
+            continue;
+        }
+        let outcome = run_case(catalog, &dir, &case);
+        let ev = outcome.evaluation.expect("positive case loads");
+        passed.extend(ev.with_status(Status::Pass));
+    }
+    let missing: Vec<&str> = artifact_requirements()
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !passed.contains(*id))
+        .collect();
+    assert!(missing.is_empty(), "requirements never exercised by a positive case: {missing:?}");
+}
