@@ -7,6 +7,7 @@
 
 pub mod artifact;
 pub mod checks;
+pub mod cli;
 pub mod digest;
 pub mod engine;
 pub mod fixtures;
@@ -15,5 +16,7 @@ pub mod layout;
 pub mod model;
 pub mod report;
 pub mod schemas;
+pub mod selftest;
 pub mod source;
 pub mod spec;
+pub mod target;

@@ -29,7 +29,7 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
         dir: dir.to_path_buf(),
         selector: Some(case.reference.clone()),
     };
-    let expected: BTreeSet<String> = case.expected_failures().into_iter().collect();
+    let expected: BTreeSet<String> = expected_failures(&case).into_iter().collect();
     let mut mismatches = Vec::new();
     let evaluation = match target.load(&Limits::default(), &InspectOptions { content: true }) {
         Err(e) => {
@@ -158,4 +158,9 @@ pub fn passing_requirements(dir: &Path, case: &CaseDescriptor) -> Vec<String> {
         ..Default::default()
     };
     engine::evaluate(Catalog::embedded(), &artifact, &options).with_status(Status::Pass)
+}
+
+/// The requirement IDs a case expects to fail (empty for a positive case).
+pub fn expected_failures(case: &CaseDescriptor) -> Vec<String> {
+    case.expect.failures.clone().unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 //! `cargo test --test fixtures -- lay-004` or `cargo nextest run -E 'test(/lay-004/)'` runs one.
 //! Discovery only reads case.json files, so nextest's process-per-trial stays cheap.
 
-use ai_interop::selftest::run_case;
+use ai_interop::selftest::{expected_failures, run_case};
 use ai_interop::spec::Catalog;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ fn main() {
     let trials = cases
         .into_iter()
         .map(|(dir, case)| {
-            let kind = if case.expected_failures().is_empty() { "pass" } else { "fail" };
+            let kind = if expected_failures(&case).is_empty() { "pass" } else { "fail" };
             Trial::test(case.id.clone(), move || {
                 let outcome = run_case(Catalog::embedded(), &dir, &case);
                 if outcome.mismatches.is_empty() {

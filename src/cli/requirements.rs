@@ -3,6 +3,7 @@
 
 use super::{Exit, run::default_fixtures};
 use crate::checks;
+use crate::selftest::expected_failures;
 use crate::spec::Catalog;
 use clap::Args;
 use serde::Serialize;
@@ -39,7 +40,7 @@ pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
     let mut neg: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut pos: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (_, case) in &cases {
-        let failures = case.expected_failures();
+        let failures = expected_failures(&case);
         for id in &case.requirements {
             let bucket = if failures.is_empty() { &mut pos } else { &mut neg };
             bucket.entry(id.as_str()).or_default().push(case.id.clone());
