@@ -20,3 +20,14 @@ pub fn validate(_kind: SchemaKind, _value: &serde_json::Value) -> Vec<SchemaViol
 pub fn schemas_digest() -> crate::digest::Digest {
     crate::digest::Digest::sha256_of(b"placeholder")
 }
+impl SchemaKind {
+    pub fn all() -> &'static [SchemaKind] {
+        &[SchemaKind::Manifest]
+    }
+    pub fn name(self) -> &'static str {
+        "manifest"
+    }
+    pub fn from_name(_n: &str) -> Option<SchemaKind> {
+        Some(SchemaKind::Manifest)
+    }
+}

@@ -44,7 +44,10 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
             let ev = engine::evaluate(catalog, &artifact, &options);
             let failed: BTreeSet<String> = ev.with_status(Status::Fail).into_iter().collect();
             for id in expected.difference(&failed) {
-                mismatches.push(format!("expected {id} to fail, but it did not ({})", status_of(&ev, id)));
+                mismatches.push(format!(
+                    "expected {id} to fail, but it did not ({})",
+                    status_of(&ev, id)
+                ));
             }
             for id in failed.difference(&expected) {
                 mismatches.push(format!("{id} failed unexpectedly: {}", messages(&ev, id)));
@@ -81,7 +84,11 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
         id: format!("fixtures/{}", case.id),
         title: case.description.clone(),
         covers: case.requirements.clone(),
-        status: if mismatches.is_empty() { Status::Pass } else { Status::Fail },
+        status: if mismatches.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
         duration_ms: started.elapsed().as_millis() as u64,
         findings,
         expected: serde_json::to_value(&case.expect).ok(),
@@ -97,7 +104,9 @@ fn status_of(ev: &Evaluation, id: &str) -> String {
     ev.requirements
         .iter()
         .find(|r| r.id == id)
-        .map_or("not evaluated in the case's profile".to_string(), |r| r.status.to_string())
+        .map_or("not evaluated in the case's profile".to_string(), |r| {
+            r.status.to_string()
+        })
 }
 
 fn messages(ev: &Evaluation, id: &str) -> String {
@@ -106,7 +115,11 @@ fn messages(ev: &Evaluation, id: &str) -> String {
         .filter(|f| f.requirement == id)
         .map(|f| format!("{} {}", f.location, f.message))
         .collect();
-    if m.is_empty() { "no finding".into() } else { m.join("; ") }
+    if m.is_empty() {
+        "no finding".into()
+    } else {
+        m.join("; ")
+    }
 }
 
 /// Per-requirement verdicts of the self-test: a requirement passes when every case that covers

@@ -109,15 +109,24 @@ mod tests {
         let t = |s: &str| TargetRef::parse(s).unwrap();
         assert_eq!(
             t("oci:dir"),
-            TargetRef::Layout { dir: "dir".into(), selector: None }
+            TargetRef::Layout {
+                dir: "dir".into(),
+                selector: None
+            }
         );
         assert_eq!(
             t("oci:/a/b:v1"),
-            TargetRef::Layout { dir: "/a/b".into(), selector: Some("v1".into()) }
+            TargetRef::Layout {
+                dir: "/a/b".into(),
+                selector: Some("v1".into())
+            }
         );
         assert_eq!(
             t("oci:d@sha256:abc"),
-            TargetRef::Layout { dir: "d".into(), selector: Some("sha256:abc".into()) }
+            TargetRef::Layout {
+                dir: "d".into(),
+                selector: Some("sha256:abc".into())
+            }
         );
         assert!(TargetRef::parse("docker://x").is_err());
         assert!(TargetRef::parse("oci:").is_err());

@@ -11,11 +11,19 @@ fn main() {
     let args = Arguments::from_args();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0");
     let cases = ai_interop::fixtures::load_cases(&root).expect("fixture cases load");
-    assert!(!cases.is_empty(), "no fixture cases under {}", root.display());
+    assert!(
+        !cases.is_empty(),
+        "no fixture cases under {}",
+        root.display()
+    );
     let trials = cases
         .into_iter()
         .map(|(dir, case)| {
-            let kind = if expected_failures(&case).is_empty() { "pass" } else { "fail" };
+            let kind = if expected_failures(&case).is_empty() {
+                "pass"
+            } else {
+                "fail"
+            };
             Trial::test(case.id.clone(), move || {
                 let outcome = run_case(Catalog::embedded(), &dir, &case);
                 if outcome.mismatches.is_empty() {

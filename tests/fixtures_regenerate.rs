@@ -10,7 +10,12 @@ use std::fs;
 fn committed_tree_is_regenerated_byte_for_byte() {
     let defs = fixtures::load_definitions(&fixtures::definitions_path()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    fixtures::generate(&defs, tmp.path(), &fixtures::declared_coverage).unwrap();
+    fixtures::generate(
+        &defs,
+        tmp.path(),
+        &ai_interop::selftest::passing_requirements,
+    )
+    .unwrap();
     let fresh = tmp.path().join("model");
     let committed = fixtures::fixtures_root().join("model");
     let fresh_files = fixtures::list_files(&fresh).unwrap();
@@ -51,8 +56,8 @@ fn committed_tree_is_regenerated_byte_for_byte() {
 fn generation_is_deterministic() {
     let defs = fixtures::load_definitions(&fixtures::definitions_path()).unwrap();
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    fixtures::generate(&defs, a.path(), &fixtures::declared_coverage).unwrap();
-    fixtures::generate(&defs, b.path(), &fixtures::declared_coverage).unwrap();
+    fixtures::generate(&defs, a.path(), &ai_interop::selftest::passing_requirements).unwrap();
+    fixtures::generate(&defs, b.path(), &ai_interop::selftest::passing_requirements).unwrap();
     assert_eq!(
         fixtures::fixtures_digest(a.path()).unwrap(),
         fixtures::fixtures_digest(b.path()).unwrap()

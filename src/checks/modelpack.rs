@@ -5,7 +5,8 @@ use super::layout::show;
 use super::support::{
     FILE_METADATA, LEGACY_FILE_METADATA, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST,
     LEGACY_UNTESTED, MODEL_CONFIG, MODEL_MANIFEST, UNTESTED, annotation, annotation_pointer,
-    layer_annotations, layer_filepath, layer_media_type, manifest_annotations, manifest_object,
+    is_media_type, layer_annotations, layer_filepath, layer_media_type, manifest_annotations,
+    manifest_object,
 };
 use super::{Check, Marks};
 use crate::artifact::{Artifact, EntryKind, Packing};
@@ -132,7 +133,8 @@ fn types(a: &Artifact, m: &mut Marks) {
         ),
     }
     for i in 0..layer_count(a) {
-        let Some(t) = layer_media_type(a, i) else {
+        // A missing or malformed media type is DSC-006's finding, not this one's.
+        let Some(t) = layer_media_type(a, i).filter(|t| is_media_type(t)) else {
             continue;
         };
         let at = Location::manifest(format!("/layers/{i}/mediaType"));
@@ -246,6 +248,11 @@ fn config(a: &Artifact, m: &mut Marks) {
         return;
     };
     let layers = layer_count(a);
+    if layers == 0 {
+        m.not_applicable("MPK-004", "the manifest has no layers (MAN-007)");
+        m.not_applicable("MPK-005", "the manifest has no layers (MAN-007)");
+        return;
+    }
     if diff_ids.len() != layers {
         m.fail(
             "MPK-004",

@@ -20,10 +20,7 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs) -> Result<u8, Exit> {
     let report = check_target(&args.target, &args.common)?;
     emit(&report, &args.common)?;
-    let conformant = !report
-        .requirements
-        .iter()
-        .any(|r| r.status.breaks(r.level));
+    let conformant = !report.requirements.iter().any(|r| r.status.breaks(r.level));
     Ok(if conformant { 0 } else { 1 })
 }
 
@@ -38,7 +35,12 @@ pub fn check_target(
     let started = now();
     progress::note(&format!("checking {}", target.describe()));
     let artifact = target
-        .load(&common.limits(), &InspectOptions { content: !common.no_content })
+        .load(
+            &common.limits(),
+            &InspectOptions {
+                content: !common.no_content,
+            },
+        )
         .map_err(target_error)?;
     let catalog = Catalog::embedded();
     let options = EvalOptions {
@@ -66,7 +68,13 @@ pub fn check_target(
         started,
         fixtures_digest: None,
     };
-    Ok(build_report(catalog, ctx, profiles, ev.requirements, ev.tests))
+    Ok(build_report(
+        catalog,
+        ctx,
+        profiles,
+        ev.requirements,
+        ev.tests,
+    ))
 }
 
 pub fn target_error(e: TargetError) -> Exit {

@@ -24,9 +24,14 @@ pub fn run(args: FixturesArgs) -> Result<u8, Exit> {
     match args.command {
         FixturesCommand::Generate { out } => {
             let defs = crate::fixtures::load_definitions(&crate::fixtures::definitions_path())
-                .map_err(|e| Exit::usage(e.to_string()))?;
-            let cases = crate::fixtures::regenerate(&defs, &out, &passing_requirements)
-                .map_err(|e| Exit::harness(e.to_string()))?;
+                .map_err(|e| Exit::usage(format!("{e:#}")))?;
+            let model = out.join("model");
+            if model.exists() {
+                std::fs::remove_dir_all(&model)
+                    .map_err(|e| Exit::harness(format!("{}: {e}", model.display())))?;
+            }
+            let cases = crate::fixtures::generate(&defs, &out, &passing_requirements)
+                .map_err(|e| Exit::harness(format!("{e:#}")))?;
             eprintln!("generated {} cases into {}", cases.len(), out.display());
             Ok(0)
         }

@@ -15,7 +15,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "ai-interop", version, about = "Conformance suite for the CNCF AI Manifest Contract (AI artifacts as OCI artifacts)")]
+#[command(
+    name = "ai-interop",
+    version,
+    about = "Conformance suite for the CNCF AI Manifest Contract (AI artifacts as OCI artifacts)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -84,10 +88,16 @@ pub struct Exit {
 
 impl Exit {
     pub fn usage(message: impl Into<String>) -> Exit {
-        Exit { code: 2, message: message.into() }
+        Exit {
+            code: 2,
+            message: message.into(),
+        }
     }
     pub fn harness(message: impl Into<String>) -> Exit {
-        Exit { code: 3, message: message.into() }
+        Exit {
+            code: 3,
+            message: message.into(),
+        }
     }
 }
 
@@ -125,16 +135,20 @@ pub fn load_expected_failures(
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
-    let map: std::collections::BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| {
-        Exit::usage(format!(
-            "{}: expected a JSON object of requirement ID to reason: {e}",
-            path.display()
-        ))
-    })?;
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&text).map_err(|e| {
+            Exit::usage(format!(
+                "{}: expected a JSON object of requirement ID to reason: {e}",
+                path.display()
+            ))
+        })?;
     let catalog = crate::spec::Catalog::embedded();
     for id in map.keys() {
         if catalog.get(id).is_none() {
-            return Err(Exit::usage(format!("{}: unknown requirement {id}", path.display())));
+            return Err(Exit::usage(format!(
+                "{}: unknown requirement {id}",
+                path.display()
+            )));
         }
     }
     Ok(map)
@@ -156,9 +170,17 @@ pub fn check_profile(name: &str) -> Result<(), Exit> {
 /// Write the report in every format into `out` (if given) and print the chosen format.
 pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Result<(), Exit> {
     if let Some(out) = &args.out {
-        let files = crate::report::write_all(report, out)
-            .map_err(|e| Exit::harness(format!("cannot write the report into {}: {e}", out.display())))?;
-        progress::note(&format!("wrote {} files into {}", files.len(), out.display()));
+        let files = crate::report::write_all(report, out).map_err(|e| {
+            Exit::harness(format!(
+                "cannot write the report into {}: {e}",
+                out.display()
+            ))
+        })?;
+        progress::note(&format!(
+            "wrote {} files into {}",
+            files.len(),
+            out.display()
+        ));
     }
     print!("{}", crate::report::render(report, args.format));
     Ok(())

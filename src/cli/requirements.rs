@@ -42,7 +42,11 @@ pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
     for (_, case) in &cases {
         let failures = expected_failures(&case);
         for id in &case.requirements {
-            let bucket = if failures.is_empty() { &mut pos } else { &mut neg };
+            let bucket = if failures.is_empty() {
+                &mut pos
+            } else {
+                &mut neg
+            };
             bucket.entry(id.as_str()).or_default().push(case.id.clone());
         }
     }
@@ -79,7 +83,11 @@ pub fn run(args: RequirementsArgs) -> Result<u8, Exit> {
             serde_json::to_string_pretty(&rows).map_err(|e| Exit::harness(e.to_string()))?
         ),
         "markdown" => print!("{}", markdown(&rows)),
-        other => return Err(Exit::usage(format!("unknown format {other:?}: markdown or json"))),
+        other => {
+            return Err(Exit::usage(format!(
+                "unknown format {other:?}: markdown or json"
+            )));
+        }
     }
     Ok(0)
 }
@@ -103,14 +111,21 @@ fn markdown(rows: &[Coverage]) -> String {
     }
     let uncovered: Vec<&str> = rows
         .iter()
-        .filter(|r| r.checks.is_empty() || (r.negative_fixtures.is_empty() && r.positive_fixtures.is_empty()))
+        .filter(|r| {
+            r.checks.is_empty()
+                || (r.negative_fixtures.is_empty() && r.positive_fixtures.is_empty())
+        })
         .map(|r| r.id.as_str())
         .collect();
     s.push_str(&format!(
         "\n{} requirements; {} without a check or a fixture{}\n",
         rows.len(),
         uncovered.len(),
-        if uncovered.is_empty() { String::new() } else { format!(": {}", uncovered.join(", ")) }
+        if uncovered.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", uncovered.join(", "))
+        }
     ));
     s
 }

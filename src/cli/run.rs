@@ -1,8 +1,8 @@
 //! `ai-interop run [target]`: the suite for a target, or the self-test over the golden fixtures.
 
 use super::{CommonArgs, Exit, check::check_target, emit, progress};
-use crate::engine::report::{ReportContext, build_report, now};
 use crate::engine::profile_results;
+use crate::engine::report::{ReportContext, build_report, now};
 use crate::report::{TargetInfo, TargetKind};
 use crate::selftest::{requirement_verdicts, run_case};
 use crate::spec::{AppliesTo, Catalog};
@@ -43,10 +43,16 @@ pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
     let catalog = Catalog::embedded();
     let started = now();
     let cases = crate::fixtures::load_cases(&args.fixtures).map_err(|e| {
-        Exit::usage(format!("cannot read fixtures in {}: {e}", args.fixtures.display()))
+        Exit::usage(format!(
+            "cannot read fixtures in {}: {e}",
+            args.fixtures.display()
+        ))
     })?;
     if cases.is_empty() {
-        return Err(Exit::usage(format!("no fixture cases under {}", args.fixtures.display())));
+        return Err(Exit::usage(format!(
+            "no fixture cases under {}",
+            args.fixtures.display()
+        )));
     }
     let bar = progress::bar(cases.len() as u64, "self-test");
     let mut tests = Vec::new();
@@ -62,7 +68,10 @@ pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
     let fixtures_digest = crate::fixtures::fixtures_digest(&args.fixtures)
         .map(|d| d.to_string())
         .map_err(|e| Exit::harness(format!("cannot hash the fixtures: {e}")))?;
-    let failed = tests.iter().filter(|t| t.status != crate::model::Status::Pass).count();
+    let failed = tests
+        .iter()
+        .filter(|t| t.status != crate::model::Status::Pass)
+        .count();
     let ctx = ReportContext {
         target: TargetInfo {
             kind: TargetKind::Fixtures,

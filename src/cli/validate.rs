@@ -38,7 +38,11 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     super::check_profile(&args.profile)?;
     let kind = SchemaKind::from_name(&args.kind).ok_or_else(|| {
         let names: Vec<&str> = SchemaKind::all().iter().map(|k| k.name()).collect();
-        Exit::usage(format!("unknown kind {:?}; kinds: {}", args.kind, names.join(", ")))
+        Exit::usage(format!(
+            "unknown kind {:?}; kinds: {}",
+            args.kind,
+            names.join(", ")
+        ))
     })?;
     let file = std::fs::File::open(&args.file)
         .map_err(|e| Exit::usage(format!("{}: {e}", args.file.display())))?;
@@ -55,10 +59,16 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     };
     if let Some(v) = &value {
         for s in schemas::validate(kind, v) {
-            problems.push((format!("schema {}", or_root(&s.instance_pointer)), s.message));
+            problems.push((
+                format!("schema {}", or_root(&s.instance_pointer)),
+                s.message,
+            ));
         }
         for f in rule_findings(kind, doc.clone(), v, &args.profile) {
-            problems.push((format!("{} [{}] {}", f.requirement, f.level, f.location), f.message));
+            problems.push((
+                format!("{} [{}] {}", f.requirement, f.level, f.location),
+                f.message,
+            ));
         }
     }
     if args.json {
@@ -66,7 +76,10 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
             .iter()
             .map(|(w, m)| serde_json::json!({"where": w, "message": m}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&items).unwrap_or_default()
+        );
     } else if problems.is_empty() {
         println!("{}: valid {}", args.file.display(), kind.name());
     } else {
@@ -88,7 +101,11 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
     if prefixes.is_empty() {
         return Vec::new();
     }
-    let unread = || Err(BlobProblem::Unaddressable("document-only validation reads no blobs".into()));
+    let unread = || {
+        Err(BlobProblem::Unaddressable(
+            "document-only validation reads no blobs".into(),
+        ))
+    };
     let artifact = match kind {
         SchemaKind::Manifest => {
             let layers = value
@@ -112,7 +129,8 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
         }
         SchemaKind::Annotations => {
             let manifest = Document::from_bytes(
-                serde_json::to_vec(&serde_json::json!({ "annotations": value })).unwrap_or_default(),
+                serde_json::to_vec(&serde_json::json!({ "annotations": value }))
+                    .unwrap_or_default(),
             );
             synthetic(manifest, None)
         }

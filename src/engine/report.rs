@@ -12,7 +12,9 @@ pub fn suite_info() -> SuiteInfo {
     SuiteInfo {
         name: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
-        commit: option_env!("AI_INTEROP_COMMIT").unwrap_or("unknown").to_string(),
+        commit: option_env!("AI_INTEROP_COMMIT")
+            .unwrap_or("unknown")
+            .to_string(),
     }
 }
 
