@@ -724,3 +724,29 @@ fn non_utf8_manifest_is_reported_with_offset() {
     assert_eq!(a.manifest_digest, md);
     assert!(a.config.is_none() && a.layers.is_empty());
 }
+
+#[test]
+fn empty_blobs() {
+    let mut l = Layout::new();
+    l.layer(RAW, b"", None);
+    l.layer(TAR, b"", None);
+    l.layer(TGZ, b"", None);
+    l.layer(TZST, b"", None);
+    let a = l.inspect();
+    for layer in &a.layers {
+        let c = &layer.content;
+        assert_eq!(layer.blob.as_ref().unwrap().digest, sha256(b""));
+        assert_eq!(c.magic, Some(Magic::Empty));
+    }
+    assert!(!a.layers[0].content.compression_mismatch);
+    assert_eq!(a.layers[0].content.diff_id, Some(sha256(b"")));
+    for layer in &a.layers[1..] {
+        assert!(layer.content.compression_mismatch);
+    }
+    // An empty "tar" has no entries; empty compressed streams do not decode.
+    assert_eq!(a.layers[1].content.tar.as_ref().unwrap().entries, 0);
+    for layer in &a.layers[2..] {
+        assert!(layer.content.decode_error.is_some());
+        assert_eq!(layer.content.diff_id, None);
+    }
+}
