@@ -29,7 +29,7 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
         dir: dir.to_path_buf(),
         selector: Some(case.reference.clone()),
     };
-    let expected: BTreeSet<String> = expected_failures(&case).into_iter().collect();
+    let expected: BTreeSet<String> = expected_failures(case).into_iter().collect();
     let mut mismatches = Vec::new();
     let evaluation = match target.load(&Limits::default(), &InspectOptions { content: true }) {
         Err(e) => {
@@ -71,9 +71,17 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
         .as_ref()
         .map(|e| e.findings().cloned().collect())
         .unwrap_or_default();
+    // A mismatch is reported against the first requirement the case is about, so that the
+    // report stays valid against its schema (findings always name a requirement).
+    let about = expected
+        .iter()
+        .next()
+        .or(case.requirements.first())
+        .cloned()
+        .unwrap_or_else(|| "OCI-001".into());
     for m in &mismatches {
         findings.push(Finding {
-            requirement: "SELFTEST".into(),
+            requirement: about.clone(),
             level: Level::Must,
             status: Status::Fail,
             location: Location::document("case.json"),

@@ -151,8 +151,8 @@ pub(crate) fn show(v: Option<&Value>) -> String {
         None => "nothing".into(),
         Some(v) => {
             let s = v.to_string();
-            if s.len() > 80 {
-                format!("{}…", &s[..s.floor_char_boundary(80)])
+            if s.chars().count() > 80 {
+                format!("{}…", s.chars().take(80).collect::<String>())
             } else {
                 s
             }

@@ -40,7 +40,7 @@ pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
     let mut neg: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut pos: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (_, case) in &cases {
-        let failures = expected_failures(&case);
+        let failures = expected_failures(case);
         for id in &case.requirements {
             let bucket = if failures.is_empty() {
                 &mut pos

@@ -49,10 +49,11 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     let limits = crate::artifact::Limits::default();
     let doc = Document::from_reader(file, &limits)
         .map_err(|e| Exit::harness(format!("{}: {e}", args.file.display())))?;
-    let mut problems: Vec<(String, String)> = Vec::new();
+    // (where, message, breaks validity): SHOULD-level findings are warnings only.
+    let mut problems: Vec<(String, String, bool)> = Vec::new();
     let value = match &doc.json {
         Err(e) => {
-            problems.push(("document".into(), e.clone()));
+            problems.push(("document".into(), e.clone(), true));
             None
         }
         Ok(v) => Some(v.clone()),
@@ -62,19 +63,22 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
             problems.push((
                 format!("schema {}", or_root(&s.instance_pointer)),
                 s.message,
+                true,
             ));
         }
         for f in rule_findings(kind, doc.clone(), v, &args.profile) {
+            let breaks = f.status.breaks(f.level);
             problems.push((
                 format!("{} [{}] {}", f.requirement, f.level, f.location),
                 f.message,
+                breaks,
             ));
         }
     }
     if args.json {
         let items: Vec<Value> = problems
             .iter()
-            .map(|(w, m)| serde_json::json!({"where": w, "message": m}))
+            .map(|(w, m, e)| serde_json::json!({"where": w, "message": m, "error": e}))
             .collect();
         println!(
             "{}",
@@ -83,11 +87,16 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     } else if problems.is_empty() {
         println!("{}: valid {}", args.file.display(), kind.name());
     } else {
-        for (w, m) in &problems {
-            println!("{w}: {m}");
+        for (w, m, e) in &problems {
+            let tag = if *e { "error" } else { "warning" };
+            println!("{tag}: {w}: {m}");
         }
     }
-    Ok(if problems.is_empty() { 0 } else { 1 })
+    Ok(if problems.iter().any(|(_, _, e)| *e) {
+        1
+    } else {
+        0
+    })
 }
 
 fn or_root(p: &str) -> &str {
