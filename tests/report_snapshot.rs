@@ -35,9 +35,21 @@ fn check_report_is_valid_and_stable() {
 #[test]
 fn self_test_report_is_valid() {
     let tmp = tempfile::tempdir().unwrap();
-    let report = run(&["run", "--out", tmp.path().to_str().unwrap(), "--format", "json"]);
+    let report = run(&[
+        "run",
+        "--out",
+        tmp.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(validate(SchemaKind::Report, &report), vec![]);
     let cases = ai_interop::fixtures::load_cases(&ai_interop::fixtures::fixtures_root()).unwrap();
     assert_eq!(report["tests"].as_array().unwrap().len(), cases.len());
-    assert!(report["tests"].as_array().unwrap().iter().all(|t| t["status"] == "pass"));
+    assert!(
+        report["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "pass")
+    );
 }
