@@ -299,10 +299,25 @@ fn io_error(
     timeout: Duration,
     e: &io::Error,
 ) -> ClientError {
-    let text = e.to_string();
-    let timed_out = e.kind() == io::ErrorKind::TimedOut
-        || text.contains("timed out")
-        || text.contains("operation timed out");
+    let mut text = e.to_string();
+    let mut timed_out = e.kind() == io::ErrorKind::TimedOut;
+    let mut src: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|r| r as _);
+    while let Some(s) = src {
+        if let Some(re) = s.downcast_ref::<reqwest::Error>()
+            && re.is_timeout()
+        {
+            timed_out = true;
+        }
+        let msg = s.to_string();
+        if msg.contains("timed out") || msg.contains("deadline has elapsed") {
+            timed_out = true;
+        }
+        if !text.contains(&msg) {
+            text.push_str(": ");
+            text.push_str(&msg);
+        }
+        src = s.source();
+    }
     if timed_out {
         ClientError::Timeout {
             method: method.to_string(),
