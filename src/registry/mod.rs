@@ -1,13 +1,13 @@
 //! Registry conformance: a blocking OCI distribution client, the registry as a
 //! [`BlobSource`](crate::source::BlobSource), referrers discovery and the `REG-0xx` suite.
 //!
-//! - [`config`]: target configuration (JSON file + `AI_INTEROP_REGISTRY_*` environment).
-//! - [`client`]: HTTP with auth, redirects, `Location` handling and streaming verification.
-//! - [`reference`]: `<registry>/<repo>[:tag|@digest]`.
-//! - [`source`]: [`source::RegistrySource`], blobs streamed and verified on the fly.
-//! - [`referrers`]: the referrers API first, the tag-schema fallback when it is absent.
-//! - [`suite`]: the checks; [`suite::run`] returns plain per-test marks.
-//! - [`redact`]: credentials never leave the module in clear.
+//! - `config`: target configuration (JSON file + `AI_INTEROP_REGISTRY_*` environment).
+//! - `client`: HTTP with auth, redirects, `Location` handling and streaming verification.
+//! - `reference`: `<registry>/<repo>[:tag|@digest]`.
+//! - `source`: `RegistrySource`, blobs streamed and verified on the fly.
+//! - `referrers`: the referrers API first, the tag-schema fallback when it is absent.
+//! - `suite`: the checks; `suite::run` returns plain per-test marks.
+//! - `redact`: credentials never leave the module in clear.
 
 pub mod client;
 pub mod config;

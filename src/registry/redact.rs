@@ -115,37 +115,39 @@ fn redact_patterns(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     // Authorization schemes: mask the token that follows.
-    'outer: loop {
-        for scheme in ["Basic ", "Bearer ", "basic ", "bearer "] {
-            if let Some(i) = rest.find(scheme) {
-                let before = &rest[..i];
-                // Only when the scheme starts a word (not e.g. "xBasic ").
-                let boundary = before
-                    .chars()
-                    .last()
-                    .is_none_or(|c| !c.is_ascii_alphanumeric());
-                let after = &rest[i + scheme.len()..];
-                let token_len = after
-                    .find(|c: char| c.is_whitespace() || c == '"' || c == ',')
-                    .unwrap_or(after.len());
-                let token = &after[..token_len];
-                let looks_like_token = token.len() >= 8
-                    && token
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"+/=-_.~".contains(&b));
-                out.push_str(before);
-                out.push_str(scheme);
-                if boundary && looks_like_token {
-                    out.push_str(MASK);
-                } else {
-                    out.push_str(token);
-                }
-                rest = &after[token_len..];
-                continue 'outer;
-            }
+    loop {
+        // The earliest scheme occurrence.
+        let hit = ["Basic ", "Bearer ", "basic ", "bearer "]
+            .iter()
+            .filter_map(|sc| rest.find(sc).map(|i| (i, *sc)))
+            .min_by_key(|(i, _)| *i);
+        let Some((i, scheme)) = hit else {
+            out.push_str(rest);
+            break;
+        };
+        let before = &rest[..i];
+        // Only when the scheme starts a word (not e.g. "xBasic ").
+        let boundary = before
+            .chars()
+            .last()
+            .is_none_or(|c| !c.is_ascii_alphanumeric());
+        let after = &rest[i + scheme.len()..];
+        let token_len = after
+            .find(|c: char| c.is_whitespace() || c == '"' || c == ',' || c == ';')
+            .unwrap_or(after.len());
+        let token = &after[..token_len];
+        let looks_like_token = token.len() >= 8
+            && token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=-_.~".contains(&b));
+        out.push_str(before);
+        out.push_str(scheme);
+        if boundary && looks_like_token {
+            out.push_str(MASK);
+        } else {
+            out.push_str(token);
         }
-        out.push_str(rest);
-        break;
+        rest = &after[token_len..];
     }
     // URL user-info: scheme://user:pass@host
     let mut result = String::with_capacity(out.len());

@@ -1886,7 +1886,10 @@ fn cleanup(ctx: &Ctx) -> Vec<String> {
         }
     }
     if notes.is_empty() {
-        notes.push(format!("deleted {} items", done.len()));
+        notes.push(format!(
+            "deleted {} items (each DELETE answered 2xx or 404)",
+            done.len()
+        ));
     }
     notes
 }
