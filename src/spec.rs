@@ -24,10 +24,7 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("profiles.md", include_str!("../spec/v1.0/profiles.md")),
     ("layout.md", include_str!("../spec/v1.0/layout.md")),
     ("manifest.md", include_str!("../spec/v1.0/manifest.md")),
-    (
-        "annotations.md",
-        include_str!("../spec/v1.0/annotations.md"),
-    ),
+    ("annotations.md", include_str!("../spec/v1.0/annotations.md")),
     ("modelpack.md", include_str!("../spec/v1.0/modelpack.md")),
     ("layers.md", include_str!("../spec/v1.0/layers.md")),
     ("registry.md", include_str!("../spec/v1.0/registry.md")),
@@ -262,12 +259,7 @@ impl Catalog {
 }
 
 fn parse_profile_row(line: &str) -> Result<Option<Profile>, String> {
-    let cells: Vec<&str> = line
-        .trim()
-        .trim_matches('|')
-        .split('|')
-        .map(str::trim)
-        .collect();
+    let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
     if cells.len() < 4 || cells[0] == "Profile" || cells[0].starts_with("---") {
         return Ok(None);
     }
@@ -300,14 +292,8 @@ mod tests {
         let text = "# Manifest\n\n- [MAN-001] **MUST** (artifact; core) The `schemaVersion` MUST be\n  the number 2.\n- [MAN-002] **SHOULD** (artifact, registry; trusted) It SHOULD hold.\n";
         let c = Catalog::parse(&[("profiles.md", LADDER), ("m.md", text)]).unwrap();
         assert_eq!(c.requirements.len(), 2);
-        assert_eq!(
-            c.requirements[0].text,
-            "The `schemaVersion` MUST be the number 2."
-        );
-        assert_eq!(
-            c.requirements[1].applies_to,
-            vec![AppliesTo::Artifact, AppliesTo::Registry]
-        );
+        assert_eq!(c.requirements[0].text, "The `schemaVersion` MUST be the number 2.");
+        assert_eq!(c.requirements[1].applies_to, vec![AppliesTo::Artifact, AppliesTo::Registry]);
         assert!(c.in_profile(&c.requirements[0], "trusted"));
         assert!(!c.in_profile(&c.requirements[1], "core"));
     }
@@ -340,10 +326,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             if name.ends_with(".md") {
-                assert!(
-                    SPEC_FILES.iter().any(|(f, _)| *f == name),
-                    "{name} not embedded"
-                );
+                assert!(SPEC_FILES.iter().any(|(f, _)| *f == name), "{name} not embedded");
             }
         }
     }
