@@ -728,6 +728,21 @@ fn open_reference_discovers_referrers_by_fallback_and_by_api() {
 }
 
 #[test]
+fn hostile_garbage_never_panics_and_never_passes() {
+    let (_f, run) = run_with(Faults {
+        garbage: true,
+        ..Default::default()
+    });
+    for r in ["REG-001", "REG-005", "REG-006", "REG-008", "REG-010"] {
+        assert!(
+            matches!(run.outcome(r), Status::Fail | Status::Error),
+            "{r}: {}",
+            dump(&run)
+        );
+    }
+}
+
+#[test]
 fn unreachable_registry_errors_quickly() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -2,6 +2,29 @@
 //!
 //! Precedence: environment > file > defaults. Every network timeout, every size and every switch
 //! the suite reads is here, so that nobody has to patch the source to fit a registry.
+//!
+//! ```json
+//! {
+//!   "url": "https://registry.example.com",
+//!   "namespace": "ai-interop/conformance",
+//!   "auth": { "username": "ci", "password": "…" },
+//!   "tls": { "caFile": "/etc/ssl/private-ca.pem" },
+//!   "timeouts": { "connectMs": 10000, "requestMs": 60000, "largeBlobMs": 1800000 },
+//!   "chunkSize": 1048576,
+//!   "largeBlobSize": 268435456,
+//!   "readOnly": false,
+//!   "seeded": null,
+//!   "cleanup": true,
+//!   "delete": true
+//! }
+//! ```
+//!
+//! Environment (`AI_INTEROP_REGISTRY_` + name): `CONFIG` (path of the JSON file), `URL`,
+//! `NAMESPACE`, `UNIQUE_NAMESPACE`, `ALLOW_PLAIN_HTTP`, `USERNAME`, `PASSWORD`, `TOKEN`,
+//! `DOCKER_CONFIG`, `CA_FILE`, `CA_ONLY`, `INSECURE_SKIP_VERIFY`, `CONNECT_TIMEOUT_MS`,
+//! `REQUEST_TIMEOUT_MS`, `LARGE_BLOB_TIMEOUT_MS`, `CHUNK_SIZE`, `LARGE_BLOB_SIZE`, `READ_ONLY`,
+//! `SEEDED`, `CLEANUP`, `DELETE`, `USE_PROXY`. Without explicit credentials, the `auths` entry of
+//! `$DOCKER_CONFIG/config.json` (or `~/.docker/config.json`) for the registry host is used.
 
 use super::redact::Secret;
 use base64::Engine as _;

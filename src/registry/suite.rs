@@ -2107,3 +2107,70 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
     }
     run
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{AppliesTo, Catalog};
+
+    fn registry_catalog() -> Catalog {
+        Catalog::parse(&[
+            ("profiles.md", include_str!("../../spec/v1.0/profiles.md")),
+            ("registry.md", include_str!("../../spec/v1.0/registry.md")),
+        ])
+        .expect("registry.md parses")
+    }
+
+    #[test]
+    fn every_registry_requirement_is_checked_and_every_check_is_specified() {
+        let c = registry_catalog();
+        let covered: BTreeSet<&str> = TESTS
+            .iter()
+            .flat_map(|t| t.covers.iter().copied())
+            .collect();
+        let specified: BTreeSet<&str> = c.requirements.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(covered, specified);
+        for r in &c.requirements {
+            assert!(r.id.starts_with("REG-"), "{}", r.id);
+            assert_eq!(r.applies_to, vec![AppliesTo::Registry], "{}", r.id);
+            assert_eq!(r.profile, "core", "{}", r.id);
+        }
+    }
+
+    #[test]
+    fn extended_requirements_name_their_feature() {
+        let c = registry_catalog();
+        for (feature, reqs) in FEATURES {
+            for id in *reqs {
+                let r = c.get(id).unwrap_or_else(|| panic!("{id} missing"));
+                assert!(
+                    r.text.contains(&format!("feature `{feature}`")),
+                    "{id} does not name {feature}"
+                );
+            }
+        }
+        for r in &c.requirements {
+            let n: u32 = r.id[4..].parse().unwrap();
+            assert_eq!(
+                n >= 20,
+                r.text.contains("(feature `"),
+                "{}: core IDs below 020, features from 020",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn seeded_references() {
+        assert_eq!(
+            parse_seeded("a/b:v1").unwrap(),
+            ("a/b".into(), Target::Tag("v1".into()))
+        );
+        let d = Digest::sha256_of(b"");
+        assert_eq!(
+            parse_seeded(&format!("a@{d}")).unwrap(),
+            ("a".into(), Target::Digest(d))
+        );
+        assert!(parse_seeded("a").is_err());
+    }
+}

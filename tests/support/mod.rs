@@ -81,6 +81,8 @@ pub struct Faults {
     pub pagination: Mode,
     pub chunked: Mode,
     pub absolute_locations: bool,
+    /// Every API route answers 200 with junk headers and a non-JSON body.
+    pub garbage: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -454,6 +456,18 @@ fn respond(s: &Shared, req: &Req) -> Resp {
     }
     if req.path == "/v2/" || req.path == "/v2" {
         return Resp::new(200).json(&json!({}));
+    }
+    if s.faults.garbage {
+        let status = [200, 201, 202, 204, 307, 400, 500]
+            [(s.counter.fetch_add(1, Ordering::Relaxed) % 7) as usize];
+        return Resp::new(status)
+            .h("Content-Type", "\u{7f}junk/\u{1}")
+            .h("Location", "http://[::1:bad")
+            .h("Link", "<<<; rel=\"next\">")
+            .h("Range", "bytes=-5--1")
+            .h("Docker-Content-Digest", "sha256:zz")
+            .h("OCI-Filters-Applied", ",,,")
+            .body(vec![0xff, 0x00, b'{', b'"', 0xfe]);
     }
     let Some(name) = repo_of(&req.path) else {
         return route_not_found();
