@@ -154,10 +154,10 @@ registry_start_all() {
 registry_stop_all() {
     local pid
     for pid in "${REGISTRY_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
+        kill "$pid" 2>/dev/null || true
     done
     for pid in "${REGISTRY_PIDS[@]}"; do
-        wait "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null || true
     done
     REGISTRY_PIDS=()
     if [[ -n $REGISTRY_TMP && -d $REGISTRY_TMP ]]; then
@@ -171,7 +171,8 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     registry_start_all || { registry_stop_all; exit 1; }
     trap 'registry_stop_all; exit 0' INT TERM
     trap registry_stop_all EXIT
-    env | grep '^AI_INTEROP_TEST_REGISTRY' | sed 's/^/export /; s/\(PASSWORD=\).*/\1<redacted>/'
-    echo "registry.sh: running; Ctrl-C stops them"
+    (umask 077; env | grep '^AI_INTEROP_TEST_REGISTRY' | sed 's/^/export /' >"$REGISTRY_TMP/env")
+    env | grep '^AI_INTEROP_TEST_REGISTRY' | grep -v PASSWORD | sed 's/^/export /'
+    echo "registry.sh: running; in another shell: source $REGISTRY_TMP/env (has the password); Ctrl-C stops them"
     while sleep 3600; do :; done
 fi
