@@ -24,7 +24,10 @@ fn registry(var: &str) -> Option<String> {
             )
         }
         None => {
-            eprintln!(
+            // Straight to stderr, past the test harness's capture, so that it shows.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipped: no registry ({var} unset; run `source .ci/registry.sh && registry_start_all`)"
             );
             None
