@@ -20,8 +20,9 @@ fn cfg(fake: &FakeRegistry) -> RegistryConfig {
     let mut c = RegistryConfig::for_url(&fake.url);
     c.namespace = "conformance".into();
     c.timeouts.connect_ms = 1000;
-    c.timeouts.request_ms = 1000;
-    c.timeouts.large_blob_ms = 3000;
+    // Generous for ordinary tests (the machine is shared); the hang tests use 1 s.
+    c.timeouts.request_ms = 5000;
+    c.timeouts.large_blob_ms = 10_000;
     c.chunk_size = 1000;
     c.large_blob_size = 3 << 20;
     c.use_proxy = false;
@@ -36,8 +37,15 @@ fn cfg(fake: &FakeRegistry) -> RegistryConfig {
 }
 
 fn run_with(faults: Faults) -> (FakeRegistry, SuiteRun) {
+    run_with_timeouts(faults, 5000, 10_000)
+}
+
+fn run_with_timeouts(faults: Faults, request_ms: u64, large_ms: u64) -> (FakeRegistry, SuiteRun) {
     let fake = FakeRegistry::start(faults);
-    let run = suite::run(&cfg(&fake));
+    let mut c = cfg(&fake);
+    c.timeouts.request_ms = request_ms;
+    c.timeouts.large_blob_ms = large_ms;
+    let run = suite::run(&c);
     (fake, run)
 }
 
@@ -326,10 +334,14 @@ fn fault_redirect_target_wants_credentials() {
 #[test]
 fn fault_hang_before_headers_times_out() {
     let t = Instant::now();
-    let (_f, run) = run_with(Faults {
-        hang_first_blob_get: Some(Hang::BeforeHeaders),
-        ..Default::default()
-    });
+    let (_f, run) = run_with_timeouts(
+        Faults {
+            hang_first_blob_get: Some(Hang::BeforeHeaders),
+            ..Default::default()
+        },
+        1000,
+        1000,
+    );
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     expect(&run, "REG-005", Status::Error);
     expect_message(&run, "REG-005", "timed out after 1000 ms");
@@ -338,10 +350,14 @@ fn fault_hang_before_headers_times_out() {
 #[test]
 fn fault_hang_mid_body_times_out() {
     let t = Instant::now();
-    let (_f, run) = run_with(Faults {
-        hang_first_blob_get: Some(Hang::MidBody),
-        ..Default::default()
-    });
+    let (_f, run) = run_with_timeouts(
+        Faults {
+            hang_first_blob_get: Some(Hang::MidBody),
+            ..Default::default()
+        },
+        1000,
+        1000,
+    );
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
     expect(&run, "REG-005", Status::Error);
     expect_message(&run, "REG-005", "timed out");
