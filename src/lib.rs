@@ -14,6 +14,7 @@ pub mod fixtures;
 pub mod inspect;
 pub mod layout;
 pub mod model;
+pub mod registry;
 pub mod report;
 pub mod schemas;
 pub mod selftest;

@@ -30,6 +30,7 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ),
     ("modelpack.md", include_str!("../spec/v1.0/modelpack.md")),
     ("layers.md", include_str!("../spec/v1.0/layers.md")),
+    ("registry.md", include_str!("../spec/v1.0/registry.md")),
 ];
 
 /// What a requirement constrains.

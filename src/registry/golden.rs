@@ -1,0 +1,257 @@
+//! The small artifacts the suite pushes: a ModelPack-style model and referrers attached to it.
+//!
+//! Built in code for now; the golden fixtures under `fixtures/` will replace the model later.
+//! Manifests are written with an unusual indentation on purpose, so that a registry that
+//! re-serializes them is caught by a byte comparison.
+
+use crate::digest::Digest;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+pub const MODEL_ARTIFACT_TYPE: &str = "application/vnd.cncf.model.manifest.v1+json";
+pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
+pub const WEIGHT_LAYER: &str = "application/vnd.cncf.model.weight.v1.raw";
+pub const DOC_LAYER: &str = "application/vnd.cncf.model.doc.v1.raw";
+pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
+pub const SIGNATURE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+pub const SBOM_TYPE: &str = "application/spdx+json";
+
+/// One blob to push.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+    pub digest: Digest,
+}
+
+impl Blob {
+    pub fn new(media_type: &str, bytes: Vec<u8>) -> Blob {
+        Blob {
+            media_type: media_type.into(),
+            digest: Digest::sha256_of(&bytes),
+            bytes,
+        }
+    }
+    pub fn descriptor(&self) -> Value {
+        json!({"mediaType": self.media_type, "digest": self.digest.to_string(), "size": self.bytes.len()})
+    }
+}
+
+/// A manifest with the blobs it needs.
+#[derive(Debug, Clone)]
+pub struct Pushable {
+    pub media_type: String,
+    pub artifact_type: Option<String>,
+    pub bytes: Vec<u8>,
+    pub digest: Digest,
+    pub blobs: Vec<Blob>,
+    pub annotations: serde_json::Map<String, Value>,
+}
+
+impl Pushable {
+    pub fn descriptor(&self) -> Value {
+        json!({"mediaType": self.media_type, "digest": self.digest.to_string(), "size": self.bytes.len()})
+    }
+    pub fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+}
+
+/// Serialize with a three-space indent and a trailing newline.
+pub fn odd_json(v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"   ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    v.serialize(&mut ser).expect("a Value always serializes");
+    out.push(b'\n');
+    out
+}
+
+fn manifest(
+    artifact_type: Option<&str>,
+    config: &Blob,
+    layers: &[Blob],
+    layer_annotations: &[Value],
+    subject: Option<Value>,
+    annotations: Value,
+) -> Pushable {
+    let mut m = serde_json::Map::new();
+    m.insert("schemaVersion".into(), json!(2));
+    m.insert("mediaType".into(), json!(super::client::OCI_MANIFEST));
+    if let Some(t) = artifact_type {
+        m.insert("artifactType".into(), json!(t));
+    }
+    m.insert("config".into(), config.descriptor());
+    let layers_json: Vec<Value> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut d = l.descriptor();
+            if let Some(a) = layer_annotations.get(i) {
+                d["annotations"] = a.clone();
+            }
+            d
+        })
+        .collect();
+    m.insert("layers".into(), Value::Array(layers_json));
+    if let Some(s) = subject {
+        m.insert("subject".into(), s);
+    }
+    m.insert("annotations".into(), annotations.clone());
+    let bytes = odd_json(&Value::Object(m));
+    let mut blobs = vec![config.clone()];
+    blobs.extend(layers.iter().cloned());
+    Pushable {
+        media_type: super::client::OCI_MANIFEST.into(),
+        artifact_type: artifact_type.map(str::to_string),
+        digest: Digest::sha256_of(&bytes),
+        bytes,
+        blobs,
+        annotations: annotations.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+/// A ModelPack-style model: config, a weight layer and a README layer. `salt` makes the
+/// content unique per run.
+pub fn model(salt: &str) -> Pushable {
+    let weights: Vec<u8> = (0..4096u32)
+        .flat_map(|i| (i.wrapping_mul(2_654_435_761) ^ salt.len() as u32).to_le_bytes())
+        .collect();
+    let weights = Blob::new(WEIGHT_LAYER, weights);
+    let readme = Blob::new(
+        DOC_LAYER,
+        format!("# ai-interop registry probe\n\nrun {salt}\n").into_bytes(),
+    );
+    let config = json!({
+        "descriptor": {"name": "ai-interop-registry-probe", "version": "1.0", "createdAt": "2025-01-01T00:00:00Z"},
+        "config": {"format": "safetensors", "paramSize": "1k"},
+        "modelfs": {"type": "layers", "diffIds": [weights.digest.to_string(), readme.digest.to_string()]}
+    });
+    let config = Blob::new(MODEL_CONFIG, odd_json(&config));
+    manifest(
+        Some(MODEL_ARTIFACT_TYPE),
+        &config,
+        &[weights, readme],
+        &[
+            json!({"org.cncf.model.filepath": "model.safetensors"}),
+            json!({"org.cncf.model.filepath": "README.md"}),
+        ],
+        None,
+        json!({
+            "org.opencontainers.image.title": "ai-interop registry probe",
+            "org.opencontainers.image.created": "2025-01-01T00:00:00Z",
+            "org.cncf.model.run": salt,
+        }),
+    )
+}
+
+/// A referrer of `subject` with the empty config, so that its `artifactType` differs from its
+/// config media type (the referrers API must report the former).
+pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: &str) -> Pushable {
+    let config = Blob::new(EMPTY_MEDIA_TYPE, b"{}".to_vec());
+    let payload = Blob::new(
+        payload_type,
+        format!("{{\"probe\":\"{artifact_type}\",\"run\":\"{salt}\"}}").into_bytes(),
+    );
+    manifest(
+        Some(artifact_type),
+        &config,
+        &[payload],
+        &[],
+        Some(subject.clone()),
+        json!({
+            "org.opencontainers.image.created": "2025-01-01T00:00:00Z",
+            "io.ai-interop.referrer.kind": artifact_type,
+            "io.ai-interop.run": salt,
+        }),
+    )
+}
+
+/// A manifest descriptor for a subject that exists nowhere.
+pub fn phantom_subject(salt: &str) -> Value {
+    let bytes = format!("phantom subject {salt}");
+    json!({
+        "mediaType": super::client::OCI_MANIFEST,
+        "digest": Digest::sha256_of(bytes.as_bytes()).to_string(),
+        "size": bytes.len(),
+    })
+}
+
+/// An image index holding `manifests`.
+pub fn index(manifests: Vec<Value>) -> Vec<u8> {
+    odd_json(&json!({
+        "schemaVersion": 2,
+        "mediaType": super::client::OCI_INDEX,
+        "manifests": manifests,
+    }))
+}
+
+/// A deterministic, fast pseudo-random byte stream of `len` bytes (xorshift64*).
+pub struct PatternReader {
+    state: u64,
+    remaining: u64,
+}
+
+impl PatternReader {
+    pub fn new(seed: u64, len: u64) -> Self {
+        PatternReader {
+            state: seed | 1,
+            remaining: len,
+        }
+    }
+}
+
+impl std::io::Read for PatternReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.remaining) as usize;
+        let mut chunks = buf[..n].chunks_exact_mut(8);
+        for c in chunks.by_ref() {
+            self.state ^= self.state >> 12;
+            self.state ^= self.state << 25;
+            self.state ^= self.state >> 27;
+            c.copy_from_slice(&self.state.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+        }
+        for b in chunks.into_remainder() {
+            *b = (self.state >> 56) as u8;
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+/// The digest of a pattern stream, computed by streaming it once.
+pub fn pattern_digest(seed: u64, len: u64) -> Digest {
+    let r = crate::digest::HashingReader::new(
+        PatternReader::new(seed, len),
+        crate::digest::Hasher::new("sha256").expect("sha256"),
+    );
+    r.drain().expect("in-memory stream").0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_is_consistent() {
+        let m = model("x");
+        let v: Value = serde_json::from_slice(&m.bytes).unwrap();
+        assert_eq!(v["artifactType"], MODEL_ARTIFACT_TYPE);
+        assert_eq!(v["config"]["digest"], m.blobs[0].digest.to_string());
+        assert_eq!(m.digest, Digest::sha256_of(&m.bytes));
+        assert!(m.bytes.starts_with(b"{\n   \""));
+        let r = referrer(&m.descriptor(), SIGNATURE_TYPE, "application/json", "x");
+        let rv: Value = serde_json::from_slice(&r.bytes).unwrap();
+        assert_eq!(rv["subject"]["digest"], m.digest.to_string());
+    }
+
+    #[test]
+    fn pattern_is_deterministic() {
+        use std::io::Read;
+        let mut a = Vec::new();
+        PatternReader::new(7, 1001).read_to_end(&mut a).unwrap();
+        assert_eq!(a.len(), 1001);
+        assert_eq!(pattern_digest(7, 1001), Digest::sha256_of(&a));
+        assert_ne!(pattern_digest(8, 1001), Digest::sha256_of(&a));
+    }
+}

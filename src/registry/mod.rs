@@ -1,0 +1,58 @@
+//! Registry conformance: a blocking OCI distribution client, the registry as a
+//! [`BlobSource`](crate::source::BlobSource), referrers discovery and the `REG-0xx` suite.
+//!
+//! - `config`: target configuration (JSON file + `AI_INTEROP_REGISTRY_*` environment).
+//! - `client`: HTTP with auth, redirects, `Location` handling and streaming verification.
+//! - `reference`: `<registry>/<repo>[:tag|@digest]`.
+//! - `source`: `RegistrySource`, blobs streamed and verified on the fly.
+//! - `referrers`: the referrers API first, the tag-schema fallback when it is absent.
+//! - `suite`: the checks; `suite::run` returns plain per-test marks.
+//! - `redact`: credentials never leave the module in clear.
+
+pub mod client;
+pub mod config;
+pub mod golden;
+pub mod redact;
+pub mod reference;
+pub mod referrers;
+pub mod source;
+pub mod suite;
+
+use std::sync::Arc;
+
+/// One artifact opened straight from a registry, for `ai-interop check <reference>`.
+pub struct RemoteArtifact {
+    pub reference: reference::Reference,
+    /// Blobs of the repository, streamed and verified on the fly.
+    pub source: source::RegistrySource,
+    /// The manifest, exactly as served, verified against its digest.
+    pub manifest: source::FetchedManifest,
+    /// Attached signatures, SBOMs, provenance: by API, else by fallback tag.
+    pub referrers: referrers::Referrers,
+}
+
+/// Open `<registry>/<repo>[:tag|@digest]`. `base` supplies credentials, TLS and timeouts;
+/// its URL is replaced by the reference's registry (unless it already names the same host, in
+/// which case its scheme is kept).
+pub fn open(input: &str, base: &config::RegistryConfig) -> anyhow::Result<RemoteArtifact> {
+    let reference = reference::Reference::parse(input)?;
+    let mut cfg = base.clone();
+    let same_host = base
+        .base_url()
+        .ok()
+        .is_some_and(|u| config::host_port(&u) == reference.registry);
+    if !same_host || reference.scheme.is_some() {
+        cfg.url = reference.base_url();
+    }
+    cfg.read_only = true;
+    let client = Arc::new(client::Client::new(&cfg)?);
+    let source = source::RegistrySource::new(client, reference.repository.clone());
+    let manifest = source.fetch_manifest(&reference.target_or_latest())?;
+    let referrers = referrers::discover(&source, &manifest.digest, None)?;
+    Ok(RemoteArtifact {
+        reference,
+        source,
+        manifest,
+        referrers,
+    })
+}

@@ -1,0 +1,424 @@
+//! Manifests: round trip, subjects that do not exist yet, error bodies, delete.
+
+use super::*;
+
+pub(super) fn manifest_roundtrip(ctx: &mut Ctx, m: &mut Marks) {
+    let subject = if ctx.cfg.read_only {
+        ctx.subject.clone()
+    } else {
+        let model = golden::model(&ctx.salt);
+        let tag = "model";
+        match push_model(ctx, &model, tag) {
+            Err(e) => {
+                m.error(
+                    "REG-001",
+                    loc("manifest"),
+                    format!("could not push the model: {e}"),
+                );
+                Err(e)
+            }
+            Ok(resp) if resp.status != 201 => {
+                let s = resp.summary();
+                let e = format!("manifest PUT {s} (expected 201): {}", resp.snippet());
+                m.fail(
+                    "REG-001",
+                    loc("manifest"),
+                    format!("the registry refused a valid manifest: {e}"),
+                );
+                Err(e)
+            }
+            Ok(resp) => {
+                if let Some(e) = dcd_ok(&resp, &model.digest) {
+                    m.fail("REG-002", loc("manifest"), e);
+                }
+                Ok(Subject {
+                    tag: Some(tag.into()),
+                    digest: model.digest.clone(),
+                    media_type: model.media_type.clone(),
+                    bytes: model.bytes.clone(),
+                    blobs: model
+                        .blobs
+                        .iter()
+                        .map(|b| (b.media_type.clone(), b.digest.clone(), b.bytes.len() as u64))
+                        .collect(),
+                })
+            }
+        }
+    };
+    ctx.subject = subject.clone();
+    let Ok(s) = subject else {
+        return;
+    };
+    let mut refs = vec![s.digest.to_string()];
+    if let Some(t) = &s.tag {
+        refs.insert(0, t.clone());
+    }
+    for r in &refs {
+        let what = if r.contains(':') {
+            "by digest"
+        } else {
+            "by tag"
+        };
+        match ctx.client.manifest(Method::GET, &ctx.repo, r) {
+            Err(e) => {
+                m.error("REG-001", loc("manifest"), format!("GET {what}: {e}"));
+            }
+            Ok(resp) if resp.status != 200 => {
+                let sum = resp.summary();
+                m.fail(
+                    "REG-001",
+                    loc("manifest"),
+                    format!("GET {what}: {sum}: {}", resp.snippet()),
+                );
+            }
+            Ok(resp) => {
+                if let Some(e) = dcd_ok(&resp, &s.digest) {
+                    m.fail("REG-002", loc("manifest"), e);
+                }
+                let ct = resp.content_type();
+                if ct
+                    .as_deref()
+                    .map(|c| c.split(';').next().unwrap_or("").trim())
+                    != Some(s.media_type.as_str())
+                {
+                    m.fail(
+                        "REG-003",
+                        loc("manifest"),
+                        format!("GET {what} answered Content-Type {ct:?}, the manifest's mediaType is {}", s.media_type),
+                    );
+                }
+                match resp.bytes() {
+                    Err(e) => m.error("REG-001", loc("manifest"), format!("GET {what}: {e}")),
+                    Ok(b) if b != s.bytes => {
+                        m.fail(
+                            "REG-001",
+                            loc("manifest"),
+                            format!("GET {what}: {}", describe_difference(&s.bytes, &b)),
+                        );
+                        if Digest::sha256_of(&b) != s.digest && !r.contains(':') {
+                            // A tag now names other content than the digest says.
+                        }
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+        match ctx.client.manifest(Method::HEAD, &ctx.repo, r) {
+            Err(e) => m.error("REG-004", loc("manifest"), format!("HEAD {what}: {e}")),
+            Ok(resp) => {
+                if resp.status != 200 {
+                    m.fail(
+                        "REG-004",
+                        loc("manifest"),
+                        format!("HEAD {what}: {}", resp.summary()),
+                    );
+                } else {
+                    if resp.content_length() != Some(s.bytes.len() as u64) {
+                        m.fail(
+                            "REG-004",
+                            loc("manifest"),
+                            format!(
+                                "HEAD {what}: Content-Length {:?}, the manifest has {} bytes",
+                                resp.header("content-length"),
+                                s.bytes.len()
+                            ),
+                        );
+                    }
+                    if let Some(e) = dcd_ok(&resp, &s.digest) {
+                        m.fail("REG-002", loc("manifest"), e);
+                    }
+                    let ct = resp.content_type();
+                    if ct
+                        .as_deref()
+                        .map(|c| c.split(';').next().unwrap_or("").trim())
+                        != Some(s.media_type.as_str())
+                    {
+                        m.fail(
+                            "REG-003",
+                            loc("manifest"),
+                            format!(
+                                "HEAD {what} answered Content-Type {ct:?}, expected {}",
+                                s.media_type
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let missing = Digest::sha256_of(format!("no such manifest {}", ctx.salt).as_bytes());
+    match ctx
+        .client
+        .manifest(Method::HEAD, &ctx.repo, &missing.to_string())
+    {
+        Err(e) => m.error(
+            "REG-004",
+            loc("manifest"),
+            format!("HEAD of a missing manifest: {e}"),
+        ),
+        Ok(r) if r.status != 404 => m.fail(
+            "REG-004",
+            loc("manifest"),
+            format!("HEAD of a missing manifest: {} (expected 404)", r.summary()),
+        ),
+        Ok(_) => {}
+    }
+}
+
+pub(super) fn subject_missing(ctx: &mut Ctx, m: &mut Marks) {
+    let Some(s) = need_subject(ctx, m, &["REG-009"]) else {
+        return;
+    };
+    let _ = s;
+    let phantom = golden::phantom_subject(&ctx.salt);
+    let r = golden::referrer(
+        &phantom,
+        golden::SIGNATURE_TYPE,
+        "application/json",
+        &ctx.salt,
+    );
+    for b in &r.blobs {
+        if let Err(e) = ctx.client.push_bytes(&ctx.repo, &b.bytes) {
+            return m.error(
+                "REG-009",
+                loc("blob"),
+                format!("precondition: blob upload: {e}"),
+            );
+        }
+    }
+    match ctx
+        .client
+        .put_manifest(&ctx.repo, &r.digest.to_string(), &r.media_type, &r.bytes)
+    {
+        Err(e) => m.error("REG-009", loc("manifest"), format!("PUT: {e}")),
+        Ok(resp) if resp.status != 201 => {
+            let sum = resp.summary();
+            m.fail(
+                "REG-009",
+                loc("manifest"),
+                format!(
+                    "a manifest whose subject {} does not exist was refused: {sum}: {}",
+                    phantom["digest"],
+                    resp.snippet()
+                ),
+            );
+        }
+        Ok(_) => ctx.pushed.push((ctx.repo.clone(), r.digest.clone(), true)),
+    }
+}
+
+pub(super) fn check_error_body(resp: Response, what: &str, m: &mut Marks) {
+    let summary = resp.summary();
+    let body = match resp.bytes() {
+        Ok(b) => b,
+        Err(e) => return m.error("REG-010", Location::default(), format!("{what}: {e}")),
+    };
+    let text = String::from_utf8_lossy(&body[..body.len().min(120)])
+        .trim()
+        .replace('\n', " ");
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => {
+            return m.fail(
+                "REG-010",
+                Location::default(),
+                format!("{what}: {summary}: body is not the OCI error JSON: {text:?}"),
+            );
+        }
+    };
+    let Some(errors) = v
+        .get("errors")
+        .and_then(Value::as_array)
+        .filter(|e| !e.is_empty())
+    else {
+        return m.fail(
+            "REG-010",
+            Location::default(),
+            format!("{what}: {summary}: no `errors` array: {text:?}"),
+        );
+    };
+    for e in errors {
+        match e.get("code").and_then(Value::as_str) {
+            Some(c) if ERROR_CODES.contains(&c) => {}
+            other => m.fail(
+                "REG-010",
+                Location::default(),
+                format!(
+                    "{what}: {summary}: error code {other:?} is not in the distribution-spec list"
+                ),
+            ),
+        }
+    }
+}
+
+pub(super) fn error_format(ctx: &mut Ctx, m: &mut Marks) {
+    let missing = Digest::sha256_of(format!("missing {}", ctx.salt).as_bytes());
+    let probes: Vec<(&str, Result<Response, ClientError>)> = vec![
+        (
+            "GET of a missing blob",
+            ctx.client.blob(Method::GET, &ctx.repo, &missing, false),
+        ),
+        (
+            "GET of a missing manifest",
+            ctx.client
+                .manifest(Method::GET, &ctx.repo, &missing.to_string()),
+        ),
+    ];
+    for (what, r) in probes {
+        match r {
+            Err(e) => m.error("REG-010", Location::default(), format!("{what}: {e}")),
+            Ok(resp) if !(400..500).contains(&resp.status) => m.fail(
+                "REG-010",
+                Location::default(),
+                format!("{what}: {} (expected 404)", resp.summary()),
+            ),
+            Ok(resp) => check_error_body(resp, what, m),
+        }
+    }
+    if !ctx.cfg.read_only {
+        // A digest mismatch on upload.
+        let wrong = Digest::sha256_of(b"not the body");
+        match ctx.client.push_blob(
+            &ctx.repo,
+            &wrong,
+            4,
+            Box::new(Cursor::new(b"body".to_vec())),
+            false,
+        ) {
+            Err(e) => m.error(
+                "REG-010",
+                Location::default(),
+                format!("upload with a wrong digest: {e}"),
+            ),
+            Ok(r) if (400..500).contains(&r.status) => {
+                check_error_body(r, "upload with a wrong digest", m)
+            }
+            Ok(_) => {} // REG-006 reports the acceptance itself.
+        }
+    }
+}
+
+pub(super) fn delete(ctx: &mut Ctx, m: &mut Marks) {
+    if !ctx.cfg.delete {
+        return m.not_applicable(
+            "REG-026",
+            "delete checks are switched off in the configuration",
+        );
+    }
+    let Some(s) = need_subject(ctx, m, &["REG-026"]) else {
+        return;
+    };
+    // A throwaway manifest: the model with one more annotation.
+    let mut v: Value = match serde_json::from_slice(&s.bytes) {
+        Ok(v) => v,
+        Err(e) => return m.error("REG-026", loc("manifest"), format!("precondition: {e}")),
+    };
+    v["annotations"]["io.ai-interop.delete-probe"] = Value::from(ctx.salt.clone());
+    let bytes = golden::odd_json(&v);
+    let digest = Digest::sha256_of(&bytes);
+    match ctx
+        .client
+        .put_manifest(&ctx.repo, "delete-probe", &s.media_type, &bytes)
+    {
+        Ok(r) if r.status == 201 => {}
+        Ok(r) => {
+            return m.error(
+                "REG-026",
+                loc("manifest"),
+                format!("precondition: PUT: {}", r.summary()),
+            );
+        }
+        Err(e) => {
+            return m.error(
+                "REG-026",
+                loc("manifest"),
+                format!("precondition: PUT: {e}"),
+            );
+        }
+    }
+    let url = ctx.client.url(&format!("{}/manifests/{digest}", ctx.repo));
+    let resp = match ctx
+        .client
+        .send(ctx.client.request(Method::DELETE, url, Some(&ctx.repo)))
+    {
+        Ok(r) => r,
+        Err(e) => return m.error("REG-026", loc("manifest"), format!("DELETE manifest: {e}")),
+    };
+    match resp.status {
+        202 => match ctx
+            .client
+            .manifest(Method::GET, &ctx.repo, &digest.to_string())
+        {
+            Ok(r) if r.status == 404 => {}
+            Ok(r) => m.fail(
+                "REG-026",
+                loc("manifest"),
+                format!("DELETE manifest answered 202, then GET {}", r.summary()),
+            ),
+            Err(e) => m.error("REG-026", loc("manifest"), format!("GET after DELETE: {e}")),
+        },
+        400 | 405 | 501 => {
+            let sum = resp.summary();
+            let body = resp.snippet();
+            if resp_unsupported(400, &body) || sum.contains("405") || sum.contains("501") {
+                return m.skip(
+                    "REG-026",
+                    format!("feature delete not supported: DELETE manifest {sum}: {body}"),
+                );
+            }
+            return m.fail(
+                "REG-026",
+                loc("manifest"),
+                format!("DELETE manifest: {sum}: {body}"),
+            );
+        }
+        _ => {
+            let sum = resp.summary();
+            return m.fail(
+                "REG-026",
+                loc("manifest"),
+                format!(
+                    "DELETE manifest: {sum} (expected 202, or 405 when unsupported): {}",
+                    resp.snippet()
+                ),
+            );
+        }
+    }
+    // A blob nobody references.
+    let bytes = format!("delete probe {}", ctx.salt).into_bytes();
+    let bd = match ctx.client.push_bytes(&ctx.repo, &bytes) {
+        Ok(d) => d,
+        Err(e) => return m.error("REG-026", loc("blob"), format!("precondition: {e}")),
+    };
+    let url = ctx.client.url(&format!("{}/blobs/{bd}", ctx.repo));
+    match ctx
+        .client
+        .send(ctx.client.request(Method::DELETE, url, Some(&ctx.repo)))
+    {
+        Ok(r) if r.status == 202 => match ctx.client.blob(Method::GET, &ctx.repo, &bd, false) {
+            Ok(r) if r.status == 404 => {}
+            Ok(r) => m.fail(
+                "REG-026",
+                loc("blob"),
+                format!("DELETE blob answered 202, then GET {}", r.summary()),
+            ),
+            Err(e) => m.error("REG-026", loc("blob"), format!("GET after DELETE: {e}")),
+        },
+        Ok(r) if matches!(r.status, 400 | 405 | 501) => {
+            ctx.pushed.push((ctx.repo.clone(), bd, false));
+        }
+        Ok(r) => m.fail(
+            "REG-026",
+            loc("blob"),
+            format!(
+                "DELETE blob: {} (expected 202, or 405 when unsupported)",
+                r.summary()
+            ),
+        ),
+        Err(e) => m.error("REG-026", loc("blob"), format!("DELETE blob: {e}")),
+    }
+}
+
+pub(super) fn resp_unsupported(_status: u16, body: &str) -> bool {
+    body.contains("UNSUPPORTED")
+}
