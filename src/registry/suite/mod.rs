@@ -716,8 +716,14 @@ mod tests {
 
     fn registry_catalog() -> Catalog {
         Catalog::parse(&[
-            ("profiles.md", include_str!("../../../spec/v1.0/profiles.md")),
-            ("registry.md", include_str!("../../../spec/v1.0/registry.md")),
+            (
+                "profiles.md",
+                include_str!("../../../spec/v1.0/profiles.md"),
+            ),
+            (
+                "registry.md",
+                include_str!("../../../spec/v1.0/registry.md"),
+            ),
         ])
         .expect("registry.md parses")
     }
