@@ -202,7 +202,21 @@ fn parse_yaml(yaml: &str, line_offset: u64) -> Result<Value, YamlProblem> {
 
 /// The first line of a parser message, cut, with a hint for the classic slips.
 fn explain(message: &str) -> String {
-    let first = message.lines().next().unwrap_or("").trim();
+    let mut first = message.lines().next().unwrap_or("").trim();
+    // The parser repeats its own (YAML-relative) position; the caller gives the file's.
+    first = first.strip_prefix("error:").unwrap_or(first).trim_start();
+    if let Some(rest) = first.strip_prefix("line ")
+        && let Some((pos, tail)) = rest.split_once(": ")
+        && pos
+            .split(" column ")
+            .all(|n| n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        first = tail;
+    }
+    // Advice to the parser's API user, not to the author of the document.
+    if let Some((head, _)) = first.split_once(", set DuplicateKeyPolicy") {
+        first = head;
+    }
     let mut out: String = first.chars().take(300).collect();
     let lower = first.to_ascii_lowercase();
     if lower.contains("mapping values are not allowed") || lower.contains("mapping value") {

@@ -448,7 +448,9 @@ fn packaging(a: &Artifact, m: &mut Marks) {
     let Some(ann) = annotations_or_na(a, CHECKS[3].covers, m) else {
         return;
     };
-    if !is_modelpack(a) {
+    if let Some(t) = non_model_type(a) {
+        m.not_applicable("ANN-013", format!("the artifact is a {t}, not a model"));
+    } else if !is_modelpack(a) {
         m.not_applicable("ANN-013", "the artifact is not a ModelPack artifact");
     } else {
         match annotation(Some(ann), PACKAGING) {
