@@ -387,7 +387,9 @@ pub fn check_tree(tree: &SkillTree<'_>, config: Option<&Value>, m: &mut Marks) {
             Ok(p) => m.fail(
                 "SKL-014",
                 file.location(),
-                format!("line {line}: the link {target:?} names {p:?}, which is not in the bundle"),
+                format!(
+                    "line {line}: the link {target:?} names {p:?}, which the skill does not hold"
+                ),
             ),
         }
     }
