@@ -525,3 +525,90 @@ mod tests {
         assert!(!mismatch(Packing::Unknown, Magic::Other));
     }
 }
+
+#[cfg(test)]
+mod capture_tests {
+    use super::*;
+    use crate::artifact::EntryKind;
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = ::tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = ::tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn run(bytes: &[u8], media_type: &str, title: &str) -> ContentFacts {
+        let digest = Digest::sha256_of(bytes);
+        let layer = Layer {
+            packing: packing_of(media_type),
+            media_type: Some(media_type),
+            filepath: None,
+            capture: capture_rule(media_type),
+            title,
+        };
+        let (blob, content) = stream(
+            bytes,
+            &digest,
+            layer,
+            &Limits::default(),
+            &InspectOptions::default(),
+        );
+        assert_eq!(blob.unwrap().digest, digest);
+        content
+    }
+
+    #[test]
+    fn skill_bundles_keep_paths_and_skill_md() {
+        let big = vec![b'x'; MAX_CAPTURE_FILE_BYTES + 10];
+        let bytes = tar_of(&[
+            ("s/SKILL.md", b"---\nname: s\n---\n"),
+            ("s/docs/SKILL.md", b"not captured: not at depth 2"),
+            ("t/skill.md", &big),
+        ]);
+        let c = run(&bytes, "application/vnd.cncf.skill.bundle.v1.tar", "");
+        let tar = c.tar.unwrap();
+        let paths: Vec<&str> = tar.paths.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["s/SKILL.md", "s/docs/SKILL.md", "t/skill.md"]);
+        assert!(tar.paths.iter().all(|p| p.kind == EntryKind::File));
+        assert_eq!(c.files.len(), 2);
+        assert_eq!(c.files[0].path, "s/SKILL.md");
+        assert_eq!(c.files[0].bytes, b"---\nname: s\n---\n");
+        assert!(!c.files[0].truncated);
+        assert_eq!(c.files[1].size, big.len() as u64);
+        assert_eq!(c.files[1].bytes.len(), MAX_CAPTURE_FILE_BYTES);
+        assert!(c.files[1].truncated);
+        // A model layer keeps nothing.
+        let c = run(&bytes, "application/vnd.cncf.model.code.v1.tar", "");
+        assert!(c.tar.unwrap().paths.is_empty());
+        assert!(c.files.is_empty());
+    }
+
+    #[test]
+    fn raw_agentic_layers_are_captured_whole_and_capped() {
+        let c = run(
+            b"---\nname: p\n---\nHi\n",
+            crate::inspect::PROMPT_TEMPLATE_LAYER,
+            "p.prompt",
+        );
+        assert_eq!(c.files[0].path, "p.prompt");
+        assert_eq!(c.files[0].bytes, b"---\nname: p\n---\nHi\n");
+        assert_eq!(
+            c.diff_id,
+            Some(Digest::sha256_of(b"---\nname: p\n---\nHi\n"))
+        );
+        let big = vec![b'y'; MAX_CAPTURE_FILE_BYTES * 2];
+        let c = run(&big, crate::inspect::WORKFLOW_DOCUMENT_LAYER, "");
+        assert!(c.files[0].truncated);
+        assert_eq!(c.files[0].size, big.len() as u64);
+        assert_eq!(c.uncompressed_size, Some(big.len() as u64));
+        // Other raw layers are hashed only.
+        let c = run(b"abc", "application/vnd.cncf.model.weight.v1.raw", "");
+        assert!(c.files.is_empty());
+    }
+}
