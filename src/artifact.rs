@@ -229,9 +229,36 @@ pub struct NamedEntry {
     pub mode: u32,
 }
 
+/// One entry of a tar layer, by its lexical normal form (no `./`, no trailing `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPath {
+    pub path: String,
+    pub kind: EntryKind,
+}
+
+/// A small file captured whole (or up to a cap) from a layer, for checks that read content:
+/// `SKILL.md` in a skill bundle, a prompt template, a workflow document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapturedFile {
+    /// The tar entry's normal form, or for a raw layer its `org.opencontainers.image.title`
+    /// (empty when it has none).
+    pub path: String,
+    /// The file's full size.
+    pub size: u64,
+    /// At most the capture cap of its first bytes.
+    pub bytes: Vec<u8>,
+    /// The file was larger than the cap; `bytes` holds only its beginning.
+    pub truncated: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TarFacts {
     pub entries: u64,
+    /// Every entry's path, in archive order, when the layer's capture rule asks for them
+    /// (skill bundles); at most [`crate::inspect::MAX_PATHS`] are kept.
+    pub paths: Vec<EntryPath>,
+    /// More entries existed than `paths` keeps.
+    pub paths_truncated: bool,
     /// Problems in archive order; at most a bounded number are kept.
     pub problems: Vec<EntryProblem>,
     /// The entry equal to the expected filepath (after dropping a leading `./`), if any.
@@ -264,6 +291,8 @@ pub struct ContentFacts {
     pub decode_error: Option<String>,
     pub bomb: Option<Bomb>,
     pub tar: Option<TarFacts>,
+    /// Files captured by the layer's capture rule (see [`crate::inspect::capture_rule`]).
+    pub files: Vec<CapturedFile>,
     /// Why the content was not inspected (e.g. the user turned content inspection off).
     pub skipped: Option<String>,
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod digest;
 pub mod engine;
 pub mod fixtures;
+pub mod frontmatter;
 pub mod inspect;
 pub mod layout;
 pub mod model;

@@ -42,15 +42,32 @@ pub enum SchemaKind {
     FixtureCase,
     /// The JSON conformance report.
     Report,
+    /// The YAML frontmatter of an agent skill's `SKILL.md`, as JSON.
+    SkillFrontmatter,
+    /// The config blob of a skill artifact.
+    SkillConfig,
+    /// The YAML frontmatter of a prompt template (and the prompt artifact's config).
+    PromptFrontmatter,
+    /// The config blob of a workflow artifact.
+    WorkflowConfig,
+    /// The frame of a CNCF Serverless Workflow DSL 1.0 document.
+    ServerlessWorkflow,
 }
 
-const ALL: [SchemaKind; 6] = [
+const COUNT: usize = 11;
+
+const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
     SchemaKind::FileMetadata,
     SchemaKind::Annotations,
     SchemaKind::Manifest,
     SchemaKind::FixtureCase,
     SchemaKind::Report,
+    SchemaKind::SkillFrontmatter,
+    SchemaKind::SkillConfig,
+    SchemaKind::PromptFrontmatter,
+    SchemaKind::WorkflowConfig,
+    SchemaKind::ServerlessWorkflow,
 ];
 
 impl SchemaKind {
@@ -68,6 +85,11 @@ impl SchemaKind {
             SchemaKind::Manifest => "manifest",
             SchemaKind::FixtureCase => "fixture-case",
             SchemaKind::Report => "report",
+            SchemaKind::SkillFrontmatter => "skill-frontmatter",
+            SchemaKind::SkillConfig => "skill-config",
+            SchemaKind::PromptFrontmatter => "prompt-frontmatter",
+            SchemaKind::WorkflowConfig => "workflow-config",
+            SchemaKind::ServerlessWorkflow => "serverless-workflow",
         }
     }
 
@@ -107,6 +129,17 @@ pub fn source(kind: SchemaKind) -> &'static str {
         SchemaKind::Manifest => include_str!("../schemas/v1.0/manifest.schema.json"),
         SchemaKind::FixtureCase => include_str!("../schemas/v1.0/fixture-case.schema.json"),
         SchemaKind::Report => include_str!("../schemas/v1.0/report.schema.json"),
+        SchemaKind::SkillFrontmatter => {
+            include_str!("../schemas/v1.0/skill-frontmatter.schema.json")
+        }
+        SchemaKind::SkillConfig => include_str!("../schemas/v1.0/skill-config.schema.json"),
+        SchemaKind::PromptFrontmatter => {
+            include_str!("../schemas/v1.0/prompt-frontmatter.schema.json")
+        }
+        SchemaKind::WorkflowConfig => include_str!("../schemas/v1.0/workflow-config.schema.json"),
+        SchemaKind::ServerlessWorkflow => {
+            include_str!("../schemas/v1.0/serverless-workflow.schema.json")
+        }
     }
 }
 
@@ -151,7 +184,7 @@ fn build(kind: SchemaKind) -> Result<Validator, String> {
 
 /// The compiled validator of one schema, built on first use.
 pub fn validator(kind: SchemaKind) -> &'static Validator {
-    static VALIDATORS: [OnceLock<Validator>; 6] = [const { OnceLock::new() }; 6];
+    static VALIDATORS: [OnceLock<Validator>; COUNT] = [const { OnceLock::new() }; COUNT];
     VALIDATORS[kind.index()].get_or_init(|| {
         build(kind).unwrap_or_else(|e| panic!("embedded schema {kind} does not compile: {e}"))
     })
@@ -188,7 +221,8 @@ pub fn validate(kind: SchemaKind, instance: &Value) -> Vec<SchemaViolation> {
         let schema_pointer = e.schema_path().as_str().to_string();
         match e.kind() {
             // One violation per unexpected property, pointing at the property itself.
-            ValidationErrorKind::AdditionalProperties { unexpected } => {
+            ValidationErrorKind::AdditionalProperties { unexpected }
+            | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 for key in unexpected {
                     out.push(SchemaViolation {
                         instance_pointer: format!("{instance_pointer}/{}", pointer_token(key)),
@@ -368,6 +402,11 @@ mod tests {
             "manifest",
             "fixture-case",
             "report",
+            "skill-frontmatter",
+            "skill-config",
+            "prompt-frontmatter",
+            "workflow-config",
+            "serverless-workflow",
         ];
         assert_eq!(SchemaKind::all().len(), names.len());
         for (kind, name) in SchemaKind::all().iter().zip(names) {
@@ -960,7 +999,7 @@ mod tests {
     #[case::id_double_hyphen("/id", json!("baseline--raw"))]
     #[case::description_empty("/description", json!(""))]
     #[case::spec_version_other("/specVersion", json!("1.1"))]
-    #[case::kind_skill("/kind", json!("skill"))]
+    #[case::kind_agent("/kind", json!("agent"))]
     #[case::profile_unknown("/profile", json!("gold"))]
     #[case::reference_with_colon("/reference", json!("repo:tag"))]
     #[case::reference_empty("/reference", json!(""))]
@@ -1095,5 +1134,139 @@ mod tests {
         let mut r = report();
         set(&mut r, at, value);
         assert!(!validate(SchemaKind::Report, &r).is_empty(), "{at}");
+    }
+    fn skill() -> Value {
+        json!({
+            "name": "pdf-tools",
+            "description": "Extract text and tables from PDF files.",
+            "license": "Apache-2.0",
+            "compatibility": "Needs python3 and network access.",
+            "metadata": {"author": "example", "version": "1.0"},
+            "allowed-tools": "Bash(python3:*) Read"
+        })
+    }
+
+    #[rstest]
+    #[case::full(None)]
+    #[case::minimal_name(Some(("/name", json!("a"))))]
+    #[case::digits(Some(("/name", json!("pdf2-tools"))))]
+    #[case::long_name(Some(("/name", json!("a".repeat(64)))))]
+    #[case::long_description(Some(("/description", json!("d".repeat(1024)))))]
+    fn skill_valid(#[case] patch: Option<(&str, Value)>) {
+        let mut doc = skill();
+        if let Some((at, v)) = patch {
+            set(&mut doc, at, v);
+        }
+        assert_valid(SchemaKind::SkillFrontmatter, &doc);
+        assert_valid(SchemaKind::SkillConfig, &doc);
+    }
+
+    #[rstest]
+    #[case::upper("/name", json!("PDF-tools"))]
+    #[case::leading_hyphen("/name", json!("-pdf"))]
+    #[case::trailing_hyphen("/name", json!("pdf-"))]
+    #[case::double_hyphen("/name", json!("pdf--tools"))]
+    #[case::unicode("/name", json!("données"))]
+    #[case::too_long("/name", json!("a".repeat(65)))]
+    #[case::empty_description("/description", json!(""))]
+    #[case::long_description("/description", json!("d".repeat(1025)))]
+    #[case::long_compatibility("/compatibility", json!("c".repeat(501)))]
+    #[case::metadata_number("/metadata/version", json!(1.1))]
+    #[case::tools_list("/allowed-tools", json!(["Read"]))]
+    fn skill_invalid(#[case] at: &str, #[case] value: Value) {
+        let mut doc = skill();
+        set(&mut doc, at, value);
+        assert_invalid_at(SchemaKind::SkillFrontmatter, &doc, at);
+    }
+
+    #[test]
+    fn skill_config_is_closed_but_frontmatter_is_open() {
+        let mut doc = skill();
+        set(&mut doc, "/x-vendor", json!("y"));
+        assert_valid(SchemaKind::SkillFrontmatter, &doc);
+        assert_invalid_at(SchemaKind::SkillConfig, &doc, "/x-vendor");
+        remove(&mut doc, "/x-vendor");
+        remove(&mut doc, "/description");
+        assert!(!is_valid(SchemaKind::SkillFrontmatter, &doc));
+    }
+
+    fn prompt() -> Value {
+        json!({
+            "name": "summarize",
+            "description": "Summarise a document.",
+            "engine": "jinja2",
+            "version": "1.0.0",
+            "inputs": {
+                "document": {"type": "string", "description": "The text."},
+                "max_words": {"type": "integer", "required": false, "default": 100}
+            },
+            "model": {"id": "tiny-llm", "parameters": {"temperature": 0.2}},
+            "sample": {"document": "Hello.", "max_words": 20},
+            "metadata": {"team": "docs"}
+        })
+    }
+
+    #[test]
+    fn prompt_valid() {
+        assert_valid(SchemaKind::PromptFrontmatter, &prompt());
+    }
+
+    #[rstest]
+    #[case::engine("/engine", json!("handlebars"))]
+    #[case::input_type("/inputs/document/type", json!("text"))]
+    #[case::input_name("/inputs", json!({"1st": {"type": "string"}}))]
+    #[case::input_extra("/inputs/document/format", json!("md"))]
+    #[case::model_extra("/model/temperature", json!(0.2))]
+    #[case::unknown_key("/tags", json!(["a"]))]
+    fn prompt_invalid(#[case] at: &str, #[case] value: Value) {
+        let mut doc = prompt();
+        set(&mut doc, at, value);
+        assert!(
+            !is_valid(SchemaKind::PromptFrontmatter, &doc),
+            "{at} should be invalid"
+        );
+    }
+
+    fn workflow() -> Value {
+        json!({
+            "document": {"dsl": "1.0.0", "namespace": "examples", "name": "summarize-pdf", "version": "1.0.0"},
+            "do": [{"summarize": {"call": "http", "with": {"method": "post", "endpoint": "https://example.org"}}}]
+        })
+    }
+
+    #[test]
+    fn workflow_valid() {
+        assert_valid(SchemaKind::ServerlessWorkflow, &workflow());
+        assert_valid(
+            SchemaKind::WorkflowConfig,
+            &json!({"format": "serverless-workflow"}),
+        );
+        assert_valid(
+            SchemaKind::WorkflowConfig,
+            &json!({"format": "io.argoproj.workflow", "description": "x"}),
+        );
+    }
+
+    #[rstest]
+    #[case::dsl_other("/document/dsl", json!("0.8.0"))]
+    #[case::namespace_upper("/document/namespace", json!("Examples"))]
+    #[case::name_long("/document/name", json!("n".repeat(64)))]
+    #[case::version_not_semver("/document/version", json!("1.0"))]
+    #[case::do_empty("/do", json!([]))]
+    #[case::task_two_names("/do/0", json!({"a": {}, "b": {}}))]
+    #[case::task_not_object("/do/0/summarize", json!("call"))]
+    fn workflow_invalid(#[case] at: &str, #[case] value: Value) {
+        let mut doc = workflow();
+        set(&mut doc, at, value);
+        assert_invalid_at(SchemaKind::ServerlessWorkflow, &doc, at);
+    }
+
+    #[rstest]
+    #[case::other(json!({"format": "argo"}))]
+    #[case::upper(json!({"format": "IO.Argo"}))]
+    #[case::missing(json!({}))]
+    #[case::extra(json!({"format": "serverless-workflow", "dsl": "1.0.0"}))]
+    fn workflow_config_invalid(#[case] doc: Value) {
+        assert!(!is_valid(SchemaKind::WorkflowConfig, &doc), "{doc}");
     }
 }

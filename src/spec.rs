@@ -31,6 +31,9 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("modelpack.md", include_str!("../spec/v1.0/modelpack.md")),
     ("layers.md", include_str!("../spec/v1.0/layers.md")),
     ("registry.md", include_str!("../spec/v1.0/registry.md")),
+    ("skills.md", include_str!("../spec/v1.0/skills.md")),
+    ("prompts.md", include_str!("../spec/v1.0/prompts.md")),
+    ("workflows.md", include_str!("../spec/v1.0/workflows.md")),
 ];
 
 /// What a requirement constrains.

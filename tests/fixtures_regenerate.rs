@@ -16,18 +16,24 @@ fn committed_tree_is_regenerated_byte_for_byte() {
         &ai_interop::selftest::passing_requirements,
     )
     .unwrap();
-    let fresh = tmp.path().join("model");
-    let committed = fixtures::fixtures_root().join("model");
+    for kind in fixtures::KINDS {
+        compare_kind(tmp.path(), kind);
+    }
+}
+
+fn compare_kind(tmp: &std::path::Path, kind: &str) {
+    let fresh = tmp.join(kind);
+    let committed = fixtures::fixtures_root().join(kind);
     let fresh_files = fixtures::list_files(&fresh).unwrap();
     let committed_files = fixtures::list_files(&committed).unwrap();
-    let hint = "regenerate with `cargo run --example generate_fixtures` and commit the result";
+    let hint = "regenerate with `cargo run -- fixtures generate` and commit the result";
     let a: BTreeSet<_> = fresh_files.iter().collect();
     let b: BTreeSet<_> = committed_files.iter().collect();
     if let Some(f) = a.difference(&b).next() {
-        panic!("generated file {f} is not committed under fixtures/v1.0/model; {hint}");
+        panic!("generated file {f} is not committed under fixtures/v1.0/{kind}; {hint}");
     }
     if let Some(f) = b.difference(&a).next() {
-        panic!("committed file fixtures/v1.0/model/{f} is not generated any more; {hint}");
+        panic!("committed file fixtures/v1.0/{kind}/{f} is not generated any more; {hint}");
     }
     for f in &fresh_files {
         let x = fs::read(fresh.join(f)).unwrap();
@@ -39,7 +45,7 @@ fn committed_tree_is_regenerated_byte_for_byte() {
                 .position(|(p, q)| p != q)
                 .unwrap_or(x.len().min(y.len()));
             panic!(
-                "fixtures/v1.0/model/{f} differs from what the generator writes \
+                "fixtures/v1.0/{kind}/{f} differs from what the generator writes \
                  (first difference at byte {at}; generated {} bytes, committed {}); {hint}",
                 x.len(),
                 y.len()
@@ -89,7 +95,12 @@ fn every_case_is_well_formed() {
         );
         assert!(ids.insert(id.clone()), "{id}: duplicate id");
         assert_eq!(case.spec_version, "1.0", "{id}");
-        assert_eq!(case.kind, "model", "{id}");
+        assert!(fixtures::KINDS.contains(&case.kind.as_str()), "{id}: kind");
+        assert_eq!(
+            dir.parent().unwrap().file_name().unwrap().to_str().unwrap(),
+            case.kind,
+            "{id}: directory of its kind"
+        );
         assert_eq!(case.reference, fixtures::REFERENCE, "{id}");
         assert!(
             catalog.profile(&case.profile).is_some(),

@@ -34,14 +34,19 @@ pub const PROFILE_KEYS: &[&str] = &[
     PACKAGING,
 ];
 
-pub const ARTIFACT_TYPES: &[&str] = &["model"];
-pub const RESERVED_ARTIFACT_TYPES: &[&str] = &[
-    "skill",
-    "prompt-template",
-    "workflow",
-    "rag-context",
-    "lora-adapter",
-];
+/// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the others
+/// by the `agentic` extension.
+pub const ARTIFACT_TYPES: &[&str] = &["model", "skill", "prompt-template", "workflow"];
+/// Values reserved for extensions that spec 1.0 does not define yet.
+pub const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context", "lora-adapter"];
+
+/// Whether the artifact says it is something other than a model (a defined agentic kind or a
+/// reserved value): the model-only requirements (MOF, ModelPack) do not apply to it.
+pub fn non_model_type(a: &Artifact) -> Option<&str> {
+    annotation(manifest_annotations(a), ARTIFACT_TYPE)
+        .filter(|t| *t != "model")
+        .filter(|t| ARTIFACT_TYPES.contains(t) || RESERVED_ARTIFACT_TYPES.contains(t))
+}
 const LIFECYCLES: &[&str] = &["experimental", "validated", "deprecated", "product-ready"];
 
 pub const MOF_VOCABULARY: &[&str] = &[
@@ -211,7 +216,10 @@ fn identity(a: &Artifact, m: &mut Marks) {
         Some(v) => m.fail(
             "ANN-002",
             at(ARTIFACT_TYPE),
-            format!("artifact type {v:?} is not defined; use \"model\""),
+            format!(
+                "artifact type {v:?} is not defined; use one of {}",
+                ARTIFACT_TYPES.join(", ")
+            ),
         ),
     }
     require_one_of(m, "ANN-003", ann, LIFECYCLE, LIFECYCLES, true);
@@ -237,6 +245,13 @@ fn openness(a: &Artifact, m: &mut Marks) {
     let Some(ann) = annotations_or_na(a, CHECKS[1].covers, m) else {
         return;
     };
+    if let Some(t) = non_model_type(a) {
+        m.all_not_applicable(
+            CHECKS[1].covers,
+            &format!("the artifact is a {t}, not a model; the MOF keys describe models"),
+        );
+        return;
+    }
     let class = annotation(Some(ann), MOF_CLASS);
     let comps = annotation(Some(ann), MOF_COMPONENTS);
     if class.is_none() {
@@ -433,7 +448,9 @@ fn packaging(a: &Artifact, m: &mut Marks) {
     let Some(ann) = annotations_or_na(a, CHECKS[3].covers, m) else {
         return;
     };
-    if !is_modelpack(a) {
+    if let Some(t) = non_model_type(a) {
+        m.not_applicable("ANN-013", format!("the artifact is a {t}, not a model"));
+    } else if !is_modelpack(a) {
         m.not_applicable("ANN-013", "the artifact is not a ModelPack artifact");
     } else {
         match annotation(Some(ann), PACKAGING) {

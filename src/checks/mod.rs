@@ -5,13 +5,17 @@
 //! is a pass; checks mark `fail`, `error`, `skip` or `not-applicable` explicitly, so that a check
 //! which forgets to look cannot go unnoticed by the fixtures.
 
+pub mod agentic;
 pub mod annotations;
 pub mod content;
 pub mod descriptors;
 pub mod layout;
 pub mod manifest;
 pub mod modelpack;
+pub mod prompts;
+pub mod skills;
 pub mod support;
+pub mod workflows;
 
 use crate::artifact::Artifact;
 use crate::model::{Location, Status};
@@ -134,6 +138,9 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     annotations::CHECKS,
     modelpack::CHECKS,
     content::CHECKS,
+    skills::CHECKS,
+    prompts::CHECKS,
+    workflows::CHECKS,
 ];
 
 impl Marks {

@@ -1,12 +1,11 @@
 //! MPK-*: the mapping of models onto CNCF ModelPack.
 
-use super::annotations::{ARTIFACT_TYPE, RESERVED_ARTIFACT_TYPES};
+use super::annotations::non_model_type;
 use super::layout::show;
 use super::support::{
     FILE_METADATA, LEGACY_FILE_METADATA, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST,
     LEGACY_UNTESTED, MODEL_CONFIG, MODEL_MANIFEST, UNTESTED, annotation, annotation_pointer,
-    is_media_type, layer_annotations, layer_filepath, layer_media_type, manifest_annotations,
-    manifest_object,
+    is_media_type, layer_annotations, layer_filepath, layer_media_type, manifest_object,
 };
 use super::{Check, Marks};
 use crate::artifact::{Artifact, EntryKind, Packing};
@@ -79,9 +78,7 @@ fn applies(a: &Artifact, covers: &[&'static str], m: &mut Marks) -> bool {
         m.all_not_applicable(covers, "the manifest is not a JSON object");
         return false;
     }
-    if let Some(t) = annotation(manifest_annotations(a), ARTIFACT_TYPE)
-        && RESERVED_ARTIFACT_TYPES.contains(&t)
-    {
+    if let Some(t) = non_model_type(a) {
         m.all_not_applicable(covers, &format!("the artifact is a {t}, not a model"));
         return false;
     }

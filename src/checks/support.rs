@@ -126,6 +126,61 @@ pub fn layer_media_type(a: &Artifact, index: usize) -> Option<&str> {
         .as_str()
 }
 
+/// Whether the manifest says `org.cncf.ai.artifact.type: <kind>`; when it does not, marks every
+/// requirement of `covers` not-applicable (the agentic families apply to their kind only).
+pub fn is_kind(a: &Artifact, kind: &str, covers: &[&'static str], m: &mut super::Marks) -> bool {
+    if manifest_object(a).is_none() {
+        m.all_not_applicable(covers, "the manifest is not a JSON object");
+        return false;
+    }
+    match annotation(manifest_annotations(a), "org.cncf.ai.artifact.type") {
+        Some(t) if t == kind => true,
+        Some(t) => {
+            m.all_not_applicable(covers, &format!("the artifact is a {t}, not a {kind}"));
+            false
+        }
+        None => {
+            m.all_not_applicable(
+                covers,
+                &format!("the artifact does not say it is a {kind} (org.cncf.ai.artifact.type)"),
+            );
+            false
+        }
+    }
+}
+
+/// The manifest's `artifactType`.
+pub fn artifact_type(a: &Artifact) -> Option<&str> {
+    manifest_object(a)?.get("artifactType")?.as_str()
+}
+
+/// The config descriptor's media type.
+pub fn config_media_type(a: &Artifact) -> Option<&str> {
+    manifest_object(a)?
+        .get("config")?
+        .get("mediaType")?
+        .as_str()
+}
+
+/// The number of elements of the manifest's `layers` array.
+pub fn layer_count(a: &Artifact) -> usize {
+    manifest_object(a)
+        .and_then(|o| o.get("layers"))
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
+}
+
+/// The config's parse, or why it is not there: `Err(None)` when the blob could not be read
+/// (another requirement reports it), `Err(Some(message))` when it is not JSON.
+pub fn config_value(a: &Artifact) -> Result<&Value, Option<String>> {
+    let doc = a
+        .config
+        .as_ref()
+        .and_then(|c| c.document.as_ref())
+        .ok_or(None)?;
+    doc.json.as_ref().map_err(|e| Some(e.clone()))
+}
+
 /// Pointer to an annotation key of a descriptor or the manifest.
 pub fn annotation_pointer(base: &str, key: &str) -> String {
     format!("{base}/annotations/{}", pointer_token(key))

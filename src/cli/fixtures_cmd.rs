@@ -13,7 +13,7 @@ pub struct FixturesArgs {
 
 #[derive(Subcommand)]
 enum FixturesCommand {
-    /// Regenerate every case from fixtures/v1.0/cases.yaml (wipes <out>/model first).
+    /// Regenerate every case from fixtures/v1.0/cases.yaml (wipes <out>/<kind> first).
     Generate {
         #[arg(long, default_value_os_t = super::run::default_fixtures())]
         out: PathBuf,
@@ -25,10 +25,12 @@ pub fn run(args: FixturesArgs) -> Result<u8, Exit> {
         FixturesCommand::Generate { out } => {
             let defs = crate::fixtures::load_definitions(&crate::fixtures::definitions_path())
                 .map_err(|e| Exit::usage(format!("{e:#}")))?;
-            let model = out.join("model");
-            if model.exists() {
-                std::fs::remove_dir_all(&model)
-                    .map_err(|e| Exit::harness(format!("{}: {e}", model.display())))?;
+            for kind in crate::fixtures::KINDS {
+                let dir = out.join(kind);
+                if dir.exists() {
+                    std::fs::remove_dir_all(&dir)
+                        .map_err(|e| Exit::harness(format!("{}: {e}", dir.display())))?;
+                }
             }
             let cases = crate::fixtures::generate(&defs, &out, &passing_requirements)
                 .map_err(|e| Exit::harness(format!("{e:#}")))?;

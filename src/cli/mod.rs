@@ -7,6 +7,7 @@ mod progress;
 mod requirements;
 mod run;
 mod validate;
+mod validate_asset;
 
 use crate::artifact::Limits;
 use crate::report::Format;

@@ -14,9 +14,15 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct ValidateArgs {
-    /// manifest, modelpack-config, file-metadata, annotations, report or fixture-case.
+    /// A schema kind (manifest, modelpack-config, file-metadata, annotations, report,
+    /// fixture-case, skill-frontmatter, skill-config, prompt-frontmatter, workflow-config,
+    /// serverless-workflow) or an unpackaged agentic asset: skill (a skill directory), prompt (a
+    /// template file) or workflow (a workflow document).
     pub kind: String,
     pub file: PathBuf,
+    /// For `validate workflow`: the document's declared format.
+    #[arg(long, default_value = "serverless-workflow")]
+    pub workflow_format: String,
     /// Print findings as JSON instead of lines.
     #[arg(long)]
     pub json: bool,
@@ -36,6 +42,9 @@ fn requirement_prefixes(kind: SchemaKind) -> &'static [&'static str] {
 
 pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     super::check_profile(&args.profile)?;
+    if let Some(problems) = super::validate_asset::run(&args)? {
+        return Ok(print(&args, "", &problems));
+    }
     let kind = SchemaKind::from_name(&args.kind).ok_or_else(|| {
         let names: Vec<&str> = SchemaKind::all().iter().map(|k| k.name()).collect();
         Exit::usage(format!(
@@ -75,6 +84,14 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
             ));
         }
     }
+    Ok(print(&args, kind.name(), &problems))
+}
+
+/// One problem: where, what, and whether it breaks validity (SHOULD findings do not).
+pub(super) type Problem = (String, String, bool);
+
+/// Print problems as lines (or JSON) and return the exit code: 1 when one breaks validity.
+pub(super) fn print(args: &ValidateArgs, kind: &str, problems: &[Problem]) -> u8 {
     if args.json {
         let items: Vec<Value> = problems
             .iter()
@@ -85,18 +102,19 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
             serde_json::to_string_pretty(&items).unwrap_or_default()
         );
     } else if problems.is_empty() {
-        println!("{}: valid {}", args.file.display(), kind.name());
+        let kind = if kind.is_empty() { &args.kind } else { kind };
+        println!("{}: valid {kind}", args.file.display());
     } else {
-        for (w, m, e) in &problems {
+        for (w, m, e) in problems {
             let tag = if *e { "error" } else { "warning" };
             println!("{tag}: {w}: {m}");
         }
     }
-    Ok(if problems.iter().any(|(_, _, e)| *e) {
+    if problems.iter().any(|(_, _, e)| *e) {
         1
     } else {
         0
-    })
+    }
 }
 
 fn or_root(p: &str) -> &str {

@@ -10,9 +10,12 @@
 //! When the tar walk ends (or stops), the rest of the decompressed stream is drained through the
 //! guard and the rest of the blob through `Stored`, so the blob digest always covers every byte.
 
-use super::{FILEPATH, LEGACY_FILEPATH, blob_problem, descriptor_digest, tar};
+use super::{
+    Capture, FILEPATH, LEGACY_FILEPATH, MAX_CAPTURE_FILE_BYTES, blob_problem, capture_rule,
+    descriptor_digest, tar,
+};
 use crate::artifact::{
-    BlobFacts, BlobProblem, Bomb, ContentFacts, LayerFacts, Limits, Magic, Packing,
+    BlobFacts, BlobProblem, Bomb, CapturedFile, ContentFacts, LayerFacts, Limits, Magic, Packing,
 };
 use crate::digest::{Digest, Hasher};
 use crate::inspect::InspectOptions;
@@ -49,6 +52,15 @@ pub fn packing_of(media_type: &str) -> Packing {
             }
         }
         return Packing::Unknown;
+    }
+    if let Some(suffix) = media_type.strip_prefix(super::SKILL_BUNDLE_PREFIX) {
+        return match suffix {
+            "raw" => Packing::Unknown,
+            s => by_suffix(s),
+        };
+    }
+    if media_type == super::PROMPT_TEMPLATE_LAYER || media_type == super::WORKFLOW_DOCUMENT_LAYER {
+        return Packing::Raw;
     }
     match media_type.strip_prefix("application/vnd.oci.image.layer.v1.") {
         Some(suffix) if suffix != "raw" => by_suffix(suffix),
@@ -112,8 +124,23 @@ pub(crate) fn inspect(
         Ok(r) => r,
         Err(e) => return unavailable(blob_problem(e)),
     };
+    let capture = media_type.map(capture_rule).unwrap_or_default();
+    let title = annotations
+        .and_then(|a| a.get("org.opencontainers.image.title"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let (blob, content) = stream(
-        reader, &digest, packing, media_type, filepath, limits, options,
+        reader,
+        &digest,
+        Layer {
+            packing,
+            media_type,
+            filepath,
+            capture,
+            title,
+        },
+        limits,
+        options,
     );
     LayerFacts {
         index,
@@ -253,15 +280,58 @@ fn fill<R: Read>(mut r: R, buf: &mut [u8]) -> usize {
     n
 }
 
+/// What the descriptor says about a layer, as far as streaming needs it.
+struct Layer<'a> {
+    packing: Packing,
+    media_type: Option<&'a str>,
+    filepath: Option<&'a str>,
+    capture: Capture,
+    /// `org.opencontainers.image.title`, the name a captured raw file is recorded under.
+    title: &'a str,
+}
+
+/// Read the rest of a raw layer, keeping its first [`MAX_CAPTURE_FILE_BYTES`] (the prefix
+/// already read included); the caller still drains what is left.
+fn capture_raw<R: Read>(mut r: R, prefix: &[u8], title: &str) -> CapturedFile {
+    let mut bytes = prefix.to_vec();
+    let mut buf = vec![0u8; 64 << 10];
+    let mut size = prefix.len() as u64;
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                size += n as u64;
+                let room = (MAX_CAPTURE_FILE_BYTES + 1).saturating_sub(bytes.len());
+                bytes.extend_from_slice(&buf[..n.min(room)]);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    let truncated = bytes.len() > MAX_CAPTURE_FILE_BYTES;
+    bytes.truncate(MAX_CAPTURE_FILE_BYTES);
+    CapturedFile {
+        path: title.to_string(),
+        size,
+        bytes,
+        truncated,
+    }
+}
+
 fn stream(
     reader: impl Read,
     digest: &Digest,
-    packing: Packing,
-    media_type: Option<&str>,
-    filepath: Option<&str>,
+    layer: Layer<'_>,
     limits: &Limits,
     options: &InspectOptions,
 ) -> (Result<BlobFacts, BlobProblem>, ContentFacts) {
+    let Layer {
+        packing,
+        media_type,
+        filepath,
+        capture,
+        title,
+    } = layer;
     let mut content = ContentFacts {
         packing: Some(packing),
         ..Default::default()
@@ -299,11 +369,14 @@ fn stream(
             "media type {} has no known packing; the blob was hashed only",
             media_type.unwrap_or("(none)")
         ));
+    } else if packing == Packing::Raw && capture.raw {
+        content.files.push(capture_raw(&mut stored, prefix, title));
     } else if packing == Packing::Tar {
         let mut src = BufReader::with_capacity(CHUNK, prefix.chain(&mut stored));
-        content.tar = Some(tar::inspect(&mut src, filepath, limits, || {
-            p.upstream_failed()
-        }));
+        let (facts, files) =
+            tar::inspect(&mut src, filepath, capture, limits, || p.upstream_failed());
+        content.tar = Some(facts);
+        content.files = files;
     } else if matches!(packing, Packing::TarGzip | Packing::TarZstd) {
         let src = BufReader::with_capacity(COMPRESSED_CHUNK, prefix.chain(&mut stored));
         let decoder: Option<Box<dyn Read + '_>> = if packing == Packing::TarGzip {
@@ -330,9 +403,11 @@ fn stream(
             };
             {
                 let mut tar_in = BufReader::with_capacity(TAR_CHUNK, &mut guard);
-                content.tar = Some(tar::inspect(&mut tar_in, filepath, limits, || {
+                let (facts, files) = tar::inspect(&mut tar_in, filepath, capture, limits, || {
                     p.upstream_failed()
-                }));
+                });
+                content.tar = Some(facts);
+                content.files = files;
             }
             if !p.upstream_failed() {
                 drain(&mut guard);
@@ -448,5 +523,92 @@ mod tests {
         assert!(mismatch(Packing::Tar, Magic::Other));
         assert!(!mismatch(Packing::Tar, Magic::Tar));
         assert!(!mismatch(Packing::Unknown, Magic::Other));
+    }
+}
+
+#[cfg(test)]
+mod capture_tests {
+    use super::*;
+    use crate::artifact::EntryKind;
+
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = ::tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = ::tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn run(bytes: &[u8], media_type: &str, title: &str) -> ContentFacts {
+        let digest = Digest::sha256_of(bytes);
+        let layer = Layer {
+            packing: packing_of(media_type),
+            media_type: Some(media_type),
+            filepath: None,
+            capture: capture_rule(media_type),
+            title,
+        };
+        let (blob, content) = stream(
+            bytes,
+            &digest,
+            layer,
+            &Limits::default(),
+            &InspectOptions::default(),
+        );
+        assert_eq!(blob.unwrap().digest, digest);
+        content
+    }
+
+    #[test]
+    fn skill_bundles_keep_paths_and_skill_md() {
+        let big = vec![b'x'; MAX_CAPTURE_FILE_BYTES + 10];
+        let bytes = tar_of(&[
+            ("s/SKILL.md", b"---\nname: s\n---\n"),
+            ("s/docs/SKILL.md", b"not captured: not at depth 2"),
+            ("t/skill.md", &big),
+        ]);
+        let c = run(&bytes, "application/vnd.cncf.skill.bundle.v1.tar", "");
+        let tar = c.tar.unwrap();
+        let paths: Vec<&str> = tar.paths.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["s/SKILL.md", "s/docs/SKILL.md", "t/skill.md"]);
+        assert!(tar.paths.iter().all(|p| p.kind == EntryKind::File));
+        assert_eq!(c.files.len(), 2);
+        assert_eq!(c.files[0].path, "s/SKILL.md");
+        assert_eq!(c.files[0].bytes, b"---\nname: s\n---\n");
+        assert!(!c.files[0].truncated);
+        assert_eq!(c.files[1].size, big.len() as u64);
+        assert_eq!(c.files[1].bytes.len(), MAX_CAPTURE_FILE_BYTES);
+        assert!(c.files[1].truncated);
+        // A model layer keeps nothing.
+        let c = run(&bytes, "application/vnd.cncf.model.code.v1.tar", "");
+        assert!(c.tar.unwrap().paths.is_empty());
+        assert!(c.files.is_empty());
+    }
+
+    #[test]
+    fn raw_agentic_layers_are_captured_whole_and_capped() {
+        let c = run(
+            b"---\nname: p\n---\nHi\n",
+            crate::inspect::PROMPT_TEMPLATE_LAYER,
+            "p.prompt",
+        );
+        assert_eq!(c.files[0].path, "p.prompt");
+        assert_eq!(c.files[0].bytes, b"---\nname: p\n---\nHi\n");
+        assert_eq!(
+            c.diff_id,
+            Some(Digest::sha256_of(b"---\nname: p\n---\nHi\n"))
+        );
+        let big = vec![b'y'; MAX_CAPTURE_FILE_BYTES * 2];
+        let c = run(&big, crate::inspect::WORKFLOW_DOCUMENT_LAYER, "");
+        assert!(c.files[0].truncated);
+        assert_eq!(c.files[0].size, big.len() as u64);
+        assert_eq!(c.uncompressed_size, Some(big.len() as u64));
+        // Other raw layers are hashed only.
+        let c = run(b"abc", "application/vnd.cncf.model.weight.v1.raw", "");
+        assert!(c.files.is_empty());
     }
 }

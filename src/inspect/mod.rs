@@ -23,6 +23,57 @@ pub const FILEPATH: &str = "org.cncf.model.filepath";
 /// The same annotation before ModelPack moved to the CNCF namespace.
 pub const LEGACY_FILEPATH: &str = "org.cnai.model.filepath";
 
+/// A captured file is kept up to this many bytes.
+pub const MAX_CAPTURE_FILE_BYTES: usize = 1 << 20;
+/// At most this many bytes are captured per layer, whatever the number of files.
+pub const MAX_CAPTURE_LAYER_BYTES: usize = 4 << 20;
+/// At most this many entry paths are kept per layer.
+pub const MAX_PATHS: usize = 100_000;
+
+/// Skill bundle layers (`application/vnd.cncf.skill.bundle.v1.<tar|tar+gzip|tar+zstd>`).
+pub const SKILL_BUNDLE_PREFIX: &str = "application/vnd.cncf.skill.bundle.v1.";
+/// The prompt template layer.
+pub const PROMPT_TEMPLATE_LAYER: &str = "application/vnd.cncf.prompt.template.v1.raw";
+/// The workflow document layer.
+pub const WORKFLOW_DOCUMENT_LAYER: &str = "application/vnd.cncf.workflow.document.v1.raw";
+
+/// What a layer's content is kept for beyond its facts: a fixed rule by media type, so that
+/// every target is inspected the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capture {
+    /// Keep every tar entry's path (bounded by [`MAX_PATHS`]).
+    pub paths: bool,
+    /// Capture `SKILL.md` / `skill.md` directly below the archive's top-level directory.
+    pub skill_md: bool,
+    /// Capture a raw layer's bytes (bounded by [`MAX_CAPTURE_FILE_BYTES`]).
+    pub raw: bool,
+}
+
+/// The capture rule: skill bundles keep their paths and `<dir>/SKILL.md` (or `skill.md`);
+/// prompt template and workflow document layers are captured whole; nothing else is kept.
+pub fn capture_rule(media_type: &str) -> Capture {
+    if media_type.starts_with(SKILL_BUNDLE_PREFIX) {
+        Capture {
+            paths: true,
+            skill_md: true,
+            raw: false,
+        }
+    } else if media_type == PROMPT_TEMPLATE_LAYER || media_type == WORKFLOW_DOCUMENT_LAYER {
+        Capture {
+            raw: true,
+            ..Capture::default()
+        }
+    } else {
+        Capture::default()
+    }
+}
+
+/// Whether a tar entry (in normal form) is a skill's instruction file: `<dir>/SKILL.md` or
+/// `<dir>/skill.md`.
+pub fn is_skill_md(path: &str) -> bool {
+    matches!(path.split('/').collect::<Vec<_>>().as_slice(), [d, "SKILL.md" | "skill.md"] if !d.is_empty())
+}
+
 /// What to do beyond hashing.
 #[derive(Debug, Clone)]
 pub struct InspectOptions {

@@ -4,7 +4,10 @@
 //! `linkpath` records and GNU long names. Every judgement here is lexical: nothing touches the
 //! file system.
 
-use crate::artifact::{EntryKind, EntryProblem, Limits, NamedEntry, TarFacts, TarIssue};
+use super::{Capture, MAX_CAPTURE_FILE_BYTES, MAX_CAPTURE_LAYER_BYTES, MAX_PATHS, is_skill_md};
+use crate::artifact::{
+    CapturedFile, EntryKind, EntryPath, EntryProblem, Limits, NamedEntry, TarFacts, TarIssue,
+};
 use sha2::{Digest as _, Sha256};
 use std::collections::HashSet;
 use std::io::Read;
@@ -18,15 +21,20 @@ const MAX_NAME_CHARS: usize = 1024;
 /// Walk the archive in `reader`. `upstream_failed` tells whether a read error came from below
 /// the tar format (blob unreadable, decoder error, bomb guard), which is then not a malformed
 /// archive. Returns when the archive ends, breaks, or holds more than `max_tar_entries`; the
-/// caller drains the rest of the stream.
+/// caller drains the rest of the stream. Files the capture rule selects are returned beside
+/// the facts.
 pub(crate) fn inspect<R: Read>(
     reader: R,
     expected: Option<&str>,
+    capture: Capture,
     limits: &Limits,
     upstream_failed: impl Fn() -> bool,
-) -> TarFacts {
+) -> (TarFacts, Vec<CapturedFile>) {
     let mut walk = Walk {
         facts: TarFacts::default(),
+        capture,
+        files: Vec::new(),
+        captured_bytes: 0,
         // Fixed-size keys keep memory bounded whatever the name lengths (PAX names are
         // unbounded); 128 bits of sha256 make a collision practically impossible.
         seen: HashSet::new(),
@@ -37,11 +45,11 @@ pub(crate) fn inspect<R: Read>(
         Ok(e) => e,
         Err(e) => {
             walk.problem(String::new(), TarIssue::Malformed(e.to_string()));
-            return walk.facts;
+            return (walk.facts, walk.files);
         }
     };
     for entry in entries {
-        let entry = match entry {
+        let mut entry = match entry {
             Ok(e) => e,
             Err(e) => {
                 if !upstream_failed() {
@@ -55,13 +63,16 @@ pub(crate) fn inspect<R: Read>(
             break;
         }
         walk.facts.entries += 1;
-        walk.entry(&entry);
+        walk.entry(&mut entry);
     }
-    walk.facts
+    (walk.facts, walk.files)
 }
 
 struct Walk {
     facts: TarFacts,
+    capture: Capture,
+    files: Vec<CapturedFile>,
+    captured_bytes: usize,
     seen: HashSet<[u8; 16]>,
     expected: Option<String>,
 }
@@ -126,7 +137,7 @@ impl Walk {
         }
     }
 
-    fn entry<R: Read>(&mut self, entry: &tar::Entry<'_, R>) {
+    fn entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) {
         let header = entry.header();
         let etype = header.entry_type();
         if etype.is_pax_global_extensions() {
@@ -185,6 +196,36 @@ impl Walk {
         if !norm.is_empty() && !self.seen.insert(key(&norm)) {
             self.problem(shown, TarIssue::DuplicatePath);
         }
+        if self.capture.paths && utf8 && !norm.is_empty() {
+            if self.facts.paths.len() < MAX_PATHS {
+                self.facts.paths.push(EntryPath {
+                    path: norm.clone(),
+                    kind,
+                });
+            } else {
+                self.facts.paths_truncated = true;
+            }
+        }
+        if self.capture.skill_md && kind == EntryKind::File && is_skill_md(&norm) {
+            self.capture_file(entry, norm);
+        }
+    }
+
+    /// Keep up to [`MAX_CAPTURE_FILE_BYTES`] of the entry's data, within the layer's budget.
+    fn capture_file<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>, path: String) {
+        let size = entry.size();
+        let room = MAX_CAPTURE_FILE_BYTES.min(MAX_CAPTURE_LAYER_BYTES - self.captured_bytes);
+        let mut bytes = Vec::new();
+        // A read error is the archive's (or the stream's) and is recorded by the walk when it
+        // reaches the next header; the captured prefix is then marked truncated.
+        let _ = entry.take(room as u64).read_to_end(&mut bytes);
+        self.captured_bytes += bytes.len();
+        self.files.push(CapturedFile {
+            path,
+            size,
+            truncated: (bytes.len() as u64) < size,
+            bytes,
+        });
     }
 
     fn link(&mut self, shown: &str, name: &str, kind: EntryKind, target: &str) {

@@ -1,0 +1,134 @@
+//! Helpers shared by the agentic families (SKL, PRM, WFL): where a file inside an artifact is,
+//! and how frontmatter problems become marks.
+
+use super::Marks;
+use crate::artifact::{CapturedFile, LayerFacts, Packing, TarIssue};
+use crate::frontmatter::{AmbiguousBoolean, Parsed, YamlProblem};
+use crate::model::Location;
+use crate::schemas::{SchemaKind, validate};
+use serde_json::Value;
+
+/// Where a file lives: an entry of a layer of a packaged artifact, or a plain file given to
+/// `ai-interop validate`.
+#[derive(Debug, Clone)]
+pub struct FileAt {
+    pub layer: Option<usize>,
+    pub path: String,
+}
+
+impl FileAt {
+    pub fn location(&self) -> Location {
+        match self.layer {
+            Some(i) => Location::layer_entry(i, self.path.clone()),
+            None => Location {
+                document: Some("file".into()),
+                entry: Some(self.path.clone()),
+                ..Default::default()
+            },
+        }
+    }
+    pub fn at(&self, pointer: impl Into<String>) -> Location {
+        self.location().with_pointer(pointer)
+    }
+}
+
+/// The bytes of a captured file, fit for parsing: a file cut at the capture cap may end inside a
+/// UTF-8 sequence, which is the cut's doing, not the file's.
+pub fn usable_bytes(f: &CapturedFile) -> &[u8] {
+    if !f.truncated {
+        return &f.bytes;
+    }
+    match std::str::from_utf8(&f.bytes) {
+        Err(e) if e.error_len().is_none() => &f.bytes[..e.valid_up_to()],
+        _ => &f.bytes,
+    }
+}
+
+/// Why a layer's content cannot be judged; `None` when it was read to the end.
+pub fn unreadable(layer: &LayerFacts) -> Option<String> {
+    let i = layer.index;
+    let c = &layer.content;
+    if layer.blob.is_err() {
+        return Some(format!("layer {i}'s blob is not available"));
+    }
+    if let Some(reason) = &c.skipped {
+        return Some(format!("layer {i}: {reason}"));
+    }
+    if c.compression_mismatch {
+        return Some(format!("layer {i} is not packed as declared (LAY-001)"));
+    }
+    if c.bomb.is_some() {
+        return Some(format!("layer {i} was not unpacked (LAY-008)"));
+    }
+    if c.decode_error.is_some() {
+        return Some(format!("layer {i} does not decompress (LAY-002)"));
+    }
+    if matches!(
+        c.packing,
+        Some(Packing::Tar | Packing::TarGzip | Packing::TarZstd)
+    ) {
+        let Some(t) = &c.tar else {
+            return Some(format!("layer {i}'s archive could not be read"));
+        };
+        if t.problems
+            .iter()
+            .any(|p| matches!(p.issue, TarIssue::Malformed(_)))
+        {
+            return Some(format!("layer {i}'s archive is malformed (LAY-002)"));
+        }
+    }
+    None
+}
+
+/// Parse `bytes` with `parse`; on failure mark `req` failed at the file and return `None`.
+pub fn parse_or_fail(
+    m: &mut Marks,
+    req: &'static str,
+    file: &FileAt,
+    what: &str,
+    parsed: Result<Parsed, YamlProblem>,
+) -> Option<Parsed> {
+    match parsed {
+        Ok(p) => Some(p),
+        Err(e) => {
+            m.fail(req, file.location(), format!("{what}: {e}"));
+            None
+        }
+    }
+}
+
+/// Mark each YAML 1.1 boolean look-alike.
+pub fn ambiguous_booleans(
+    m: &mut Marks,
+    req: &'static str,
+    file: &FileAt,
+    found: &[AmbiguousBoolean],
+) {
+    for b in found {
+        m.fail(
+            req,
+            file.at(b.pointer.clone()),
+            format!(
+                "the plain scalar {:?} is a string in YAML 1.2 but a boolean in YAML 1.1; quote it (\"{}\") or write true/false",
+                b.text, b.text
+            ),
+        );
+    }
+}
+
+/// Mark each schema violation at its pointer.
+pub fn schema(
+    m: &mut Marks,
+    req: &'static str,
+    kind: SchemaKind,
+    value: &Value,
+    at: impl Fn(String) -> Location,
+) {
+    for v in validate(kind, value) {
+        m.fail(
+            req,
+            at(v.instance_pointer.clone()),
+            format!("{} ({})", v.message, kind.file_name()),
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! WFL-*: workflow definitions as OCI artifacts (provisional `agentic` extension).
+
+use super::agentic::{FileAt, ambiguous_booleans, parse_or_fail, schema, unreadable};
+use super::support::{
+    artifact_type, config_media_type, config_value, is_kind, layer_count, layer_media_type,
+};
+use super::{Check, Marks};
+use crate::artifact::{Artifact, CapturedFile};
+use crate::frontmatter::parse_document;
+use crate::inspect::{MAX_CAPTURE_FILE_BYTES, WORKFLOW_DOCUMENT_LAYER};
+use crate::model::{Location, pointer_token};
+use crate::schemas::SchemaKind;
+use serde_json::Value;
+
+pub const WORKFLOW_MANIFEST: &str = "application/vnd.cncf.workflow.manifest.v1+json";
+pub const WORKFLOW_CONFIG: &str = "application/vnd.cncf.workflow.config.v1+json";
+pub const SERVERLESS_WORKFLOW: &str = "serverless-workflow";
+
+pub const CHECKS: &[Check] = &[
+    Check {
+        id: "workflows.types",
+        title: "Workflow artifactType, config media type and the one document layer",
+        covers: &["WFL-001", "WFL-002", "WFL-004"],
+        run: types,
+    },
+    Check {
+        id: "workflows.config",
+        title: "The workflow config declares the document's format",
+        covers: &["WFL-003"],
+        run: config,
+    },
+    Check {
+        id: "workflows.document",
+        title: "The workflow document reads, has the DSL frame and pins every OCI reference",
+        covers: DOCUMENT,
+        run: document,
+    },
+];
+
+/// The requirements decided on the workflow document; `ai-interop validate workflow` decides
+/// the same ones on a plain file.
+pub const DOCUMENT: &[&str] = &["WFL-005", "WFL-006", "WFL-007", "WFL-008"];
+
+fn types(a: &Artifact, m: &mut Marks) {
+    if !is_kind(a, "workflow", CHECKS[0].covers, m) {
+        return;
+    }
+    match artifact_type(a) {
+        None => m.not_applicable("WFL-001", "the manifest has no artifactType (MAN-005)"),
+        Some(WORKFLOW_MANIFEST) => {}
+        Some(t) => m.fail(
+            "WFL-001",
+            Location::manifest("/artifactType"),
+            format!("a workflow's artifactType must be {WORKFLOW_MANIFEST}, found {t:?}"),
+        ),
+    }
+    match config_media_type(a) {
+        None => m.not_applicable("WFL-002", "the config descriptor has no mediaType"),
+        Some(WORKFLOW_CONFIG) => {}
+        Some(t) => m.fail(
+            "WFL-002",
+            Location::manifest("/config/mediaType"),
+            format!("a workflow's config mediaType must be {WORKFLOW_CONFIG}, found {t:?}"),
+        ),
+    }
+    let n = layer_count(a);
+    if n != 1 {
+        m.fail(
+            "WFL-004",
+            Location::manifest("/layers"),
+            format!("a workflow artifact has exactly one layer (the document); found {n}"),
+        );
+    }
+    for i in 0..n {
+        match layer_media_type(a, i) {
+            Some(WORKFLOW_DOCUMENT_LAYER) => {}
+            t => m.fail(
+                "WFL-004",
+                Location::manifest(format!("/layers/{i}/mediaType")),
+                format!("{t:?} is not the workflow document type {WORKFLOW_DOCUMENT_LAYER}"),
+            ),
+        }
+        if let Some(Ok(b)) = a.layers.get(i).map(|l| &l.blob)
+            && b.size > MAX_CAPTURE_FILE_BYTES as u64
+        {
+            m.fail(
+                "WFL-004",
+                Location::layer(i),
+                format!("the document is {} bytes, more than 1 MiB", b.size),
+            );
+        }
+    }
+}
+
+fn config(a: &Artifact, m: &mut Marks) {
+    if !is_kind(a, "workflow", CHECKS[1].covers, m) {
+        return;
+    }
+    match config_value(a) {
+        Err(None) => m.not_applicable("WFL-003", "the config blob is not available"),
+        Err(Some(e)) => m.fail(
+            "WFL-003",
+            Location::config(""),
+            format!("the config is {e}"),
+        ),
+        Ok(v) => schema(
+            m,
+            "WFL-003",
+            SchemaKind::WorkflowConfig,
+            v,
+            Location::config,
+        ),
+    }
+}
+
+fn document(a: &Artifact, m: &mut Marks) {
+    if !is_kind(a, "workflow", DOCUMENT, m) {
+        return;
+    }
+    let layer = (0..layer_count(a))
+        .find(|i| layer_media_type(a, *i) == Some(WORKFLOW_DOCUMENT_LAYER))
+        .and_then(|i| a.layers.get(i));
+    let Some(layer) = layer else {
+        m.all_not_applicable(
+            DOCUMENT,
+            "the artifact has no workflow document layer (WFL-004)",
+        );
+        return;
+    };
+    if let Some(reason) = unreadable(layer) {
+        if layer.content.skipped.is_some() {
+            for r in DOCUMENT {
+                m.skip(r, reason.clone());
+            }
+        } else {
+            m.all_not_applicable(DOCUMENT, &reason);
+        }
+        return;
+    }
+    let Some(file) = layer.content.files.first() else {
+        for r in DOCUMENT {
+            m.error(
+                r,
+                Location::layer(layer.index),
+                "suite defect: the workflow document was not captured",
+            );
+        }
+        return;
+    };
+    if file.truncated {
+        m.all_not_applicable(DOCUMENT, "the document is larger than 1 MiB (WFL-004)");
+        return;
+    }
+    let format = config_value(a)
+        .ok()
+        .filter(|c| crate::schemas::is_valid(SchemaKind::WorkflowConfig, c))
+        .and_then(|c| c.get("format"))
+        .and_then(Value::as_str);
+    check_document(Some(layer.index), file, format, m);
+}
+
+/// WFL-005 to WFL-008 on one workflow document of the declared `format` (`None` when the
+/// format is not known, which makes WFL-007 not applicable).
+pub fn check_document(
+    layer: Option<usize>,
+    captured: &CapturedFile,
+    format: Option<&str>,
+    m: &mut Marks,
+) {
+    let file = FileAt {
+        layer,
+        path: captured.path.clone(),
+    };
+    let Some(doc) = parse_or_fail(
+        m,
+        "WFL-005",
+        &file,
+        "the workflow document",
+        parse_document(&captured.bytes),
+    ) else {
+        m.all_not_applicable(&DOCUMENT[1..], "the document does not read (WFL-005)");
+        return;
+    };
+    ambiguous_booleans(m, "WFL-006", &file, &doc.ambiguous_booleans);
+    match format {
+        Some(SERVERLESS_WORKFLOW) => schema(
+            m,
+            "WFL-007",
+            SchemaKind::ServerlessWorkflow,
+            &doc.value,
+            |p| file.at(p),
+        ),
+        Some(f) => m.not_applicable(
+            "WFL-007",
+            format!("the format {f:?} is an extension format; its structure is not checked"),
+        ),
+        None => m.not_applicable("WFL-007", "the document's format is not declared (WFL-003)"),
+    }
+    let mut refs = Vec::new();
+    references(&doc.value, String::new(), &mut refs);
+    if refs.is_empty() {
+        m.not_applicable("WFL-008", "the document holds no OCI reference");
+    }
+    for (at, r) in refs {
+        match pinned(&r) {
+            Ok(()) => m.pass("WFL-008"),
+            Err(why) => m.fail(
+                "WFL-008",
+                file.at(at),
+                format!("the OCI reference {r:?} {why}"),
+            ),
+        }
+    }
+}
+
+/// Every string value that starts with `oci://`, with its JSON pointer, in document order.
+pub fn references(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) if s.starts_with("oci://") => out.push((at, s.clone())),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                references(x, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                references(x, format!("{at}/{}", pointer_token(k)), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether an `oci://` reference is pinned by a well-formed digest.
+pub fn pinned(reference: &str) -> Result<(), String> {
+    let rest = &reference["oci://".len()..];
+    let Some((name, digest)) = rest.rsplit_once('@') else {
+        return Err("is not pinned by digest (append @sha256:<64 hex digits>)".into());
+    };
+    // A tag follows the last ':' when that ':' is after the last '/' (a registry port is not).
+    let repo = match (name.rfind(':'), name.rfind('/')) {
+        (Some(c), Some(s)) if c > s => &name[..c],
+        (Some(c), None) => &name[..c],
+        _ => name,
+    };
+    if !repo.contains('/') || repo.starts_with('/') || repo.ends_with('/') {
+        return Err("does not name <registry>/<repository>".into());
+    }
+    let Some((alg, enc)) = digest.split_once(':') else {
+        return Err(format!("has the digest {digest:?}, which has no algorithm"));
+    };
+    let len = match alg {
+        "sha256" => 64,
+        "sha512" => 128,
+        _ => {
+            return Err(format!(
+                "uses the digest algorithm {alg:?}; use sha256 or sha512"
+            ));
+        }
+    };
+    if enc.len() != len
+        || !enc
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(format!(
+            "has a {alg} digest that is not {len} lowercase hexadecimal digits"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const D: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn pinning() {
+        assert!(pinned(&format!("oci://registry.example/models/tiny@{D}")).is_ok());
+        assert!(pinned(&format!("oci://registry.example:5000/models/tiny:v1@{D}")).is_ok());
+        assert!(pinned("oci://registry.example/models/tiny:v1").is_err());
+        assert!(pinned("oci://registry.example/models/tiny@sha256:abc").is_err());
+        assert!(
+            pinned(&format!(
+                "oci://registry.example/models/tiny@{}",
+                D.to_uppercase()
+            ))
+            .is_err()
+        );
+        assert!(pinned(&format!("oci://tiny@{D}")).is_err());
+        assert!(pinned(&format!("oci://r/m@md5:{}", &D[7..39])).is_err());
+    }
+
+    #[test]
+    fn references_are_found_anywhere() {
+        let doc = json!({"do": [{"a": {"with": {"model": "oci://r/m:v1", "n": 3}}}], "x": "https://oci://no"});
+        let mut out = Vec::new();
+        references(&doc, String::new(), &mut out);
+        assert_eq!(
+            out,
+            vec![("/do/0/a/with/model".to_string(), "oci://r/m:v1".to_string())]
+        );
+    }
+}
