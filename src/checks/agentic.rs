@@ -132,3 +132,73 @@ pub fn schema(
         );
     }
 }
+
+/// The media types one agentic kind requires: its artifactType, its config and its single layer.
+pub struct KindTypes {
+    /// How messages name the kind, e.g. "a skill".
+    pub noun: &'static str,
+    pub artifact: (&'static str, &'static str),
+    pub config: (&'static str, &'static str),
+    /// The requirement for the one layer, the media types it may have, and what it holds.
+    pub layer: (&'static str, &'static [&'static str], &'static str),
+    /// The largest layer the kind allows, when it is a single captured file.
+    pub max_layer_bytes: Option<u64>,
+}
+
+/// Decide the artifactType, config media type and single-layer requirements of a kind.
+pub fn check_types(a: &crate::artifact::Artifact, m: &mut Marks, t: &KindTypes) {
+    use super::support::{artifact_type, config_media_type, layer_count, layer_media_type};
+    let (noun, (art_req, art_type), (cfg_req, cfg_type)) = (t.noun, t.artifact, t.config);
+    match artifact_type(a) {
+        None => m.not_applicable(art_req, "the manifest has no artifactType (MAN-005)"),
+        Some(found) if found == art_type => {}
+        Some(found) => m.fail(
+            art_req,
+            Location::manifest("/artifactType"),
+            format!("{noun}'s artifactType must be {art_type}, found {found:?}"),
+        ),
+    }
+    match config_media_type(a) {
+        None => m.not_applicable(cfg_req, "the config descriptor has no mediaType"),
+        Some(found) if found == cfg_type => {}
+        Some(found) => m.fail(
+            cfg_req,
+            Location::manifest("/config/mediaType"),
+            format!("{noun}'s config mediaType must be {cfg_type}, found {found:?}"),
+        ),
+    }
+    let (layer_req, layer_types, what) = t.layer;
+    let n = layer_count(a);
+    if n != 1 {
+        m.fail(
+            layer_req,
+            Location::manifest("/layers"),
+            format!("{noun} artifact has exactly one layer ({what}); found {n}"),
+        );
+    }
+    for i in 0..n {
+        match layer_media_type(a, i) {
+            Some(found) if layer_types.contains(&found) => {}
+            found => m.fail(
+                layer_req,
+                Location::manifest(format!("/layers/{i}/mediaType")),
+                format!(
+                    "{found:?} is not a {what} type ({})",
+                    layer_types.join(", ")
+                ),
+            ),
+        }
+        if let (Some(max), Some(Ok(b))) = (t.max_layer_bytes, a.layers.get(i).map(|l| &l.blob))
+            && b.size > max
+        {
+            m.fail(
+                layer_req,
+                Location::layer(i),
+                format!(
+                    "{what} is {} bytes, more than the {max} bytes allowed",
+                    b.size
+                ),
+            );
+        }
+    }
+}

@@ -5,7 +5,8 @@ use super::layout::show;
 use super::support::{
     FILE_METADATA, LEGACY_FILE_METADATA, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST,
     LEGACY_UNTESTED, MODEL_CONFIG, MODEL_MANIFEST, UNTESTED, annotation, annotation_pointer,
-    is_media_type, layer_annotations, layer_filepath, layer_media_type, manifest_object,
+    is_media_type, layer_annotations, layer_count, layer_filepath, layer_media_type,
+    manifest_object,
 };
 use super::{Check, Marks};
 use crate::artifact::{Artifact, EntryKind, Packing};
@@ -83,13 +84,6 @@ fn applies(a: &Artifact, covers: &[&'static str], m: &mut Marks) -> bool {
         return false;
     }
     true
-}
-
-fn layer_count(a: &Artifact) -> usize {
-    manifest_object(a)
-        .and_then(|o| o.get("layers"))
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len)
 }
 
 fn types(a: &Artifact, m: &mut Marks) {

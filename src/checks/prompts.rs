@@ -1,9 +1,9 @@
 //! PRM-*: prompt templates as OCI artifacts (provisional `agentic` extension).
 
-use super::agentic::{FileAt, ambiguous_booleans, parse_or_fail, schema, unreadable};
-use super::support::{
-    artifact_type, config_media_type, config_value, is_kind, layer_count, layer_media_type,
+use super::agentic::{
+    FileAt, KindTypes, ambiguous_booleans, check_types, parse_or_fail, schema, unreadable,
 };
+use super::support::{config_value, is_kind, layer_count, layer_media_type};
 use super::{Check, Marks};
 use crate::artifact::{Artifact, CapturedFile};
 use crate::frontmatter::parse_frontmatter;
@@ -41,54 +41,17 @@ fn types(a: &Artifact, m: &mut Marks) {
     if !is_kind(a, "prompt-template", CHECKS[0].covers, m) {
         return;
     }
-    match artifact_type(a) {
-        None => m.not_applicable("PRM-001", "the manifest has no artifactType (MAN-005)"),
-        Some(PROMPT_MANIFEST) => {}
-        Some(t) => m.fail(
-            "PRM-001",
-            Location::manifest("/artifactType"),
-            format!("a prompt template's artifactType must be {PROMPT_MANIFEST}, found {t:?}"),
-        ),
-    }
-    match config_media_type(a) {
-        None => m.not_applicable("PRM-002", "the config descriptor has no mediaType"),
-        Some(PROMPT_CONFIG) => {}
-        Some(t) => m.fail(
-            "PRM-002",
-            Location::manifest("/config/mediaType"),
-            format!("a prompt template's config mediaType must be {PROMPT_CONFIG}, found {t:?}"),
-        ),
-    }
-    let n = layer_count(a);
-    if n != 1 {
-        m.fail(
-            "PRM-003",
-            Location::manifest("/layers"),
-            format!("a prompt template artifact has exactly one layer (the template); found {n}"),
-        );
-    }
-    for i in 0..n {
-        match layer_media_type(a, i) {
-            Some(PROMPT_TEMPLATE_LAYER) => {}
-            t => m.fail(
-                "PRM-003",
-                Location::manifest(format!("/layers/{i}/mediaType")),
-                format!("{t:?} is not the template layer type {PROMPT_TEMPLATE_LAYER}"),
-            ),
-        }
-        if let Some(Ok(b)) = a.layers.get(i).map(|l| &l.blob)
-            && b.size > MAX_CAPTURE_FILE_BYTES as u64
-        {
-            m.fail(
-                "PRM-003",
-                Location::layer(i),
-                format!(
-                    "the template is {} bytes, more than 1 MiB ({MAX_CAPTURE_FILE_BYTES})",
-                    b.size
-                ),
-            );
-        }
-    }
+    check_types(
+        a,
+        m,
+        &KindTypes {
+            noun: "a prompt template",
+            artifact: ("PRM-001", PROMPT_MANIFEST),
+            config: ("PRM-002", PROMPT_CONFIG),
+            layer: ("PRM-003", &[PROMPT_TEMPLATE_LAYER], "the template"),
+            max_layer_bytes: Some(MAX_CAPTURE_FILE_BYTES as u64),
+        },
+    );
 }
 
 fn template(a: &Artifact, m: &mut Marks) {

@@ -1,9 +1,10 @@
 //! SKL-*: agent skills as OCI artifacts (provisional `agentic` extension).
 
-use super::agentic::{FileAt, ambiguous_booleans, parse_or_fail, schema, unreadable, usable_bytes};
-use super::support::{
-    artifact_type, config_media_type, config_value, is_kind, layer_count, layer_media_type,
+use super::agentic::{
+    FileAt, KindTypes, ambiguous_booleans, check_types, parse_or_fail, schema, unreadable,
+    usable_bytes,
 };
+use super::support::{config_value, is_kind, layer_count, layer_media_type};
 use super::{Check, Marks};
 use crate::artifact::{Artifact, CapturedFile, EntryKind, EntryPath, TarIssue};
 use crate::frontmatter::parse_frontmatter;
@@ -63,45 +64,17 @@ fn types(a: &Artifact, m: &mut Marks) {
     if !is_kind(a, "skill", CHECKS[0].covers, m) {
         return;
     }
-    match artifact_type(a) {
-        None => m.not_applicable("SKL-001", "the manifest has no artifactType (MAN-005)"),
-        Some(SKILL_MANIFEST) => {}
-        Some(t) => m.fail(
-            "SKL-001",
-            Location::manifest("/artifactType"),
-            format!("a skill's artifactType must be {SKILL_MANIFEST}, found {t:?}"),
-        ),
-    }
-    match config_media_type(a) {
-        None => m.not_applicable("SKL-002", "the config descriptor has no mediaType"),
-        Some(SKILL_CONFIG) => {}
-        Some(t) => m.fail(
-            "SKL-002",
-            Location::manifest("/config/mediaType"),
-            format!("a skill's config mediaType must be {SKILL_CONFIG}, found {t:?}"),
-        ),
-    }
-    let n = layer_count(a);
-    if n != 1 {
-        m.fail(
-            "SKL-003",
-            Location::manifest("/layers"),
-            format!("a skill artifact has exactly one layer (the skill bundle); found {n}"),
-        );
-    }
-    for i in 0..n {
-        match layer_media_type(a, i) {
-            Some(t) if BUNDLE_TYPES.contains(&t) => {}
-            t => m.fail(
-                "SKL-003",
-                Location::manifest(format!("/layers/{i}/mediaType")),
-                format!(
-                    "{t:?} is not a skill bundle type ({})",
-                    BUNDLE_TYPES.join(", ")
-                ),
-            ),
-        }
-    }
+    check_types(
+        a,
+        m,
+        &KindTypes {
+            noun: "a skill",
+            artifact: ("SKL-001", SKILL_MANIFEST),
+            config: ("SKL-002", SKILL_CONFIG),
+            layer: ("SKL-003", BUNDLE_TYPES, "the skill bundle"),
+            max_layer_bytes: None,
+        },
+    );
 }
 
 fn config(a: &Artifact, m: &mut Marks) {

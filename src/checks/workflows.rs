@@ -1,9 +1,9 @@
 //! WFL-*: workflow definitions as OCI artifacts (provisional `agentic` extension).
 
-use super::agentic::{FileAt, ambiguous_booleans, parse_or_fail, schema, unreadable};
-use super::support::{
-    artifact_type, config_media_type, config_value, is_kind, layer_count, layer_media_type,
+use super::agentic::{
+    FileAt, KindTypes, ambiguous_booleans, check_types, parse_or_fail, schema, unreadable,
 };
+use super::support::{config_value, is_kind, layer_count, layer_media_type};
 use super::{Check, Marks};
 use crate::artifact::{Artifact, CapturedFile};
 use crate::frontmatter::parse_document;
@@ -45,51 +45,21 @@ fn types(a: &Artifact, m: &mut Marks) {
     if !is_kind(a, "workflow", CHECKS[0].covers, m) {
         return;
     }
-    match artifact_type(a) {
-        None => m.not_applicable("WFL-001", "the manifest has no artifactType (MAN-005)"),
-        Some(WORKFLOW_MANIFEST) => {}
-        Some(t) => m.fail(
-            "WFL-001",
-            Location::manifest("/artifactType"),
-            format!("a workflow's artifactType must be {WORKFLOW_MANIFEST}, found {t:?}"),
-        ),
-    }
-    match config_media_type(a) {
-        None => m.not_applicable("WFL-002", "the config descriptor has no mediaType"),
-        Some(WORKFLOW_CONFIG) => {}
-        Some(t) => m.fail(
-            "WFL-002",
-            Location::manifest("/config/mediaType"),
-            format!("a workflow's config mediaType must be {WORKFLOW_CONFIG}, found {t:?}"),
-        ),
-    }
-    let n = layer_count(a);
-    if n != 1 {
-        m.fail(
-            "WFL-004",
-            Location::manifest("/layers"),
-            format!("a workflow artifact has exactly one layer (the document); found {n}"),
-        );
-    }
-    for i in 0..n {
-        match layer_media_type(a, i) {
-            Some(WORKFLOW_DOCUMENT_LAYER) => {}
-            t => m.fail(
+    check_types(
+        a,
+        m,
+        &KindTypes {
+            noun: "a workflow",
+            artifact: ("WFL-001", WORKFLOW_MANIFEST),
+            config: ("WFL-002", WORKFLOW_CONFIG),
+            layer: (
                 "WFL-004",
-                Location::manifest(format!("/layers/{i}/mediaType")),
-                format!("{t:?} is not the workflow document type {WORKFLOW_DOCUMENT_LAYER}"),
+                &[WORKFLOW_DOCUMENT_LAYER],
+                "the workflow document",
             ),
-        }
-        if let Some(Ok(b)) = a.layers.get(i).map(|l| &l.blob)
-            && b.size > MAX_CAPTURE_FILE_BYTES as u64
-        {
-            m.fail(
-                "WFL-004",
-                Location::layer(i),
-                format!("the document is {} bytes, more than 1 MiB", b.size),
-            );
-        }
-    }
+            max_layer_bytes: Some(MAX_CAPTURE_FILE_BYTES as u64),
+        },
+    );
 }
 
 fn config(a: &Artifact, m: &mut Marks) {
