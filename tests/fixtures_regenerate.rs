@@ -143,7 +143,12 @@ fn every_case_is_well_formed() {
 fn every_requirement_is_covered() {
     let catalog = Catalog::embedded();
     let cases = fixtures::load_cases(&fixtures::fixtures_root()).unwrap();
-    for r in &catalog.requirements {
+    // Registry requirements (REG-*) are judged by the registry suite and proven by the fake
+    // registries in tests/registry_fakes.rs, not by artifact fixtures.
+    for r in catalog.requirements.iter().filter(|r| {
+        r.applies_to
+            .contains(&ai_interop::spec::AppliesTo::Artifact)
+    }) {
         let positive = cases
             .iter()
             .any(|(_, c)| c.is_positive() && c.requirements.contains(&r.id));

@@ -22,12 +22,7 @@ pub struct RunArgs {
 
 /// `fixtures/v1.0` of the working directory when present, else of the source tree.
 pub fn default_fixtures() -> PathBuf {
-    let local = PathBuf::from("fixtures/v1.0");
-    if local.is_dir() {
-        local
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0")
-    }
+    crate::registry::config::default_fixtures_dir()
 }
 
 pub fn run(mut args: RunArgs) -> Result<u8, Exit> {

@@ -429,6 +429,18 @@ fn sha(b: &[u8]) -> String {
     Digest::sha256_of(b).to_string()
 }
 
+/// The digest of `b` in the algorithm `claimed` names (sha256, sha512); sha256 otherwise.
+fn hash_as(claimed: &str, b: &[u8]) -> String {
+    let alg = claimed.split(':').next().unwrap_or("sha256");
+    match ai_interop::digest::Hasher::new(alg) {
+        Some(mut h) => {
+            h.update(b);
+            h.finish().to_string()
+        }
+        None => sha(b),
+    }
+}
+
 fn location(s: &Shared, path: &str) -> String {
     if s.faults.absolute_locations {
         format!("{}{path}", s.url)
@@ -585,7 +597,7 @@ fn uploads(s: &Shared, req: &Req, name: &str, id: &str) -> Resp {
                 drop(st);
                 return oci_error(s, 400, "DIGEST_INVALID", "digest missing");
             };
-            if sha(&data) != d && !f.accept_wrong_digest {
+            if hash_as(&d, &data) != d && !f.accept_wrong_digest {
                 drop(st);
                 return oci_error(
                     s,

@@ -65,6 +65,8 @@ pub struct SuiteRun {
     pub features: Vec<FeatureStatus>,
     /// What teardown did; never attributed to a test.
     pub cleanup: Vec<String>,
+    /// The golden fixture cases pushed (tagged with their case ID) and pulled back.
+    pub fixtures: Vec<String>,
 }
 
 /// Extended features and the requirements that decide them.
@@ -155,6 +157,7 @@ impl SuiteRun {
             "features": self.features,
             "tests": tests,
             "cleanup": self.cleanup,
+            "fixtures": self.fixtures,
         })
     }
 }
@@ -290,8 +293,11 @@ pub const ERROR_CODES: &[&str] = &[
 ];
 
 /// The subject every test works on: the pushed model, or the seeded content in read-only mode.
+/// The golden fixtures pushed beside it are subjects of the round-trip checks too.
 #[derive(Debug, Clone)]
 struct Subject {
+    /// What it is, for messages: `the model`, `fixture pass-…`, `the seeded manifest`.
+    label: String,
     tag: Option<String>,
     digest: Digest,
     media_type: String,
@@ -313,6 +319,12 @@ struct Ctx {
     oci_subject: Vec<Option<String>>,
     referrers_api: Option<Result<bool, String>>,
     extra_tags: Vec<String>,
+    /// The positive golden fixtures to push (read before the run), or why they cannot be read.
+    fixture_defs: Result<Vec<golden::Fixture>, String>,
+    /// The fixtures the registry accepted.
+    fixtures: Vec<Subject>,
+    /// Blobs already uploaded to `repo` in this run.
+    uploaded: BTreeSet<String>,
     /// `(repository, digest, is_manifest)` to delete at teardown.
     pushed: Vec<(String, Digest, bool)>,
 }
@@ -337,6 +349,7 @@ fn push_model(ctx: &mut Ctx, m: &Pushable, tag: &str) -> Result<Response, String
             .push_bytes(&ctx.repo, &b.bytes)
             .map_err(|e| format!("uploading blob {}: {e}", b.digest))?;
         ctx.pushed.push((ctx.repo.clone(), b.digest.clone(), false));
+        ctx.uploaded.insert(b.digest.to_string());
     }
     let resp = ctx
         .client
@@ -531,6 +544,7 @@ fn seeded_subject(ctx: &Ctx) -> Result<Subject, String> {
         blobs.push((mt.to_string(), dg, sz));
     }
     Ok(Subject {
+        label: "the seeded manifest".into(),
         tag: match target {
             Target::Tag(t) => Some(t),
             Target::Digest(_) => None,
@@ -576,6 +590,7 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
         tests: Vec::new(),
         features: Vec::new(),
         cleanup: Vec::new(),
+        fixtures: Vec::new(),
     };
     let fatal = |run: &mut SuiteRun, msg: String| {
         for t in TESTS.iter().filter(|t| filter(t.id)) {
@@ -646,8 +661,17 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
         oci_subject: Vec::new(),
         referrers_api: None,
         extra_tags: Vec::new(),
+        fixture_defs: Ok(Vec::new()),
+        fixtures: Vec::new(),
+        uploaded: BTreeSet::new(),
         pushed: Vec::new(),
     };
+    if !cfg.read_only {
+        let (root, explicit) = cfg.fixtures_dir();
+        if explicit || root.is_dir() {
+            ctx.fixture_defs = golden::positive_fixtures(&root);
+        }
+    }
     if cfg.read_only {
         ctx.subject = seeded_subject(&ctx);
     }
@@ -700,6 +724,7 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
             }
         })
         .collect();
+    run.fixtures = ctx.fixtures.iter().filter_map(|f| f.tag.clone()).collect();
     if cfg.cleanup && !cfg.read_only {
         run.cleanup = cleanup(&ctx);
     } else {
