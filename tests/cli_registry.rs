@@ -32,17 +32,25 @@ fn ai_interop(args: &[&str], env: &[(&str, &str)]) -> Output {
         }
     }
     // Never read the developer's own Docker credentials.
-    let empty = std::env::temp_dir().join(format!(
-        "ai-interop-cli-empty-docker-config-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&empty, "{}").unwrap();
-    cmd.env("AI_INTEROP_REGISTRY_DOCKER_CONFIG", &empty);
+    cmd.env("AI_INTEROP_REGISTRY_DOCKER_CONFIG", empty_docker_config());
     cmd.env("AI_INTEROP_REGISTRY_USE_PROXY", "false");
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().expect("the binary runs")
+}
+
+/// An empty Docker config, written once (tests run in parallel; rewriting it while another
+/// process reads it would hand that process a truncated file).
+fn empty_docker_config() -> PathBuf {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let p = dir.join("config.json");
+        std::fs::write(&p, "{}").unwrap();
+        p
+    })
+    .clone()
 }
 
 fn client_cfg(fake: &FakeRegistry, auth: bool) -> RegistryConfig {
@@ -67,12 +75,7 @@ fn push_fixture(fake: &FakeRegistry, auth: bool, case: &str, repo: &str) -> Stri
     let mut cfg = client_cfg(fake, auth);
     if !auth {
         // An explicit empty docker config keeps the developer's credentials out.
-        let empty = std::env::temp_dir().join(format!(
-            "ai-interop-cli-empty-docker-config-{}.json",
-            std::process::id()
-        ));
-        std::fs::write(&empty, "{}").unwrap();
-        cfg.auth.docker_config = Some(empty);
+        cfg.auth.docker_config = Some(empty_docker_config());
     }
     let client = Client::new(&cfg).unwrap();
     for (_, d, size) in &f.blobs {

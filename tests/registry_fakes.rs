@@ -26,13 +26,16 @@ fn cfg(fake: &FakeRegistry) -> RegistryConfig {
     c.chunk_size = 1000;
     c.large_blob_size = 3 << 20;
     c.use_proxy = false;
-    // Never read the developer's own ~/.docker/config.json.
-    let empty = std::env::temp_dir().join(format!(
-        "ai-interop-empty-docker-config-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&empty, "{}").unwrap();
-    c.auth.docker_config = Some(empty);
+    // Never read the developer's own ~/.docker/config.json. Written once: tests run in
+    // parallel, and rewriting the file while another test reads it hands that test a
+    // truncated file.
+    static EMPTY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(|| {
+        let p = tempfile::tempdir().unwrap().keep().join("config.json");
+        std::fs::write(&p, "{}").unwrap();
+        p
+    });
+    c.auth.docker_config = Some(empty.clone());
     c
 }
 
