@@ -178,6 +178,22 @@ fn every_positive_golden_fixture_is_pushed_and_pulled_back() {
 }
 
 #[test]
+fn sha256_digest_header_for_a_sha512_blob_is_the_same_content() {
+    // Distribution 2.8.2 stores by sha256 and says so in Docker-Content-Digest.
+    let (_f, run) = run_with(Faults {
+        sha256_digest_header: true,
+        ..Default::default()
+    });
+    expect(&run, "REG-002", Status::Pass);
+    // A sha256 that is not the content's still fails.
+    let (_f, run) = run_with(Faults {
+        wrong_digest_header: true,
+        ..Default::default()
+    });
+    expect(&run, "REG-002", Status::Fail);
+}
+
+#[test]
 fn a_missing_fixture_tree_named_explicitly_is_an_error() {
     let fake = FakeRegistry::start(Faults::default());
     let mut c = cfg(&fake);

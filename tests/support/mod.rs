@@ -57,6 +57,9 @@ pub struct Faults {
     pub rewrite_manifests: bool,
     pub drop_annotations: bool,
     pub wrong_digest_header: bool,
+    /// Blob GET/HEAD name the content by its sha256 whatever digest was asked for
+    /// (Distribution 2.8.2 for a blob pushed as sha512).
+    pub sha256_digest_header: bool,
     pub wrong_content_type: bool,
     pub head_wrong_length: bool,
     /// Monolithic PUT answers 201 but stores nothing.
@@ -646,6 +649,7 @@ fn blobs(s: &Shared, req: &Req, name: &str, d: &str) -> Resp {
                 return Resp::new(307).h("Location", format!("{}/blob/{d}", s.storage_url));
             }
             let len = b.len();
+            let canonical = sha(&b);
             let mut stall = None;
             if req.method == "GET" {
                 if let Some(h) = f.hang_first_blob_get
@@ -672,6 +676,8 @@ fn blobs(s: &Shared, req: &Req, name: &str, d: &str) -> Resp {
             };
             let dcd = if f.wrong_digest_header {
                 sha(b"wrong")
+            } else if f.sha256_digest_header {
+                canonical
             } else {
                 d.to_string()
             };

@@ -35,7 +35,7 @@ pub(super) fn blob_roundtrip(ctx: &mut Ctx, m: &mut Marks) {
                         m.fail("REG-004", loc("blob"), format!("HEAD blob {digest}: Content-Length {:?}, the blob has {size} bytes", r.header("content-length")));
                     }
                     if r.redirects.is_empty()
-                        && let Some(e) = dcd_ok(&r, digest)
+                        && let Some(e) = blob_dcd_ok(ctx, &r, digest)
                     {
                         m.fail("REG-002", loc("blob"), e);
                     }

@@ -159,9 +159,19 @@ fn push_fixture(ctx: &mut Ctx, f: &golden::Fixture) -> Result<Response, FixtureP
         if ctx.uploaded.contains(&digest.to_string()) {
             continue;
         }
-        let file = f.layout.open_blob_file(digest).map_err(|e| {
-            FixturePush::Failed(format!("reading blob {digest} from its layout: {e}"))
-        })?;
+        let open = || {
+            f.layout.open_blob_file(digest).map_err(|e| {
+                FixturePush::Failed(format!("reading blob {digest} from its layout: {e}"))
+            })
+        };
+        if digest.algorithm() != "sha256" {
+            let hasher = crate::digest::Hasher::new("sha256").expect("sha256");
+            let (same, _) = crate::digest::HashingReader::new(open()?, hasher)
+                .drain()
+                .map_err(|e| FixturePush::Failed(format!("reading blob {digest}: {e}")))?;
+            ctx.sha256_of.insert(digest.to_string(), same);
+        }
+        let file = open()?;
         let large = *size >= 64 << 20;
         let resp = ctx
             .client
