@@ -180,6 +180,14 @@ impl BlobSource for OciLayout {
     }
 
     fn open_blob(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, BlobError> {
+        Ok(Box::new(self.open_blob_file(digest)?))
+    }
+}
+
+impl OciLayout {
+    /// The blob stored under `digest` as an open regular file (owned, so it can be streamed
+    /// to another thread or into an upload without borrowing the layout).
+    pub fn open_blob_file(&self, digest: &Digest) -> Result<File, BlobError> {
         let path = self.blob_path(digest)?;
         let io_err = |message: String| BlobError::Io {
             digest: digest.to_string(),
@@ -206,7 +214,7 @@ impl BlobSource for OciLayout {
         if !opened.file_type().is_file() {
             return Err(io_err(format!("{} is not a regular file", path.display())));
         }
-        Ok(Box::new(file))
+        Ok(file)
     }
 }
 

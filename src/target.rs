@@ -1,8 +1,12 @@
-//! Target references (`oci:<dir>[:<tag>|@<digest>]`) and loading an artifact from them.
+//! Target references and loading an artifact from them: an OCI image layout
+//! (`oci:<dir>[:<tag>|@<digest>]`) or a registry (`<registry>/<repo>[:<tag>|@<digest>]`).
 
-use crate::artifact::{Artifact, Limits};
+use crate::artifact::{Artifact, Document, Limits};
 use crate::inspect::{InspectOptions, collect};
 use crate::layout::{LayoutError, OciLayout};
+use crate::registry::config::{ConfigError, RegistryConfig};
+use crate::registry::reference::{Reference, ReferenceError};
+use crate::registry::source::ManifestError;
 use crate::source::BlobSource;
 use std::path::PathBuf;
 
@@ -14,6 +18,15 @@ pub enum TargetRef {
         dir: PathBuf,
         selector: Option<String>,
     },
+    /// A manifest in a registry, read-only, blobs streamed from the registry.
+    Registry(Reference),
+}
+
+/// A loaded artifact and what else the target told about it (for the report's options).
+pub struct Loaded {
+    pub artifact: Artifact,
+    /// e.g. how referrers were discovered; `null` for layouts.
+    pub notes: serde_json::Value,
 }
 
 /// Why a target could not be loaded, split by who must act: the user (usage) or the suite
@@ -29,9 +42,13 @@ pub enum TargetError {
 impl TargetRef {
     pub fn parse(s: &str) -> Result<TargetRef, TargetError> {
         let Some(rest) = s.strip_prefix("oci:") else {
-            return Err(TargetError::Usage(format!(
-                "unsupported target {s:?}: use oci:<dir>[:<tag>|@<digest>]"
-            )));
+            return Reference::parse(s).map(TargetRef::Registry).map_err(|e| {
+                TargetError::Usage(format!(
+                    "unsupported target {s:?}: use oci:<dir>[:<tag>|@<digest>] or \
+                     <registry>/<repository>[:<tag>|@<digest>] ({})",
+                    e.message
+                ))
+            });
         };
         if rest.is_empty() {
             return Err(TargetError::Usage("oci: needs a directory".into()));
@@ -63,12 +80,41 @@ impl TargetRef {
                 Some(s) if s.contains(':') => format!("oci:{}@{s}", dir.display()),
                 Some(s) => format!("oci:{}:{s}", dir.display()),
             },
+            TargetRef::Registry(r) => match &r.scheme {
+                Some(scheme) => format!("{scheme}://{r}"),
+                None => r.to_string(),
+            },
         }
     }
 
-    /// Read the artifact and gather its facts by streaming every blob.
+    /// Whether this is a registry reference.
+    pub fn is_registry(&self) -> bool {
+        matches!(self, TargetRef::Registry(_))
+    }
+
+    /// Read the artifact and gather its facts by streaming every blob. A registry target takes
+    /// its settings from the environment (`AI_INTEROP_REGISTRY_*`).
     pub fn load(&self, limits: &Limits, options: &InspectOptions) -> Result<Artifact, TargetError> {
-        match self {
+        let registry = match self {
+            TargetRef::Registry(_) => {
+                RegistryConfig::from_env().map_err(|e| TargetError::Usage(e.to_string()))?
+            }
+            TargetRef::Layout { .. } => RegistryConfig::default(),
+        };
+        self.load_with(limits, options, &registry)
+            .map(|l| l.artifact)
+    }
+
+    /// [`load`](Self::load) with explicit registry settings (credentials, TLS, timeouts; the
+    /// URL comes from the reference).
+    pub fn load_with(
+        &self,
+        limits: &Limits,
+        options: &InspectOptions,
+        registry: &RegistryConfig,
+    ) -> Result<Loaded, TargetError> {
+        let artifact = match self {
+            TargetRef::Registry(_) => return load_registry(self, limits, options, registry),
             TargetRef::Layout { dir, selector } => {
                 if !dir.is_dir() {
                     return Err(TargetError::Usage(format!(
@@ -80,17 +126,79 @@ impl TargetRef {
                 let (facts, manifest) = layout
                     .select(selector.as_deref(), limits)
                     .map_err(layout_error)?;
-                Ok(collect(
+                collect(
                     &layout as &dyn BlobSource,
                     self.describe(),
                     Some(facts),
                     manifest,
                     limits,
                     options,
-                ))
+                )
             }
-        }
+        };
+        Ok(Loaded {
+            artifact,
+            notes: serde_json::Value::Null,
+        })
     }
+}
+
+/// Open the reference read-only and stream every blob from the registry into the inspector.
+fn load_registry(
+    target: &TargetRef,
+    limits: &Limits,
+    options: &InspectOptions,
+    registry: &RegistryConfig,
+) -> Result<Loaded, TargetError> {
+    let shown = target.describe();
+    let art = crate::registry::open(&shown, registry).map_err(|e| registry_error(&shown, e))?;
+    let manifest = Document::from_reader(std::io::Cursor::new(art.manifest.bytes.clone()), limits)
+        .map_err(|e| TargetError::Harness(format!("{shown}: manifest: {e}")))?;
+    // The inspector hashes every blob: other bytes than the digest says are DSC-004.
+    let source = art.source.clone().digests_checked_by_reader(false);
+    let artifact = collect(
+        &source as &dyn BlobSource,
+        shown,
+        None,
+        manifest,
+        limits,
+        options,
+    );
+    let via = match &art.referrers.via {
+        crate::registry::referrers::Via::Api { .. } => "referrers-api".to_string(),
+        crate::registry::referrers::Via::FallbackTag(t) => format!("fallback-tag {t}"),
+        _ => "none (no referrers API, no fallback tag)".to_string(),
+    };
+    Ok(Loaded {
+        artifact,
+        notes: serde_json::json!({
+            "manifestDigest": art.manifest.digest.to_string(),
+            "contentType": art.manifest.content_type,
+            "referrers": {
+                "via": via,
+                "count": art.referrers.descriptors.len(),
+                "evidence": art.referrers.evidence,
+            },
+        }),
+    })
+}
+
+/// Who must act on a registry failure: a bad reference, setting or name is the user's (2);
+/// an unreachable registry, refused credentials or a broken answer is the harness's (3).
+fn registry_error(shown: &str, e: anyhow::Error) -> TargetError {
+    let msg = format!("{shown}: {e}");
+    if e.downcast_ref::<ReferenceError>().is_some() || e.downcast_ref::<ConfigError>().is_some() {
+        return TargetError::Usage(msg);
+    }
+    if let Some(ManifestError::NotFound(_)) = e.downcast_ref::<ManifestError>() {
+        return TargetError::Usage(format!("{msg} in the registry"));
+    }
+    if let Some(crate::registry::client::ClientError::Config(_)) =
+        e.downcast_ref::<crate::registry::client::ClientError>()
+    {
+        return TargetError::Usage(msg);
+    }
+    TargetError::Harness(format!("cannot read {msg}"))
 }
 
 fn layout_error(e: LayoutError) -> TargetError {
@@ -130,5 +238,35 @@ mod tests {
         );
         assert!(TargetRef::parse("docker://x").is_err());
         assert!(TargetRef::parse("oci:").is_err());
+        assert!(matches!(
+            TargetRef::parse("noslash"),
+            Err(TargetError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn parses_registry_references() {
+        let t = TargetRef::parse("127.0.0.1:5000/ns/model:v1").unwrap();
+        assert!(t.is_registry());
+        assert_eq!(t.describe(), "127.0.0.1:5000/ns/model:v1");
+        let d = crate::digest::Digest::sha256_of(b"x");
+        let t = TargetRef::parse(&format!("registry.example/a/b@{d}")).unwrap();
+        assert_eq!(t.describe(), format!("registry.example/a/b@{d}"));
+        assert_eq!(
+            TargetRef::parse("http://localhost:5000/m")
+                .unwrap()
+                .describe(),
+            "http://localhost:5000/m"
+        );
+        for bad in [
+            "r.example/UPPER:v1",
+            "r.example/a:bad tag",
+            "r.example/a@sha256:zz",
+        ] {
+            assert!(
+                matches!(TargetRef::parse(bad), Err(TargetError::Usage(_))),
+                "{bad}"
+            );
+        }
     }
 }

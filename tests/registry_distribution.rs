@@ -54,7 +54,7 @@ fn base_config(url: &str, large: u64) -> RegistryConfig {
 
 /// What Distribution 2.8.2 is expected to score.
 #[track_caller]
-fn expect_distribution_2_8_2(run: &SuiteRun, label: &str) {
+fn expect_distribution_2_8_2(run: &SuiteRun, cfg: &RegistryConfig, label: &str) {
     let report = serde_json::to_string_pretty(&run.to_json()).unwrap();
     let expected = |r: &str| match r {
         // No blob redirects with filesystem storage.
@@ -72,15 +72,33 @@ fn expect_distribution_2_8_2(run: &SuiteRun, label: &str) {
         msgs.contains("404") && msgs.contains("page not found"),
         "{msgs}"
     );
+    // Every positive golden fixture went up and came back byte-exact.
+    assert!(run.fixtures.len() >= 10, "{report}");
     if let Some(dir) = env("AI_INTEROP_REGISTRY_REPORT_DIR") {
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            PathBuf::from(dir).join(format!("{label}.json")),
-            report + "\n",
-        )
-        .unwrap();
+        write_common_report(run, cfg, &PathBuf::from(dir).join(label));
     }
     println!("{}", summary(run));
+}
+
+/// The common report (JSON, JUnit, Markdown, badges) of a run, as `ai-interop run registry`
+/// writes it.
+fn write_common_report(run: &SuiteRun, cfg: &RegistryConfig, dir: &std::path::Path) {
+    use ai_interop::registry::report::{RegistryReportInput, build};
+    let (root, _) = cfg.fixtures_dir();
+    let report = build(
+        ai_interop::spec::Catalog::embedded(),
+        run,
+        RegistryReportInput {
+            config: cfg,
+            profile: "core".into(),
+            started: ai_interop::engine::report::now(),
+            expected_failures: Default::default(),
+            fixtures_digest: ai_interop::fixtures::fixtures_digest(&root)
+                .ok()
+                .map(|d| d.to_string()),
+        },
+    );
+    ai_interop::report::write_all(&report, dir).unwrap();
 }
 
 fn summary(run: &SuiteRun) -> String {
@@ -97,8 +115,9 @@ fn distribution_plain() {
         return;
     };
     // The contract's default large-blob size: 256 MiB.
-    let run = suite::run(&base_config(&url, 256 << 20));
-    expect_distribution_2_8_2(&run, "plain");
+    let c = base_config(&url, 256 << 20);
+    let run = suite::run(&c);
+    expect_distribution_2_8_2(&run, &c, "plain");
 }
 
 #[test]
@@ -111,7 +130,7 @@ fn distribution_basic_auth() {
     let password = env("AI_INTEROP_TEST_REGISTRY_BASIC_PASSWORD").expect("password");
     c.auth.password = Some(Secret::new(password.clone()));
     let run = suite::run(&c);
-    expect_distribution_2_8_2(&run, "basic-auth");
+    expect_distribution_2_8_2(&run, &c, "basic-auth");
     let out = format!("{}{run:?}", run.to_json());
     assert!(
         !out.contains(&password),
@@ -133,7 +152,7 @@ fn distribution_tls_custom_ca() {
     let mut c = base_config(&url, 32 << 20);
     c.tls.ca_file = Some(ca.into());
     let run = suite::run(&c);
-    expect_distribution_2_8_2(&run, "tls");
+    expect_distribution_2_8_2(&run, &c, "tls");
 
     // Without the CA the certificate is refused, and the run says so.
     let untrusted = suite::run(&base_config(&url, 1 << 20));

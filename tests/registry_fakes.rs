@@ -26,13 +26,16 @@ fn cfg(fake: &FakeRegistry) -> RegistryConfig {
     c.chunk_size = 1000;
     c.large_blob_size = 3 << 20;
     c.use_proxy = false;
-    // Never read the developer's own ~/.docker/config.json.
-    let empty = std::env::temp_dir().join(format!(
-        "ai-interop-empty-docker-config-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&empty, "{}").unwrap();
-    c.auth.docker_config = Some(empty);
+    // Never read the developer's own ~/.docker/config.json. Written once: tests run in
+    // parallel, and rewriting the file while another test reads it hands that test a
+    // truncated file.
+    static EMPTY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(|| {
+        let p = tempfile::tempdir().unwrap().keep().join("config.json");
+        std::fs::write(&p, "{}").unwrap();
+        p
+    });
+    c.auth.docker_config = Some(empty.clone());
     c
 }
 
@@ -135,6 +138,69 @@ fn distribution_like_fake_passes_core_and_skips_absent_features() {
         "{:?}",
         run.cleanup
     );
+}
+
+#[test]
+fn every_positive_golden_fixture_is_pushed_and_pulled_back() {
+    let fake = FakeRegistry::start(Faults::default());
+    let run = suite::run(&cfg(&fake));
+    let cases: Vec<String> = std::fs::read_dir(ai_interop::fixtures::fixtures_root().join("model"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("pass-"))
+        .collect();
+    assert!(cases.len() >= 10);
+    let mut pushed = run.fixtures.clone();
+    pushed.sort();
+    let mut want = cases.clone();
+    want.sort();
+    assert_eq!(pushed, want, "{}", dump(&run));
+    let log = fake.log();
+    for case in &cases {
+        assert!(
+            log.iter()
+                .any(|l| l.method == "PUT" && l.target.ends_with(&format!("/manifests/{case}"))),
+            "{case} not pushed"
+        );
+        assert!(
+            log.iter()
+                .any(|l| l.method == "GET" && l.target.ends_with(&format!("/manifests/{case}"))),
+            "{case} not pulled by tag"
+        );
+    }
+    // The sha512 config blob went up under its sha512 digest.
+    assert!(
+        log.iter()
+            .any(|l| l.method == "GET" && l.target.contains("/blobs/sha512:")),
+        "no sha512 blob pulled"
+    );
+}
+
+#[test]
+fn sha256_digest_header_for_a_sha512_blob_is_the_same_content() {
+    // Distribution 2.8.2 stores by sha256 and says so in Docker-Content-Digest.
+    let (_f, run) = run_with(Faults {
+        sha256_digest_header: true,
+        ..Default::default()
+    });
+    expect(&run, "REG-002", Status::Pass);
+    // A sha256 that is not the content's still fails.
+    let (_f, run) = run_with(Faults {
+        wrong_digest_header: true,
+        ..Default::default()
+    });
+    expect(&run, "REG-002", Status::Fail);
+}
+
+#[test]
+fn a_missing_fixture_tree_named_explicitly_is_an_error() {
+    let fake = FakeRegistry::start(Faults::default());
+    let mut c = cfg(&fake);
+    c.fixtures = Some("/nonexistent/fixtures".into());
+    let run = suite::run(&c);
+    expect(&run, "REG-001", Status::Error);
+    expect_message(&run, "REG-001", "golden fixtures cannot be read");
 }
 
 #[test]
@@ -268,7 +334,11 @@ fn fault_missing_subject_rejected() {
         reject_missing_subject: true,
         ..Default::default()
     });
-    only_fails(&run, &["REG-009"]);
+    // The golden fixture pass-subject names a subject that is not pushed: refusing it is a
+    // REG-001 failure as well, and the message points at REG-009.
+    only_fails(&run, &["REG-001", "REG-009"]);
+    expect_message(&run, "REG-001", "pass-subject");
+    expect_message(&run, "REG-001", "see REG-009");
 }
 
 #[test]

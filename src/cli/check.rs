@@ -1,6 +1,8 @@
 //! `ai-interop check <target>`: one artifact, one report.
 
-use super::{CommonArgs, Exit, check_profile, emit, load_expected_failures, progress};
+use super::{
+    CommonArgs, Exit, check_profile, emit, load_expected_failures, progress, registry_config,
+};
 use crate::engine::report::{ReportContext, build_report, now};
 use crate::engine::{self, EvalOptions};
 use crate::inspect::InspectOptions;
@@ -11,7 +13,8 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct CheckArgs {
-    /// oci:<dir>[:<tag>|@<digest>]
+    /// oci:<dir>[:<tag>|@<digest>], or <registry>/<repo>[:<tag>|@<digest>] (read-only; blobs
+    /// are streamed from the registry, nothing is stored locally)
     pub target: String,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -32,16 +35,23 @@ pub fn check_target(
     check_profile(&common.profile)?;
     let expected_failures = load_expected_failures(common.expected_failures.as_ref())?;
     let target = TargetRef::parse(target).map_err(target_error)?;
+    let registry = if target.is_registry() {
+        registry_config(common.registry_config.as_ref())?
+    } else {
+        Default::default()
+    };
     let started = now();
     progress::note(&format!("checking {}", target.describe()));
-    let artifact = target
-        .load(
+    let loaded = target
+        .load_with(
             &common.limits(),
             &InspectOptions {
                 content: !common.no_content,
             },
+            &registry,
         )
         .map_err(target_error)?;
+    let artifact = loaded.artifact;
     let catalog = Catalog::embedded();
     let options = EvalOptions {
         profile: common.profile.clone(),
@@ -53,7 +63,11 @@ pub fn check_target(
     });
     let ctx = ReportContext {
         target: TargetInfo {
-            kind: TargetKind::OciLayout,
+            kind: if target.is_registry() {
+                TargetKind::Registry
+            } else {
+                TargetKind::OciLayout
+            },
             reference: target.describe(),
             manifest_digest: Some(artifact.manifest_digest.to_string()),
         },
@@ -68,6 +82,12 @@ pub fn check_target(
         started,
         fixtures_digest: None,
     };
+    let mut ctx = ctx;
+    if !loaded.notes.is_null()
+        && let Some(o) = ctx.options.as_object_mut()
+    {
+        o.insert("registry".into(), loaded.notes);
+    }
     Ok(build_report(
         catalog,
         ctx,

@@ -30,7 +30,7 @@ struct Cli {
 enum Command {
     /// Run the suite for a target; with no target, run the self-test over the golden fixtures.
     Run(run::RunArgs),
-    /// Check one artifact: oci:<dir>[:<tag>|@<digest>].
+    /// Check one artifact: oci:<dir>[:<tag>|@<digest>] or <registry>/<repo>[:<tag>|@<digest>].
     Check(check::CheckArgs),
     /// Validate one document against the embedded schemas and the profile's rules.
     Validate(validate::ValidateArgs),
@@ -68,6 +68,10 @@ pub struct CommonArgs {
     /// Most tar entries inspected per layer.
     #[arg(long, default_value_t = Limits::default().max_tar_entries)]
     pub max_tar_entries: u64,
+    /// Registry settings (JSON: auth, TLS, timeouts, …); `AI_INTEROP_REGISTRY_*` variables
+    /// override it. Without it, `AI_INTEROP_REGISTRY_CONFIG` names the file, if any.
+    #[arg(long, value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
 }
 
 impl CommonArgs {
@@ -153,6 +157,23 @@ pub fn load_expected_failures(
         }
     }
     Ok(map)
+}
+
+/// The registry settings: `--registry-config FILE` (else the file `AI_INTEROP_REGISTRY_CONFIG`
+/// names), then the `AI_INTEROP_REGISTRY_*` overrides. A bad file or value is a usage error; the
+/// message never holds a credential.
+pub fn registry_config(
+    path: Option<&PathBuf>,
+) -> Result<crate::registry::config::RegistryConfig, Exit> {
+    use crate::registry::config::RegistryConfig;
+    let cfg = match path {
+        Some(p) => RegistryConfig::from_file(p).and_then(|mut c| {
+            c.apply_env(|k| std::env::var(k).ok())?;
+            Ok(c)
+        }),
+        None => RegistryConfig::from_env(),
+    };
+    cfg.map_err(|e| Exit::usage(e.to_string()))
 }
 
 /// Refuse a profile the spec does not define.

@@ -1,6 +1,10 @@
-//! `ai-interop run [target]`: the suite for a target, or the self-test over the golden fixtures.
+//! `ai-interop run [target]`: the suite for a target, the registry suite (`run registry`), or
+//! the self-test over the golden fixtures.
 
-use super::{CommonArgs, Exit, check::check_target, emit, progress};
+use super::{
+    CommonArgs, Exit, check::check_target, check_profile, emit, load_expected_failures, progress,
+    registry_config,
+};
 use crate::engine::profile_results;
 use crate::engine::report::{ReportContext, build_report, now};
 use crate::report::{TargetInfo, TargetKind};
@@ -11,7 +15,9 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct RunArgs {
-    /// The target; omit it to run the self-test over the golden fixtures.
+    /// The target: `registry` runs the registry suite against the configured registry
+    /// (`--registry-config`, `AI_INTEROP_REGISTRY_*`); an artifact reference is checked as by
+    /// `check`; omit it to run the self-test over the golden fixtures.
     pub target: Option<String>,
     /// The fixture tree for the self-test.
     #[arg(long, default_value_os_t = default_fixtures())]
@@ -22,17 +28,15 @@ pub struct RunArgs {
 
 /// `fixtures/v1.0` of the working directory when present, else of the source tree.
 pub fn default_fixtures() -> PathBuf {
-    let local = PathBuf::from("fixtures/v1.0");
-    if local.is_dir() {
-        local
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0")
-    }
+    crate::registry::config::default_fixtures_dir()
 }
 
 pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
     if args.common.out.is_none() {
         args.common.out = Some(PathBuf::from("ai-interop-report"));
+    }
+    if args.target.as_deref() == Some("registry") {
+        return run_registry(&args);
     }
     if let Some(target) = &args.target {
         let report = check_target(target, &args.common)?;
@@ -91,4 +95,59 @@ pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
         cases.len() - failed
     );
     Ok(if failed == 0 { 0 } else { 1 })
+}
+
+/// The registry suite against the configured registry, written as the common report.
+/// Exit 0 conformant, 1 not, 2 bad settings, 3 nothing could be decided (unreachable registry,
+/// refused credentials) — the report is written in every case.
+fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
+    use crate::registry::report::{RegistryReportInput, build, nothing_decided};
+    check_profile(&args.common.profile)?;
+    let expected_failures = load_expected_failures(args.common.expected_failures.as_ref())?;
+    let mut cfg = registry_config(args.common.registry_config.as_ref())?;
+    if cfg.fixtures.is_none() && args.fixtures != default_fixtures() {
+        cfg.fixtures = Some(args.fixtures.clone());
+    }
+    cfg.validate().map_err(|e| Exit::usage(e.to_string()))?;
+    let catalog = Catalog::embedded();
+    let started = now();
+    progress::note(&format!(
+        "registry suite against {}",
+        cfg.base_url().map(|u| u.to_string()).unwrap_or_default()
+    ));
+    let run = crate::registry::suite::run(&cfg);
+    let fixtures_digest = if run.fixtures.is_empty() {
+        None
+    } else {
+        let (root, _) = cfg.fixtures_dir();
+        crate::fixtures::fixtures_digest(&root)
+            .map(|d| d.to_string())
+            .ok()
+    };
+    let report = build(
+        catalog,
+        &run,
+        RegistryReportInput {
+            config: &cfg,
+            profile: args.common.profile.clone(),
+            started,
+            expected_failures,
+            fixtures_digest,
+        },
+    );
+    emit(&report, &args.common)?;
+    if nothing_decided(&report) {
+        let why = report
+            .tests
+            .iter()
+            .flat_map(|t| t.findings.iter())
+            .map(|f| f.message.clone())
+            .next()
+            .unwrap_or_default();
+        return Err(Exit::harness(format!(
+            "the registry suite could not decide anything: {why}"
+        )));
+    }
+    let ok = !report.requirements.iter().any(|r| r.status.breaks(r.level));
+    Ok(if ok { 0 } else { 1 })
 }

@@ -216,6 +216,7 @@ impl Response {
             inner: Some(HashingReader::new(Box::new(self.inner), hasher)),
             expected: expected.clone(),
             expected_size: None,
+            check_digest: true,
         })
     }
 }
@@ -239,11 +240,18 @@ pub struct VerifyingReader {
     inner: Option<HashingReader<Box<dyn Read + Send>>>,
     expected: Digest,
     expected_size: Option<u64>,
+    check_digest: bool,
 }
 
 impl VerifyingReader {
     pub fn with_size(mut self, size: Option<u64>) -> Self {
         self.expected_size = size;
+        self
+    }
+    /// Check the length only, and leave the digest to a consumer that hashes every byte
+    /// itself and reports a mismatch as a finding (the inspector: DSC-004).
+    pub fn without_digest_check(mut self) -> Self {
+        self.check_digest = false;
         self
     }
 }
@@ -278,7 +286,7 @@ impl Read for VerifyingReader {
                     ),
                 ));
             }
-            if got != self.expected {
+            if self.check_digest && got != self.expected {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!(
@@ -943,11 +951,25 @@ mod tests {
             )),
             expected: good.clone(),
             expected_size: Some(5),
+            check_digest: true,
         };
         let mut out = Vec::new();
         mk(b"hello").read_to_end(&mut out).unwrap();
         assert_eq!(out, b"hello");
         assert!(mk(b"hellO").read_to_end(&mut Vec::new()).is_err());
         assert!(mk(b"hello!").read_to_end(&mut Vec::new()).is_err());
+        // Without the digest check, other bytes of the right length pass; lengths still count.
+        assert!(
+            mk(b"hellO")
+                .without_digest_check()
+                .read_to_end(&mut Vec::new())
+                .is_ok()
+        );
+        assert!(
+            mk(b"hello!")
+                .without_digest_check()
+                .read_to_end(&mut Vec::new())
+                .is_err()
+        );
     }
 }

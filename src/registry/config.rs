@@ -15,7 +15,8 @@
 //!   "readOnly": false,
 //!   "seeded": null,
 //!   "cleanup": true,
-//!   "delete": true
+//!   "delete": true,
+//!   "fixtures": "fixtures/v1.0"
 //! }
 //! ```
 //!
@@ -23,7 +24,7 @@
 //! `NAMESPACE`, `UNIQUE_NAMESPACE`, `ALLOW_PLAIN_HTTP`, `USERNAME`, `PASSWORD`, `TOKEN`,
 //! `DOCKER_CONFIG`, `CA_FILE`, `CA_ONLY`, `INSECURE_SKIP_VERIFY`, `CONNECT_TIMEOUT_MS`,
 //! `REQUEST_TIMEOUT_MS`, `LARGE_BLOB_TIMEOUT_MS`, `CHUNK_SIZE`, `LARGE_BLOB_SIZE`, `READ_ONLY`,
-//! `SEEDED`, `CLEANUP`, `DELETE`, `USE_PROXY`. Without explicit credentials, the `auths` entry of
+//! `SEEDED`, `CLEANUP`, `DELETE`, `USE_PROXY`, `FIXTURES`. Without explicit credentials, the `auths` entry of
 //! `$DOCKER_CONFIG/config.json` (or `~/.docker/config.json`) for the registry host is used.
 
 use super::redact::Secret;
@@ -75,6 +76,9 @@ pub struct RegistryConfig {
     pub delete: bool,
     /// Honour `HTTP(S)_PROXY` for non-loopback registries.
     pub use_proxy: bool,
+    /// The golden fixture tree whose positive model cases (`model/pass-*`) the suite pushes and
+    /// pulls back. Default: `fixtures/v1.0` of the working directory, else of the source tree.
+    pub fixtures: Option<PathBuf>,
 }
 
 impl Default for RegistryConfig {
@@ -94,6 +98,7 @@ impl Default for RegistryConfig {
             cleanup: true,
             delete: true,
             use_proxy: true,
+            fixtures: None,
         }
     }
 }
@@ -292,6 +297,9 @@ impl RegistryConfig {
         if let Some(v) = flag("USE_PROXY")? {
             self.use_proxy = v;
         }
+        if let Some(v) = var("FIXTURES") {
+            self.fixtures = Some(PathBuf::from(v));
+        }
         Ok(())
     }
 
@@ -353,6 +361,15 @@ impl RegistryConfig {
         Ok(())
     }
 
+    /// The fixture tree to push, and whether it was named explicitly (a named tree that is
+    /// missing is an error; a missing default only means no fixture is pushed).
+    pub fn fixtures_dir(&self) -> (PathBuf, bool) {
+        match &self.fixtures {
+            Some(p) => (p.clone(), true),
+            None => (default_fixtures_dir(), false),
+        }
+    }
+
     /// The repository prefix of this run: `<namespace>/<run id>` or the namespace itself.
     pub fn run_namespace(&self) -> String {
         let ns = self.namespace.trim_matches('/').to_string();
@@ -394,6 +411,16 @@ impl RegistryConfig {
         let base = self.base_url()?;
         let host = host_port(&base);
         docker_config_credentials(&path, &host)
+    }
+}
+
+/// `fixtures/v1.0` of the working directory when present, else of the source tree.
+pub fn default_fixtures_dir() -> PathBuf {
+    let local = PathBuf::from("fixtures/v1.0");
+    if local.is_dir() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0")
     }
 }
 

@@ -1,12 +1,17 @@
-//! The small artifacts the suite pushes: a ModelPack-style model and referrers attached to it.
+//! The artifacts the suite pushes: every positive golden model fixture (read from its OCI
+//! layout, blobs streamed from disk), plus a small ModelPack-style model built in code (unique
+//! per run, so referrers, the fallback tag and the delete probe never meet an earlier run's
+//! content) and the referrers attached to it.
 //!
-//! Built in code for now; the golden fixtures under `fixtures/` will replace the model later.
-//! Manifests are written with an unusual indentation on purpose, so that a registry that
-//! re-serializes them is caught by a byte comparison.
+//! The code-built manifests are written with an unusual indentation on purpose, so that a
+//! registry that re-serializes them is caught by a byte comparison.
 
+use crate::artifact::Limits;
 use crate::digest::Digest;
+use crate::layout::OciLayout;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 
 pub const MODEL_ARTIFACT_TYPE: &str = "application/vnd.cncf.model.manifest.v1+json";
 pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
@@ -55,6 +60,98 @@ impl Pushable {
     pub fn size(&self) -> u64 {
         self.bytes.len() as u64
     }
+}
+
+/// One positive golden fixture, ready to push: the manifest's exact bytes and the blobs it
+/// names, which stay on disk until they are streamed.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// The case ID (`pass-…`), also the tag the suite pushes it under.
+    pub case: String,
+    pub layout: OciLayout,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+    pub digest: Digest,
+    /// `(media type, digest, size)` of the config and the layers.
+    pub blobs: Vec<(String, Digest, u64)>,
+}
+
+/// The positive model fixtures under `root` (`model/pass-*`, sorted by case ID). Each is an OCI
+/// layout whose manifest is selected by the `reference` of its `case.json` (default `v1`).
+pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
+    let dir = root.join("model");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut cases: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            name.starts_with("pass-").then(|| (name, e.path()))
+        })
+        .collect();
+    cases.sort();
+    let limits = Limits::default();
+    let mut out = Vec::new();
+    for (case, path) in cases {
+        let err = |m: String| format!("fixture {case}: {m}");
+        let reference = std::fs::read(path.join("case.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| {
+                v.get("reference")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "v1".into());
+        let layout = OciLayout::open(&path, &limits).map_err(|e| err(e.to_string()))?;
+        let (facts, manifest) = layout
+            .select(Some(&reference), &limits)
+            .map_err(|e| err(e.to_string()))?;
+        let bytes = manifest
+            .bytes
+            .ok_or_else(|| err("the manifest is too large to push".into()))?;
+        let json = manifest.json.map_err(|e| err(format!("manifest: {e}")))?;
+        let digest = facts
+            .selected
+            .get("digest")
+            .and_then(Value::as_str)
+            .and_then(|d| Digest::parse(d).ok())
+            .ok_or_else(|| err("the index descriptor has no usable digest".into()))?;
+        let media_type = json
+            .get("mediaType")
+            .or_else(|| facts.selected.get("mediaType"))
+            .and_then(Value::as_str)
+            .unwrap_or(super::client::OCI_MANIFEST)
+            .to_string();
+        let mut blobs = Vec::new();
+        let descs = json.get("config").into_iter().chain(
+            json.get("layers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+        for d in descs {
+            let (Some(mt), Some(dg), Some(sz)) = (
+                d.get("mediaType").and_then(Value::as_str),
+                d.get("digest")
+                    .and_then(Value::as_str)
+                    .and_then(|s| Digest::parse(s).ok()),
+                d.get("size").and_then(Value::as_u64),
+            ) else {
+                return Err(err(format!("unusable descriptor {d}")));
+            };
+            blobs.push((mt.to_string(), dg, sz));
+        }
+        out.push(Fixture {
+            case,
+            layout,
+            media_type,
+            bytes,
+            digest,
+            blobs,
+        });
+    }
+    Ok(out)
 }
 
 /// Serialize with a three-space indent and a trailing newline.
@@ -243,6 +340,29 @@ mod tests {
         let r = referrer(&m.descriptor(), SIGNATURE_TYPE, "application/json", "x");
         let rv: Value = serde_json::from_slice(&r.bytes).unwrap();
         assert_eq!(rv["subject"]["digest"], m.digest.to_string());
+    }
+
+    #[test]
+    fn positive_fixtures_are_read_from_their_layouts() {
+        let all = positive_fixtures(&crate::fixtures::fixtures_root()).unwrap();
+        assert!(all.len() >= 10, "{}", all.len());
+        for f in &all {
+            assert!(f.case.starts_with("pass-"));
+            assert_eq!(f.digest, Digest::sha256_of(&f.bytes), "{}", f.case);
+            assert!(!f.blobs.is_empty(), "{}", f.case);
+            for (_, d, size) in &f.blobs {
+                let len = f
+                    .layout
+                    .open_blob_file(d)
+                    .unwrap()
+                    .metadata()
+                    .unwrap()
+                    .len();
+                assert_eq!(len, *size, "{} {d}", f.case);
+            }
+        }
+        assert!(all.iter().any(|f| f.bytes.len() == 4 << 20));
+        assert!(positive_fixtures(Path::new("/nonexistent")).is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod golden;
 pub mod redact;
 pub mod reference;
 pub mod referrers;
+pub mod report;
 pub mod source;
 pub mod suite;
 

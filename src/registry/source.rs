@@ -34,6 +34,8 @@ pub enum ManifestError {
 pub struct RegistrySource {
     client: Arc<Client>,
     repository: String,
+    /// Fail a blob read whose bytes do not hash to the digest asked for (default).
+    check_digests: bool,
 }
 
 impl RegistrySource {
@@ -41,7 +43,17 @@ impl RegistrySource {
         RegistrySource {
             client,
             repository: repository.into(),
+            check_digests: true,
         }
+    }
+
+    /// For the inspector, which hashes every blob itself: a blob whose bytes differ from its
+    /// digest is then read to its end and reported as a finding (DSC-004), like a changed
+    /// blob in a layout, rather than as a read error. Lengths are still checked against
+    /// `Content-Length`, so a truncated transfer stays an error.
+    pub fn digests_checked_by_reader(mut self, on: bool) -> Self {
+        self.check_digests = on;
+        self
     }
     pub fn client(&self) -> &Client {
         &self.client
@@ -169,6 +181,11 @@ impl BlobSource for RegistrySource {
                 ))
             })?
             .with_size(size);
+        let reader = if self.check_digests {
+            reader
+        } else {
+            reader.without_digest_check()
+        };
         Ok(Box::new(reader))
     }
 }

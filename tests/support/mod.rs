@@ -57,6 +57,9 @@ pub struct Faults {
     pub rewrite_manifests: bool,
     pub drop_annotations: bool,
     pub wrong_digest_header: bool,
+    /// Blob GET/HEAD name the content by its sha256 whatever digest was asked for
+    /// (Distribution 2.8.2 for a blob pushed as sha512).
+    pub sha256_digest_header: bool,
     pub wrong_content_type: bool,
     pub head_wrong_length: bool,
     /// Monolithic PUT answers 201 but stores nothing.
@@ -429,6 +432,18 @@ fn sha(b: &[u8]) -> String {
     Digest::sha256_of(b).to_string()
 }
 
+/// The digest of `b` in the algorithm `claimed` names (sha256, sha512); sha256 otherwise.
+fn hash_as(claimed: &str, b: &[u8]) -> String {
+    let alg = claimed.split(':').next().unwrap_or("sha256");
+    match ai_interop::digest::Hasher::new(alg) {
+        Some(mut h) => {
+            h.update(b);
+            h.finish().to_string()
+        }
+        None => sha(b),
+    }
+}
+
 fn location(s: &Shared, path: &str) -> String {
     if s.faults.absolute_locations {
         format!("{}{path}", s.url)
@@ -585,7 +600,7 @@ fn uploads(s: &Shared, req: &Req, name: &str, id: &str) -> Resp {
                 drop(st);
                 return oci_error(s, 400, "DIGEST_INVALID", "digest missing");
             };
-            if sha(&data) != d && !f.accept_wrong_digest {
+            if hash_as(&d, &data) != d && !f.accept_wrong_digest {
                 drop(st);
                 return oci_error(
                     s,
@@ -634,6 +649,7 @@ fn blobs(s: &Shared, req: &Req, name: &str, d: &str) -> Resp {
                 return Resp::new(307).h("Location", format!("{}/blob/{d}", s.storage_url));
             }
             let len = b.len();
+            let canonical = sha(&b);
             let mut stall = None;
             if req.method == "GET" {
                 if let Some(h) = f.hang_first_blob_get
@@ -660,6 +676,8 @@ fn blobs(s: &Shared, req: &Req, name: &str, d: &str) -> Resp {
             };
             let dcd = if f.wrong_digest_header {
                 sha(b"wrong")
+            } else if f.sha256_digest_header {
+                canonical
             } else {
                 d.to_string()
             };

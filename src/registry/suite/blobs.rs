@@ -8,7 +8,16 @@ pub(super) fn blob_roundtrip(ctx: &mut Ctx, m: &mut Marks) {
         return;
     };
     let mut redirected = false;
-    for (_, digest, size) in &s.blobs {
+    // The model's blobs, then the golden fixtures' (each digest once).
+    let mut seen = BTreeSet::new();
+    let all: Vec<(Digest, u64)> = s
+        .blobs
+        .iter()
+        .chain(ctx.fixtures.iter().flat_map(|f| f.blobs.iter()))
+        .filter(|(_, d, _)| seen.insert(d.to_string()))
+        .map(|(_, d, size)| (d.clone(), *size))
+        .collect();
+    for (digest, size) in &all {
         match ctx.client.blob(Method::HEAD, &ctx.repo, digest, false) {
             Err(e) => m.error("REG-004", loc("blob"), format!("HEAD blob {digest}: {e}")),
             Ok(r) => {
@@ -26,7 +35,7 @@ pub(super) fn blob_roundtrip(ctx: &mut Ctx, m: &mut Marks) {
                         m.fail("REG-004", loc("blob"), format!("HEAD blob {digest}: Content-Length {:?}, the blob has {size} bytes", r.header("content-length")));
                     }
                     if r.redirects.is_empty()
-                        && let Some(e) = dcd_ok(&r, digest)
+                        && let Some(e) = blob_dcd_ok(ctx, &r, digest)
                     {
                         m.fail("REG-002", loc("blob"), e);
                     }

@@ -65,6 +65,8 @@ pub struct SuiteRun {
     pub features: Vec<FeatureStatus>,
     /// What teardown did; never attributed to a test.
     pub cleanup: Vec<String>,
+    /// The golden fixture cases pushed (tagged with their case ID) and pulled back.
+    pub fixtures: Vec<String>,
 }
 
 /// Extended features and the requirements that decide them.
@@ -155,6 +157,7 @@ impl SuiteRun {
             "features": self.features,
             "tests": tests,
             "cleanup": self.cleanup,
+            "fixtures": self.fixtures,
         })
     }
 }
@@ -290,8 +293,11 @@ pub const ERROR_CODES: &[&str] = &[
 ];
 
 /// The subject every test works on: the pushed model, or the seeded content in read-only mode.
+/// The golden fixtures pushed beside it are subjects of the round-trip checks too.
 #[derive(Debug, Clone)]
 struct Subject {
+    /// What it is, for messages: `the model`, `fixture pass-…`, `the seeded manifest`.
+    label: String,
     tag: Option<String>,
     digest: Digest,
     media_type: String,
@@ -313,12 +319,40 @@ struct Ctx {
     oci_subject: Vec<Option<String>>,
     referrers_api: Option<Result<bool, String>>,
     extra_tags: Vec<String>,
+    /// The positive golden fixtures to push (read before the run), or why they cannot be read.
+    fixture_defs: Result<Vec<golden::Fixture>, String>,
+    /// The fixtures the registry accepted.
+    fixtures: Vec<Subject>,
+    /// Blobs already uploaded to `repo` in this run.
+    uploaded: BTreeSet<String>,
+    /// The sha256 of pushed blobs whose digest uses another algorithm.
+    sha256_of: std::collections::BTreeMap<String, Digest>,
     /// `(repository, digest, is_manifest)` to delete at teardown.
     pushed: Vec<(String, Digest, bool)>,
 }
 
 fn loc(doc: &str) -> Location {
     Location::document(doc)
+}
+
+/// [`dcd_ok`] for a blob, accepting the sha256 of the same content for a blob pushed under
+/// another algorithm: Distribution stores blobs by sha256 and names them so in the header
+/// (`sha256:…` for a blob pushed as `sha512:…`); the header is then checked against the sha256
+/// of the bytes the suite pushed.
+fn blob_dcd_ok(ctx: &Ctx, resp: &Response, digest: &Digest) -> Option<String> {
+    let h = resp.header("docker-content-digest")?;
+    if digest.algorithm() != "sha256"
+        && h.starts_with("sha256:")
+        && let Some(same) = ctx.sha256_of.get(&digest.to_string())
+    {
+        return (h != same.to_string()).then(|| {
+            format!(
+                "{} sent Docker-Content-Digest {h}, the content (pushed as {digest}) has sha256 {same}",
+                resp.summary()
+            )
+        });
+    }
+    dcd_ok(resp, digest)
 }
 
 fn dcd_ok(resp: &Response, digest: &Digest) -> Option<String> {
@@ -337,6 +371,7 @@ fn push_model(ctx: &mut Ctx, m: &Pushable, tag: &str) -> Result<Response, String
             .push_bytes(&ctx.repo, &b.bytes)
             .map_err(|e| format!("uploading blob {}: {e}", b.digest))?;
         ctx.pushed.push((ctx.repo.clone(), b.digest.clone(), false));
+        ctx.uploaded.insert(b.digest.to_string());
     }
     let resp = ctx
         .client
@@ -449,7 +484,7 @@ fn verify_blob_redirects(
         }
         return (false, redirected);
     }
-    if let Some(e) = dcd_ok(&resp, digest) {
+    if let Some(e) = blob_dcd_ok(ctx, &resp, digest) {
         m.fail("REG-002", loc("blob"), e);
     }
     match resp.verify_into(digest, Some(size), &mut std::io::sink()) {
@@ -531,6 +566,7 @@ fn seeded_subject(ctx: &Ctx) -> Result<Subject, String> {
         blobs.push((mt.to_string(), dg, sz));
     }
     Ok(Subject {
+        label: "the seeded manifest".into(),
         tag: match target {
             Target::Tag(t) => Some(t),
             Target::Digest(_) => None,
@@ -576,6 +612,7 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
         tests: Vec::new(),
         features: Vec::new(),
         cleanup: Vec::new(),
+        fixtures: Vec::new(),
     };
     let fatal = |run: &mut SuiteRun, msg: String| {
         for t in TESTS.iter().filter(|t| filter(t.id)) {
@@ -646,8 +683,18 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
         oci_subject: Vec::new(),
         referrers_api: None,
         extra_tags: Vec::new(),
+        fixture_defs: Ok(Vec::new()),
+        fixtures: Vec::new(),
+        uploaded: BTreeSet::new(),
+        sha256_of: Default::default(),
         pushed: Vec::new(),
     };
+    if !cfg.read_only {
+        let (root, explicit) = cfg.fixtures_dir();
+        if explicit || root.is_dir() {
+            ctx.fixture_defs = golden::positive_fixtures(&root);
+        }
+    }
     if cfg.read_only {
         ctx.subject = seeded_subject(&ctx);
     }
@@ -700,6 +747,7 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
             }
         })
         .collect();
+    run.fixtures = ctx.fixtures.iter().filter_map(|f| f.tag.clone()).collect();
     if cfg.cleanup && !cfg.read_only {
         run.cleanup = cleanup(&ctx);
     } else {

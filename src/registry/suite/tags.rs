@@ -49,6 +49,7 @@ pub(super) fn tag_list(ctx: &mut Ctx, m: &mut Marks) {
         return;
     };
     let mut expected: Vec<String> = s.tag.iter().cloned().collect();
+    expected.extend(ctx.fixtures.iter().filter_map(|f| f.tag.clone()));
     if !ctx.cfg.read_only {
         for t in ["t-alpha", "t-bravo", "t-charlie", "t-delta"] {
             match ctx

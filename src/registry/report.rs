@@ -1,0 +1,269 @@
+//! A registry suite run as the common [`ConformanceReport`]: one test per suite test, one
+//! requirement result per `REG-0xx`, profile roll-ups, and the extended features as evidence.
+
+use super::config::{Credentials, RegistryConfig};
+use super::suite::{FEATURES, SuiteRun};
+use crate::engine::report::{ReportContext, build_report};
+use crate::engine::{profile_results, test_status};
+use crate::model::{Finding, Level, Status};
+use crate::report::{ConformanceReport, RequirementResult, TargetInfo, TargetKind, TestResult};
+use crate::spec::{AppliesTo, Catalog};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// What the run was asked besides the suite's own results.
+pub struct RegistryReportInput<'a> {
+    pub config: &'a RegistryConfig,
+    /// The claimed profile.
+    pub profile: String,
+    pub started: String,
+    /// Requirement ID → reason (strict: an expected failure that passes is `xpass`).
+    pub expected_failures: BTreeMap<String, String>,
+    /// The digest over the fixture tree whose cases were pushed, if any.
+    pub fixtures_digest: Option<String>,
+}
+
+/// The registry's requirements: every catalog requirement that applies to registries.
+fn registry_requirements(catalog: &Catalog) -> impl Iterator<Item = &crate::spec::Requirement> {
+    catalog
+        .requirements
+        .iter()
+        .filter(|r| r.applies_to.contains(&AppliesTo::Registry))
+}
+
+fn with_expectation(status: Status, announced: bool) -> Status {
+    match (status, announced) {
+        (Status::Fail, true) => Status::Xfail,
+        (Status::Pass, true) => Status::Xpass,
+        (s, _) => s,
+    }
+}
+
+/// Build the common report of one suite run.
+pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> ConformanceReport {
+    let levels: BTreeMap<&str, Level> = registry_requirements(catalog)
+        .map(|r| (r.id.as_str(), r.level))
+        .collect();
+    let announced = |id: &str| input.expected_failures.contains_key(id);
+
+    let tests: Vec<TestResult> = run
+        .tests
+        .iter()
+        .map(|t| {
+            let statuses: Vec<(Status, Level)> = t
+                .covers
+                .iter()
+                .map(|r| {
+                    let level = levels.get(r).copied().unwrap_or(Level::Must);
+                    (with_expectation(t.outcome(r), announced(r)), level)
+                })
+                .collect();
+            let mut findings: Vec<Finding> = t
+                .marks
+                .marks
+                .iter()
+                .filter(|mk| matches!(mk.status, Status::Fail | Status::Error | Status::Skip))
+                .map(|mk| {
+                    let declared = t.covers.contains(&mk.requirement);
+                    Finding {
+                        requirement: mk.requirement.to_string(),
+                        level: levels.get(mk.requirement).copied().unwrap_or(Level::Must),
+                        status: if declared { mk.status } else { Status::Error },
+                        location: mk.location.clone(),
+                        message: if declared {
+                            mk.message.clone()
+                        } else {
+                            format!(
+                                "suite defect: test {} marked an undeclared requirement: {}",
+                                t.id, mk.message
+                            )
+                        },
+                    }
+                })
+                .collect();
+            findings.sort();
+            TestResult {
+                id: t.id.to_string(),
+                title: t.title.to_string(),
+                covers: t.covers.iter().map(|s| s.to_string()).collect(),
+                status: test_status(&statuses),
+                duration_ms: t.duration_ms,
+                findings,
+                expected: None,
+            }
+        })
+        .collect();
+
+    let requirements: Vec<RequirementResult> = registry_requirements(catalog)
+        .map(|r| {
+            let covering: Vec<String> = run
+                .tests
+                .iter()
+                .filter(|t| t.covers.contains(&r.id.as_str()))
+                .map(|t| t.id.to_string())
+                .collect();
+            // A requirement no test ran is undecided, never a pass.
+            let raw = if covering.is_empty() {
+                Status::Error
+            } else {
+                run.outcome(&r.id)
+            };
+            RequirementResult {
+                id: r.id.clone(),
+                level: r.level,
+                profile: r.profile.clone(),
+                applies_to: r.applies_to.clone(),
+                status: with_expectation(raw, announced(&r.id)),
+                tests: covering,
+            }
+        })
+        .collect();
+
+    let lineage: Vec<String> = catalog
+        .lineage(&input.profile)
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    let profiles: Vec<_> = profile_results(catalog, &requirements, |r| {
+        r.applies_to.contains(&AppliesTo::Registry)
+    })
+    .into_iter()
+    .filter(|p| lineage.contains(&p.name))
+    .collect();
+
+    let capability = capability(&requirements, run);
+    let ctx = ReportContext {
+        target: TargetInfo {
+            kind: TargetKind::Registry,
+            reference: run.registry.clone(),
+            manifest_digest: None,
+        },
+        profile: input.profile.clone(),
+        options: options(input.config, run, &capability, &input.expected_failures),
+        started: input.started,
+        fixtures_digest: input.fixtures_digest,
+    };
+    let mut report = build_report(catalog, ctx, profiles, requirements, tests);
+    report.summary = format!(
+        "{} {}",
+        report.summary,
+        capability["text"].as_str().unwrap_or("")
+    );
+    report
+}
+
+/// "core: n/m pass; extended features: k/7 supported", as data and as a sentence.
+fn capability(requirements: &[RequirementResult], run: &SuiteRun) -> Value {
+    let extended: Vec<&str> = FEATURES
+        .iter()
+        .flat_map(|(_, reqs)| reqs.iter().copied())
+        .collect();
+    let core: Vec<&RequirementResult> = requirements
+        .iter()
+        .filter(|r| !extended.contains(&r.id.as_str()))
+        .collect();
+    let count = |s: Status| core.iter().filter(|r| r.status == s).count();
+    let (pass, na, fail, error) = (
+        count(Status::Pass) + count(Status::Xfail),
+        count(Status::NotApplicable),
+        count(Status::Fail) + count(Status::Xpass),
+        count(Status::Error),
+    );
+    let core_result = if fail + error > 0 {
+        "failure"
+    } else {
+        "success"
+    };
+    let names = |status: &str| -> Vec<&str> {
+        run.features
+            .iter()
+            .filter(|f| f.status == status)
+            .map(|f| f.name)
+            .collect()
+    };
+    let supported = names("supported");
+    let mut text = format!(
+        "Registry core ({} requirements): {core_result}, {pass} pass, {na} not applicable, {fail} fail, {error} error. Extended features supported: {}/{}",
+        core.len(),
+        supported.len(),
+        run.features.len()
+    );
+    for status in ["supported", "unsupported", "broken", "not-tested"] {
+        let n = names(status);
+        if !n.is_empty() {
+            text.push_str(&format!("; {status}: {}", n.join(", ")));
+        }
+    }
+    text.push('.');
+    json!({
+        "core": {
+            "result": core_result,
+            "total": core.len(),
+            "passed": pass,
+            "notApplicable": na,
+            "failed": fail,
+            "errored": error,
+        },
+        "extended": {
+            "supported": supported.len(),
+            "total": run.features.len(),
+        },
+        "text": text,
+    })
+}
+
+/// The effective options, without any credential: how authentication happened is told by its
+/// method only.
+fn options(
+    cfg: &RegistryConfig,
+    run: &SuiteRun,
+    capability: &Value,
+    expected_failures: &BTreeMap<String, String>,
+) -> Value {
+    let auth = match cfg.credentials() {
+        Ok(Credentials::Anonymous) => "anonymous",
+        Ok(Credentials::Basic { .. }) => "basic",
+        Ok(Credentials::Token(_)) => "token",
+        Err(_) => "unusable",
+    };
+    let (fixtures_dir, _) = cfg.fixtures_dir();
+    json!({
+        "registry": run.registry,
+        "namespace": run.namespace,
+        "readOnly": run.read_only,
+        "seeded": cfg.seeded,
+        "auth": auth,
+        "tls": {
+            "caFile": cfg.tls.ca_file.as_ref().map(|p| p.display().to_string()),
+            "caOnly": cfg.tls.ca_only,
+            "insecureSkipVerify": cfg.tls.insecure_skip_verify,
+        },
+        "timeouts": {
+            "connectMs": cfg.timeouts.connect_ms,
+            "requestMs": cfg.timeouts.request_ms,
+            "largeBlobMs": cfg.timeouts.large_blob_ms,
+        },
+        "chunkSize": cfg.chunk_size,
+        "largeBlobSize": cfg.large_blob_size,
+        "delete": cfg.delete,
+        "cleanup": cfg.cleanup,
+        "fixturesDir": fixtures_dir.display().to_string(),
+        "fixturesPushed": run.fixtures,
+        "capability": {
+            "core": capability["core"],
+            "extended": capability["extended"],
+        },
+        "features": run.features,
+        "teardown": run.cleanup,
+        "expectedFailures": expected_failures.keys().collect::<Vec<_>>(),
+    })
+}
+
+/// Nothing was decided: every requirement errored (unreachable registry, refused credentials).
+pub fn nothing_decided(report: &ConformanceReport) -> bool {
+    !report.requirements.is_empty()
+        && report
+            .requirements
+            .iter()
+            .all(|r| r.status == Status::Error)
+}
