@@ -124,23 +124,8 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
             .unwrap_or(super::client::OCI_MANIFEST)
             .to_string();
         let mut blobs = Vec::new();
-        let descs = json.get("config").into_iter().chain(
-            json.get("layers")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten(),
-        );
-        for d in descs {
-            let (Some(mt), Some(dg), Some(sz)) = (
-                d.get("mediaType").and_then(Value::as_str),
-                d.get("digest")
-                    .and_then(Value::as_str)
-                    .and_then(|s| Digest::parse(s).ok()),
-                d.get("size").and_then(Value::as_u64),
-            ) else {
-                return Err(err(format!("unusable descriptor {d}")));
-            };
-            blobs.push((mt.to_string(), dg, sz));
+        for (d, parts) in referenced_blobs(&json) {
+            blobs.push(parts.ok_or_else(|| err(format!("unusable descriptor {d}")))?);
         }
         out.push(Fixture {
             case,
@@ -374,4 +359,32 @@ mod tests {
         assert_eq!(pattern_digest(7, 1001), Digest::sha256_of(&a));
         assert_ne!(pattern_digest(8, 1001), Digest::sha256_of(&a));
     }
+}
+
+/// The config and layer descriptors of a manifest, each with its `(mediaType, digest, size)`
+/// when all three are usable.
+pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<(String, Digest, u64)>)> {
+    let layers = manifest
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    manifest
+        .get("config")
+        .into_iter()
+        .chain(layers)
+        .map(|d| {
+            let media_type = d.get("mediaType").and_then(Value::as_str);
+            let digest = d
+                .get("digest")
+                .and_then(Value::as_str)
+                .and_then(|s| Digest::parse(s).ok());
+            let size = d.get("size").and_then(Value::as_u64);
+            let parts = match (media_type, digest, size) {
+                (Some(m), Some(g), Some(z)) => Some((m.to_string(), g, z)),
+                _ => None,
+            };
+            (d, parts)
+        })
+        .collect()
 }

@@ -546,25 +546,10 @@ fn seeded_subject(ctx: &Ctx) -> Result<Subject, String> {
         .map(str::to_string)
         .or(f.content_type.clone())
         .unwrap_or_else(|| OCI_MANIFEST.into());
-    let mut blobs = Vec::new();
-    let descs = v.get("config").into_iter().chain(
-        v.get("layers")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten(),
-    );
-    for d in descs {
-        let (Some(mt), Some(dg), Some(sz)) = (
-            d.get("mediaType").and_then(Value::as_str),
-            d.get("digest")
-                .and_then(Value::as_str)
-                .and_then(|s| Digest::parse(s).ok()),
-            d.get("size").and_then(Value::as_u64),
-        ) else {
-            continue;
-        };
-        blobs.push((mt.to_string(), dg, sz));
-    }
+    let blobs = golden::referenced_blobs(&v)
+        .into_iter()
+        .filter_map(|(_, parts)| parts)
+        .collect();
     Ok(Subject {
         label: "the seeded manifest".into(),
         tag: match target {
