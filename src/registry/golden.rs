@@ -361,9 +361,11 @@ mod tests {
     }
 }
 
-/// The config and layer descriptors of a manifest, each with its `(mediaType, digest, size)`
-/// when all three are usable.
-pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<(String, Digest, u64)>)> {
+/// A blob descriptor's `(mediaType, digest, size)`.
+pub type BlobParts = (String, Digest, u64);
+
+/// The config and layer descriptors of a manifest, each with its parts when all three are usable.
+pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<BlobParts>)> {
     let layers = manifest
         .get("layers")
         .and_then(Value::as_array)
