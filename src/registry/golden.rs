@@ -310,6 +310,36 @@ pub fn pattern_digest(seed: u64, len: u64) -> Digest {
     r.drain().expect("in-memory stream").0
 }
 
+/// A blob descriptor's `(mediaType, digest, size)`.
+pub type BlobParts = (String, Digest, u64);
+
+/// The config and layer descriptors of a manifest, each with its parts when all three are usable.
+pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<BlobParts>)> {
+    let layers = manifest
+        .get("layers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    manifest
+        .get("config")
+        .into_iter()
+        .chain(layers)
+        .map(|d| {
+            let media_type = d.get("mediaType").and_then(Value::as_str);
+            let digest = d
+                .get("digest")
+                .and_then(Value::as_str)
+                .and_then(|s| Digest::parse(s).ok());
+            let size = d.get("size").and_then(Value::as_u64);
+            let parts = match (media_type, digest, size) {
+                (Some(m), Some(g), Some(z)) => Some((m.to_string(), g, z)),
+                _ => None,
+            };
+            (d, parts)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,34 +389,4 @@ mod tests {
         assert_eq!(pattern_digest(7, 1001), Digest::sha256_of(&a));
         assert_ne!(pattern_digest(8, 1001), Digest::sha256_of(&a));
     }
-}
-
-/// A blob descriptor's `(mediaType, digest, size)`.
-pub type BlobParts = (String, Digest, u64);
-
-/// The config and layer descriptors of a manifest, each with its parts when all three are usable.
-pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<BlobParts>)> {
-    let layers = manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    manifest
-        .get("config")
-        .into_iter()
-        .chain(layers)
-        .map(|d| {
-            let media_type = d.get("mediaType").and_then(Value::as_str);
-            let digest = d
-                .get("digest")
-                .and_then(Value::as_str)
-                .and_then(|s| Digest::parse(s).ok());
-            let size = d.get("size").and_then(Value::as_u64);
-            let parts = match (media_type, digest, size) {
-                (Some(m), Some(g), Some(z)) => Some((m.to_string(), g, z)),
-                _ => None,
-            };
-            (d, parts)
-        })
-        .collect()
 }
