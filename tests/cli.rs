@@ -572,3 +572,24 @@ fn agentic_profile_is_rolled_up_beside_core() {
     assert_eq!(result("core").as_deref(), Some("success"));
     assert_eq!(result("agentic").as_deref(), Some("failure"));
 }
+
+#[test]
+fn fixture_regeneration_never_wipes_unrelated_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let precious = tmp.path().join("model").join("notes.txt");
+    std::fs::create_dir_all(precious.parent().unwrap()).unwrap();
+    std::fs::write(&precious, "keep me").unwrap();
+    let o = ai_interop(&[
+        "fixtures",
+        "generate",
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(precious.is_file());
+}

@@ -28,6 +28,7 @@ pub fn run(args: FixturesArgs) -> Result<u8, Exit> {
             for kind in crate::fixtures::KINDS {
                 let dir = out.join(kind);
                 if dir.exists() {
+                    refuse_unless_fixture_tree(&dir)?;
                     std::fs::remove_dir_all(&dir)
                         .map_err(|e| Exit::harness(format!("{}: {e}", dir.display())))?;
                 }
@@ -38,4 +39,24 @@ pub fn run(args: FixturesArgs) -> Result<u8, Exit> {
             Ok(0)
         }
     }
+}
+
+/// Regeneration wipes `<out>/<kind>`: only do so when it holds nothing but fixture cases, so a
+/// mistyped `--out` can never delete unrelated files.
+fn refuse_unless_fixture_tree(dir: &std::path::Path) -> Result<(), Exit> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Exit::harness(format!("{}: {e}", dir.display())))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| Exit::harness(format!("{}: {e}", dir.display())))?
+            .path();
+        if !path.join("case.json").is_file() {
+            return Err(Exit::usage(format!(
+                "refusing to regenerate into {}: {} is not a fixture case",
+                dir.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
