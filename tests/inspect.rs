@@ -750,3 +750,23 @@ fn empty_blobs() {
         assert_eq!(layer.content.diff_id, None);
     }
 }
+
+#[test]
+fn oversized_pax_header_is_malformed_and_the_blob_still_verified() {
+    // A PAX header that declares 2 GiB but carries only 4 KiB: refused before the tar crate
+    // would buffer it, reported as a malformed archive, and the blob digest still covers
+    // every byte.
+    let mut t = Vec::new();
+    let mut h = raw_header(b"PaxHeaders/x", tar::EntryType::XHeader, 2 << 30, b"");
+    h.set_cksum();
+    push(&mut t, &h, &[b'a'; 4096]);
+    let t = finish(t);
+    let a = tar_layer(&t);
+    let layer = only_layer(&a);
+    assert_eq!(layer.blob.as_ref().unwrap().digest, sha256(&t));
+    let problems = issues(tar_facts(&a));
+    assert!(
+        matches!(&problems[..], [(_, TarIssue::Malformed(m))] if m.contains("extension header")),
+        "{problems:?}"
+    );
+}

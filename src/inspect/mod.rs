@@ -6,6 +6,7 @@
 
 mod layer;
 mod tar;
+mod tar_guard;
 
 use crate::artifact::{
     Artifact, BlobFacts, BlobProblem, ConfigFacts, Document, LayerFacts, LayoutFacts, Limits,

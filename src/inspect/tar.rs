@@ -40,7 +40,7 @@ pub(crate) fn inspect<R: Read>(
         seen: HashSet::new(),
         expected: expected.map(|e| normalize(e).0),
     };
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(super::tar_guard::ExtensionGuard::new(reader));
     let entries = match archive.entries() {
         Ok(e) => e,
         Err(e) => {
