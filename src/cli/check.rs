@@ -61,7 +61,7 @@ pub fn check_target(
     let profiles = engine::profile_results(catalog, &ev.requirements, |r| {
         r.applies_to.contains(&AppliesTo::Artifact)
     });
-    let ctx = ReportContext {
+    let mut ctx = ReportContext {
         target: TargetInfo {
             kind: if target.is_registry() {
                 TargetKind::Registry
@@ -82,7 +82,6 @@ pub fn check_target(
         started,
         fixtures_digest: None,
     };
-    let mut ctx = ctx;
     if !loaded.notes.is_null()
         && let Some(o) = ctx.options.as_object_mut()
     {
