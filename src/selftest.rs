@@ -152,14 +152,7 @@ pub fn requirement_verdicts(catalog: &Catalog, tests: &[TestResult]) -> Vec<Requ
             } else {
                 Status::Fail
             };
-            RequirementResult {
-                id: r.id.clone(),
-                level: r.level,
-                profile: r.profile.clone(),
-                applies_to: r.applies_to.clone(),
-                status,
-                tests: ts.iter().map(|t| t.id.clone()).collect(),
-            }
+            RequirementResult::decided(r, status, ts.iter().map(|t| t.id.clone()).collect())
         })
         .collect()
 }

@@ -137,14 +137,8 @@ pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
                 .get(r.id.as_str())
                 .cloned()
                 .unwrap_or((Status::Error, String::new()));
-            RequirementResult {
-                id: r.id.clone(),
-                level: r.level,
-                profile: r.profile.clone(),
-                applies_to: r.applies_to.clone(),
-                status,
-                tests: if test.is_empty() { vec![] } else { vec![test] },
-            }
+            let tests = if test.is_empty() { vec![] } else { vec![test] };
+            RequirementResult::decided(r, status, tests)
         })
         .collect();
     Evaluation {
@@ -154,7 +148,7 @@ pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
 }
 
 /// Fold an announced failure into the outcome.
-fn apply_expectation(status: Status, announced: bool) -> Status {
+pub fn apply_expectation(status: Status, announced: bool) -> Status {
     match (status, announced) {
         (Status::Fail, true) => Status::Xfail,
         (Status::Pass, true) => Status::Xpass,

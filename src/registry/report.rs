@@ -4,7 +4,7 @@
 use super::config::{Credentials, RegistryConfig};
 use super::suite::{FEATURES, SuiteRun};
 use crate::engine::report::{ReportContext, build_report};
-use crate::engine::{profile_results, test_status};
+use crate::engine::{apply_expectation, profile_results, test_status};
 use crate::model::{Finding, Level, Status};
 use crate::report::{ConformanceReport, RequirementResult, TargetInfo, TargetKind, TestResult};
 use crate::spec::{AppliesTo, Catalog};
@@ -31,14 +31,6 @@ fn registry_requirements(catalog: &Catalog) -> impl Iterator<Item = &crate::spec
         .filter(|r| r.applies_to.contains(&AppliesTo::Registry))
 }
 
-fn with_expectation(status: Status, announced: bool) -> Status {
-    match (status, announced) {
-        (Status::Fail, true) => Status::Xfail,
-        (Status::Pass, true) => Status::Xpass,
-        (s, _) => s,
-    }
-}
-
 /// Build the common report of one suite run.
 pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> ConformanceReport {
     let levels: BTreeMap<&str, Level> = registry_requirements(catalog)
@@ -55,7 +47,7 @@ pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> C
                 .iter()
                 .map(|r| {
                     let level = levels.get(r).copied().unwrap_or(Level::Must);
-                    (with_expectation(t.outcome(r), announced(r)), level)
+                    (apply_expectation(t.outcome(r), announced(r)), level)
                 })
                 .collect();
             let mut findings: Vec<Finding> = t
@@ -108,14 +100,7 @@ pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> C
             } else {
                 run.outcome(&r.id)
             };
-            RequirementResult {
-                id: r.id.clone(),
-                level: r.level,
-                profile: r.profile.clone(),
-                applies_to: r.applies_to.clone(),
-                status: with_expectation(raw, announced(&r.id)),
-                tests: covering,
-            }
+            RequirementResult::decided(r, apply_expectation(raw, announced(&r.id)), covering)
         })
         .collect();
 

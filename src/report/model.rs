@@ -151,6 +151,20 @@ pub struct RequirementResult {
     pub tests: Vec<String>,
 }
 
+impl RequirementResult {
+    /// The verdict on one catalog requirement, decided by the given tests.
+    pub fn decided(r: &crate::spec::Requirement, status: Status, tests: Vec<String>) -> Self {
+        RequirementResult {
+            id: r.id.clone(),
+            level: r.level,
+            profile: r.profile.clone(),
+            applies_to: r.applies_to.clone(),
+            status,
+            tests,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestResult {
