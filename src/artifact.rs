@@ -326,6 +326,24 @@ pub struct Artifact {
     pub config: Option<ConfigFacts>,
     /// One entry per element of the manifest's `layers` array (empty when it has none).
     pub layers: Vec<LayerFacts>,
+    /// When the target is an agent bundle (an image index, see `spec/v1.0/bundles.md`): one
+    /// entry per element of the index's `manifests` array; `manifest` is then the index.
+    pub bundle: Option<Vec<MemberFacts>>,
+}
+
+/// What evaluating one member of an agent bundle as an artifact of its own found.
+#[derive(Debug, Clone)]
+pub struct MemberFacts {
+    /// Position in the bundle index's `manifests` array.
+    pub index: usize,
+    /// Why the member could not be read as an image manifest from the layout, if it could not.
+    pub unreadable: Option<String>,
+    /// The member manifest's `org.cncf.ai.artifact.type`.
+    pub kind: Option<String>,
+    /// Requirements that break the member's conformance (MUST failures and errors), with why.
+    pub breaking: Vec<(String, String)>,
+    /// The `oci://` references of a workflow member's document, with their JSON pointers.
+    pub references: Vec<(String, String)>,
 }
 
 impl Artifact {

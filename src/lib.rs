@@ -6,6 +6,7 @@
 //! outcomes; the `engine` rolls them up; `report` writes them in every format.
 
 pub mod artifact;
+pub mod bundle;
 pub mod checks;
 pub mod cli;
 pub mod digest;

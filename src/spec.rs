@@ -34,6 +34,7 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("skills.md", include_str!("../spec/v1.0/skills.md")),
     ("prompts.md", include_str!("../spec/v1.0/prompts.md")),
     ("workflows.md", include_str!("../spec/v1.0/workflows.md")),
+    ("bundles.md", include_str!("../spec/v1.0/bundles.md")),
 ];
 
 /// What a requirement constrains.

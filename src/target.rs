@@ -126,6 +126,19 @@ impl TargetRef {
                 let (facts, manifest) = layout
                     .select(selector.as_deref(), limits)
                     .map_err(layout_error)?;
+                if crate::bundle::is_bundle(&manifest) {
+                    return Ok(Loaded {
+                        artifact: crate::bundle::load(
+                            &layout,
+                            self.describe(),
+                            facts,
+                            manifest,
+                            limits,
+                            options,
+                        ),
+                        notes: serde_json::Value::Null,
+                    });
+                }
                 collect(
                     &layout as &dyn BlobSource,
                     self.describe(),

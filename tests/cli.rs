@@ -590,3 +590,19 @@ fn fixture_regeneration_never_wipes_unrelated_files() {
     );
     assert!(precious.is_file());
 }
+
+#[test]
+fn check_agent_bundles() {
+    let dir = root().join("fixtures/v1.0/bundle");
+    let target = |c: &str| format!("oci:{}:v1", dir.join(c).display());
+    let out = ai_interop(&["check", &target("pass-bundle"), "--profile", "agentic"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = ai_interop(&[
+        "check",
+        &target("bnd-007-reference-outside"),
+        "--profile",
+        "agentic",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BND-007"));
+}

@@ -36,7 +36,13 @@ pub const PROFILE_KEYS: &[&str] = &[
 
 /// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the others
 /// by the `agentic` extension.
-pub const ARTIFACT_TYPES: &[&str] = &["model", "skill", "prompt-template", "workflow"];
+pub const ARTIFACT_TYPES: &[&str] = &[
+    "model",
+    "skill",
+    "prompt-template",
+    "workflow",
+    "agent-bundle",
+];
 /// Values reserved for extensions that spec 1.0 does not define yet.
 pub const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context", "lora-adapter"];
 

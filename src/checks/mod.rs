@@ -7,6 +7,7 @@
 
 pub mod agentic;
 pub mod annotations;
+pub mod bundles;
 pub mod content;
 pub mod descriptors;
 pub mod layout;
@@ -141,6 +142,7 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     skills::CHECKS,
     prompts::CHECKS,
     workflows::CHECKS,
+    bundles::CHECKS,
 ];
 
 impl Marks {

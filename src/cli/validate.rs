@@ -152,6 +152,7 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
                         content: ContentFacts::default(),
                     })
                     .collect(),
+                bundle: None,
             }
         }
         SchemaKind::Annotations => {
@@ -192,5 +193,6 @@ fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
         manifest,
         config,
         layers: Vec::new(),
+        bundle: None,
     }
 }

@@ -76,7 +76,18 @@ pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
         }
         let started = Instant::now();
         let mut marks = Marks::default();
-        (check.run)(artifact, &mut marks);
+        if artifact.bundle.is_some() && !check.id.starts_with("bundles.") {
+            // The index of an agent bundle is not an artifact: every other requirement applies
+            // to each member, evaluated on its own (BND-005).
+            for r in check.covers {
+                marks.not_applicable(
+                    r,
+                    "the target is an agent bundle; this applies to each member (BND-005)",
+                );
+            }
+        } else {
+            (check.run)(artifact, &mut marks);
+        }
         let duration_ms = started.elapsed().as_millis() as u64;
 
         let mut statuses = Vec::new();

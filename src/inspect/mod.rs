@@ -169,6 +169,7 @@ pub fn collect(
         manifest,
         config,
         layers,
+        bundle: None,
     }
 }
 

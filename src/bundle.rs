@@ -1,0 +1,176 @@
+//! Agent bundles (`spec/v1.0/bundles.md`): an image index whose members are artifacts.
+//!
+//! Loading a bundle reads each member manifest from the layout, gathers its facts with
+//! [`collect`] and evaluates it with the `agentic` profile, keeping only what the BND checks
+//! need ([`MemberFacts`]).
+
+use crate::artifact::{Artifact, Document, LayoutFacts, Limits, MemberFacts};
+use crate::checks::support::OCI_MANIFEST;
+use crate::checks::workflows::references;
+use crate::digest::Digest;
+use crate::engine::{self, EvalOptions};
+use crate::frontmatter::parse_document;
+use crate::inspect::{InspectOptions, WORKFLOW_DOCUMENT_LAYER, collect};
+use crate::layout::OciLayout;
+use crate::source::BlobSource;
+use crate::spec::Catalog;
+use serde_json::Value;
+
+/// The `artifactType` of an agent bundle index.
+pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.cncf.ai.bundle.v1+json";
+/// The `org.cncf.ai.artifact.type` of an agent bundle.
+pub const BUNDLE_KIND: &str = "agent-bundle";
+/// The profile each member is evaluated with.
+pub const MEMBER_PROFILE: &str = "agentic";
+
+/// Whether a selected document is an agent bundle: an image index (a `manifests` array) with the
+/// bundle `artifactType` or the `agent-bundle` artifact type annotation.
+pub fn is_bundle(doc: &Document) -> bool {
+    let Ok(v) = &doc.json else {
+        return false;
+    };
+    v.get("manifests").is_some_and(Value::is_array)
+        && (v.get("artifactType").and_then(Value::as_str) == Some(BUNDLE_ARTIFACT_TYPE)
+            || v.get("annotations")
+                .and_then(|a| a.get("org.cncf.ai.artifact.type"))
+                .and_then(Value::as_str)
+                == Some(BUNDLE_KIND))
+}
+
+/// The bundle as an [`Artifact`]: the index stands where a manifest would, and every member is
+/// evaluated on its own.
+pub fn load(
+    layout: &OciLayout,
+    target: String,
+    facts: LayoutFacts,
+    index: Document,
+    limits: &Limits,
+    options: &InspectOptions,
+) -> Artifact {
+    let descriptors: Vec<Value> = index
+        .json
+        .as_ref()
+        .ok()
+        .and_then(|v| v.get("manifests"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let members = descriptors
+        .iter()
+        .enumerate()
+        .map(|(i, d)| member(layout, &target, i, d, limits, options))
+        .collect();
+    Artifact {
+        target,
+        layout: Some(facts),
+        manifest_digest: index.sha256.clone(),
+        manifest: index,
+        config: None,
+        layers: Vec::new(),
+        bundle: Some(members),
+    }
+}
+
+fn member(
+    layout: &OciLayout,
+    target: &str,
+    index: usize,
+    descriptor: &Value,
+    limits: &Limits,
+    options: &InspectOptions,
+) -> MemberFacts {
+    let mut facts = MemberFacts {
+        index,
+        unreadable: None,
+        kind: None,
+        breaking: Vec::new(),
+        references: Vec::new(),
+    };
+    let doc = match read_member(layout, descriptor, limits) {
+        Ok(doc) => doc,
+        Err(why) => {
+            facts.unreadable = Some(why);
+            return facts;
+        }
+    };
+    let artifact = collect(
+        layout as &dyn BlobSource,
+        format!("{target}#/manifests/{index}"),
+        None,
+        doc,
+        limits,
+        options,
+    );
+    let ev = engine::evaluate(
+        Catalog::embedded(),
+        &artifact,
+        &EvalOptions {
+            profile: MEMBER_PROFILE.into(),
+            ..Default::default()
+        },
+    );
+    for r in ev.requirements.iter().filter(|r| r.status.breaks(r.level)) {
+        let why: Vec<String> = ev
+            .findings()
+            .filter(|f| f.requirement == r.id)
+            .map(|f| f.message.clone())
+            .collect();
+        facts
+            .breaking
+            .push((r.id.clone(), format!("{} ({})", r.status, why.join("; "))));
+    }
+    facts.kind = artifact
+        .manifest_json()
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get("org.cncf.ai.artifact.type"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if facts.kind.as_deref() == Some("workflow") {
+        let document = artifact
+            .layers
+            .iter()
+            .filter(|l| {
+                artifact
+                    .manifest_json()
+                    .and_then(|m| m.get("layers"))
+                    .and_then(|ls| ls.get(l.index))
+                    .and_then(|d| d.get("mediaType"))
+                    .and_then(Value::as_str)
+                    == Some(WORKFLOW_DOCUMENT_LAYER)
+            })
+            .find_map(|l| l.content.files.first());
+        if let Some(doc) = document.and_then(|f| parse_document(&f.bytes).ok()) {
+            references(&doc.value, String::new(), &mut facts.references);
+        }
+    }
+    facts
+}
+
+/// The member's manifest document, or why it is not an image manifest present in the layout.
+fn read_member(
+    layout: &OciLayout,
+    descriptor: &Value,
+    limits: &Limits,
+) -> Result<Document, String> {
+    let media_type = descriptor.get("mediaType").and_then(Value::as_str);
+    if media_type != Some(OCI_MANIFEST) {
+        return Err(format!(
+            "its media type is {media_type:?}, not {OCI_MANIFEST:?}"
+        ));
+    }
+    let digest = descriptor
+        .get("digest")
+        .and_then(Value::as_str)
+        .ok_or_else(|| "it has no digest".to_string())
+        .and_then(|s| Digest::parse(s).map_err(|e| format!("its digest is malformed: {e}")))?;
+    let reader = layout
+        .open_blob(&digest)
+        .map_err(|e| format!("the manifest {digest} cannot be read from the layout: {e}"))?;
+    let doc = Document::from_reader(reader, limits)
+        .map_err(|e| format!("the manifest {digest} cannot be read: {e}"))?;
+    match &doc.json {
+        Ok(v) if v.get("mediaType").and_then(Value::as_str) == Some(OCI_MANIFEST) => Ok(doc),
+        Ok(_) => Err(format!("the blob {digest} is not an image manifest")),
+        Err(e) => Err(format!("the blob {digest} is not JSON: {e}")),
+    }
+}
