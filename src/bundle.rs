@@ -11,7 +11,6 @@ use crate::digest::Digest;
 use crate::engine::{self, EvalOptions};
 use crate::frontmatter::parse_document;
 use crate::inspect::{InspectOptions, WORKFLOW_DOCUMENT_LAYER, collect};
-use crate::layout::OciLayout;
 use crate::source::BlobSource;
 use crate::spec::Catalog;
 use serde_json::Value;
@@ -40,9 +39,9 @@ pub fn is_bundle(doc: &Document) -> bool {
 /// The bundle as an [`Artifact`]: the index stands where a manifest would, and every member is
 /// evaluated on its own.
 pub fn load(
-    layout: &OciLayout,
+    source: &dyn BlobSource,
     target: String,
-    facts: LayoutFacts,
+    facts: Option<LayoutFacts>,
     index: Document,
     limits: &Limits,
     options: &InspectOptions,
@@ -58,11 +57,11 @@ pub fn load(
     let members = descriptors
         .iter()
         .enumerate()
-        .map(|(i, d)| member(layout, &target, i, d, limits, options))
+        .map(|(i, d)| member(source, &target, i, d, limits, options))
         .collect();
     Artifact {
         target,
-        layout: Some(facts),
+        layout: facts,
         manifest_digest: index.sha256.clone(),
         manifest: index,
         config: None,
@@ -72,7 +71,7 @@ pub fn load(
 }
 
 fn member(
-    layout: &OciLayout,
+    source: &dyn BlobSource,
     target: &str,
     index: usize,
     descriptor: &Value,
@@ -86,7 +85,7 @@ fn member(
         breaking: Vec::new(),
         references: Vec::new(),
     };
-    let doc = match read_member(layout, descriptor, limits) {
+    let doc = match read_member(source, descriptor, limits) {
         Ok(doc) => doc,
         Err(why) => {
             facts.unreadable = Some(why);
@@ -94,7 +93,7 @@ fn member(
         }
     };
     let artifact = collect(
-        layout as &dyn BlobSource,
+        source,
         format!("{target}#/manifests/{index}"),
         None,
         doc,
@@ -146,9 +145,9 @@ fn member(
     facts
 }
 
-/// The member's manifest document, or why it is not an image manifest present in the layout.
+/// The member's manifest document, or why it is not an image manifest present in the target.
 fn read_member(
-    layout: &OciLayout,
+    source: &dyn BlobSource,
     descriptor: &Value,
     limits: &Limits,
 ) -> Result<Document, String> {
@@ -163,9 +162,9 @@ fn read_member(
         .and_then(Value::as_str)
         .ok_or_else(|| "it has no digest".to_string())
         .and_then(|s| Digest::parse(s).map_err(|e| format!("its digest is malformed: {e}")))?;
-    let reader = layout
+    let reader = source
         .open_blob(&digest)
-        .map_err(|e| format!("the manifest {digest} cannot be read from the layout: {e}"))?;
+        .map_err(|e| format!("the manifest {digest} cannot be read from the target: {e}"))?;
     let doc = Document::from_reader(reader, limits)
         .map_err(|e| format!("the manifest {digest} cannot be read: {e}"))?;
     match &doc.json {

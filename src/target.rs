@@ -131,7 +131,7 @@ impl TargetRef {
                         artifact: crate::bundle::load(
                             &layout,
                             self.describe(),
-                            facts,
+                            Some(facts),
                             manifest,
                             limits,
                             options,
@@ -169,14 +169,18 @@ fn load_registry(
         .map_err(|e| TargetError::Harness(format!("{shown}: manifest: {e}")))?;
     // The inspector hashes every blob: other bytes than the digest says are DSC-004.
     let source = art.source.clone().digests_checked_by_reader(false);
-    let artifact = collect(
-        &source as &dyn BlobSource,
-        shown,
-        None,
-        manifest,
-        limits,
-        options,
-    );
+    let artifact = if crate::bundle::is_bundle(&manifest) {
+        crate::bundle::load(&source, shown, None, manifest, limits, options)
+    } else {
+        collect(
+            &source as &dyn BlobSource,
+            shown,
+            None,
+            manifest,
+            limits,
+            options,
+        )
+    };
     let via = match &art.referrers.via {
         crate::registry::referrers::Via::Api { .. } => "referrers-api".to_string(),
         crate::registry::referrers::Via::FallbackTag(t) => format!("fallback-tag {t}"),

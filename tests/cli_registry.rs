@@ -446,3 +446,102 @@ fn run_registry_exit_codes() {
     let v = report(dir.path());
     assert_eq!(v["profiles"][0]["result"], "failure");
 }
+
+/// Push an agent bundle fixture: every member's blobs, every member manifest by digest, then the
+/// index under `v1`.
+fn push_bundle(fake: &FakeRegistry, case: &str, repo: &str) {
+    use ai_interop::artifact::Limits;
+    use ai_interop::layout::OciLayout;
+    use ai_interop::source::BlobSource;
+    use std::io::Read;
+    let dir = root().join("fixtures/v1.0/bundle").join(case);
+    let layout = OciLayout::open(&dir, &Limits::default()).unwrap();
+    let (_, index) = layout.select(Some("v1"), &Limits::default()).unwrap();
+    let index_bytes = index.bytes.clone().unwrap();
+    let index: Value = index.json.unwrap();
+    let mut cfg = client_cfg(fake, false);
+    cfg.auth.docker_config = Some(empty_docker_config());
+    let client = Client::new(&cfg).unwrap();
+    for member in index["manifests"].as_array().unwrap() {
+        let digest = ai_interop::digest::Digest::parse(member["digest"].as_str().unwrap()).unwrap();
+        let Ok(mut reader) = layout.open_blob(&digest) else {
+            continue; // a negative case may name a member the layout lacks
+        };
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).unwrap();
+        let manifest: Value = serde_json::from_slice(&bytes).unwrap();
+        for (_, parts) in golden::referenced_blobs(&manifest) {
+            let (_, d, size) = parts.unwrap();
+            let file = layout.open_blob_file(&d).unwrap();
+            let r = client
+                .push_blob(repo, &d, size, Box::new(file), false)
+                .unwrap();
+            assert_eq!(r.status, 201, "blob {d}");
+        }
+        let media_type = member["mediaType"].as_str().unwrap();
+        let r = client
+            .put_manifest(repo, &digest.to_string(), media_type, &bytes)
+            .unwrap();
+        assert_eq!(r.status, 201, "member {digest}");
+    }
+    let r = client
+        .put_manifest(
+            repo,
+            "v1",
+            "application/vnd.oci.image.index.v1+json",
+            &index_bytes,
+        )
+        .unwrap();
+    assert_eq!(r.status, 201, "index");
+}
+
+#[test]
+fn check_an_agent_bundle_in_a_registry() {
+    let fake = FakeRegistry::start(Faults::default());
+    push_bundle(&fake, "pass-bundle", "ns/bundle");
+    let reference = format!("{}/ns/bundle:v1", host(&fake));
+    let out = ai_interop(
+        &[
+            "check",
+            &reference,
+            "--profile",
+            "agentic",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let bnd5 = v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "BND-005")
+        .unwrap();
+    assert_eq!(bnd5["status"], "pass");
+
+    push_bundle(&fake, "bnd-007-reference-outside", "ns/outside");
+    let reference = format!("{}/ns/outside:v1", host(&fake));
+    let out = ai_interop(
+        &[
+            "check",
+            &reference,
+            "--profile",
+            "agentic",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let failed: Vec<&str> = v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "fail")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["BND-007"]);
+}
