@@ -495,15 +495,12 @@ fn push_bundle(fake: &FakeRegistry, case: &str, repo: &str) {
     assert_eq!(r.status, 201, "index");
 }
 
-#[test]
-fn check_an_agent_bundle_in_a_registry() {
-    let fake = FakeRegistry::start(Faults::default());
-    push_bundle(&fake, "pass-bundle", "ns/bundle");
-    let reference = format!("{}/ns/bundle:v1", host(&fake));
+/// `check <reference> --profile agentic` as JSON: the exit code and the report.
+fn check_agentic(reference: &str) -> (Option<i32>, Value) {
     let out = ai_interop(
         &[
             "check",
-            &reference,
+            reference,
             "--profile",
             "agentic",
             "--format",
@@ -511,8 +508,19 @@ fn check_an_agent_bundle_in_a_registry() {
         ],
         &[],
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn check_an_agent_bundle_in_a_registry() {
+    let fake = FakeRegistry::start(Faults::default());
+    push_bundle(&fake, "pass-bundle", "ns/bundle");
+    let reference = format!("{}/ns/bundle:v1", host(&fake));
+    let (code, v) = check_agentic(&reference);
+    assert_eq!(code, Some(0), "{v:#}");
     let bnd5 = v["requirements"]
         .as_array()
         .unwrap()
@@ -523,19 +531,8 @@ fn check_an_agent_bundle_in_a_registry() {
 
     push_bundle(&fake, "bnd-007-reference-outside", "ns/outside");
     let reference = format!("{}/ns/outside:v1", host(&fake));
-    let out = ai_interop(
-        &[
-            "check",
-            &reference,
-            "--profile",
-            "agentic",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let (code, v) = check_agentic(&reference);
+    assert_eq!(code, Some(1));
     let failed: Vec<&str> = v["requirements"]
         .as_array()
         .unwrap()
