@@ -41,6 +41,9 @@ pub enum TargetError {
 
 impl TargetRef {
     pub fn parse(s: &str) -> Result<TargetRef, TargetError> {
+        if let Some((_, digest)) = s.rsplit_once('@') {
+            check_digest(digest)?;
+        }
         let Some(rest) = s.strip_prefix("oci:") else {
             return Reference::parse(s).map(TargetRef::Registry).map_err(|e| {
                 TargetError::Usage(format!(
@@ -156,6 +159,19 @@ impl TargetRef {
     }
 }
 
+/// A digest after `@` must follow the grammar, and a registered algorithm its exact encoding:
+/// `@sha256:deadbeef` is malformed, not merely absent from the index.
+fn check_digest(digest: &str) -> Result<(), TargetError> {
+    let malformed = |e: crate::digest::DigestError| {
+        TargetError::Usage(format!("malformed digest {digest:?}: {e}"))
+    };
+    let d = crate::digest::Digest::parse_grammar(digest).map_err(malformed)?;
+    if matches!(d.algorithm(), "sha256" | "sha512") {
+        d.check_registered().map_err(malformed)?;
+    }
+    Ok(())
+}
+
 /// Open the reference read-only and stream every blob from the registry into the inspector.
 fn load_registry(
     target: &TargetRef,
@@ -246,13 +262,20 @@ mod tests {
                 selector: Some("v1".into())
             }
         );
+        let d = crate::digest::Digest::sha256_of(b"x").to_string();
         assert_eq!(
-            t("oci:d@sha256:abc"),
+            t(&format!("oci:d@{d}")),
             TargetRef::Layout {
                 dir: "d".into(),
-                selector: Some("sha256:abc".into())
+                selector: Some(d.clone())
             }
         );
+        for bad in ["oci:d@sha256:deadbeef", "oci:d@sha256:", "oci:d@nodigest"] {
+            match TargetRef::parse(bad) {
+                Err(TargetError::Usage(m)) => assert!(m.contains("malformed digest"), "{m}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
         assert!(TargetRef::parse("docker://x").is_err());
         assert!(TargetRef::parse("oci:").is_err());
         assert!(matches!(

@@ -581,6 +581,8 @@ fn fixture_regeneration_never_wipes_unrelated_files() {
         "generate",
         "--out",
         tmp.path().to_str().unwrap(),
+        "--cases",
+        "fixtures/v1.0/cases.yaml",
     ]);
     assert_eq!(
         o.status.code(),

@@ -21,6 +21,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs) -> Result<u8, Exit> {
+    progress::set_quiet(args.common.quiet);
     let report = check_target(&args.target, &args.common)?;
     emit(&report, &args.common)?;
     let conformant = !report.requirements.iter().any(|r| r.status.breaks(r.level));
@@ -34,6 +35,9 @@ pub fn check_target(
 ) -> Result<crate::report::ConformanceReport, Exit> {
     check_profile(&common.profile)?;
     let expected_failures = load_expected_failures(common.expected_failures.as_ref())?;
+    if let Some(hint) = local_path_hint(target) {
+        return Err(Exit::usage(hint));
+    }
     let target = TargetRef::parse(target).map_err(target_error)?;
     let registry = if target.is_registry() {
         registry_config(common.registry_config.as_ref())?
@@ -100,5 +104,52 @@ pub fn target_error(e: TargetError) -> Exit {
     match e {
         TargetError::Usage(m) => Exit::usage(m),
         TargetError::Harness(m) => Exit::harness(m),
+    }
+}
+
+/// A reference without `oci:` that names an existing local path (`./model`, `model:v1`) was
+/// meant as a layout: say so instead of asking a registry called `.` for it.
+fn local_path_hint(target: &str) -> Option<String> {
+    if target.starts_with("oci:") {
+        return None;
+    }
+    let exists = |p: &str| !p.is_empty() && std::path::Path::new(p).exists();
+    let path = if exists(target) {
+        target
+    } else {
+        let (dir, _) = target
+            .rsplit_once('@')
+            .or_else(|| target.rsplit_once(':'))?;
+        if !exists(dir) {
+            return None;
+        }
+        dir
+    };
+    Some(format!(
+        "{path} is a local path, not a registry reference: did you mean `oci:{target}`?"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path_hint;
+
+    #[test]
+    fn local_paths_get_a_hint() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("model");
+        std::fs::create_dir(&dir).unwrap();
+        let d = dir.display().to_string();
+        let hint = local_path_hint(&d).unwrap();
+        assert!(hint.contains(&format!("`oci:{d}`")), "{hint}");
+        assert!(
+            local_path_hint(&format!("{d}:v1"))
+                .unwrap()
+                .contains(&format!("oci:{d}:v1"))
+        );
+        assert!(local_path_hint(&format!("{d}@sha256:ab")).is_some());
+        assert_eq!(local_path_hint(&format!("oci:{d}")), None);
+        assert_eq!(local_path_hint("registry.example/ns/model:v1"), None);
+        assert_eq!(local_path_hint("127.0.0.1:5000/ns/model"), None);
     }
 }

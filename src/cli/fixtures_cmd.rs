@@ -13,17 +13,29 @@ pub struct FixturesArgs {
 
 #[derive(Subcommand)]
 enum FixturesCommand {
-    /// Regenerate every case from fixtures/v1.0/cases.yaml (wipes <out>/<kind> first).
+    /// Regenerate every case from cases.yaml into <out>/<kind>/ (wipes <out>/<kind> first, so
+    /// <out> has no default: from a clone of the suite, `--out fixtures/v1.0`).
     Generate {
-        #[arg(long, default_value_os_t = super::run::default_fixtures())]
+        /// The fixture tree to regenerate.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// The case definitions (default: <out>/cases.yaml).
+        #[arg(long, value_name = "FILE")]
+        cases: Option<PathBuf>,
     },
 }
 
 pub fn run(args: FixturesArgs) -> Result<u8, Exit> {
     match args.command {
-        FixturesCommand::Generate { out } => {
-            let defs = crate::fixtures::load_definitions(&crate::fixtures::definitions_path())
+        FixturesCommand::Generate { out, cases } => {
+            let cases = cases.unwrap_or_else(|| out.join("cases.yaml"));
+            if !cases.is_file() {
+                return Err(Exit::usage(format!(
+                    "no case definitions at {} (name them with --cases FILE)",
+                    cases.display()
+                )));
+            }
+            let defs = crate::fixtures::load_definitions(&cases)
                 .map_err(|e| Exit::usage(format!("{e:#}")))?;
             for kind in crate::fixtures::KINDS {
                 let dir = out.join(kind);

@@ -11,6 +11,7 @@ mod validate_asset;
 
 use crate::artifact::Limits;
 use crate::report::Format;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,14 +44,20 @@ enum Command {
 /// Options shared by the commands that evaluate targets.
 #[derive(Args, Clone, Debug)]
 pub struct CommonArgs {
-    /// Output format on stdout.
-    #[arg(long, default_value = "markdown")]
-    pub format: Format,
-    /// Write report.json, report.junit.xml, report.md and badges into this directory.
-    #[arg(long)]
+    /// What to print on stdout: a short summary for a person, or one whole report for a
+    /// machine.
+    #[arg(long, value_enum, default_value_t = Output::Summary)]
+    pub format: Output,
+    /// Print no summary, no progress and no notes; errors still go to stderr, and a report
+    /// chosen with --format is still printed.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write report.json, report.junit.xml, report.md and badges into this directory (nothing
+    /// is written without it).
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// The profile to evaluate (its whole ladder is evaluated).
-    #[arg(long, default_value = "core")]
+    #[arg(long, default_value = "core", value_parser = profile_names())]
     pub profile: String,
     /// Expected failures: a JSON object mapping requirement IDs to reasons (strict: an expected
     /// failure that passes fails the run).
@@ -189,7 +196,29 @@ pub fn check_profile(name: &str) -> Result<(), Exit> {
     Ok(())
 }
 
-/// Write the report in every format into `out` (if given) and print the chosen format.
+/// What `run` and `check` print on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Profiles and their verdicts, then what failed.
+    Summary,
+    Json,
+    Junit,
+    Markdown,
+}
+
+/// The profiles of the embedded spec, for `--profile` (listed in `--help`).
+pub fn profile_names() -> PossibleValuesParser {
+    let catalog = crate::spec::Catalog::embedded();
+    PossibleValuesParser::new(
+        catalog
+            .profiles
+            .iter()
+            .map(|p| PossibleValue::new(p.name.as_str())),
+    )
+}
+
+/// Write the report in every format into `out` (if given) and print what `--format` asks for:
+/// the short summary (unless `--quiet`) or one whole report.
 pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Result<(), Exit> {
     if let Some(out) = &args.out {
         let files = crate::report::write_all(report, out).map_err(|e| {
@@ -204,6 +233,26 @@ pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Res
             out.display()
         ));
     }
-    print!("{}", crate::report::render(report, args.format));
+    let format = match args.format {
+        Output::Summary => {
+            if !args.quiet {
+                print!("{}", crate::report::summary::to_summary(report));
+                match &args.out {
+                    Some(out) => println!(
+                        "Full report: {} (also report.json, report.junit.xml, badges)",
+                        out.join(Format::Markdown.file_name()).display()
+                    ),
+                    None => println!(
+                        "Full report: add --out DIR to write it (JSON, JUnit, Markdown, badges)"
+                    ),
+                }
+            }
+            return Ok(());
+        }
+        Output::Json => Format::Json,
+        Output::Junit => Format::Junit,
+        Output::Markdown => Format::Markdown,
+    };
+    print!("{}", crate::report::render(report, format));
     Ok(())
 }

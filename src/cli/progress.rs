@@ -2,9 +2,19 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no bar and no note for the rest of the process.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
 
 fn interactive() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+    !QUIET.load(Ordering::Relaxed)
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
 }
 
 /// A bar of `len` steps, hidden when stderr is not a terminal.

@@ -1,8 +1,9 @@
 //! `ai-interop requirements`: the traceability matrix — every requirement with the checks and
 //! fixture cases that cover it.
 
-use super::{Exit, run::default_fixtures};
+use super::Exit;
 use crate::checks;
+use crate::fixtures::embedded::FixtureTree;
 use crate::selftest::expected_failures;
 use crate::spec::Catalog;
 use clap::Args;
@@ -12,11 +13,18 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct RequirementsArgs {
-    /// `markdown` or `json`.
-    #[arg(long, default_value = "markdown")]
-    pub format: String,
-    #[arg(long, default_value_os_t = default_fixtures())]
-    pub fixtures: PathBuf,
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Markdown)]
+    pub format: MatrixFormat,
+    /// The fixture tree whose cases count as coverage (default: the tree built into this
+    /// binary).
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MatrixFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Serialize)]
@@ -83,18 +91,15 @@ pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
 }
 
 pub fn run(args: RequirementsArgs) -> Result<u8, Exit> {
-    let rows = coverage(&args.fixtures).map_err(Exit::usage)?;
-    match args.format.as_str() {
-        "json" => println!(
+    let tree = FixtureTree::named_or_embedded(args.fixtures.as_deref())
+        .map_err(|e| Exit::usage(format!("fixtures: {e:#}")))?;
+    let rows = coverage(tree.path()).map_err(Exit::usage)?;
+    match args.format {
+        MatrixFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&rows).map_err(|e| Exit::harness(e.to_string()))?
         ),
-        "markdown" => print!("{}", markdown(&rows)),
-        other => {
-            return Err(Exit::usage(format!(
-                "unknown format {other:?}: markdown or json"
-            )));
-        }
+        MatrixFormat::Markdown => print!("{}", markdown(&rows)),
     }
     Ok(0)
 }

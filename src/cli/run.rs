@@ -2,11 +2,12 @@
 //! the self-test over the golden fixtures.
 
 use super::{
-    CommonArgs, Exit, check::check_target, check_profile, emit, load_expected_failures, progress,
-    registry_config,
+    CommonArgs, Exit, Output, check::check_target, check_profile, emit, load_expected_failures,
+    progress, registry_config,
 };
 use crate::engine::profile_results;
 use crate::engine::report::{ReportContext, build_report, now};
+use crate::fixtures::embedded::FixtureTree;
 use crate::report::{TargetInfo, TargetKind};
 use crate::selftest::{requirement_verdicts, run_case};
 use crate::spec::{AppliesTo, Catalog};
@@ -19,24 +20,31 @@ pub struct RunArgs {
     /// (`--registry-config`, `AI_INTEROP_REGISTRY_*`); an artifact reference is checked as by
     /// `check`; omit it to run the self-test over the golden fixtures.
     pub target: Option<String>,
-    /// The fixture tree for the self-test.
-    #[arg(long, default_value_os_t = default_fixtures())]
-    pub fixtures: PathBuf,
+    /// The fixture tree for the self-test and the registry suite (default: the tree built into
+    /// this binary).
+    #[arg(long, value_name = "DIR")]
+    pub fixtures: Option<PathBuf>,
+    /// For `run registry`: the name the report gives the target (e.g. `distribution-2.8.2`),
+    /// instead of the registry's URL; the URL stays in `run.options.registry`.
+    #[arg(long, value_name = "NAME")]
+    pub target_name: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-/// `fixtures/v1.0` of the working directory when present, else of the source tree.
-pub fn default_fixtures() -> PathBuf {
-    crate::registry::config::default_fixtures_dir()
+/// The fixture tree `--fixtures` names, else the one built into the binary.
+fn fixture_tree(named: Option<&PathBuf>) -> Result<FixtureTree, Exit> {
+    FixtureTree::named_or_embedded(named.map(PathBuf::as_path))
+        .map_err(|e| Exit::usage(format!("fixtures: {e:#}")))
 }
 
-pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
-    if args.common.out.is_none() {
-        args.common.out = Some(PathBuf::from("ai-interop-report"));
-    }
+pub fn run(args: RunArgs) -> Result<u8, Exit> {
+    progress::set_quiet(args.common.quiet);
     if args.target.as_deref() == Some("registry") {
         return run_registry(&args);
+    }
+    if args.target_name.is_some() {
+        return Err(Exit::usage("--target-name is for `run registry`"));
     }
     if let Some(target) = &args.target {
         let report = check_target(target, &args.common)?;
@@ -44,18 +52,16 @@ pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
         let ok = !report.requirements.iter().any(|r| r.status.breaks(r.level));
         return Ok(if ok { 0 } else { 1 });
     }
+    let tree = fixture_tree(args.fixtures.as_ref())?;
+    let fixtures = tree.path();
     let catalog = Catalog::embedded();
     let started = now();
-    let cases = crate::fixtures::load_cases(&args.fixtures).map_err(|e| {
-        Exit::usage(format!(
-            "cannot read fixtures in {}: {e}",
-            args.fixtures.display()
-        ))
-    })?;
+    let cases = crate::fixtures::load_cases(fixtures)
+        .map_err(|e| Exit::usage(format!("cannot read fixtures in {}: {e}", tree.describe())))?;
     if cases.is_empty() {
         return Err(Exit::usage(format!(
             "no fixture cases under {}",
-            args.fixtures.display()
+            tree.describe()
         )));
     }
     let bar = progress::bar(cases.len() as u64, "self-test");
@@ -69,7 +75,7 @@ pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
     let profiles = profile_results(catalog, &requirements, |r| {
         r.applies_to.contains(&AppliesTo::Artifact)
     });
-    let fixtures_digest = crate::fixtures::fixtures_digest(&args.fixtures)
+    let fixtures_digest = crate::fixtures::fixtures_digest(fixtures)
         .map(|d| d.to_string())
         .map_err(|e| Exit::harness(format!("cannot hash the fixtures: {e}")))?;
     let failed = tests
@@ -83,17 +89,19 @@ pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
             manifest_digest: None,
         },
         profile: args.common.profile.clone(),
-        options: serde_json::json!({ "cases": cases.len() }),
+        options: serde_json::json!({ "cases": cases.len(), "fixtures": tree.describe() }),
         started,
         fixtures_digest: Some(fixtures_digest),
     };
     let report = build_report(catalog, ctx, profiles, requirements, tests);
     emit(&report, &args.common)?;
-    eprintln!(
-        "self-test: {} cases, {} met their expectation, {failed} did not",
-        cases.len(),
-        cases.len() - failed
-    );
+    if args.common.format != Output::Summary && !args.common.quiet {
+        eprintln!(
+            "self-test: {} cases, {} met their expectation, {failed} did not",
+            cases.len(),
+            cases.len() - failed
+        );
+    }
     Ok(if failed == 0 { 0 } else { 1 })
 }
 
@@ -105,8 +113,12 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
     check_profile(&args.common.profile)?;
     let expected_failures = load_expected_failures(args.common.expected_failures.as_ref())?;
     let mut cfg = registry_config(args.common.registry_config.as_ref())?;
-    if cfg.fixtures.is_none() && args.fixtures != default_fixtures() {
-        cfg.fixtures = Some(args.fixtures.clone());
+    // Held until the report is written: an embedded tree is removed on drop.
+    let mut _tree = None;
+    if cfg.fixtures.is_none() {
+        let tree = fixture_tree(args.fixtures.as_ref())?;
+        cfg.fixtures = Some(tree.path().to_path_buf());
+        _tree = Some(tree);
     }
     cfg.validate().map_err(|e| Exit::usage(e.to_string()))?;
     let catalog = Catalog::embedded();
@@ -124,7 +136,7 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
             .map(|d| d.to_string())
             .ok()
     };
-    let report = build(
+    let mut report = build(
         catalog,
         &run,
         RegistryReportInput {
@@ -135,6 +147,13 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
             fixtures_digest,
         },
     );
+    if let Some(name) = &args.target_name {
+        name_target(&mut report, name);
+    }
+    if let (Some(tree), Some(o)) = (&_tree, report.run.options.as_object_mut()) {
+        // Not the temporary directory it was unpacked into.
+        o.insert("fixturesDir".into(), tree.describe().into());
+    }
     emit(&report, &args.common)?;
     if nothing_decided(&report) {
         let why = report
@@ -150,4 +169,10 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
     }
     let ok = !report.requirements.iter().any(|r| r.status.breaks(r.level));
     Ok(if ok { 0 } else { 1 })
+}
+
+/// Give the report a stable target name (a throw-away loopback port means nothing to a reader);
+/// the URL the suite talked to stays in `run.options.registry`.
+fn name_target(report: &mut crate::report::ConformanceReport, name: &str) {
+    report.target.reference = name.to_string();
 }

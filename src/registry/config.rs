@@ -414,14 +414,10 @@ impl RegistryConfig {
     }
 }
 
-/// `fixtures/v1.0` of the working directory when present, else of the source tree.
+/// `fixtures/v1.0` of the working directory (never the build machine's source tree; the command
+/// line passes the tree built into the binary instead).
 pub fn default_fixtures_dir() -> PathBuf {
-    let local = PathBuf::from("fixtures/v1.0");
-    if local.is_dir() {
-        local
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0")
-    }
+    PathBuf::from("fixtures/v1.0")
 }
 
 /// `host[:port]` as Docker's `auths` keys it.

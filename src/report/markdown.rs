@@ -2,7 +2,7 @@
 //!
 //! Deterministic: no timestamps and no durations, only what the report decided.
 
-use super::model::{ConformanceReport, ProfileResult, TestResult};
+use super::model::{ConformanceReport, ProfileResult, TargetKind, TestResult};
 use crate::model::Finding;
 use crate::spec::{Catalog, ProfileStatus};
 use std::collections::BTreeMap;
@@ -141,6 +141,13 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
     out.push('\n');
 
     out.push_str("## Findings\n\n");
+    if report.target.kind == TargetKind::Fixtures {
+        out.push_str(
+            "Each golden fixture is meant to fail the requirements its `case.json` names: a \
+             finding `fail` in a case that *met expectation* is the expected verdict, not a \
+             defect of the suite.\n\n",
+        );
+    }
     let mut by_requirement: BTreeMap<&str, Vec<(&TestResult, &Finding)>> = BTreeMap::new();
     for t in &report.tests {
         for f in &t.findings {
@@ -174,7 +181,7 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
             row(
                 &mut out,
                 &[
-                    format!("{} ({})", cell(&t.id), t.status),
+                    format!("{} ({})", cell(&t.id), test_outcome(report, t)),
                     f.level.to_string(),
                     f.status.to_string(),
                     location(f),
@@ -209,13 +216,24 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
             &[
                 cell(&t.id),
                 cell(&t.title),
-                t.status.to_string(),
+                test_outcome(report, t),
                 cell(&t.covers.join(", ")),
                 t.findings.len().to_string(),
             ],
         );
     }
     out
+}
+
+/// A test's status; for the self-test, whether the fixture case met its expected verdict.
+fn test_outcome(report: &ConformanceReport, t: &TestResult) -> String {
+    if report.target.kind != TargetKind::Fixtures {
+        return t.status.to_string();
+    }
+    match t.status {
+        crate::model::Status::Pass => "met expectation".to_string(),
+        other => format!("did not meet expectation: {other}"),
+    }
 }
 
 fn kind_word(report: &ConformanceReport) -> String {
@@ -243,6 +261,16 @@ mod tests {
         assert!(!a.contains(&report.run.started));
         assert!(!a.contains(&report.run.finished));
         assert!(!a.contains("durationMs"));
+    }
+
+    #[test]
+    fn self_test_says_met_expectation() {
+        let mut report = sample_report();
+        report.target.kind = TargetKind::Fixtures;
+        let md = to_markdown(&report);
+        assert!(md.contains("| met expectation |"), "{md}");
+        assert!(md.contains("did not meet expectation: fail"), "{md}");
+        assert!(!to_markdown(&sample_report()).contains("met expectation"));
     }
 
     #[test]

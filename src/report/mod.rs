@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod model;
+pub mod summary;
 
 #[cfg(test)]
 pub(crate) mod sample;
