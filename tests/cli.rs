@@ -299,7 +299,7 @@ fn validate_skill_directories() {
         &[],
     );
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.starts_with("warning: SKL-011 [SHOULD]"), "{out}");
+    assert!(out.contains(": warning: SKL-011 [SHOULD]"), "{out}");
 
     // Each MUST finding names its requirement and exits 1.
     let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![

@@ -235,11 +235,24 @@ fn identity(a: &Artifact, m: &mut Marks) {
                 "ANN-023",
                 at(key),
                 format!(
-                    "{key:?} is in the org.cncf.ai namespace but the profile does not define it"
+                    "{key:?} is in the org.cncf.ai namespace but the profile does not define it{}",
+                    did_you_mean(key)
                 ),
             );
         }
     }
+}
+
+/// `; did you mean "…"?` when a profile key is a near miss of `key` (a typo or a synonym in
+/// the last word, such as `lifecycle.stage` for `lifecycle.status`), else nothing.
+fn did_you_mean(key: &str) -> String {
+    PROFILE_KEYS
+        .iter()
+        .map(|k| (strsim::levenshtein(key, k), *k))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| format!("; did you mean {k:?}?"))
+        .unwrap_or_default()
 }
 
 /// Items of a comma-separated list, trimmed, so that a whitespace slip is ANN-007's finding only.
@@ -560,6 +573,54 @@ mod tests {
         assert!(!is_major_minor("1"));
         assert!(!is_major_minor("1.0.0"));
         assert!(!is_major_minor("v1.0"));
+    }
+
+    #[test]
+    fn near_miss_keys_get_a_suggestion() {
+        assert_eq!(
+            did_you_mean("org.cncf.ai.lifecycle.stage"),
+            format!("; did you mean {LIFECYCLE:?}?")
+        );
+        assert_eq!(
+            did_you_mean("org.cncf.ai.artifact.typ"),
+            format!("; did you mean {ARTIFACT_TYPE:?}?")
+        );
+        assert_eq!(did_you_mean("org.cncf.ai.vendor.build-id"), "");
+        // In the finding itself.
+        let manifest = serde_json::json!({
+            "annotations": {
+                PROFILE_VERSION: "1.0.0",
+                ARTIFACT_TYPE: "model",
+                LIFECYCLE: "validated",
+                "org.cncf.ai.lifecycle.stage": "validated",
+            }
+        });
+        let manifest =
+            crate::artifact::Document::from_bytes(serde_json::to_vec(&manifest).unwrap());
+        let artifact = Artifact {
+            target: "test".into(),
+            layout: None,
+            manifest_digest: crate::digest::Digest::sha256_of(b"m"),
+            manifest,
+            config: None,
+            layers: Vec::new(),
+            bundle: None,
+        };
+        let mut marks = Marks::default();
+        identity(&artifact, &mut marks);
+        let ann023: Vec<_> = marks
+            .marks
+            .iter()
+            .filter(|m| m.requirement == "ANN-023")
+            .collect();
+        assert_eq!(ann023.len(), 1);
+        assert!(
+            ann023[0]
+                .message
+                .ends_with("did you mean \"org.cncf.ai.lifecycle.status\"?"),
+            "{}",
+            ann023[0].message
+        );
     }
 
     #[test]

@@ -10,24 +10,90 @@ use crate::schemas::{self, SchemaKind};
 use crate::spec::Catalog;
 use clap::Args;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct ValidateArgs {
-    /// A schema kind (manifest, modelpack-config, file-metadata, annotations, report,
-    /// fixture-case, skill-frontmatter, skill-config, prompt-frontmatter, workflow-config,
-    /// serverless-workflow) or an unpackaged agentic asset: skill (a skill directory), prompt (a
-    /// template file) or workflow (a workflow document).
-    pub kind: String,
+    /// What the document is: a schema kind, or an unpackaged agentic asset (`skill`: a skill
+    /// directory, `prompt`: a template file, `workflow`: a workflow document).
+    #[arg(value_enum)]
+    pub kind: ValidateKind,
+    /// The document (a directory for `skill`); `-` reads standard input.
     pub file: PathBuf,
     /// For `validate workflow`: the document's declared format.
     #[arg(long, default_value = "serverless-workflow")]
     pub workflow_format: String,
-    /// Print findings as JSON instead of lines.
-    #[arg(long)]
+    /// `text` lines for a person, or `json` for a machine.
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+    /// The same as `--format json`.
+    #[arg(long, hide = true)]
     pub json: bool,
-    #[arg(long, default_value = "core")]
+    #[arg(long, default_value = "core", value_parser = super::profile_names())]
     pub profile: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateFormat {
+    Text,
+    Json,
+}
+
+/// Everything `validate` reads: every schema of `schemas/v1.0/` by its short name, and the three
+/// unpackaged agentic assets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidateKind {
+    Manifest,
+    ModelpackConfig,
+    FileMetadata,
+    Annotations,
+    Report,
+    FixtureCase,
+    SkillFrontmatter,
+    SkillConfig,
+    PromptFrontmatter,
+    WorkflowConfig,
+    ServerlessWorkflow,
+    /// A skill directory before packaging.
+    Skill,
+    /// A prompt template file before packaging.
+    Prompt,
+    /// A workflow document before packaging.
+    Workflow,
+}
+
+impl ValidateKind {
+    pub fn name(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The schema of a schema kind; `None` for the agentic assets.
+    pub fn schema(self) -> Option<SchemaKind> {
+        SchemaKind::from_name(&self.name())
+    }
+}
+
+impl ValidateArgs {
+    fn json(&self) -> bool {
+        self.json || self.format == ValidateFormat::Json
+    }
+
+    /// How the input is named in messages.
+    pub(super) fn shown(&self) -> String {
+        if is_stdin(&self.file) {
+            "<stdin>".to_string()
+        } else {
+            self.file.display().to_string()
+        }
+    }
+}
+
+pub(super) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// Requirement families that a lone document of each kind can decide.
@@ -45,19 +111,11 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     if let Some(problems) = super::validate_asset::run(&args)? {
         return Ok(print(&args, "", &problems));
     }
-    let kind = SchemaKind::from_name(&args.kind).ok_or_else(|| {
-        let names: Vec<&str> = SchemaKind::all().iter().map(|k| k.name()).collect();
-        Exit::usage(format!(
-            "unknown kind {:?}; kinds: {}",
-            args.kind,
-            names.join(", ")
-        ))
-    })?;
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| Exit::usage(format!("{}: {e}", args.file.display())))?;
-    let limits = crate::artifact::Limits::default();
-    let doc = Document::from_reader(file, &limits)
-        .map_err(|e| Exit::harness(format!("{}: {e}", args.file.display())))?;
+    let kind = args
+        .kind
+        .schema()
+        .ok_or_else(|| Exit::harness(format!("{} has no schema", args.kind.name())))?;
+    let doc = read_document(&args)?;
     // (where, message, breaks validity): SHOULD-level findings are warnings only.
     let mut problems: Vec<(String, String, bool)> = Vec::new();
     let value = match &doc.json {
@@ -68,14 +126,26 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
         Ok(v) => Some(v.clone()),
     };
     if let Some(v) = &value {
-        for s in schemas::validate(kind, v) {
+        let violations = schemas::validate(kind, v);
+        if !violations.is_empty()
+            && let Some(other) = wrong_kind(kind, v)
+        {
+            return Ok(print(&args, kind.name(), &[other]));
+        }
+        let rules = rule_findings(kind, doc.clone(), v, &args.profile);
+        for s in violations {
+            // A rule that restates a schema violation (MPK-003 is "the config is valid against
+            // its schema") names the requirement: say it once, there.
+            if rules.iter().any(|f| f.message == s.message) {
+                continue;
+            }
             problems.push((
                 format!("schema {}", or_root(&s.instance_pointer)),
                 s.message,
                 true,
             ));
         }
-        for f in rule_findings(kind, doc.clone(), v, &args.profile) {
+        for f in rules {
             let breaks = f.status.breaks(f.level);
             problems.push((
                 format!("{} [{}] {}", f.requirement, f.level, f.location),
@@ -87,12 +157,93 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     Ok(print(&args, kind.name(), &problems))
 }
 
+/// The document named on the command line, or standard input for `-`, read up to the limit
+/// every manifest and config is read to.
+fn read_document(args: &ValidateArgs) -> Result<Document, Exit> {
+    let limits = crate::artifact::Limits::default();
+    let shown = args.shown();
+    let doc = if is_stdin(&args.file) {
+        // Stop after one byte past the limit: an endless stream cannot keep us reading.
+        Document::from_reader(
+            std::io::stdin().lock().take(limits.max_document_bytes + 1),
+            &limits,
+        )
+    } else {
+        let meta =
+            std::fs::metadata(&args.file).map_err(|e| Exit::usage(format!("{shown}: {e}")))?;
+        if !meta.is_file() {
+            return Err(Exit::usage(format!(
+                "{shown}: not a file (validate {} takes one document)",
+                args.kind.name()
+            )));
+        }
+        let file =
+            std::fs::File::open(&args.file).map_err(|e| Exit::usage(format!("{shown}: {e}")))?;
+        Document::from_reader(file, &limits)
+    };
+    doc.map_err(|e| Exit::harness(format!("{shown}: {e}")))
+}
+
+/// What a document that fails `asked`'s schema looks like instead, when it clearly is another
+/// kind: one problem saying so replaces a screenful of schema errors.
+fn wrong_kind(asked: SchemaKind, v: &Value) -> Option<Problem> {
+    let o = v.as_object()?;
+    let has = |k: &str| o.contains_key(k);
+    let (kind, what): (Option<SchemaKind>, &str) = if has("manifests") {
+        (None, "an OCI image index (it has `manifests`)")
+    } else if has("layers") || (has("schemaVersion") && has("config")) {
+        (
+            Some(SchemaKind::Manifest),
+            "an OCI image manifest (it has `schemaVersion`, `config` and `layers`)",
+        )
+    } else if has("descriptor") || has("modelfs") {
+        (
+            Some(SchemaKind::ModelpackConfig),
+            "a ModelPack model config (it has `descriptor` and `modelfs`)",
+        )
+    } else if o.get("kind").and_then(Value::as_str) == Some(crate::report::KIND) {
+        (Some(SchemaKind::Report), "a conformance report")
+    } else if has("expect") && has("generator") {
+        (Some(SchemaKind::FixtureCase), "a fixture's case.json")
+    } else if o.get("document").is_some_and(|d| d.get("dsl").is_some()) {
+        (
+            Some(SchemaKind::ServerlessWorkflow),
+            "a Serverless Workflow document (it has `document.dsl`)",
+        )
+    } else if !o.is_empty() && o.iter().all(|(k, v)| k.contains('.') && v.is_string()) {
+        (
+            Some(SchemaKind::Annotations),
+            "an annotations map (dotted keys, string values)",
+        )
+    } else {
+        return None;
+    };
+    if kind == Some(asked) {
+        return None;
+    }
+    let hint = match kind {
+        Some(k) => format!("; validate it with `ai-interop validate {k} <file>`"),
+        None => String::new(),
+    };
+    Some((
+        "document".into(),
+        format!("this is not a {asked}: it looks like {what}{hint}"),
+        true,
+    ))
+}
+
 /// One problem: where, what, and whether it breaks validity (SHOULD findings do not).
 pub(super) type Problem = (String, String, bool);
 
 /// Print problems as lines (or JSON) and return the exit code: 1 when one breaks validity.
 pub(super) fn print(args: &ValidateArgs, kind: &str, problems: &[Problem]) -> u8 {
-    if args.json {
+    let shown = args.shown();
+    let kind = if kind.is_empty() {
+        args.kind.name()
+    } else {
+        kind.to_string()
+    };
+    if args.json() {
         let items: Vec<Value> = problems
             .iter()
             .map(|(w, m, e)| serde_json::json!({"where": w, "message": m, "error": e}))
@@ -101,13 +252,19 @@ pub(super) fn print(args: &ValidateArgs, kind: &str, problems: &[Problem]) -> u8
             "{}",
             serde_json::to_string_pretty(&items).unwrap_or_default()
         );
-    } else if problems.is_empty() {
-        let kind = if kind.is_empty() { &args.kind } else { kind };
-        println!("{}: valid {kind}", args.file.display());
     } else {
         for (w, m, e) in problems {
             let tag = if *e { "error" } else { "warning" };
-            println!("{tag}: {w}: {m}");
+            println!("{shown}: {tag}: {w}: {m}");
+        }
+        let errors = problems.iter().filter(|(_, _, e)| *e).count();
+        if errors == 0 {
+            println!("{shown}: valid {kind}");
+        } else {
+            println!(
+                "{shown}: not a valid {kind} ({errors} error{})",
+                if errors == 1 { "" } else { "s" }
+            );
         }
     }
     if problems.iter().any(|(_, _, e)| *e) {
@@ -194,5 +351,40 @@ fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
         config,
         layers: Vec::new(),
         bundle: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_schema_kind_can_be_validated() {
+        use clap::ValueEnum;
+        for k in SchemaKind::all() {
+            assert!(
+                ValidateKind::value_variants()
+                    .iter()
+                    .any(|v| v.schema() == Some(*k)),
+                "validate cannot name {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_kinds_are_named() {
+        let manifest = serde_json::json!({"schemaVersion": 2, "config": {}, "layers": []});
+        let (_, m, e) = wrong_kind(SchemaKind::ModelpackConfig, &manifest).unwrap();
+        assert!(e);
+        assert!(m.contains("looks like an OCI image manifest"), "{m}");
+        assert!(m.contains("validate manifest"), "{m}");
+        assert_eq!(wrong_kind(SchemaKind::Manifest, &manifest), None);
+        let index = serde_json::json!({"schemaVersion": 2, "manifests": []});
+        assert!(wrong_kind(SchemaKind::Manifest, &index).is_some());
+        // Nothing recognisable: the schema errors speak for themselves.
+        assert_eq!(
+            wrong_kind(SchemaKind::Manifest, &serde_json::json!({"x": 1})),
+            None
+        );
     }
 }

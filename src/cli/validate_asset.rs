@@ -3,7 +3,7 @@
 //! artifact (the requirements that need the OCI wrapping are left out).
 
 use super::Exit;
-use super::validate::{Problem, ValidateArgs};
+use super::validate::{Problem, ValidateArgs, ValidateKind};
 use crate::artifact::{CapturedFile, EntryKind, EntryPath};
 use crate::checks::Marks;
 use crate::checks::prompts::{ConfigState, check_template};
@@ -19,8 +19,14 @@ use std::path::Path;
 /// `Some(problems)` when `args.kind` names an agentic asset, `None` for a schema kind.
 pub fn run(args: &ValidateArgs) -> Result<Option<Vec<Problem>>, Exit> {
     let mut marks = Marks::default();
-    match args.kind.as_str() {
-        "skill" => {
+    let stdin = super::validate::is_stdin(&args.file);
+    match args.kind {
+        ValidateKind::Skill if stdin => {
+            return Err(Exit::usage(
+                "validate skill takes a skill directory, not standard input",
+            ));
+        }
+        ValidateKind::Skill => {
             let (paths, files) = walk_skill(&args.file)?;
             check_tree(
                 &SkillTree {
@@ -32,15 +38,15 @@ pub fn run(args: &ValidateArgs) -> Result<Option<Vec<Problem>>, Exit> {
                 &mut marks,
             );
         }
-        "prompt" => {
-            let file = read_file(&args.file)?;
+        ValidateKind::Prompt => {
+            let file = read_input(args)?;
             if file.truncated {
                 return Ok(Some(vec![too_large("PRM-003", &file)]));
             }
             check_template(None, &file, ConfigState::None, &mut marks);
         }
-        "workflow" => {
-            let file = read_file(&args.file)?;
+        ValidateKind::Workflow => {
+            let file = read_input(args)?;
             if file.truncated {
                 return Ok(Some(vec![too_large("WFL-004", &file)]));
             }
@@ -87,6 +93,28 @@ fn name_of(path: &Path) -> Result<String, Exit> {
         .ok_or_else(|| Exit::usage(format!("{} has no name", path.display())))
 }
 
+/// The file named on the command line, or standard input for `-` (bounded the same way).
+fn read_input(args: &ValidateArgs) -> Result<CapturedFile, Exit> {
+    if !super::validate::is_stdin(&args.file) {
+        return read_file(&args.file);
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_CAPTURE_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Exit::harness(format!("<stdin>: {e}")))?;
+    let truncated = bytes.len() > MAX_CAPTURE_FILE_BYTES;
+    let size = bytes.len() as u64;
+    bytes.truncate(MAX_CAPTURE_FILE_BYTES);
+    Ok(CapturedFile {
+        path: "stdin".into(),
+        size,
+        bytes,
+        truncated,
+    })
+}
+
 /// Read at most 1 MiB (and the size of the rest).
 fn read_file(path: &Path) -> Result<CapturedFile, Exit> {
     let name = name_of(path)?;
@@ -95,7 +123,10 @@ fn read_file(path: &Path) -> Result<CapturedFile, Exit> {
         .metadata()
         .map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
     if !meta.is_file() {
-        return Err(Exit::usage(format!("{} is not a file", path.display())));
+        return Err(Exit::usage(format!(
+            "{}: not a file (validate prompt and workflow take one file)",
+            path.display()
+        )));
     }
     let mut bytes = Vec::new();
     f.take(MAX_CAPTURE_FILE_BYTES as u64 + 1)
