@@ -45,7 +45,7 @@ pub fn check_target(
         Default::default()
     };
     let started = now();
-    progress::note(&format!("checking {}", target.describe()));
+    let work = progress::Work::start(None, &format!("checking {}", target.describe()));
     let loaded = target
         .load_with(
             &common.limits(),
@@ -55,6 +55,7 @@ pub fn check_target(
             &registry,
         )
         .map_err(target_error)?;
+    drop(work);
     let artifact = loaded.artifact;
     let catalog = Catalog::embedded();
     let options = EvalOptions {

@@ -127,7 +127,12 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
         "registry suite against {}",
         cfg.base_url().map(|u| u.to_string()).unwrap_or_default()
     ));
-    let run = crate::registry::suite::run(&cfg);
+    let work = progress::Work::start(
+        Some(crate::registry::suite::TESTS.len() as u64),
+        "registry suite",
+    );
+    let run = crate::registry::suite::run_observed(&cfg, &mut |id, i, _| work.step(i, id));
+    drop(work);
     let fixtures_digest = if run.fixtures.is_empty() {
         None
     } else {

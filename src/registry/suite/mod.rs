@@ -582,8 +582,22 @@ pub fn run(cfg: &RegistryConfig) -> SuiteRun {
     run_selected(cfg, |_| true)
 }
 
+/// [`run`], telling `observe` each test's ID, its index and the number of tests before it runs
+/// (a progress display).
+pub fn run_observed(cfg: &RegistryConfig, observe: &mut dyn FnMut(&str, usize, usize)) -> SuiteRun {
+    run_selected_observed(cfg, |_| true, observe)
+}
+
 /// Run the tests whose ID `filter` accepts.
 pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> SuiteRun {
+    run_selected_observed(cfg, filter, &mut |_, _, _| {})
+}
+
+fn run_selected_observed(
+    cfg: &RegistryConfig,
+    filter: impl Fn(&str) -> bool,
+    observe: &mut dyn FnMut(&str, usize, usize),
+) -> SuiteRun {
     let redactor = Redactor::new();
     let ns = cfg.run_namespace();
     let registry = cfg
@@ -683,7 +697,9 @@ pub fn run_selected(cfg: &RegistryConfig, filter: impl Fn(&str) -> bool) -> Suit
     if cfg.read_only {
         ctx.subject = seeded_subject(&ctx);
     }
-    for t in TESTS.iter().filter(|t| filter(t.id)) {
+    let selected: Vec<_> = TESTS.iter().filter(|t| filter(t.id)).collect();
+    for (index, t) in selected.iter().enumerate() {
+        observe(t.id, index, selected.len());
         let started = Instant::now();
         let mut marks = Marks::default();
         if cfg.read_only && !t.read_only {
