@@ -119,6 +119,7 @@ impl Hasher {
         }
     }
     pub fn update(&mut self, bytes: &[u8]) {
+        HASHED.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
         match self {
             Hasher::Sha256(h) => h.update(bytes),
             Hasher::Sha512(h) => h.update(bytes),
@@ -146,11 +147,11 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Bytes hashed so far by every [`HashingReader`] of the process, for a progress display of long
-/// work (large layers, registry transfers). One relaxed add per read: no measurable cost.
+/// Bytes hashed so far by every [`Hasher`] of the process, for a progress display of long work
+/// (large layers, registry transfers). One relaxed add per update: no measurable cost.
 static HASHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// Total bytes that passed through a [`HashingReader`] in this process.
+/// Total bytes hashed in this process (a byte hashed by two hashers counts twice).
 pub fn bytes_hashed() -> u64 {
     HASHED.load(std::sync::atomic::Ordering::Relaxed)
 }
@@ -197,7 +198,6 @@ impl<R: Read> Read for HashingReader<R> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
         self.count += n as u64;
-        HASHED.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         Ok(n)
     }
 }

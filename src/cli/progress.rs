@@ -72,13 +72,13 @@ impl Work {
         pb.set_message(what.to_string());
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let (bar, halt) = (pb.clone(), stop.clone());
+        let (start, since) = (crate::digest::bytes_hashed(), std::time::Instant::now());
         let ticker = std::thread::spawn(move || {
-            let (start, since) = (crate::digest::bytes_hashed(), std::time::Instant::now());
             while !halt.load(Ordering::Relaxed) {
                 let bytes = crate::digest::bytes_hashed().saturating_sub(start);
                 let secs = since.elapsed().as_secs_f64().max(0.001);
                 bar.set_prefix(format!(
-                    "{} read, {}/s",
+                    "{} hashed, {}/s",
                     indicatif::HumanBytes(bytes),
                     indicatif::HumanBytes((bytes as f64 / secs) as u64)
                 ));
