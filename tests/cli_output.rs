@@ -355,3 +355,25 @@ fn near_miss_annotation_key_gets_a_suggestion() {
         .collect();
     insta::assert_snapshot!("validate_near_miss_key", errors.join("\n"));
 }
+
+// 7. Reports name the commit the binary was built from.
+
+#[test]
+fn reports_name_the_build_commit() {
+    let git = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(root())
+        .output();
+    let Some(git) = git.ok().filter(|o| o.status.success()) else {
+        eprintln!("skipped: not built from a git checkout");
+        return;
+    };
+    let o = ai_interop(&["check", &case("pass-model-raw"), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let commit = report["suite"]["commit"].as_str().unwrap();
+    let expected = std::env::var("AI_INTEROP_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| String::from_utf8_lossy(&git.stdout).trim().to_string());
+    assert_eq!(commit, expected);
+}
