@@ -67,6 +67,7 @@ pub fn load(
         config: None,
         layers: Vec::new(),
         bundle: Some(members),
+        index: None,
     }
 }
 

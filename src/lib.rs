@@ -13,6 +13,8 @@ pub mod digest;
 pub mod engine;
 pub mod fixtures;
 pub mod frontmatter;
+pub mod image_index;
+pub mod input;
 pub mod inspect;
 pub mod layout;
 pub mod model;

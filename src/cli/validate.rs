@@ -53,11 +53,9 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
             names.join(", ")
         ))
     })?;
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| Exit::usage(format!("{}: {e}", args.file.display())))?;
-    let limits = crate::artifact::Limits::default();
-    let doc = Document::from_reader(file, &limits)
-        .map_err(|e| Exit::harness(format!("{}: {e}", args.file.display())))?;
+    let bytes = crate::input::read_bounded(&args.file, crate::input::MAX_INPUT_BYTES)
+        .map_err(|e| Exit::usage(e.to_string()))?;
+    let doc = Document::from_bytes(bytes);
     // (where, message, breaks validity): SHOULD-level findings are warnings only.
     let mut problems: Vec<(String, String, bool)> = Vec::new();
     let value = match &doc.json {
@@ -153,6 +151,7 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
                     })
                     .collect(),
                 bundle: None,
+                index: None,
             }
         }
         SchemaKind::Annotations => {
@@ -194,5 +193,6 @@ fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
         config,
         layers: Vec::new(),
         bundle: None,
+        index: None,
     }
 }

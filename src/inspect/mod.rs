@@ -170,6 +170,7 @@ pub fn collect(
         config,
         layers,
         bundle: None,
+        index: None,
     }
 }
 
@@ -204,6 +205,7 @@ pub(crate) fn blob_problem(e: BlobError) -> BlobProblem {
     match e {
         BlobError::NotFound(_) => BlobProblem::Missing,
         BlobError::Io { message, .. } => BlobProblem::Io(message),
+        e @ BlobError::OutsideLayout { .. } => BlobProblem::OutsideLayout(e.to_string()),
     }
 }
 

@@ -94,15 +94,16 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     let mut out = Vec::new();
     for (case, path) in cases {
         let err = |m: String| format!("fixture {case}: {m}");
-        let reference = std::fs::read(path.join("case.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .and_then(|v| {
-                v.get("reference")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| "v1".into());
+        let reference =
+            crate::input::read_bounded(&path.join("case.json"), crate::input::MAX_INPUT_BYTES)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .and_then(|v| {
+                    v.get("reference")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| "v1".into());
         let layout = OciLayout::open(&path, &limits).map_err(|e| err(e.to_string()))?;
         let (facts, manifest) = layout
             .select(Some(&reference), &limits)

@@ -108,6 +108,21 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
     if let Some(d) = &report.target.manifest_digest {
         let _ = writeln!(out, "- Manifest digest: {}", code(d));
     }
+    for m in &report.target.manifests {
+        let mut about = vec![format!("at {}", code(&m.path))];
+        about.extend(
+            m.platform
+                .as_deref()
+                .map(|p| format!("platform {}", code(p))),
+        );
+        about.extend(m.artifact_type.as_deref().map(code));
+        let _ = writeln!(
+            out,
+            "- Manifest followed from the index: {} ({})",
+            code(&m.digest),
+            about.join(", ")
+        );
+    }
     let _ = writeln!(out, "- Profile run: {}", code(&report.run.profile));
     let _ = writeln!(out, "- Spec version: {}", inline(&report.spec.version));
     let _ = writeln!(
@@ -174,7 +189,7 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
             row(
                 &mut out,
                 &[
-                    format!("{} ({})", cell(&t.id), t.status),
+                    format!("{}{} ({})", cell(&t.id), on_manifest(t), t.status),
                     f.level.to_string(),
                     f.status.to_string(),
                     location(f),
@@ -207,7 +222,7 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
         row(
             &mut out,
             &[
-                cell(&t.id),
+                format!("{}{}", cell(&t.id), on_manifest(t)),
                 cell(&t.title),
                 t.status.to_string(),
                 cell(&t.covers.join(", ")),
@@ -216,6 +231,14 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
         );
     }
     out
+}
+
+/// ` @ sha256:0123456789ab` when the test judged one manifest of an image index.
+fn on_manifest(t: &TestResult) -> String {
+    match &t.manifest {
+        Some(d) => format!(" @ {}", cell(&d.chars().take(19).collect::<String>())),
+        None => String::new(),
+    }
 }
 
 fn kind_word(report: &ConformanceReport) -> String {
