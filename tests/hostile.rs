@@ -444,10 +444,9 @@ fn blob_links_inside_the_layout_are_read_and_links_out_are_refused() {
         dir: dir2.path().to_path_buf(),
         selector: Some("v1".into()),
     };
-    let e = target
-        .load(&Limits::default(), &InspectOptions { content: true })
-        .err()
-        .expect("the manifest itself is out of the layout");
+    let Err(e) = target.load(&Limits::default(), &InspectOptions { content: true }) else {
+        panic!("the manifest itself is out of the layout");
+    };
     assert!(e.to_string().contains("OCI-004"), "{e}");
     let (code, _, err) = check_json(dir2.path(), &[]);
     assert_eq!(code, Some(2), "{err}");

@@ -292,7 +292,11 @@ fn distribution_check_follows_an_image_index() {
         .load_with(&Limits::default(), &InspectOptions::default(), &c)
         .map_err(|e| e.to_string())
         .unwrap();
-    let facts = loaded.artifact.index.as_ref().expect("followed as an index");
+    let facts = loaded
+        .artifact
+        .index
+        .as_ref()
+        .expect("followed as an index");
     assert!(facts.problems.is_empty(), "{:?}", facts.problems);
     assert_eq!(facts.children.len(), 1);
     let child = &facts.children[0].artifact;
