@@ -315,3 +315,48 @@ impl Walk<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(v: Value) -> Document {
+        Document::from_bytes(serde_json::to_vec(&v).unwrap())
+    }
+
+    #[test]
+    fn what_counts_as_an_index_to_follow() {
+        assert!(is_image_index(&doc(json!({"manifests": []}))));
+        assert!(is_image_index(&doc(
+            json!({"mediaType": OCI_INDEX, "manifests": []})
+        )));
+        // A manifest, something with layers, a bundle and non-JSON are not.
+        assert!(!is_image_index(&doc(
+            json!({"mediaType": OCI_MANIFEST, "manifests": []})
+        )));
+        assert!(!is_image_index(&doc(json!({"manifests": [], "layers": []}))));
+        assert!(!is_image_index(&doc(json!({"manifests": [],
+            "artifactType": crate::bundle::BUNDLE_ARTIFACT_TYPE}))));
+        assert!(!is_image_index(&Document::from_bytes(b"{".to_vec())));
+    }
+
+    #[test]
+    fn selection_matches_platform_and_artifact_type() {
+        let d = json!({"platform": {"os": "linux", "architecture": "arm64", "variant": "v8"},
+            "artifactType": "a/b"});
+        let m = doc(json!({"artifactType": "c/d"}));
+        assert_eq!(platform_of(&d).as_deref(), Some("linux/arm64/v8"));
+        assert_eq!(artifact_type_of(&d, &m), Some("a/b"));
+        assert_eq!(artifact_type_of(&json!({}), &m), Some("c/d"));
+        let sel = |p: Option<&str>, t: Option<&str>| Selection {
+            platform: p.map(str::to_string),
+            artifact_type: t.map(str::to_string),
+        };
+        assert!(sel(None, None).is_empty() && sel(None, None).keeps(&d, &m));
+        assert!(sel(Some("linux/arm64/v8"), Some("a/b")).keeps(&d, &m));
+        assert!(!sel(Some("linux/arm64"), None).keeps(&d, &m));
+        assert!(!sel(None, Some("c/d")).keeps(&d, &m));
+        assert!(!sel(Some("linux/amd64"), None).keeps(&json!({}), &m));
+    }
+}
