@@ -138,6 +138,8 @@ pub fn load(
         config: None,
         layers: Vec::new(),
         bundle: None,
+        evidence: None,
+        trust: Default::default(),
         index: Some(IndexFacts {
             children,
             problems: walk.problems,

@@ -151,6 +151,8 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
                     })
                     .collect(),
                 bundle: None,
+                evidence: None,
+                trust: Default::default(),
                 index: None,
             }
         }
@@ -193,6 +195,8 @@ fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
         config,
         layers: Vec::new(),
         bundle: None,
+        evidence: None,
+        trust: Default::default(),
         index: None,
     }
 }
