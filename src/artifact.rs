@@ -146,6 +146,8 @@ pub enum BlobProblem {
     Missing,
     /// Reading failed.
     Io(String),
+    /// A layout blob stored as a symbolic link that leaves the layout (OCI-004); not read.
+    OutsideLayout(String),
 }
 
 /// What streaming a blob measured: the digest of the exact stored bytes (same algorithm as the
@@ -329,6 +331,67 @@ pub struct Artifact {
     /// When the target is an agent bundle (an image index, see `spec/v1.0/bundles.md`): one
     /// entry per element of the index's `manifests` array; `manifest` is then the index.
     pub bundle: Option<Vec<MemberFacts>>,
+    /// Referrers found for the manifest; `None` when discovery did not run (e.g. `validate`).
+    pub evidence: Option<crate::evidence::EvidenceFacts>,
+    /// What the user trusts (keys, roots, identity policy), shared by every check.
+    pub trust: std::sync::Arc<crate::trust::inputs::TrustInputs>,
+    /// When the target is an image index that is not an agent bundle (`spec/v1.0/indexes.md`):
+    /// the manifests following it reached, each an artifact of its own; `manifest` is then the
+    /// index.
+    pub index: Option<IndexFacts>,
+}
+
+/// What following an image index to its manifests found.
+#[derive(Debug, Clone, Default)]
+pub struct IndexFacts {
+    /// The manifests reached (nested indexes flattened, depth first, in array order) and kept
+    /// by the selection.
+    pub children: Vec<ChildFacts>,
+    /// What stopped the walk somewhere: a missing child, a cycle, a bound.
+    pub problems: Vec<IndexProblem>,
+    /// Manifests reached but left out by `--platform` / `--artifact-type`.
+    pub excluded: usize,
+}
+
+/// One manifest an index led to.
+#[derive(Debug, Clone)]
+pub struct ChildFacts {
+    /// The chain of positions from the selected index down, e.g. `/manifests/1/manifests/0`.
+    pub path: String,
+    /// The descriptor that named the manifest, as written in its parent index.
+    pub descriptor: Value,
+    pub artifact: Artifact,
+}
+
+/// Why a descriptor of a followed index led nowhere usable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexProblemKind {
+    /// The target holds no blob under the digest.
+    Missing,
+    /// Neither an image manifest nor an image index.
+    NotManifest,
+    /// Reading failed.
+    Unreadable,
+    /// A blob stored as a symbolic link that leaves the layout (OCI-004).
+    OutsideLayout,
+    /// The descriptor's digest is missing or malformed.
+    Unaddressable,
+    /// The stored bytes do not have the descriptor's digest or size.
+    Mismatch,
+    /// The descriptor names an index already being followed.
+    Cycle,
+    /// An index nested deeper than the bound.
+    TooDeep,
+    /// More descriptors than the bound.
+    TooMany,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexProblem {
+    /// The chain of positions of the descriptor, as in [`ChildFacts::path`].
+    pub path: String,
+    pub kind: IndexProblemKind,
+    pub message: String,
 }
 
 /// What evaluating one member of an agent bundle as an artifact of its own found.

@@ -67,6 +67,9 @@ pub fn load(
         config: None,
         layers: Vec::new(),
         bundle: Some(members),
+        evidence: None,
+        trust: Default::default(),
+        index: None,
     }
 }
 

@@ -193,14 +193,38 @@ impl OciLayout {
             digest: digest.to_string(),
             message,
         };
-        // Never follow a symlink and never open a device or FIFO: a blob is a regular file.
-        let meta = match fs::symlink_metadata(&path) {
-            Ok(m) => m,
+        // Never open a device or FIFO: a blob is a regular file. A symbolic link is followed
+        // only when it resolves to a path inside the layout directory (OCI-004).
+        let link = match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => fs::read_link(&path).ok(),
+            Ok(_) => None,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(BlobError::NotFound(digest.to_string()));
             }
             Err(e) => return Err(io_err(e.to_string())),
         };
+        // Resolve every link on the way (the blob itself, or `blobs/<alg>` as a link to a
+        // directory elsewhere) and judge where the path really leads.
+        let root = fs::canonicalize(&self.dir).map_err(|e| io_err(e.to_string()))?;
+        let resolved = match fs::canonicalize(&path) {
+            Ok(p) => p,
+            // A dangling link resolves nowhere: it holds no blob.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(BlobError::NotFound(digest.to_string()));
+            }
+            Err(e) => return Err(io_err(e.to_string())),
+        };
+        if !resolved.starts_with(&root) {
+            return Err(BlobError::OutsideLayout {
+                digest: digest.to_string(),
+                link: link
+                    .unwrap_or_else(|| resolved.clone())
+                    .display()
+                    .to_string(),
+            });
+        }
+        let path = resolved;
+        let meta = fs::metadata(&path).map_err(|e| io_err(e.to_string()))?;
         if !meta.file_type().is_file() {
             return Err(io_err(format!(
                 "{} is not a regular file ({})",
@@ -381,7 +405,7 @@ mod tests {
         )
         .unwrap();
         match l.open_blob(&dg) {
-            Err(BlobError::Io { message, .. }) => assert!(message.contains("symlink"), "{message}"),
+            Err(BlobError::OutsideLayout { link, .. }) => assert_eq!(link, "/dev/zero"),
             other => panic!("expected refusal, got {:?}", other.map(|_| ())),
         }
         // A directory in place of a blob is refused too.

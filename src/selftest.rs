@@ -100,6 +100,7 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
         duration_ms: started.elapsed().as_millis() as u64,
         findings,
         expected: serde_json::to_value(&case.expect).ok(),
+        manifest: None,
     };
     CaseOutcome {
         test,

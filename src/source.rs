@@ -12,6 +12,9 @@ pub enum BlobError {
     NotFound(String),
     #[error("blob {digest} could not be read: {message}")]
     Io { digest: String, message: String },
+    /// A layout blob stored as a symbolic link that resolves outside the layout (OCI-004).
+    #[error("blob {digest} is a symbolic link to {link}, outside the layout; not followed")]
+    OutsideLayout { digest: String, link: String },
 }
 
 /// A content-addressed store of blobs.

@@ -2,6 +2,7 @@
 //! (`oci:<dir>[:<tag>|@<digest>]`) or a registry (`<registry>/<repo>[:<tag>|@<digest>]`).
 
 use crate::artifact::{Artifact, Document, Limits};
+use crate::image_index::{Selection, is_image_index};
 use crate::inspect::{InspectOptions, collect};
 use crate::layout::{LayoutError, OciLayout};
 use crate::registry::config::{ConfigError, RegistryConfig};
@@ -116,8 +117,22 @@ impl TargetRef {
         options: &InspectOptions,
         registry: &RegistryConfig,
     ) -> Result<Loaded, TargetError> {
+        self.load_selected(limits, options, registry, &Selection::default())
+    }
+
+    /// [`load_with`](Self::load_with), keeping only the manifests of an image index that
+    /// `selection` names (a usage error when it names none).
+    pub fn load_selected(
+        &self,
+        limits: &Limits,
+        options: &InspectOptions,
+        registry: &RegistryConfig,
+        selection: &Selection,
+    ) -> Result<Loaded, TargetError> {
         let artifact = match self {
-            TargetRef::Registry(_) => return load_registry(self, limits, options, registry),
+            TargetRef::Registry(_) => {
+                return load_registry(self, limits, options, registry, selection);
+            }
             TargetRef::Layout { dir, selector } => {
                 if !dir.is_dir() {
                     return Err(TargetError::Usage(format!(
@@ -139,6 +154,22 @@ impl TargetRef {
                             limits,
                             options,
                         ),
+                        notes: serde_json::Value::Null,
+                    });
+                }
+                if is_image_index(&manifest) {
+                    let artifact = crate::image_index::load(
+                        &layout,
+                        self.describe(),
+                        Some(facts),
+                        manifest,
+                        limits,
+                        options,
+                        selection,
+                    )
+                    .map_err(|e| TargetError::Usage(format!("{}: {e}", self.describe())))?;
+                    return Ok(Loaded {
+                        artifact,
                         notes: serde_json::Value::Null,
                     });
                 }
@@ -178,6 +209,7 @@ fn load_registry(
     limits: &Limits,
     options: &InspectOptions,
     registry: &RegistryConfig,
+    selection: &Selection,
 ) -> Result<Loaded, TargetError> {
     let shown = target.describe();
     let art = crate::registry::open(&shown, registry).map_err(|e| registry_error(&shown, e))?;
@@ -187,6 +219,17 @@ fn load_registry(
     let source = art.source.clone().digests_checked_by_reader(false);
     let artifact = if crate::bundle::is_bundle(&manifest) {
         crate::bundle::load(&source, shown, None, manifest, limits, options)
+    } else if is_image_index(&manifest) {
+        crate::image_index::load(
+            &source,
+            shown.clone(),
+            None,
+            manifest,
+            limits,
+            options,
+            selection,
+        )
+        .map_err(|e| TargetError::Usage(format!("{shown}: {e}")))?
     } else {
         collect(
             &source as &dyn BlobSource,
@@ -236,6 +279,10 @@ fn registry_error(shown: &str, e: anyhow::Error) -> TargetError {
 
 fn layout_error(e: LayoutError) -> TargetError {
     match e {
+        // A manifest stored as a link out of the layout is the layout's defect (OCI-004).
+        LayoutError::Manifest(crate::source::BlobError::OutsideLayout { .. }) => {
+            TargetError::Usage(format!("{e} (OCI-004)"))
+        }
         LayoutError::Io { .. } | LayoutError::Manifest(_) => TargetError::Harness(e.to_string()),
         _ => TargetError::Usage(e.to_string()),
     }

@@ -450,49 +450,64 @@ fn run_registry_exit_codes() {
 /// Push an agent bundle fixture: every member's blobs, every member manifest by digest, then the
 /// index under `v1`.
 fn push_bundle(fake: &FakeRegistry, case: &str, repo: &str) {
+    push_index_fixture(fake, "bundle", case, repo);
+}
+
+/// Push a fixture whose tag names an image index: below it, depth first, every manifest's blobs
+/// and the manifest by digest, every nested index by digest; then the tagged index under `v1`.
+/// A child the layout lacks is skipped (a negative case may name one).
+fn push_index_fixture(fake: &FakeRegistry, kind: &str, case: &str, repo: &str) {
     use ai_interop::artifact::Limits;
     use ai_interop::layout::OciLayout;
-    use ai_interop::source::BlobSource;
-    use std::io::Read;
-    let dir = root().join("fixtures/v1.0/bundle").join(case);
+    let dir = root().join("fixtures/v1.0").join(kind).join(case);
     let layout = OciLayout::open(&dir, &Limits::default()).unwrap();
     let (_, index) = layout.select(Some("v1"), &Limits::default()).unwrap();
-    let index_bytes = index.bytes.clone().unwrap();
-    let index: Value = index.json.unwrap();
     let mut cfg = client_cfg(fake, false);
     cfg.auth.docker_config = Some(empty_docker_config());
     let client = Client::new(&cfg).unwrap();
-    for member in index["manifests"].as_array().unwrap() {
-        let digest = ai_interop::digest::Digest::parse(member["digest"].as_str().unwrap()).unwrap();
-        let Ok(mut reader) = layout.open_blob(&digest) else {
-            continue; // a negative case may name a member the layout lacks
-        };
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).unwrap();
-        let manifest: Value = serde_json::from_slice(&bytes).unwrap();
-        for (_, parts) in golden::referenced_blobs(&manifest) {
-            let (_, d, size) = parts.unwrap();
-            let file = layout.open_blob_file(&d).unwrap();
-            let r = client
-                .push_blob(repo, &d, size, Box::new(file), false)
-                .unwrap();
-            assert_eq!(r.status, 201, "blob {d}");
+    push_tree(&client, &layout, repo, &index.bytes.unwrap(), "v1");
+}
+
+fn push_tree(
+    client: &Client,
+    layout: &ai_interop::layout::OciLayout,
+    repo: &str,
+    bytes: &[u8],
+    reference: &str,
+) {
+    use ai_interop::source::BlobSource;
+    use std::io::Read;
+    let doc: Value = serde_json::from_slice(bytes).unwrap();
+    let media_type = match doc["manifests"].as_array() {
+        Some(children) => {
+            for child in children {
+                let digest =
+                    ai_interop::digest::Digest::parse(child["digest"].as_str().unwrap()).unwrap();
+                let Ok(mut reader) = layout.open_blob(&digest) else {
+                    continue;
+                };
+                let mut child_bytes = Vec::new();
+                reader.read_to_end(&mut child_bytes).unwrap();
+                push_tree(client, layout, repo, &child_bytes, &digest.to_string());
+            }
+            "application/vnd.oci.image.index.v1+json"
         }
-        let media_type = member["mediaType"].as_str().unwrap();
-        let r = client
-            .put_manifest(repo, &digest.to_string(), media_type, &bytes)
-            .unwrap();
-        assert_eq!(r.status, 201, "member {digest}");
-    }
+        None => {
+            for (_, parts) in golden::referenced_blobs(&doc) {
+                let (_, d, size) = parts.unwrap();
+                let file = layout.open_blob_file(&d).unwrap();
+                let r = client
+                    .push_blob(repo, &d, size, Box::new(file), false)
+                    .unwrap();
+                assert_eq!(r.status, 201, "blob {d}");
+            }
+            "application/vnd.oci.image.manifest.v1+json"
+        }
+    };
     let r = client
-        .put_manifest(
-            repo,
-            "v1",
-            "application/vnd.oci.image.index.v1+json",
-            &index_bytes,
-        )
+        .put_manifest(repo, reference, media_type, bytes)
         .unwrap();
-    assert_eq!(r.status, 201, "index");
+    assert_eq!(r.status, 201, "manifest {reference}");
 }
 
 /// `check <reference> --profile agentic` as JSON: the exit code and the report.
@@ -541,4 +556,49 @@ fn check_an_agent_bundle_in_a_registry() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert_eq!(failed, ["BND-007"]);
+}
+
+#[test]
+fn check_an_image_index_in_a_registry() {
+    let fake = FakeRegistry::start(Faults::default());
+    push_index_fixture(&fake, "model", "pass-index-nested", "ns/nested");
+    let reference = format!("{}/ns/nested:v1", host(&fake));
+    let out = ai_interop(&["check", &reference, "--format", "json"], &[]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let manifests = v["target"]["manifests"].as_array().unwrap();
+    assert_eq!(manifests.len(), 1, "{v:#}");
+    assert_eq!(manifests[0]["path"], "/manifests/0/manifests/0");
+    let child = manifests[0]["digest"].as_str().unwrap();
+    // The model's own checks ran on the manifest inside, and say so.
+    let structure = v["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["id"] == "manifest.structure")
+        .map(|t| {
+            (
+                t["manifest"].as_str().unwrap(),
+                t["status"].as_str().unwrap(),
+            )
+        })
+        .collect::<Vec<_>>();
+    // Once on the index itself (not applicable there), once on the manifest inside.
+    let root = v["target"]["manifestDigest"].as_str().unwrap();
+    assert_eq!(structure, [(root, "not-applicable"), (child, "pass")]);
+    assert!(validate(SchemaKind::Report, &v).is_empty());
+
+    push_index_fixture(&fake, "model", "idx-001-missing-child", "ns/missing");
+    let reference = format!("{}/ns/missing:v1", host(&fake));
+    let out = ai_interop(&["check", &reference, "--format", "json"], &[]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    let failed: Vec<&str> = v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] != "pass" && r["status"] != "not-applicable")
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["IDX-001"]);
 }

@@ -182,3 +182,332 @@ fn broken_layouts_give_clear_errors() {
         "{e}"
     );
 }
+
+// ------------------------------------------------------------------ image indexes under a tag
+
+const INDEX_TYPE: &str = "application/vnd.oci.image.index.v1+json";
+const MANIFEST_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// A copy of a fixture layout in a temporary directory.
+fn copy_case(id: &str) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let target = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), &target).unwrap();
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    copy(&case_dir(id), tmp.path());
+    tmp
+}
+
+fn put_blob(dir: &Path, bytes: &[u8]) -> Value {
+    let d = ai_interop::digest::Digest::sha256_of(bytes);
+    std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+    std::fs::write(dir.join("blobs/sha256").join(d.encoded()), bytes).unwrap();
+    serde_json::json!({"digest": d.to_string(), "size": bytes.len()})
+}
+
+fn put_index(dir: &Path, manifests: Vec<Value>) -> Value {
+    let index =
+        serde_json::json!({"schemaVersion": 2, "mediaType": INDEX_TYPE, "manifests": manifests});
+    let mut d = put_blob(dir, &serde_json::to_vec(&index).unwrap());
+    d["mediaType"] = INDEX_TYPE.into();
+    d
+}
+
+/// Tag `descriptor` as `v1` in the layout's index.json.
+fn tag(dir: &Path, mut descriptor: Value) {
+    descriptor["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "v1"});
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [descriptor]});
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+}
+
+/// The model manifest's descriptor of a fixture layout, as its index.json states it.
+fn model_descriptor(dir: &Path) -> Value {
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let mut d = index["manifests"][0].clone();
+    d.as_object_mut().unwrap().remove("annotations");
+    d
+}
+
+fn check_json(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let target = format!("oci:{}:v1", dir.display());
+    let mut args = vec!["check", target.as_str(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+        .args(&args)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        v,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn not_passing(v: &Value) -> Vec<(String, String)> {
+    v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !matches!(r["status"].as_str(), Some("pass" | "not-applicable")))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn hostile_indexes_end_in_findings_within_their_bounds() {
+    let tmp = copy_case("pass-model-minimal");
+    let dir = tmp.path();
+    let model = model_descriptor(dir);
+
+    // 300 descriptors: the walk stops at 256 (IDX-004) and still judges what it reached.
+    let wide = put_index(dir, vec![model.clone(); 300]);
+    tag(dir, wide);
+    let (code, v, err) = check_json(dir, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(not_passing(&v), [("IDX-004".into(), "fail".into())]);
+    assert_eq!(v["target"]["manifests"].as_array().unwrap().len(), 256);
+
+    // A chain of 50 indexes: nothing below level 4 is read.
+    let mut d = model.clone();
+    for _ in 0..50 {
+        d = put_index(dir, vec![d]);
+    }
+    tag(dir, d);
+    let (code, v, _) = check_json(dir, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(not_passing(&v), [("IDX-004".into(), "fail".into())]);
+
+    // An index that lists itself (stored under a digest that is not its own).
+    let fake = format!("sha256:{}", "c".repeat(64));
+    let selfish = serde_json::json!({"schemaVersion": 2, "mediaType": INDEX_TYPE,
+        "manifests": [model.clone(), {"mediaType": INDEX_TYPE, "digest": fake, "size": 1}]});
+    let bytes = serde_json::to_vec(&selfish).unwrap();
+    std::fs::write(dir.join("blobs/sha256").join("c".repeat(64)), &bytes).unwrap();
+    tag(
+        dir,
+        serde_json::json!({"mediaType": INDEX_TYPE, "digest": fake, "size": bytes.len()}),
+    );
+    let (code, v, _) = check_json(dir, &[]);
+    assert_eq!(code, Some(1));
+    let ids: Vec<String> = not_passing(&v).into_iter().map(|(id, _)| id).collect();
+    assert!(ids.contains(&"IDX-003".to_string()), "{ids:?}");
+
+    // Children of every wrong kind: a layer media type, no digest, a blob that is not JSON.
+    let junk = put_blob(dir, b"\x00\x01 not json");
+    let mut not_json = junk.clone();
+    not_json["mediaType"] = MANIFEST_TYPE.into();
+    let mut layer = junk;
+    layer["mediaType"] = "application/vnd.oci.image.layer.v1.tar".into();
+    let odd = put_index(
+        dir,
+        vec![
+            model.clone(),
+            layer,
+            serde_json::json!({"mediaType": MANIFEST_TYPE, "size": 3}),
+            not_json,
+        ],
+    );
+    tag(dir, odd);
+    let (code, v, _) = check_json(dir, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        not_passing(&v),
+        [
+            ("IDX-001".to_string(), "fail".to_string()),
+            ("IDX-002".to_string(), "fail".to_string())
+        ]
+    );
+    assert_eq!(v["target"]["manifests"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn platform_and_artifact_type_choose_manifests_of_an_index() {
+    let tmp = copy_case("pass-model-minimal");
+    let dir = tmp.path();
+    let model = model_descriptor(dir);
+    let mut amd = model.clone();
+    amd["platform"] = serde_json::json!({"os": "linux", "architecture": "amd64"});
+    let mut arm = model.clone();
+    arm["platform"] = serde_json::json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+    tag(dir, put_index(dir, vec![amd, arm]));
+
+    let (code, v, err) = check_json(dir, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    let manifests = v["target"]["manifests"].as_array().unwrap();
+    assert_eq!(manifests.len(), 2);
+    assert_eq!(manifests[1]["platform"], "linux/arm64/v8");
+    // Every test names the manifest it judged; child verdicts are listed per manifest.
+    let digest = model["digest"].as_str().unwrap();
+    let tests = v["tests"].as_array().unwrap();
+    assert!(tests.iter().all(|t| t["manifest"].is_string()), "{tests:?}");
+    assert!(tests.iter().any(|t| t["manifest"] == digest));
+    let man3 = v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "MAN-003")
+        .unwrap();
+    assert_eq!(man3["manifests"].as_array().unwrap().len(), 2);
+    let errors = ai_interop::schemas::validate(ai_interop::schemas::SchemaKind::Report, &v);
+    assert!(errors.is_empty(), "{errors:?}");
+
+    let (code, v, _) = check_json(dir, &["--platform", "linux/arm64/v8"]);
+    assert_eq!(code, Some(0));
+    let manifests = v["target"]["manifests"].as_array().unwrap();
+    assert_eq!(manifests.len(), 1);
+    assert_eq!(manifests[0]["path"], "/manifests/1");
+
+    let (code, _, _) = check_json(
+        dir,
+        &[
+            "--artifact-type",
+            "application/vnd.cncf.model.manifest.v1+json",
+        ],
+    );
+    assert_eq!(code, Some(0));
+
+    let (code, _, err) = check_json(dir, &["--platform", "windows/amd64"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no manifest of the index matches") && err.contains("linux/amd64"),
+        "{err}"
+    );
+}
+
+// ------------------------------------------------------------------ symbolic links in a layout
+
+#[cfg(unix)]
+#[test]
+fn blob_links_inside_the_layout_are_read_and_links_out_are_refused() {
+    use std::os::unix::fs::symlink;
+    let tmp = copy_case("pass-model-minimal");
+    let dir = tmp.path();
+    let manifest: Value = {
+        let layout = OciLayout::open(dir, &Limits::default()).unwrap();
+        layout
+            .select(Some("v1"), &Limits::default())
+            .unwrap()
+            .1
+            .json
+            .unwrap()
+    };
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    let encoded = layer.strip_prefix("sha256:").unwrap();
+    let blob = dir.join("blobs/sha256").join(encoded);
+    let bytes = std::fs::read(&blob).unwrap();
+
+    // A link to a file inside the layout (deduplicated storage) is read like the file.
+    std::fs::create_dir_all(dir.join("store")).unwrap();
+    std::fs::write(dir.join("store/weights"), &bytes).unwrap();
+    std::fs::remove_file(&blob).unwrap();
+    symlink("../../store/weights", &blob).unwrap();
+    let (code, v, err) = check_json(dir, &[]);
+    assert_eq!(code, Some(0), "{err} {v:#}");
+
+    // A link that leaves the layout is refused with a finding under OCI-004.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("weights"), &bytes).unwrap();
+    std::fs::remove_file(&blob).unwrap();
+    symlink(outside.path().join("weights"), &blob).unwrap();
+    let (code, v, _) = check_json(dir, &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(not_passing(&v), [("OCI-004".into(), "fail".into())]);
+    let text = v.to_string();
+    assert!(text.contains("outside the layout"), "{text}");
+
+    // So is `blobs/sha256` itself as a link to a directory elsewhere.
+    let (shared, dir2) = (
+        tempfile::tempdir().unwrap(),
+        copy_case("pass-model-minimal"),
+    );
+    let blobs = dir2.path().join("blobs/sha256");
+    std::fs::rename(&blobs, shared.path().join("sha256")).unwrap();
+    symlink(shared.path().join("sha256"), &blobs).unwrap();
+    let target = TargetRef::Layout {
+        dir: dir2.path().to_path_buf(),
+        selector: Some("v1".into()),
+    };
+    let Err(e) = target.load(&Limits::default(), &InspectOptions { content: true }) else {
+        panic!("the manifest itself is out of the layout");
+    };
+    assert!(e.to_string().contains("OCI-004"), "{e}");
+    let (code, _, err) = check_json(dir2.path(), &[]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+// ------------------------------------------------------------------ bounded reading of inputs
+
+#[cfg(unix)]
+#[test]
+fn non_regular_inputs_are_refused_quickly_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let big = tmp.path().join("big.json");
+    std::fs::write(&big, vec![b' '; (16 << 20) + 1]).unwrap();
+    let pass = format!("oci:{}:v1", case_dir("pass-model-minimal").display());
+    let fifo_s = fifo.display().to_string();
+    let big_s = big.display().to_string();
+    let runs: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["validate", "manifest", "/dev/zero"], "/dev/zero"),
+        (vec!["validate", "manifest", &fifo_s], "fifo"),
+        (vec!["validate", "manifest", &big_s], "limit"),
+        (vec!["validate", "skill", "/dev/zero"], "/dev/zero"),
+        (vec!["validate", "prompt", &fifo_s], "fifo"),
+        (
+            vec!["check", &pass, "--expected-failures", "/dev/zero"],
+            "/dev/zero",
+        ),
+        (vec!["check", &pass, "--expected-failures", &big_s], "limit"),
+        (
+            vec!["check", "127.0.0.1:9/none:v1", "--registry-config", &fifo_s],
+            "fifo",
+        ),
+    ];
+    for (args, needle) in runs {
+        let started = std::time::Instant::now();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+            .args(&args)
+            .env_remove("CI")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Never wait forever: a reader that blocks is the defect under test.
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                panic!("{args:?} did not return");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}

@@ -239,3 +239,80 @@ fn distribution_check_reference_by_tag_and_digest() {
         }
     }
 }
+
+/// A tag that names an image index in a real Distribution: the index is followed to the model
+/// manifest inside (pushed by digest only) and that manifest's blobs are streamed and judged.
+#[test]
+fn distribution_check_follows_an_image_index() {
+    let Some(url) = registry("AI_INTEROP_TEST_REGISTRY") else {
+        return;
+    };
+    use ai_interop::artifact::Limits;
+    use ai_interop::engine::{EvalOptions, evaluate};
+    use ai_interop::inspect::InspectOptions;
+    use ai_interop::model::Status;
+    use ai_interop::registry::client::Client;
+    use ai_interop::registry::golden;
+    use ai_interop::target::TargetRef;
+    let c = base_config(&url, 1 << 20);
+    let client = Client::new(&c).unwrap();
+    let repo = format!("{}/index", c.run_namespace());
+    let m = golden::model("index");
+    for b in &m.blobs {
+        client.push_bytes(&repo, &b.bytes).unwrap();
+    }
+    let put = client
+        .put_manifest(&repo, &m.digest.to_string(), &m.media_type, &m.bytes)
+        .unwrap();
+    assert_eq!(put.status, 201);
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{
+            "mediaType": m.media_type,
+            "digest": m.digest.to_string(),
+            "size": m.bytes.len(),
+            "platform": {"os": "linux", "architecture": "amd64"},
+        }],
+    });
+    let bytes = serde_json::to_vec(&index).unwrap();
+    let put = client
+        .put_manifest(
+            &repo,
+            "v1",
+            "application/vnd.oci.image.index.v1+json",
+            &bytes,
+        )
+        .unwrap();
+    assert_eq!(put.status, 201);
+
+    let host = url.trim_start_matches("http://");
+    let target = TargetRef::parse(&format!("{host}/{repo}:v1")).unwrap();
+    let loaded = target
+        .load_with(&Limits::default(), &InspectOptions::default(), &c)
+        .map_err(|e| e.to_string())
+        .unwrap();
+    let facts = loaded
+        .artifact
+        .index
+        .as_ref()
+        .expect("followed as an index");
+    assert!(facts.problems.is_empty(), "{:?}", facts.problems);
+    assert_eq!(facts.children.len(), 1);
+    let child = &facts.children[0].artifact;
+    assert_eq!(child.manifest_digest, m.digest);
+    assert_eq!(child.layers.len(), m.blobs.len() - 1);
+    assert!(child.layers.iter().all(|l| l.blob.is_ok()));
+    let ev = evaluate(
+        ai_interop::spec::Catalog::embedded(),
+        &loaded.artifact,
+        &EvalOptions {
+            profile: "core".into(),
+            ..Default::default()
+        },
+    );
+    for id in ["IDX-001", "IDX-002", "IDX-003", "IDX-004"] {
+        let r = ev.requirements.iter().find(|r| r.id == id).unwrap();
+        assert_eq!(r.status, Status::Pass, "{id}");
+    }
+}

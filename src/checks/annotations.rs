@@ -605,6 +605,9 @@ mod tests {
             config: None,
             layers: Vec::new(),
             bundle: None,
+            evidence: None,
+            trust: Default::default(),
+            index: None,
         };
         let mut marks = Marks::default();
         identity(&artifact, &mut marks);

@@ -124,6 +124,12 @@ fn check_blob(d: &DescriptorRef<'_>, blob: &Result<BlobFacts, BlobProblem>, m: &
             }
             return;
         }
+        Err(BlobProblem::OutsideLayout(why)) => {
+            for r in ["DSC-003", "DSC-004", "DSC-005", "DSC-007"] {
+                m.not_applicable(r, format!("{}: not read, see OCI-004: {why}", d.pointer));
+            }
+            return;
+        }
         Err(BlobProblem::Io(e)) => {
             m.error(
                 "DSC-003",

@@ -2,7 +2,7 @@
 
 use super::support::OCI_MANIFEST;
 use super::{Check, Marks};
-use crate::artifact::Artifact;
+use crate::artifact::{Artifact, BlobProblem, IndexProblemKind};
 use crate::digest::{Digest, Hasher};
 use crate::model::Location;
 use serde_json::Value;
@@ -142,6 +142,56 @@ fn check_selecting_descriptor(a: &Artifact, d: &Value, pointer: &str, m: &mut Ma
             at("digest"),
             format!("the descriptor's digest {declared:?} is not a registered digest"),
         ),
+    }
+}
+
+/// OCI-004 apart from `layout.structure`, so that the structure check keeps its shape.
+pub const LINK_CHECKS: &[Check] = &[Check {
+    id: "layout.blob-links",
+    title: "OCI image layout: no blob is a symbolic link that leaves the layout",
+    covers: &["OCI-004"],
+    run: run_links,
+}];
+
+fn run_links(a: &Artifact, m: &mut Marks) {
+    if a.layout.is_none() {
+        m.not_applicable(
+            "OCI-004",
+            "the artifact was not read from an OCI image layout",
+        );
+        return;
+    }
+    let mut outside = Vec::new();
+    links_leaving(a, "", &mut outside);
+    for p in a.index.iter().flat_map(|i| &i.problems) {
+        if p.kind == IndexProblemKind::OutsideLayout {
+            let at = Location::document("index").with_pointer(p.path.clone());
+            outside.push((at, p.message.clone()));
+        }
+    }
+    for c in a.index.iter().flat_map(|i| &i.children) {
+        links_leaving(
+            &c.artifact,
+            &format!("manifest at {}: ", c.path),
+            &mut outside,
+        );
+    }
+    for (at, why) in outside {
+        m.fail("OCI-004", at, why);
+    }
+    m.pass("OCI-004");
+}
+
+/// The config and layer blobs of `a` that are links leaving the layout.
+fn links_leaving(a: &Artifact, prefix: &str, out: &mut Vec<(Location, String)>) {
+    if let Some(Err(BlobProblem::OutsideLayout(why))) = a.config.as_ref().map(|c| &c.blob) {
+        out.push((Location::manifest("/config"), format!("{prefix}{why}")));
+    }
+    for l in &a.layers {
+        if let Err(BlobProblem::OutsideLayout(why)) = &l.blob {
+            let at = Location::manifest(format!("/layers/{}", l.index));
+            out.push((at, format!("{prefix}{why}")));
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod annotations;
 pub mod bundles;
 pub mod content;
 pub mod descriptors;
+pub mod indexes;
 pub mod layout;
 pub mod manifest;
 pub mod modelpack;
@@ -143,6 +144,8 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     prompts::CHECKS,
     workflows::CHECKS,
     bundles::CHECKS,
+    indexes::CHECKS,
+    layout::LINK_CHECKS,
 ];
 
 impl Marks {

@@ -47,12 +47,13 @@ pub fn check_target(
     let started = now();
     let work = progress::Work::start(None, &format!("checking {}", target.describe()));
     let loaded = target
-        .load_with(
+        .load_selected(
             &common.limits(),
             &InspectOptions {
                 content: !common.no_content,
             },
             &registry,
+            &common.selection(),
         )
         .map_err(target_error)?;
     drop(work);
@@ -75,6 +76,7 @@ pub fn check_target(
             },
             reference: target.describe(),
             manifest_digest: Some(artifact.manifest_digest.to_string()),
+            manifests: crate::engine::report::index_manifests(&artifact),
         },
         profile: common.profile.clone(),
         options: serde_json::json!({

@@ -79,9 +79,22 @@ pub struct CommonArgs {
     /// override it. Without it, `AI_INTEROP_REGISTRY_CONFIG` names the file, if any.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    /// When the target is an image index: check only its manifests for this platform.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// When the target is an image index: check only its manifests of this artifactType.
+    #[arg(long, value_name = "MEDIA-TYPE")]
+    pub artifact_type: Option<String>,
 }
 
 impl CommonArgs {
+    /// Which manifests of an image index to check.
+    pub fn selection(&self) -> crate::image_index::Selection {
+        crate::image_index::Selection {
+            platform: self.platform.clone(),
+            artifact_type: self.artifact_type.clone(),
+        }
+    }
     pub fn limits(&self) -> Limits {
         Limits {
             threads: self.threads,
@@ -145,8 +158,8 @@ pub fn load_expected_failures(
     let Some(path) = path else {
         return Ok(Default::default());
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
+    let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
+        .map_err(|e| Exit::usage(e.to_string()))?;
     let map: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&text).map_err(|e| {
             Exit::usage(format!(

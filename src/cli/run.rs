@@ -87,6 +87,7 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
             kind: TargetKind::Fixtures,
             reference: format!("golden fixtures (spec {})", catalog.version),
             manifest_digest: None,
+            manifests: Vec::new(),
         },
         profile: args.common.profile.clone(),
         options: serde_json::json!({ "cases": cases.len(), "fixtures": tree.describe() }),

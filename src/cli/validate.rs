@@ -169,17 +169,10 @@ fn read_document(args: &ValidateArgs) -> Result<Document, Exit> {
             &limits,
         )
     } else {
-        let meta =
-            std::fs::metadata(&args.file).map_err(|e| Exit::usage(format!("{shown}: {e}")))?;
-        if !meta.is_file() {
-            return Err(Exit::usage(format!(
-                "{shown}: not a file (validate {} takes one document)",
-                args.kind.name()
-            )));
-        }
-        let file =
-            std::fs::File::open(&args.file).map_err(|e| Exit::usage(format!("{shown}: {e}")))?;
-        Document::from_reader(file, &limits)
+        // Only a regular file, and no more of it than any document may be.
+        let bytes = crate::input::read_bounded(&args.file, limits.max_document_bytes)
+            .map_err(|e| Exit::usage(e.to_string()))?;
+        Ok(Document::from_bytes(bytes))
     };
     doc.map_err(|e| Exit::harness(format!("{shown}: {e}")))
 }
@@ -310,6 +303,9 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
                     })
                     .collect(),
                 bundle: None,
+                evidence: None,
+                trust: Default::default(),
+                index: None,
             }
         }
         SchemaKind::Annotations => {
@@ -351,6 +347,9 @@ fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
         config,
         layers: Vec::new(),
         bundle: None,
+        evidence: None,
+        trust: Default::default(),
+        index: None,
     }
 }
 

@@ -118,16 +118,7 @@ fn read_input(args: &ValidateArgs) -> Result<CapturedFile, Exit> {
 /// Read at most 1 MiB (and the size of the rest).
 fn read_file(path: &Path) -> Result<CapturedFile, Exit> {
     let name = name_of(path)?;
-    let f = fs::File::open(path).map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
-    let meta = f
-        .metadata()
-        .map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
-    if !meta.is_file() {
-        return Err(Exit::usage(format!(
-            "{}: not a file (validate prompt and workflow take one file)",
-            path.display()
-        )));
-    }
+    let (f, meta) = crate::input::open_regular(path).map_err(|e| Exit::usage(e.to_string()))?;
     let mut bytes = Vec::new();
     f.take(MAX_CAPTURE_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)

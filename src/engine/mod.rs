@@ -60,8 +60,16 @@ pub fn artifact_requirements<'c>(catalog: &'c Catalog, profile: &str) -> Vec<&'c
         .collect()
 }
 
-/// Run every check over the artifact and evaluate the profile's requirements.
+/// Run every check over the artifact and evaluate the profile's requirements. An image index
+/// (not an agent bundle) is judged by its own checks and then manifest by manifest.
 pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -> Evaluation {
+    match &artifact.index {
+        Some(index) => evaluate_index(catalog, artifact, index, options),
+        None => evaluate_one(catalog, artifact, options),
+    }
+}
+
+fn evaluate_one(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -> Evaluation {
     let wanted = artifact_requirements(catalog, &options.profile);
     let mut outcomes: BTreeMap<&str, (Status, String)> = BTreeMap::new();
     let mut tests = Vec::new();
@@ -83,6 +91,17 @@ pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
                 marks.not_applicable(
                     r,
                     "the target is an agent bundle; this applies to each member (BND-005)",
+                );
+            }
+        } else if artifact.index.is_some()
+            && !(check.id.starts_with("index.") || check.id.starts_with("layout."))
+        {
+            // An image index is not an artifact either: every other requirement applies to
+            // each manifest it leads to, evaluated on its own (IDX-001).
+            for r in check.covers {
+                marks.not_applicable(
+                    r,
+                    "the target is an image index; this applies to each manifest it lists",
                 );
             }
         } else {
@@ -139,6 +158,7 @@ pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
             duration_ms,
             findings,
             expected: None,
+            manifest: None,
         });
     }
     let requirements = wanted
@@ -156,6 +176,67 @@ pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
         requirements,
         tests,
     }
+}
+
+/// The index's own verdicts (layout, IDX) merged with every child manifest's: each test says
+/// which manifest it judged, and a requirement's status is the worst over all of them.
+fn evaluate_index(
+    catalog: &Catalog,
+    artifact: &Artifact,
+    index: &crate::artifact::IndexFacts,
+    options: &EvalOptions,
+) -> Evaluation {
+    let root = evaluate_one(catalog, artifact, options);
+    let root_digest = report::root_digest(artifact);
+    let mut tests: Vec<TestResult> = root
+        .tests
+        .into_iter()
+        .map(|t| TestResult {
+            manifest: Some(root_digest.clone()),
+            ..t
+        })
+        .collect();
+    let mut requirements = root.requirements;
+    for child in &index.children {
+        let digest = report::child_digest(child);
+        let ev = evaluate(catalog, &child.artifact, options);
+        tests.extend(ev.tests.into_iter().map(|t| TestResult {
+            manifest: Some(digest.clone()),
+            ..t
+        }));
+        for (r, c) in requirements.iter_mut().zip(ev.requirements) {
+            debug_assert_eq!(r.id, c.id);
+            r.status = worst(r.status, c.status);
+            for t in c.tests {
+                if !r.tests.contains(&t) {
+                    r.tests.push(t);
+                }
+            }
+            r.manifests.push(crate::report::ManifestVerdict {
+                manifest: digest.clone(),
+                status: c.status,
+            });
+        }
+    }
+    Evaluation {
+        requirements,
+        tests,
+    }
+}
+
+/// The graver of two verdicts on one requirement: error, xpass, fail, xfail, skip (not looked
+/// at somewhere), pass, not-applicable.
+fn worst(a: Status, b: Status) -> Status {
+    let rank = |s: Status| match s {
+        Status::Error => 6,
+        Status::Xpass => 5,
+        Status::Fail => 4,
+        Status::Xfail => 3,
+        Status::Skip => 2,
+        Status::Pass => 1,
+        Status::NotApplicable => 0,
+    };
+    if rank(b) > rank(a) { b } else { a }
 }
 
 /// Fold an announced failure into the outcome.

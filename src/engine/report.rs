@@ -23,6 +23,50 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The digest a report names the selected document by: the selecting descriptor's digest in a
+/// layout, else the digest of the stored bytes.
+pub fn root_digest(artifact: &crate::artifact::Artifact) -> String {
+    artifact
+        .layout
+        .as_ref()
+        .and_then(|l| l.selected.get("digest"))
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(|| artifact.manifest_digest.to_string(), str::to_string)
+}
+
+/// The digest that names one manifest an index led to: its descriptor's.
+pub fn child_digest(child: &crate::artifact::ChildFacts) -> String {
+    child
+        .descriptor
+        .get("digest")
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(
+            || child.artifact.manifest_digest.to_string(),
+            str::to_string,
+        )
+}
+
+/// `target.manifests` of a report: every manifest an image index led to (empty otherwise).
+pub fn index_manifests(artifact: &crate::artifact::Artifact) -> Vec<crate::report::ManifestRef> {
+    let Some(index) = &artifact.index else {
+        return Vec::new();
+    };
+    index
+        .children
+        .iter()
+        .map(|c| crate::report::ManifestRef {
+            digest: child_digest(c),
+            path: c.path.clone(),
+            platform: crate::image_index::platform_of(&c.descriptor),
+            artifact_type: crate::image_index::artifact_type_of(
+                &c.descriptor,
+                &c.artifact.manifest,
+            )
+            .map(str::to_string),
+        })
+        .collect()
+}
+
 /// Everything a report needs besides the results.
 pub struct ReportContext {
     pub target: TargetInfo,

@@ -91,6 +91,7 @@ mod tests {
             applies_to: vec![AppliesTo::Artifact],
             status,
             tests: vec![],
+            manifests: vec![],
         }
     }
 

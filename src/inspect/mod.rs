@@ -170,6 +170,9 @@ pub fn collect(
         config,
         layers,
         bundle: None,
+        evidence: None,
+        trust: Default::default(),
+        index: None,
     }
 }
 
@@ -204,6 +207,7 @@ pub(crate) fn blob_problem(e: BlobError) -> BlobProblem {
     match e {
         BlobError::NotFound(_) => BlobProblem::Missing,
         BlobError::Io { message, .. } => BlobProblem::Io(message),
+        e @ BlobError::OutsideLayout { .. } => BlobProblem::OutsideLayout(e.to_string()),
     }
 }
 

@@ -410,8 +410,8 @@ impl Client {
             b = b.no_proxy();
         }
         if let Some(ca) = &cfg.tls.ca_file {
-            let pem = std::fs::read(ca)
-                .map_err(|e| ClientError::Config(format!("CA bundle {}: {e}", ca.display())))?;
+            let pem = crate::input::read_bounded(ca, crate::input::MAX_INPUT_BYTES)
+                .map_err(|e| ClientError::Config(format!("CA bundle {e}")))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| ClientError::Config(format!("CA bundle {}: {e}", ca.display())))?;
             if certs.is_empty() {

@@ -189,7 +189,8 @@ impl RegistryConfig {
             path: path.display().to_string(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
+            .map_err(|e| err(e.to_string()))?;
         serde_json::from_str(&text).map_err(|e| err(e.to_string()))
     }
 
@@ -455,7 +456,8 @@ pub fn docker_config_credentials(path: &Path, host: &str) -> Result<Credentials,
         path: path.display().to_string(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
+        .map_err(|e| err(e.to_string()))?;
     let doc: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| err(format!("not JSON: {e}")))?;
     let Some(auths) = doc.get("auths").and_then(|a| a.as_object()) else {

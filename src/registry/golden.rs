@@ -72,12 +72,53 @@ pub struct Fixture {
     pub media_type: String,
     pub bytes: Vec<u8>,
     pub digest: Digest,
-    /// `(media type, digest, size)` of the config and the layers.
+    /// `(media type, digest, size)` of the config and the layers (of every manifest below,
+    /// when the tag names an image index; each digest once).
     pub blobs: Vec<(String, Digest, u64)>,
+    /// When the tag names an image index: the manifests and indexes below it, `(media type,
+    /// digest, exact bytes)`, in an order that pushes every child before its parent.
+    pub children: Vec<(String, Digest, Vec<u8>)>,
+}
+
+/// The blobs a manifest names, or for an image index everything below it: nested documents go
+/// to `children` (children before parents), blobs to `blobs`.
+fn below(
+    layout: &OciLayout,
+    doc: &Value,
+    limits: &Limits,
+    children: &mut Vec<(String, Digest, Vec<u8>)>,
+    blobs: &mut Vec<(String, Digest, u64)>,
+) -> Result<(), String> {
+    use crate::source::BlobSource;
+    let Some(list) = doc.get("manifests").and_then(Value::as_array) else {
+        for (d, parts) in referenced_blobs(doc) {
+            let parts = parts.ok_or_else(|| format!("unusable descriptor {d}"))?;
+            if !blobs.iter().any(|b| b.1 == parts.1) {
+                blobs.push(parts);
+            }
+        }
+        return Ok(());
+    };
+    for d in list {
+        let (media_type, digest, _) =
+            referenced_blob(d).ok_or_else(|| format!("unusable index descriptor {d}"))?;
+        let reader = layout.open_blob(&digest).map_err(|e| e.to_string())?;
+        let child = crate::artifact::Document::from_reader(reader, limits)
+            .map_err(|e| format!("{digest}: {e}"))?;
+        let (Some(bytes), Ok(json)) = (child.bytes, child.json) else {
+            return Err(format!("{digest} is not a JSON document within the limits"));
+        };
+        below(layout, &json, limits, children, blobs)?;
+        if !children.iter().any(|c| c.1 == digest) {
+            children.push((media_type, digest, bytes));
+        }
+    }
+    Ok(())
 }
 
 /// The positive model fixtures under `root` (`model/pass-*`, sorted by case ID). Each is an OCI
-/// layout whose manifest is selected by the `reference` of its `case.json` (default `v1`).
+/// layout whose manifest (or image index) is selected by the `reference` of its `case.json`
+/// (default `v1`).
 pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     let dir = root.join("model");
     let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -94,15 +135,16 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     let mut out = Vec::new();
     for (case, path) in cases {
         let err = |m: String| format!("fixture {case}: {m}");
-        let reference = std::fs::read(path.join("case.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .and_then(|v| {
-                v.get("reference")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_else(|| "v1".into());
+        let reference =
+            crate::input::read_bounded(&path.join("case.json"), crate::input::MAX_INPUT_BYTES)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                .and_then(|v| {
+                    v.get("reference")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| "v1".into());
         let layout = OciLayout::open(&path, &limits).map_err(|e| err(e.to_string()))?;
         let (facts, manifest) = layout
             .select(Some(&reference), &limits)
@@ -124,9 +166,8 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
             .unwrap_or(super::client::OCI_MANIFEST)
             .to_string();
         let mut blobs = Vec::new();
-        for (d, parts) in referenced_blobs(&json) {
-            blobs.push(parts.ok_or_else(|| err(format!("unusable descriptor {d}")))?);
-        }
+        let mut children = Vec::new();
+        below(&layout, &json, &limits, &mut children, &mut blobs).map_err(err)?;
         out.push(Fixture {
             case,
             layout,
@@ -134,6 +175,7 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
             bytes,
             digest,
             blobs,
+            children,
         });
     }
     Ok(out)
@@ -314,6 +356,17 @@ pub fn pattern_digest(seed: u64, len: u64) -> Digest {
 pub type BlobParts = (String, Digest, u64);
 
 /// The config and layer descriptors of a manifest, each with its parts when all three are usable.
+/// `(media type, digest, size)` of one descriptor, when it states all three usably.
+fn referenced_blob(d: &Value) -> Option<BlobParts> {
+    let media_type = d.get("mediaType").and_then(Value::as_str)?;
+    let digest = d
+        .get("digest")
+        .and_then(Value::as_str)
+        .and_then(|s| Digest::parse(s).ok())?;
+    let size = d.get("size").and_then(Value::as_u64)?;
+    Some((media_type.to_string(), digest, size))
+}
+
 pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<BlobParts>)> {
     let layers = manifest
         .get("layers")
@@ -324,19 +377,7 @@ pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<BlobParts>)> {
         .get("config")
         .into_iter()
         .chain(layers)
-        .map(|d| {
-            let media_type = d.get("mediaType").and_then(Value::as_str);
-            let digest = d
-                .get("digest")
-                .and_then(Value::as_str)
-                .and_then(|s| Digest::parse(s).ok());
-            let size = d.get("size").and_then(Value::as_u64);
-            let parts = match (media_type, digest, size) {
-                (Some(m), Some(g), Some(z)) => Some((m.to_string(), g, z)),
-                _ => None,
-            };
-            (d, parts)
-        })
+        .map(|d| (d, referenced_blob(d)))
         .collect()
 }
 

@@ -82,6 +82,7 @@ pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> C
                 duration_ms: t.duration_ms,
                 findings,
                 expected: None,
+                manifest: None,
             }
         })
         .collect();
@@ -122,6 +123,7 @@ pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> C
             kind: TargetKind::Registry,
             reference: run.registry.clone(),
             manifest_digest: None,
+            manifests: Vec::new(),
         },
         profile: input.profile.clone(),
         options: options(input.config, run, &capability, &input.expected_failures),

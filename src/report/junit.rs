@@ -162,7 +162,12 @@ pub fn to_junit_report(report: &ConformanceReport) -> Report {
         for test in tests {
             let time = Duration::from_millis(test.duration_ms);
             suite_time += time;
-            let mut case = TestCase::new(test.id.as_str(), case_status(test));
+            // Tests of an image index repeat per manifest: the name says which one.
+            let name = match &test.manifest {
+                Some(d) => format!("{} @ {d}", test.id),
+                None => test.id.clone(),
+            };
+            let mut case = TestCase::new(name.as_str(), case_status(test));
             case.set_classname(format!("{CLASS_PREFIX}.{group}"))
                 .set_time(time);
             suite.add_test_case(case);

@@ -108,6 +108,21 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
     if let Some(d) = &report.target.manifest_digest {
         let _ = writeln!(out, "- Manifest digest: {}", code(d));
     }
+    for m in &report.target.manifests {
+        let mut about = vec![format!("at {}", code(&m.path))];
+        about.extend(
+            m.platform
+                .as_deref()
+                .map(|p| format!("platform {}", code(p))),
+        );
+        about.extend(m.artifact_type.as_deref().map(code));
+        let _ = writeln!(
+            out,
+            "- Manifest followed from the index: {} ({})",
+            code(&m.digest),
+            about.join(", ")
+        );
+    }
     let _ = writeln!(out, "- Profile run: {}", code(&report.run.profile));
     let _ = writeln!(out, "- Spec version: {}", inline(&report.spec.version));
     let _ = writeln!(
@@ -181,7 +196,12 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
             row(
                 &mut out,
                 &[
-                    format!("{} ({})", cell(&t.id), test_outcome(report, t)),
+                    format!(
+                        "{}{} ({})",
+                        cell(&t.id),
+                        on_manifest(t),
+                        test_outcome(report, t)
+                    ),
                     f.level.to_string(),
                     f.status.to_string(),
                     location(f),
@@ -214,7 +234,7 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
         row(
             &mut out,
             &[
-                cell(&t.id),
+                format!("{}{}", cell(&t.id), on_manifest(t)),
                 cell(&t.title),
                 test_outcome(report, t),
                 cell(&t.covers.join(", ")),
@@ -233,6 +253,14 @@ fn test_outcome(report: &ConformanceReport, t: &TestResult) -> String {
     match t.status {
         crate::model::Status::Pass => "met expectation".to_string(),
         other => format!("did not meet expectation: {other}"),
+    }
+}
+
+/// ` @ sha256:0123456789ab` when the test judged one manifest of an image index.
+fn on_manifest(t: &TestResult) -> String {
+    match &t.manifest {
+        Some(d) => format!(" @ {}", cell(&d.chars().take(19).collect::<String>())),
+        None => String::new(),
     }
 }
 

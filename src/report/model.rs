@@ -54,6 +54,31 @@ pub struct TargetInfo {
     /// Credential-free reference to the target.
     pub reference: String,
     pub manifest_digest: Option<String>,
+    /// When the target is an image index: the manifests it led to, each checked on its own
+    /// (`spec/v1.0/indexes.md`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manifests: Vec<ManifestRef>,
+}
+
+/// One manifest an image index led to.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestRef {
+    /// The digest its descriptor names; tests and requirement verdicts refer to it.
+    pub digest: String,
+    /// The chain of positions from the selected index down, e.g. `/manifests/1/manifests/0`.
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+}
+
+/// A requirement's verdict on one manifest of an image index.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManifestVerdict {
+    pub manifest: String,
+    pub status: Status,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,6 +174,10 @@ pub struct RequirementResult {
     pub status: Status,
     /// IDs of the tests that decided this requirement.
     pub tests: Vec<String>,
+    /// When the target is an image index: the verdict on each manifest it led to (the
+    /// requirement's `status` is the worst of them and of the index's own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manifests: Vec<ManifestVerdict>,
 }
 
 impl RequirementResult {
@@ -161,6 +190,7 @@ impl RequirementResult {
             applies_to: r.applies_to.clone(),
             status,
             tests,
+            manifests: Vec::new(),
         }
     }
 }
@@ -177,6 +207,10 @@ pub struct TestResult {
     /// For fixture cases: what the case expected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<serde_json::Value>,
+    /// When the target is an image index: the digest of the manifest (or of the index itself)
+    /// this test judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
 }
 
 impl ConformanceReport {

@@ -38,6 +38,7 @@ fn test(
         duration_ms,
         findings,
         expected: None,
+        manifest: None,
     }
 }
 
@@ -55,6 +56,7 @@ fn requirement(
         applies_to: vec![AppliesTo::Artifact],
         status,
         tests: tests.iter().map(|t| t.to_string()).collect(),
+        manifests: vec![],
     }
 }
 
@@ -262,6 +264,7 @@ pub(crate) fn sample_report() -> ConformanceReport {
             kind: TargetKind::OciLayout,
             reference: "oci-layout:./models/tiny|llm:v1".into(),
             manifest_digest: Some(format!("sha256:{}", "b".repeat(64))),
+            manifests: Vec::new(),
         },
         run: RunInfo {
             started: "2026-01-02T03:04:05Z".into(),

@@ -187,6 +187,22 @@ fn push_fixture(ctx: &mut Ctx, f: &golden::Fixture) -> Result<Response, FixtureP
         ctx.uploaded.insert(digest.to_string());
         ctx.pushed.push((ctx.repo.clone(), digest.clone(), false));
     }
+    // An image index's manifests go up by digest first: a registry may refuse an index whose
+    // children it does not hold.
+    for (media_type, digest, bytes) in &f.children {
+        let resp = ctx
+            .client
+            .put_manifest(&ctx.repo, &digest.to_string(), media_type, bytes)
+            .map_err(|e| FixturePush::Failed(format!("manifest PUT {digest}: {e}")))?;
+        if resp.status != 201 {
+            let s = resp.summary();
+            return Err(FixturePush::Refused(format!(
+                "manifest {digest} below the index: {s} (expected 201): {}",
+                resp.snippet()
+            )));
+        }
+        ctx.pushed.push((ctx.repo.clone(), digest.clone(), true));
+    }
     ctx.client
         .put_manifest(&ctx.repo, &f.case, &f.media_type, &f.bytes)
         .map_err(|e| FixturePush::Failed(format!("manifest PUT: {e}")))
