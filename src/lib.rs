@@ -23,3 +23,4 @@ pub mod selftest;
 pub mod source;
 pub mod spec;
 pub mod target;
+pub mod traceability;

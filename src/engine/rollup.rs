@@ -91,6 +91,8 @@ mod tests {
             applies_to: vec![AppliesTo::Artifact],
             status,
             tests: vec![],
+            text: String::new(),
+            source: String::new(),
         }
     }
 

@@ -55,6 +55,8 @@ fn requirement(
         applies_to: vec![AppliesTo::Artifact],
         status,
         tests: tests.iter().map(|t| t.to_string()).collect(),
+        text: String::new(),
+        source: String::new(),
     }
 }
 
