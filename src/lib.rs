@@ -7,6 +7,7 @@
 
 pub mod artifact;
 pub mod bundle;
+pub mod certify;
 pub mod checks;
 pub mod cli;
 pub mod digest;
