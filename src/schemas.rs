@@ -412,6 +412,7 @@ mod tests {
             "prompt-frontmatter",
             "workflow-config",
             "serverless-workflow",
+            "submission",
         ];
         assert_eq!(SchemaKind::all().len(), names.len());
         for (kind, name) in SchemaKind::all().iter().zip(names) {

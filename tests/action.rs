@@ -127,22 +127,12 @@ fn a_failing_artifact_fails_unless_fail_on_never() {
 #[test]
 fn fail_on_partial_fails_a_provisional_profile() {
     let tmp = tempfile::tempdir().unwrap();
-    let r = action(
-        tmp.path(),
-        &fixture("pass-model-raw"),
-        "trusted",
-        "failure",
-    );
+    let r = action(tmp.path(), &fixture("pass-model-raw"), "trusted", "failure");
     let result = r.outputs["result"].clone();
     assert_eq!(result, "partial", "trusted is provisional: partial at best");
     assert_eq!(r.outputs["should-fail"], "false");
     let tmp = tempfile::tempdir().unwrap();
-    let r = action(
-        tmp.path(),
-        &fixture("pass-model-raw"),
-        "trusted",
-        "partial",
-    );
+    let r = action(tmp.path(), &fixture("pass-model-raw"), "trusted", "partial");
     assert_eq!(r.outputs["should-fail"], "true");
 }
 

@@ -82,3 +82,27 @@ fn a_submission_with_a_swapped_report_does_not_verify() {
     .unwrap();
     assert!(!certify::verify(&other, &envelope, &keys, None).verified());
 }
+
+#[test]
+fn every_published_report_recomputes() {
+    // Signed or not, every report under reports/ holds together under the recomputation
+    // `report verify` makes (self-test, registry suite).
+    let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("reports");
+    let mut seen = 0;
+    let mut stack = vec![reports];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "report.json") {
+                let report = certify::parse_report(&std::fs::read(&path).unwrap()).unwrap();
+                let problems =
+                    certify::recompute::problems(&report, ai_interop::spec::Catalog::embedded());
+                assert!(problems.is_empty(), "{}: {problems:?}", path.display());
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 4, "found {seen} reports");
+}
