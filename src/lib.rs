@@ -7,6 +7,7 @@
 
 pub mod artifact;
 pub mod bundle;
+pub mod certify;
 pub mod checks;
 pub mod cli;
 pub mod digest;
@@ -26,4 +27,5 @@ pub mod selftest;
 pub mod source;
 pub mod spec;
 pub mod target;
+pub mod traceability;
 pub mod trust;

@@ -52,9 +52,11 @@ pub enum SchemaKind {
     WorkflowConfig,
     /// The frame of a CNCF Serverless Workflow DSL 1.0 document.
     ServerlessWorkflow,
+    /// The implementation metadata of a conformance submission (`reports/<name>/submission.json`).
+    Submission,
 }
 
-const COUNT: usize = 11;
+const COUNT: usize = 12;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
@@ -68,6 +70,7 @@ const ALL: [SchemaKind; COUNT] = [
     SchemaKind::PromptFrontmatter,
     SchemaKind::WorkflowConfig,
     SchemaKind::ServerlessWorkflow,
+    SchemaKind::Submission,
 ];
 
 impl SchemaKind {
@@ -90,6 +93,7 @@ impl SchemaKind {
             SchemaKind::PromptFrontmatter => "prompt-frontmatter",
             SchemaKind::WorkflowConfig => "workflow-config",
             SchemaKind::ServerlessWorkflow => "serverless-workflow",
+            SchemaKind::Submission => "submission",
         }
     }
 
@@ -140,6 +144,7 @@ pub fn source(kind: SchemaKind) -> &'static str {
         SchemaKind::ServerlessWorkflow => {
             include_str!("../schemas/v1.0/serverless-workflow.schema.json")
         }
+        SchemaKind::Submission => include_str!("../schemas/v1.0/submission.schema.json"),
     }
 }
 
@@ -407,6 +412,7 @@ mod tests {
             "prompt-frontmatter",
             "workflow-config",
             "serverless-workflow",
+            "submission",
         ];
         assert_eq!(SchemaKind::all().len(), names.len());
         for (kind, name) in SchemaKind::all().iter().zip(names) {

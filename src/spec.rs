@@ -11,7 +11,7 @@
 
 use crate::model::Level;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -39,7 +39,7 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
 ];
 
 /// What a requirement constrains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AppliesTo {
     Artifact,
@@ -73,7 +73,7 @@ pub struct Requirement {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProfileStatus {
     /// Every requirement the profile needs is written and checked.
@@ -266,6 +266,37 @@ impl Catalog {
     }
 }
 
+impl Requirement {
+    /// Where the spec states the requirement, as a link relative to the repository root:
+    /// `spec/v1.0/manifest.md#the-manifest-document` (the heading anchor as GitHub and most
+    /// Markdown renderers derive it).
+    pub fn spec_path(&self) -> String {
+        let (file, heading) = self.source.split_once('#').unwrap_or((&self.source, ""));
+        let mut path = format!("spec/v{SPEC_VERSION}/{file}");
+        let anchor = heading_anchor(heading);
+        if !anchor.is_empty() {
+            path.push('#');
+            path.push_str(&anchor);
+        }
+        path
+    }
+}
+
+/// The anchor of a Markdown heading: lower case, spaces as `-`, and only letters, digits, `-`
+/// and `_` kept.
+pub fn heading_anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 fn parse_profile_row(line: &str) -> Result<Option<Profile>, String> {
     let cells: Vec<&str> = line
         .trim()
@@ -330,6 +361,17 @@ mod tests {
         assert!(Catalog::parse(&[("p.md", LADDER), ("m.md", dup)]).is_err());
         let mismatch = "- [MAN-001] **MUST** (artifact; core) It SHOULD.\n";
         assert!(Catalog::parse(&[("p.md", LADDER), ("m.md", mismatch)]).is_err());
+    }
+
+    #[test]
+    fn spec_paths_name_file_and_heading_anchor() {
+        let text =
+            "## The `org.example` keys: rules\n\n- [MAN-001] **MUST** (artifact; core) It MUST.\n";
+        let c = Catalog::parse(&[("profiles.md", LADDER), ("m.md", text)]).unwrap();
+        assert_eq!(
+            c.requirements[0].spec_path(),
+            "spec/v1.0/m.md#the-orgexample-keys-rules"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod check;
 mod fixtures_cmd;
 mod progress;
+mod report_cmd;
 mod requirements;
 mod run;
 mod validate;
@@ -39,6 +40,8 @@ enum Command {
     Requirements(requirements::RequirementsArgs),
     /// Golden fixture maintenance.
     Fixtures(fixtures_cmd::FixturesArgs),
+    /// Signed reports: `report sign --key K report.json`, `report verify --key PUB report.json`.
+    Report(report_cmd::ReportArgs),
 }
 
 /// Options shared by the commands that evaluate targets.
@@ -141,6 +144,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::Requirements(a) => requirements::run(a),
         Command::Fixtures(a) => fixtures_cmd::run(a),
+        Command::Report(a) => report_cmd::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -92,6 +92,8 @@ mod tests {
             status,
             tests: vec![],
             manifests: vec![],
+            text: String::new(),
+            source: String::new(),
         }
     }
 

@@ -108,6 +108,75 @@ pub fn badge(report: &ConformanceReport, profile: &ProfileResult) -> Badge {
     }
 }
 
+/// Approximate advance of one character in 11px Verdana, in tenths of a pixel. Badges are drawn
+/// offline, so text is measured from this table rather than from a font file; wide enough that
+/// the text never overflows its box in the common sans-serif fallbacks.
+fn char_width(c: char) -> u32 {
+    match c {
+        'i' | 'l' | 'j' | '.' | ',' | ':' | ';' | '!' | '|' | '\'' => 35,
+        ' ' | 'f' | 't' | 'r' | 'I' | '(' | ')' | '[' | ']' | '/' => 47,
+        'm' | 'w' | 'M' | 'W' => 105,
+        '·' => 45,
+        c if c.is_ascii_uppercase() => 78,
+        c if c.is_ascii_digit() => 70,
+        c if c.is_ascii_lowercase() => 66,
+        _ => 80,
+    }
+}
+
+/// Width of a text in whole pixels.
+fn text_width(s: &str) -> u32 {
+    s.chars().map(char_width).sum::<u32>().div_ceil(10)
+}
+
+/// Text safe inside SVG (XML) content and attributes.
+fn xml(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c if c.is_control() => "\u{FFFD}".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// The fill of each shields.io colour name the badges use.
+fn hex(color: &str) -> &'static str {
+    match color {
+        "brightgreen" => "#2c9c3a",
+        "orange" => "#d9630f",
+        "red" => "#d4382c",
+        _ => "#6e7781",
+    }
+}
+
+impl Badge {
+    /// The same badge as a self-contained flat SVG (no fonts, scripts or links to fetch).
+    pub fn to_svg(&self) -> String {
+        const PAD: u32 = 6;
+        let lw = text_width(&self.label) + 2 * PAD;
+        let mw = text_width(&self.message) + 2 * PAD;
+        let w = lw + mw;
+        let title = xml(&format!("{}: {}", self.label, self.message));
+        let (label, message) = (xml(&self.label), xml(&self.message));
+        let fill = hex(&self.color);
+        let (lx, mx) = (lw * 5, lw * 10 + mw * 5);
+        format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="20" role="img" aria-label="{title}"><title>{title}</title><linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient><clipPath id="r"><rect width="{w}" height="20" rx="3" fill="#fff"/></clipPath><g clip-path="url(#r)"><rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="{mw}" height="20" fill="{fill}"/><rect width="{w}" height="20" fill="url(#s)"/></g><g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="110" text-rendering="geometricPrecision"><text x="{lx}" y="150" fill="#010101" fill-opacity=".3" transform="scale(.1)">{label}</text><text x="{lx}" y="140" transform="scale(.1)">{label}</text><text x="{mx}" y="150" fill="#010101" fill-opacity=".3" transform="scale(.1)">{message}</text><text x="{mx}" y="140" transform="scale(.1)">{message}</text></g></svg>
+"##
+        )
+    }
+}
+
+/// `badge-<profile>.svg`, sanitised like [`badge_file_name`].
+pub fn svg_file_name(profile: &str) -> String {
+    badge_file_name(profile).replace(".json", ".svg")
+}
+
 /// `badge-<profile>.json`. Characters outside `[A-Za-z0-9_-]` become `_`, so the name is always
 /// one plain file name (never a path).
 pub fn badge_file_name(profile: &str) -> String {
@@ -172,6 +241,43 @@ mod tests {
         assert_eq!(b[1].1.message, "partial (2/8)");
         assert_eq!(b[1].1.color, "orange");
         assert_eq!(b[1].1.label, "AI Manifest Contract 1.0 · trusted");
+    }
+
+    #[test]
+    fn svg_names_profile_spec_and_verdict() {
+        let report = sample_report();
+        for p in &report.profiles {
+            let b = badge(&report, p);
+            let svg = b.to_svg();
+            assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+            let shown = format!(">{}</text>", b.label);
+            assert!(svg.contains(&shown), "{svg}");
+            assert!(svg.contains(&format!("{} ·", report.spec.version)));
+            assert!(svg.contains(&format!(">{}</text>", b.message)));
+            assert!(svg.contains(p.name.as_str()));
+            // Nothing to fetch: the only URL is the SVG namespace.
+            assert_eq!(svg.matches("http").count(), 1);
+        }
+        insta::assert_snapshot!(
+            "badge_core_svg",
+            badge(&report, &report.profiles[0]).to_svg()
+        );
+    }
+
+    #[test]
+    fn svg_escapes_hostile_profile_names() {
+        let mut report = sample_report();
+        report.profiles[0].name = "<script>&\"x".into();
+        let svg = badge(&report, &report.profiles[0]).to_svg();
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;script&gt;&amp;&quot;x"));
+        assert_eq!(svg_file_name("../a b"), "badge-___a_b.svg");
+    }
+
+    #[test]
+    fn wider_text_makes_a_wider_badge() {
+        assert!(text_width("partial (41/45)") > text_width("success"));
+        assert!(text_width("WWW") > text_width("iii"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! verdict.
 
 pub mod badge;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -80,8 +81,11 @@ pub fn render(report: &ConformanceReport, format: Format) -> String {
     }
 }
 
-/// Write `report.json`, `report.junit.xml`, `report.md` and `badge-<profile>.json` for every
-/// profile into `out_dir` (created if missing; existing files of these names are replaced).
+/// The file [`write_all`] writes the HTML page to.
+pub const HTML_FILE: &str = "report.html";
+
+/// Write `report.json`, `report.junit.xml`, `report.md`, `report.html`, and
+/// `badge-<profile>.json` and `badge-<profile>.svg` for every profile into `out_dir` (created if missing; existing files of these names are replaced).
 /// Nothing is written outside `out_dir`. Each file is written to a temporary file in `out_dir`
 /// and renamed into place, so an interrupted run never leaves a half-written report.
 ///
@@ -92,10 +96,19 @@ pub fn write_all(report: &ConformanceReport, out_dir: &Path) -> io::Result<Vec<P
         .into_iter()
         .map(|f| (f.file_name().to_string(), render(report, f)))
         .collect();
+    let (coverage, coverage_note) = crate::traceability::coverage_of_default_fixtures();
+    files.push((
+        HTML_FILE.to_string(),
+        html::to_html(report, &coverage, coverage_note.as_deref()),
+    ));
+    let badges = badge::badges(report);
+    files.extend(badges.iter().map(|(name, b)| (name.clone(), b.to_json())));
     files.extend(
-        badge::badges(report)
-            .into_iter()
-            .map(|(name, b)| (name, b.to_json())),
+        report
+            .profiles
+            .iter()
+            .zip(&badges)
+            .map(|(p, (_, b))| (badge::svg_file_name(&p.name), b.to_svg())),
     );
     let mut written = Vec::with_capacity(files.len());
     for (name, content) in files {
@@ -173,8 +186,11 @@ mod tests {
                 "report.json",
                 "report.junit.xml",
                 "report.md",
+                "report.html",
                 "badge-core.json",
-                "badge-trusted.json"
+                "badge-trusted.json",
+                "badge-core.svg",
+                "badge-trusted.svg"
             ]
         );
         // Exactly those files, no temporaries left behind, nothing beside the output directory.

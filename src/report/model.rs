@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub const API_VERSION: &str = "ai-interop.dev/v1alpha1";
 pub const KIND: &str = "ConformanceReport";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConformanceReport {
     pub api_version: String,
@@ -23,14 +23,14 @@ pub struct ConformanceReport {
     pub summary: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SuiteInfo {
     pub name: String,
     pub version: String,
     pub commit: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpecInfo {
     pub version: String,
@@ -38,7 +38,7 @@ pub struct SpecInfo {
     pub fixtures_digest: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
     Fixtures,
@@ -47,7 +47,7 @@ pub enum TargetKind {
     Adapter,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetInfo {
     pub kind: TargetKind,
@@ -61,7 +61,7 @@ pub struct TargetInfo {
 }
 
 /// One manifest an image index led to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ManifestRef {
     /// The digest its descriptor names; tests and requirement verdicts refer to it.
@@ -75,13 +75,13 @@ pub struct ManifestRef {
 }
 
 /// A requirement's verdict on one manifest of an image index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ManifestVerdict {
     pub manifest: String,
     pub status: Status,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Environment {
     pub os: String,
     pub arch: String,
@@ -98,7 +98,7 @@ impl Environment {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunInfo {
     /// RFC 3339 timestamps.
     pub started: String,
@@ -127,7 +127,7 @@ impl Rollup {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Statistics {
     pub total: usize,
@@ -155,7 +155,7 @@ impl Statistics {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProfileResult {
     pub name: String,
     pub extends: Option<String>,
@@ -164,7 +164,7 @@ pub struct ProfileResult {
     pub statistics: Statistics,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequirementResult {
     pub id: String,
@@ -178,6 +178,14 @@ pub struct RequirementResult {
     /// requirement's `status` is the worst of them and of the index's own).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub manifests: Vec<ManifestVerdict>,
+    /// The requirement's normative sentence, as the spec states it (empty in reports written
+    /// before the field existed).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    /// Where the spec states it: `spec/v<version>/<file>.md#<heading anchor>`, relative to the
+    /// repository root.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
 }
 
 impl RequirementResult {
@@ -191,11 +199,13 @@ impl RequirementResult {
             status,
             tests,
             manifests: Vec::new(),
+            text: r.text.clone(),
+            source: r.spec_path(),
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TestResult {
     pub id: String,

@@ -57,6 +57,8 @@ fn requirement(
         status,
         tests: tests.iter().map(|t| t.to_string()).collect(),
         manifests: vec![],
+        text: String::new(),
+        source: String::new(),
     }
 }
 

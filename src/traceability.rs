@@ -1,0 +1,107 @@
+//! Traceability: every requirement of the embedded catalog with the checks and fixture cases
+//! that cover it. `ai-interop requirements` prints it; the HTML report shows it to spec editors.
+
+use crate::checks;
+use crate::fixtures::CaseDescriptor;
+use crate::selftest::expected_failures;
+use crate::spec::Catalog;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Coverage {
+    pub id: String,
+    pub level: String,
+    pub profile: String,
+    pub applies_to: Vec<String>,
+    pub text: String,
+    pub source: String,
+    /// `spec/v1.0/<file>.md#<anchor>`, relative to the repository root.
+    pub link: String,
+    pub checks: Vec<String>,
+    pub negative_fixtures: Vec<String>,
+    pub positive_fixtures: Vec<String>,
+}
+
+impl Coverage {
+    /// Registry requirements are exercised against live registries (fakes with scripted faults
+    /// and Distribution), not against golden layouts, so they need a check only.
+    pub fn uncovered(&self) -> bool {
+        let registry = self.applies_to.iter().any(|a| a == "registry");
+        self.checks.is_empty()
+            || (!registry && self.negative_fixtures.is_empty() && self.positive_fixtures.is_empty())
+    }
+}
+
+/// The matrix: one row per requirement of the embedded catalog.
+pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
+    let cases = crate::fixtures::load_cases(fixtures).map_err(|e| e.to_string())?;
+    let cases: Vec<&CaseDescriptor> = cases.iter().map(|(_, c)| c).collect();
+    Ok(coverage_of_cases(&cases))
+}
+
+/// The matrix over the given fixture cases.
+pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
+    let catalog = Catalog::embedded();
+    let mut neg: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut pos: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for case in cases {
+        let failures = expected_failures(case);
+        for id in &case.requirements {
+            let bucket = if failures.is_empty() {
+                &mut pos
+            } else {
+                &mut neg
+            };
+            bucket.entry(id.as_str()).or_default().push(case.id.clone());
+        }
+    }
+    catalog
+        .requirements
+        .iter()
+        .map(|r| Coverage {
+            id: r.id.clone(),
+            level: r.level.to_string(),
+            profile: r.profile.clone(),
+            applies_to: r
+                .applies_to
+                .iter()
+                .map(|a| format!("{a:?}").to_lowercase())
+                .collect(),
+            text: r.text.clone(),
+            source: r.source.clone(),
+            link: r.spec_path(),
+            // Artifact checks and registry suite tests alike: each declares what it covers.
+            checks: checks::all()
+                .iter()
+                .filter(|c| c.covers.contains(&r.id.as_str()))
+                .map(|c| c.id.to_string())
+                .chain(
+                    crate::registry::suite::TESTS
+                        .iter()
+                        .filter(|t| t.covers.contains(&r.id.as_str()))
+                        .map(|t| t.id.to_string()),
+                )
+                .collect(),
+            negative_fixtures: neg.remove(r.id.as_str()).unwrap_or_default(),
+            positive_fixtures: pos.remove(r.id.as_str()).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The matrix over the fixture tree `ai-interop run` uses by default (the one built into the
+/// binary); when that tree cannot be unpacked, the checks alone, with the reason.
+pub fn coverage_of_default_fixtures() -> (Vec<Coverage>, Option<String>) {
+    let rows = crate::fixtures::embedded::FixtureTree::named_or_embedded(None)
+        .map_err(|e| format!("{e:#}"))
+        .and_then(|tree| coverage(tree.path()));
+    match rows {
+        Ok(rows) => (rows, None),
+        Err(e) => (
+            coverage_of_cases(&[]),
+            Some(format!("fixture cases not shown: {e}")),
+        ),
+    }
+}
