@@ -22,4 +22,6 @@ pub mod schemas;
 pub mod selftest;
 pub mod source;
 pub mod spec;
+pub mod suites;
 pub mod target;
+pub mod targets;

@@ -52,9 +52,13 @@ pub enum SchemaKind {
     WorkflowConfig,
     /// The frame of a CNCF Serverless Workflow DSL 1.0 document.
     ServerlessWorkflow,
+    /// One request of the adapter protocol (suite → packer, runtime or transport adapter).
+    AdapterRequest,
+    /// One reply of the adapter protocol (adapter → suite).
+    AdapterReply,
 }
 
-const COUNT: usize = 11;
+const COUNT: usize = 13;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
@@ -68,6 +72,8 @@ const ALL: [SchemaKind; COUNT] = [
     SchemaKind::PromptFrontmatter,
     SchemaKind::WorkflowConfig,
     SchemaKind::ServerlessWorkflow,
+    SchemaKind::AdapterRequest,
+    SchemaKind::AdapterReply,
 ];
 
 impl SchemaKind {
@@ -90,6 +96,8 @@ impl SchemaKind {
             SchemaKind::PromptFrontmatter => "prompt-frontmatter",
             SchemaKind::WorkflowConfig => "workflow-config",
             SchemaKind::ServerlessWorkflow => "serverless-workflow",
+            SchemaKind::AdapterRequest => "adapter-request",
+            SchemaKind::AdapterReply => "adapter-reply",
         }
     }
 
@@ -140,6 +148,8 @@ pub fn source(kind: SchemaKind) -> &'static str {
         SchemaKind::ServerlessWorkflow => {
             include_str!("../schemas/v1.0/serverless-workflow.schema.json")
         }
+        SchemaKind::AdapterRequest => include_str!("../schemas/v1.0/adapter-request.schema.json"),
+        SchemaKind::AdapterReply => include_str!("../schemas/v1.0/adapter-reply.schema.json"),
     }
 }
 
@@ -407,6 +417,8 @@ mod tests {
             "prompt-frontmatter",
             "workflow-config",
             "serverless-workflow",
+            "adapter-request",
+            "adapter-reply",
         ];
         assert_eq!(SchemaKind::all().len(), names.len());
         for (kind, name) in SchemaKind::all().iter().zip(names) {

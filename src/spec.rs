@@ -35,6 +35,7 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("prompts.md", include_str!("../spec/v1.0/prompts.md")),
     ("workflows.md", include_str!("../spec/v1.0/workflows.md")),
     ("bundles.md", include_str!("../spec/v1.0/bundles.md")),
+    ("adapters.md", include_str!("../spec/v1.0/adapters.md")),
 ];
 
 /// What a requirement constrains.
@@ -45,6 +46,7 @@ pub enum AppliesTo {
     Registry,
     Packer,
     Runtime,
+    Transport,
 }
 
 impl AppliesTo {
@@ -54,6 +56,7 @@ impl AppliesTo {
             "registry" => Some(Self::Registry),
             "packer" => Some(Self::Packer),
             "runtime" => Some(Self::Runtime),
+            "transport" => Some(Self::Transport),
             _ => None,
         }
     }

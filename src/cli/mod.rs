@@ -6,6 +6,7 @@ mod fixtures_cmd;
 mod progress;
 mod requirements;
 mod run;
+mod run_tools;
 mod validate;
 mod validate_asset;
 

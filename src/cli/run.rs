@@ -22,6 +22,16 @@ pub struct RunArgs {
     /// The fixture tree for the self-test.
     #[arg(long, default_value_os_t = default_fixtures())]
     pub fixtures: PathBuf,
+    /// `run packer|runtime|transport`: the adapter (`adapters/<tool>.json` or an executable).
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
+    /// `run matrix`: every adapter to combine (packers × transports × runtimes).
+    #[arg(long, num_args = 1..)]
+    pub adapters: Vec<PathBuf>,
+    /// One timeout for every adapter request, in milliseconds (else the descriptor's or the
+    /// defaults: describe 30 s, verify 120 s, the others 300 s).
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -37,6 +47,9 @@ pub fn run(mut args: RunArgs) -> Result<u8, Exit> {
     }
     if args.target.as_deref() == Some("registry") {
         return run_registry(&args);
+    }
+    if let Some(kind @ ("packer" | "runtime" | "transport" | "matrix")) = args.target.as_deref() {
+        return super::run_tools::dispatch(kind, &args);
     }
     if let Some(target) = &args.target {
         let report = check_target(target, &args.common)?;
