@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// defaults: describe 30 s, verify 120 s, the others 300 s).
     #[arg(long)]
     pub timeout_ms: Option<u64>,
+    /// `run transport|matrix`: the loopback registry artifacts move through
+    /// (`http://127.0.0.1:<port>`; default `AI_INTEROP_REGISTRY_URL`).
+    #[arg(long, env = "AI_INTEROP_REGISTRY_URL")]
+    pub registry: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -52,6 +52,7 @@ pub fn run_tool_suite(
     adapter_path: &Path,
     fixtures: &Path,
     timeout_ms: Option<u64>,
+    registry: Option<&str>,
     common: &CommonArgs,
 ) -> Result<u8, Exit> {
     check_profile(&common.profile)?;
@@ -87,7 +88,22 @@ pub fn run_tool_suite(
                 }),
             )
         }
-        other => return Err(Exit::usage(format!("no {other} suite yet"))),
+        "transport" => {
+            let registry = transport_registry(registry)?;
+            let r = crate::suites::transport::run(&adapter, fixtures, &registry, dir.path());
+            (
+                r.steps,
+                r.tool,
+                TargetKind::Transport,
+                AppliesTo::Transport,
+                json!({
+                    "registry": registry.host,
+                    "namespace": registry.namespace,
+                    "cases": crate::suites::runtime::POSITIVES,
+                }),
+            )
+        }
+        other => return Err(Exit::usage(format!("no {other} suite"))),
     };
     let report = tool_report(
         catalog,
@@ -178,7 +194,14 @@ pub fn dispatch(kind: &str, args: &super::run::RunArgs) -> Result<u8, Exit> {
                 .adapter
                 .as_ref()
                 .ok_or_else(|| Exit::usage(format!("run {kind} needs --adapter FILE")))?;
-            run_tool_suite(kind, path, &args.fixtures, args.timeout_ms, &args.common)
+            run_tool_suite(
+                kind,
+                path,
+                &args.fixtures,
+                args.timeout_ms,
+                args.registry.as_deref(),
+                &args.common,
+            )
         }
     }
 }
@@ -190,4 +213,11 @@ fn run_matrix(
     _common: &CommonArgs,
 ) -> Result<u8, Exit> {
     Err(Exit::usage("the matrix is not built yet"))
+}
+
+fn transport_registry(url: Option<&str>) -> Result<crate::suites::transport::Registry, Exit> {
+    let url = url.ok_or_else(|| {
+        Exit::usage("moving artifacts needs --registry http://127.0.0.1:<port> (or AI_INTEROP_REGISTRY_URL)")
+    })?;
+    crate::suites::transport::Registry::from_url(url).map_err(Exit::usage)
 }

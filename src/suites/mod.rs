@@ -6,3 +6,4 @@ pub mod packer;
 pub mod report;
 pub mod runtime;
 pub mod tool;
+pub mod transport;

@@ -166,7 +166,11 @@ fn positive(adapter: &Adapter, case_dir: &Path, name: &str, run_dir: &Path, m: &
                 reply.message
             )),
         );
-        m.error("RUN-002", at(name), "nothing was unpacked");
+        m.fail(
+            "RUN-002",
+            at(name),
+            "nothing was unpacked: the artifact was refused",
+        );
         return;
     }
     match files::dir_tree(&dest) {

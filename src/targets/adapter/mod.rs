@@ -118,15 +118,23 @@ impl AdapterSpec {
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
-        let mut command = d.command;
-        let Some(first) = command.first_mut() else {
+        if d.command.is_empty() {
             return Err(format!("{shown}: `command` is empty"));
-        };
-        // A relative program that exists beside the descriptor is taken from there; a bare
-        // name such as `python3` is left to PATH.
-        if !Path::new(first.as_str()).is_absolute() && base.join(first.as_str()).exists() {
-            *first = base.join(first.as_str()).display().to_string();
         }
+        // A relative path that exists beside the descriptor (the script, the program) is
+        // taken from there; a bare name such as `python3` is left to PATH.
+        let command: Vec<String> = d
+            .command
+            .into_iter()
+            .map(|arg| {
+                let beside = base.join(&arg);
+                if !Path::new(&arg).is_absolute() && beside.exists() {
+                    beside.display().to_string()
+                } else {
+                    arg
+                }
+            })
+            .collect();
         let mut spec = AdapterSpec::from_command(d.name, command, shown.clone());
         for (cmd, ms) in d.timeouts_ms {
             let c = Command::ALL
