@@ -133,3 +133,9 @@ def tagged(layout, tag):
         if (m.get("annotations") or {}).get("org.opencontainers.image.ref.name") == tag:
             return m
     return None
+
+
+def last_line(text):
+    """A tool's final word (the full output is on stderr)."""
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return lines[-1][-600:] if lines else ""

@@ -37,13 +37,13 @@ def tls(req, flag):
 def push(req):
     code, out = a.run(["skopeo", "copy", *tls(req, "dest"),
                        f"oci:{req['layout']}:{req['tag']}", f"docker://{req['reference']}"])
-    return a.ok() if code == 0 else a.error(f"skopeo copy exited {code}: {out[-800:]}")
+    return a.ok() if code == 0 else a.error(f"skopeo copy exited {code}: {a.last_line(out)}")
 
 
 def pull(req):
     code, out = a.run(["skopeo", "copy", *tls(req, "src"),
                        f"docker://{req['reference']}", f"oci:{req['layout']}:{req['tag']}"])
-    return a.ok() if code == 0 else a.error(f"skopeo copy exited {code}: {out[-800:]}")
+    return a.ok() if code == 0 else a.error(f"skopeo copy exited {code}: {a.last_line(out)}")
 
 
 if __name__ == "__main__":

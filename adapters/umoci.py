@@ -38,8 +38,7 @@ def unpack(req):
     if code != 0:
         # umoci may leave a half-written rootfs; what it leaves is the tool's doing, and the
         # suite judges it, so the adapter does not clean up after it.
-        last = out.strip().splitlines()[-1] if out.strip() else ""
-        return a.refused(code, f"umoci raw unpack exited {code}: {last}")
+        return a.refused(code, f"umoci raw unpack exited {code}: {a.last_line(out)}")
     return a.ok()
 
 
