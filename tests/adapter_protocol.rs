@@ -73,7 +73,10 @@ fn garbage_two_replies_an_invalid_reply_and_an_exit_mid_reply_are_errors() {
 fn a_write_outside_the_work_directory_is_seen() {
     let ex = describe("outside", Duration::from_secs(30));
     assert!(ex.reply.is_ok());
-    assert_eq!(ex.outside_writes, vec!["created a/b/escaped.txt".to_string()]);
+    assert_eq!(
+        ex.outside_writes,
+        vec!["created a/b/escaped.txt".to_string()]
+    );
 }
 
 #[test]

@@ -187,7 +187,13 @@ pub fn dispatch(kind: &str, args: &super::run::RunArgs) -> Result<u8, Exit> {
     match kind {
         "matrix" => {
             let paths = adapter_paths(&args.adapters)?;
-            run_matrix(&paths, &args.fixtures, args.timeout_ms, &args.common)
+            run_matrix(
+                &paths,
+                &args.fixtures,
+                args.timeout_ms,
+                args.registry.as_deref(),
+                &args.common,
+            )
         }
         _ => {
             let path = args
@@ -207,17 +213,56 @@ pub fn dispatch(kind: &str, args: &super::run::RunArgs) -> Result<u8, Exit> {
 }
 
 fn run_matrix(
-    _paths: &[PathBuf],
-    _fixtures: &Path,
-    _timeout_ms: Option<u64>,
-    _common: &CommonArgs,
+    paths: &[PathBuf],
+    fixtures: &Path,
+    timeout_ms: Option<u64>,
+    registry: Option<&str>,
+    common: &CommonArgs,
 ) -> Result<u8, Exit> {
-    Err(Exit::usage("the matrix is not built yet"))
+    let registry = transport_registry(registry)?;
+    let adapters = paths
+        .iter()
+        .map(|p| load_adapter(p, timeout_ms))
+        .collect::<Result<Vec<_>, _>>()?;
+    let dir = crate::targets::adapter::run_dir()
+        .map_err(|e| Exit::harness(format!("cannot make a work directory: {e}")))?;
+    progress::note(&format!("interop matrix over {} adapters", adapters.len()));
+    let matrix =
+        crate::suites::matrix::run(&adapters, &fixtures.join("sources"), &registry, dir.path());
+    let json = serde_json::to_string_pretty(&json!({
+        "apiVersion": crate::report::API_VERSION,
+        "kind": "InteropMatrix",
+        "suite": crate::engine::report::suite_info(),
+        "specVersion": Catalog::embedded().version,
+        "generated": now(),
+        "registry": "CNCF Distribution on loopback (plain HTTP)",
+        "matrix": matrix,
+    }))
+    .map_err(|e| Exit::harness(e.to_string()))?;
+    let md = crate::suites::matrix::to_markdown(&matrix);
+    if let Some(out) = &common.out {
+        std::fs::create_dir_all(out)
+            .and_then(|()| std::fs::write(out.join("matrix.json"), format!("{json}\n")))
+            .and_then(|()| std::fs::write(out.join("matrix.md"), &md))
+            .map_err(|e| Exit::harness(format!("cannot write into {}: {e}", out.display())))?;
+    }
+    match common.format {
+        crate::report::Format::Json => println!("{json}"),
+        _ => print!("{md}"),
+    }
+    let failed = matrix
+        .cells
+        .iter()
+        .filter(|c| c.verdict != "pass" && c.verdict != "skip")
+        .count();
+    Ok(if failed == 0 { 0 } else { 1 })
 }
 
 fn transport_registry(url: Option<&str>) -> Result<crate::suites::transport::Registry, Exit> {
     let url = url.ok_or_else(|| {
-        Exit::usage("moving artifacts needs --registry http://127.0.0.1:<port> (or AI_INTEROP_REGISTRY_URL)")
+        Exit::usage(
+            "moving artifacts needs --registry http://127.0.0.1:<port> (or AI_INTEROP_REGISTRY_URL)",
+        )
     })?;
     crate::suites::transport::Registry::from_url(url).map_err(Exit::usage)
 }

@@ -2,6 +2,7 @@
 //! through the adapter target and written as the common report.
 
 pub mod files;
+pub mod matrix;
 pub mod packer;
 pub mod report;
 pub mod runtime;
