@@ -99,6 +99,19 @@ pub fn push_pull(
         }
         return None;
     }
+    // Which side changed the manifest, when it changed: the registry names what it stored.
+    if let (Some(stored), Ok((desc, _))) = (&r.digest, tagged(layout, tag))
+        && desc.get("digest").and_then(Value::as_str) != Some(stored.as_str())
+    {
+        m.fail(
+            "TRN-001",
+            at(subject),
+            format!(
+                "the push stored the manifest as {stored}, not as the layout's {}",
+                desc.get("digest").and_then(Value::as_str).unwrap_or("?")
+            ),
+        );
+    }
     let pulled = sandbox.output.join("pulled");
     let pull = adapter.request(
         Command::Pull,
