@@ -133,12 +133,61 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub report: bool,
     #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
-/// The `check` verdict as a gate: the verified manifest's digest when conformant, `None`
-/// when not; the reasons on stderr.
-fn gate(target: &str, common: &CommonArgs, print_report: bool) -> Result<Option<String>, Exit> {
+#[derive(Args, Clone, Debug, Default)]
+pub struct GateArgs {
+    /// Also require the manifest annotation org.cncf.ai.lifecycle.status to be one of these
+    /// (comma-separated, e.g. validated,product-ready).
+    #[arg(long, value_name = "STATUS[,STATUS]", value_delimiter = ',')]
+    pub require_lifecycle: Vec<String>,
+}
+
+/// The artifact's blobs, its manifest, and the manifest's digest.
+type Opened = (
+    Box<dyn crate::source::BlobSource>,
+    serde_json::Value,
+    crate::digest::Digest,
+);
+
+fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
+    let target = TargetRef::parse(target).map_err(target_error)?;
+    let limits = common.limits();
+    match &target {
+        TargetRef::Layout { dir, selector } => {
+            let layout = crate::layout::OciLayout::open(dir, &limits)
+                .map_err(|e| Exit::harness(e.to_string()))?;
+            let (_, manifest) = layout
+                .select(selector.as_deref(), &limits)
+                .map_err(|e| Exit::harness(e.to_string()))?;
+            let json = manifest
+                .json
+                .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
+            Ok((Box::new(layout), json, manifest.sha256))
+        }
+        TargetRef::Registry(_) => {
+            let cfg = registry_config(common.registry_config.as_ref())?;
+            let shown = target.describe();
+            let art = crate::registry::open(&shown, &cfg)
+                .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
+            let json = serde_json::from_slice(&art.manifest.bytes)
+                .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
+            Ok((Box::new(art.source), json, art.manifest.digest))
+        }
+    }
+}
+
+/// The `check` verdict as a gate, then the lifecycle requirement: the opened artifact when it
+/// passes, `None` when not (the reasons on stderr).
+fn gate(
+    target: &str,
+    common: &CommonArgs,
+    gate: &GateArgs,
+    print_report: bool,
+) -> Result<Option<Opened>, Exit> {
     let report = check_target(target, common)?;
     if print_report {
         emit(&report, common)?;
@@ -156,34 +205,45 @@ fn gate(target: &str, common: &CommonArgs, print_report: bool) -> Result<Option<
         .filter(|r| r.status.breaks(r.level))
         .map(|r| format!("{} {}", r.id, r.status))
         .collect();
-    if breaking.is_empty() {
-        eprintln!("conformant ({}): {target}", common.profile);
-        Ok(Some(
-            report.target.manifest_digest.clone().unwrap_or_default(),
-        ))
-    } else {
+    if !breaking.is_empty() {
         eprintln!(
             "not conformant ({}): {target}: {}",
             common.profile,
             breaking.join(", ")
         );
-        Ok(None)
+        return Ok(None);
     }
-}
-
-/// The manifest verified must be the manifest unpacked (a tag can move in between).
-fn same_manifest(verified: &str, opened: &crate::digest::Digest) -> Result<(), Exit> {
-    if verified != opened.to_string() {
+    let opened = open_target(target, common)?;
+    // The manifest verified must be the manifest used (a tag can move in between).
+    let verified = report.target.manifest_digest.clone().unwrap_or_default();
+    if verified != opened.2.to_string() {
         return Err(Exit::harness(format!(
-            "the manifest changed between verify ({verified}) and unpack ({opened}); nothing written"
+            "the manifest changed between the check ({verified}) and now ({})",
+            opened.2
         )));
     }
-    Ok(())
+    if !gate.require_lifecycle.is_empty() {
+        let status = opened
+            .1
+            .pointer("/annotations/org.cncf.ai.lifecycle.status")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("(none)");
+        if !gate.require_lifecycle.iter().any(|s| s == status) {
+            eprintln!(
+                "conformant ({}) but org.cncf.ai.lifecycle.status is {status}, not one of {}: {target}",
+                common.profile,
+                gate.require_lifecycle.join(", ")
+            );
+            return Ok(None);
+        }
+    }
+    eprintln!("conformant ({}): {target}", common.profile);
+    Ok(Some(opened))
 }
 
 pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
     Ok(
-        if gate(&args.target, &args.common, args.report)?.is_some() {
+        if gate(&args.target, &args.common, &args.gate, args.report)?.is_some() {
             0
         } else {
             1
@@ -198,45 +258,21 @@ pub struct UnpackArgs {
     /// The directory to create (it must not exist, or be empty); written atomically.
     pub destination: PathBuf,
     #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
-    let Some(verified) = gate(&args.target, &args.common, false)? else {
-        eprintln!("ai-interop: unpack refused: the artifact is not conformant; nothing written");
+    let Some((source, manifest, _)) = gate(&args.target, &args.common, &args.gate, false)? else {
+        eprintln!("ai-interop: unpack refused; nothing written");
         return Ok(1);
     };
-    let target = TargetRef::parse(&args.target).map_err(target_error)?;
-    let limits = args.common.limits();
     let opts = UnpackOptions {
-        limits: limits.clone(),
+        limits: args.common.limits(),
     };
-    let result = match &target {
-        TargetRef::Layout { dir, selector } => {
-            let layout = crate::layout::OciLayout::open(dir, &limits)
-                .map_err(|e| Exit::harness(e.to_string()))?;
-            let (_, manifest) = layout
-                .select(selector.as_deref(), &limits)
-                .map_err(|e| Exit::harness(e.to_string()))?;
-            same_manifest(&verified, &manifest.sha256)?;
-            let json = manifest
-                .json
-                .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            crate::reference::unpack(&layout, &json, &args.destination, &opts)
-        }
-        TargetRef::Registry(_) => {
-            let cfg = registry_config(args.common.registry_config.as_ref())?;
-            let shown = target.describe();
-            let art = crate::registry::open(&shown, &cfg)
-                .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
-            same_manifest(&verified, &art.manifest.digest)?;
-            let json: serde_json::Value = serde_json::from_slice(&art.manifest.bytes)
-                .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            crate::reference::unpack(&art.source, &json, &args.destination, &opts)
-        }
-    };
-    match result {
+    match crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts) {
         Ok(stats) => {
             println!(
                 "unpacked {} into {} ({} files, {} bytes, {} layers, {:.2} s)",

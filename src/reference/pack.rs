@@ -148,6 +148,8 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
         Some(k) => k,
         None => ArtifactKind::detect(src)?,
     };
+    let resolved = resolve_source(src, kind)?;
+    let src = resolved.as_path();
     let layers = plan_layers(src, kind, &metadata, opts)?;
     let store = BlobStore::open(layout).with_context(|| layout.display().to_string())?;
     let built = build_all(&store, &layers, kind, opts.threads)?;
@@ -199,6 +201,54 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
                 path: l.path.clone(),
             })
             .collect(),
+    })
+}
+
+/// The non-hidden entries of a directory.
+fn visible_children(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).with_context(|| dir.display().to_string())? {
+        let e = e?;
+        if !e.file_name().to_string_lossy().starts_with('.') {
+            out.push(e.path());
+        }
+    }
+    Ok(out)
+}
+
+/// A directory that holds just the thing to pack stands for it: a skill directory's parent
+/// holding only that directory, a prompt's or workflow's directory holding only that file (as
+/// the adapter protocol hands sources over).
+fn resolve_source(src: &Path, kind: ArtifactKind) -> Result<PathBuf> {
+    if !src.is_dir() {
+        return Ok(src.to_path_buf());
+    }
+    let only = || -> Result<Option<PathBuf>> {
+        let children = visible_children(src)?;
+        Ok(match children.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        })
+    };
+    Ok(match kind {
+        ArtifactKind::Skill
+            if !["SKILL.md", "skill.md"]
+                .iter()
+                .any(|n| src.join(n).is_file()) =>
+        {
+            only()?
+                .filter(|c| c.is_dir())
+                .unwrap_or_else(|| src.to_path_buf())
+        }
+        ArtifactKind::Prompt | ArtifactKind::Workflow => only()?
+            .filter(|c| fs::symlink_metadata(c).is_ok_and(|m| m.is_file()))
+            .with_context(|| {
+                format!(
+                    "{}: a {kind:?} is one file (or a directory holding only that file)",
+                    src.display()
+                )
+            })?,
+        _ => src.to_path_buf(),
     })
 }
 

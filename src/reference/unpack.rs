@@ -166,8 +166,7 @@ fn unpack_into(
                 let out = create_file(root, &rel).map_err(|e| e.at(&at(path.to_string())))?;
                 let mut hw =
                     super::blobs::HashWriter::new(io::BufWriter::with_capacity(CHUNK, out));
-                copy_limited(&mut blob, &mut hw, size)
-                    .map_err(|e| UnpackError::Io(at(format!("{path}: {e}"))))?;
+                copy_limited(&mut blob, &mut hw, size).map_err(|e| e.in_raw(&at(path.into())))?;
                 let (d, n, w) = hw.finish();
                 w.into_inner()
                     .map_err(|e| io_err(path, e.into_error()))?
@@ -191,7 +190,13 @@ fn unpack_into(
         };
         // The rest of the blob, so its digest covers every byte.
         let mut sink = io::sink();
-        io::copy(&mut blob, &mut sink).map_err(|e| UnpackError::Io(at(e.to_string())))?;
+        io::copy(&mut blob, &mut sink).map_err(|e| {
+            if e.kind() == io::ErrorKind::InvalidData {
+                refused(at(e.to_string()))
+            } else {
+                UnpackError::Io(at(e.to_string()))
+            }
+        })?;
         let (got, count) = blob.finish();
         if count != size {
             return Err(refused(at(format!(
@@ -356,23 +361,50 @@ fn create_file(root: &Path, rel: &Path) -> Result<File, EntryError> {
     })
 }
 
+/// Which side of a copy failed: reading the artifact's bytes (the artifact is at fault when
+/// the data is invalid) or writing the destination (the machine is).
+enum CopyError {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+impl CopyError {
+    /// In a tar layer every read error means the layer is not what it claims (corrupt,
+    /// truncated, a bomb, bytes that do not match).
+    fn in_tar(self, what: &str) -> EntryError {
+        match self {
+            CopyError::Read(e) => EntryError::Refused(format!("{what}: {e}")),
+            CopyError::Write(e) => EntryError::Io(format!("{what}: {e}")),
+        }
+    }
+    /// For a raw layer, a transport failure is the machine's, invalid data the artifact's.
+    fn in_raw(self, what: &str) -> UnpackError {
+        match self {
+            CopyError::Read(e) if e.kind() == io::ErrorKind::InvalidData => {
+                UnpackError::Refused(format!("{what}: {e}"))
+            }
+            CopyError::Read(e) | CopyError::Write(e) => UnpackError::Io(format!("{what}: {e}")),
+        }
+    }
+}
+
 /// Copy at most `limit` bytes; more is an error (the descriptor's size is a promise).
-fn copy_limited(r: &mut dyn Read, w: &mut dyn Write, limit: u64) -> io::Result<u64> {
+fn copy_limited(r: &mut dyn Read, w: &mut dyn Write, limit: u64) -> Result<u64, CopyError> {
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
-        let n = r.read(&mut buf)?;
+        let n = r.read(&mut buf).map_err(CopyError::Read)?;
         if n == 0 {
             return Ok(total);
         }
         total += n as u64;
         if total > limit {
-            return Err(io::Error::new(
+            return Err(CopyError::Read(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("more bytes than the descriptor's {limit}"),
-            ));
+                format!("more bytes than the declared {limit}"),
+            )));
         }
-        w.write_all(&buf[..n])?;
+        w.write_all(&buf[..n]).map_err(CopyError::Write)?;
     }
 }
 
@@ -505,7 +537,8 @@ fn extract_tar(
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
                     let mut out = io::BufWriter::with_capacity(CHUNK, create_file(root, &rel)?);
                     let declared = entry.size();
-                    let n = copy_limited(&mut entry, &mut out, declared)?;
+                    let n = copy_limited(&mut entry, &mut out, declared)
+                        .map_err(|e| e.in_tar(&name))?;
                     out.flush()?;
                     stats.files += 1;
                     stats.bytes += n;
