@@ -21,6 +21,8 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const CHUNK: usize = super::blobs::CHUNK;
 
@@ -122,11 +124,66 @@ fn unpack_into(
         .and_then(Value::as_array)
         .ok_or_else(|| refused("the manifest has no layers array"))?;
     let diff_ids = diff_ids(source, manifest, layers.len(), &opts.limits)?;
-    let mut stats = Unpacked {
+    // One worker per core, the largest layers first; the first error stops the others.
+    let workers = match opts.limits.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(layers.len())
+    .max(1);
+    let mut order: Vec<usize> = (0..layers.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(layers[i].get("size").and_then(Value::as_u64)));
+    let next = AtomicUsize::new(0);
+    let outcome: Mutex<Result<Unpacked, UnpackError>> = Mutex::new(Ok(Unpacked {
         layers: layers.len(),
         ..Default::default()
-    };
-    for (i, layer) in layers.iter().enumerate() {
+    }));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = order.get(n) else { break };
+                    let mut stats = Unpacked::default();
+                    let r = unpack_layer(
+                        source,
+                        i,
+                        &layers[i],
+                        diff_ids.as_ref().map(|d| &d[i]),
+                        root,
+                        &opts.limits,
+                        &mut stats,
+                    );
+                    let mut all = outcome.lock().expect("no worker panics");
+                    match (r, &mut *all) {
+                        (Ok(()), Ok(total)) => {
+                            total.files += stats.files;
+                            total.bytes += stats.bytes;
+                        }
+                        (Err(e), Ok(_)) => {
+                            *all = Err(e);
+                            next.store(order.len(), Ordering::Relaxed);
+                        }
+                        (_, Err(_)) => {}
+                    }
+                }
+            });
+        }
+    });
+    outcome.into_inner().expect("no worker panics")
+}
+
+/// Write layer `i` into `root`, checking its blob digest and size and its diffId.
+fn unpack_layer(
+    source: &dyn BlobSource,
+    i: usize,
+    layer: &Value,
+    diff_id: Option<&Digest>,
+    root: &Path,
+    limits: &Limits,
+    stats: &mut Unpacked,
+) -> Result<(), UnpackError> {
+    {
         let at = |m: String| format!("layer {i}: {m}");
         let media_type = layer
             .get("mediaType")
@@ -179,7 +236,7 @@ fn unpack_into(
             crate::artifact::Packing::Tar
             | crate::artifact::Packing::TarGzip
             | crate::artifact::Packing::TarZstd => {
-                extract_tar(&mut blob, packing, size, root, &opts.limits, &mut stats)
+                extract_tar(&mut blob, packing, size, root, limits, stats)
                     .map_err(|e| e.at(&format!("layer {i}")))?
             }
             crate::artifact::Packing::Unknown => {
@@ -208,8 +265,7 @@ fn unpack_into(
                 "the blob hashes to {got}, the descriptor says {digest}"
             ))));
         }
-        if let Some(ids) = &diff_ids {
-            let want = &ids[i];
+        if let Some(want) = diff_id {
             let got = if packing == crate::artifact::Packing::Raw
                 || packing == crate::artifact::Packing::Tar
             {
@@ -224,7 +280,7 @@ fn unpack_into(
             }
         }
     }
-    Ok(stats)
+    Ok(())
 }
 
 /// A ModelPack config's `modelfs.diffIds`, when the manifest has a ModelPack config.
@@ -342,7 +398,13 @@ fn make_parents(root: &Path, rel: &Path) -> Result<PathBuf, EntryError> {
                     rel.display()
                 )));
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => fs::create_dir(&at)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&at) {
+                Ok(()) => {}
+                // Another layer's worker made it a moment ago: fine if it is a directory.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists
+                    && fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_dir()) => {}
+                Err(e) => return Err(e.into()),
+            },
             Err(e) => return Err(e.into()),
         }
     }
@@ -531,7 +593,14 @@ fn extract_tar(
                                 "{name}: a directory over a file or link"
                             )));
                         }
-                        Err(_) => fs::create_dir(&path)?,
+                        Err(_) => match fs::create_dir(&path) {
+                            Ok(()) => {}
+                            Err(e)
+                                if e.kind() == io::ErrorKind::AlreadyExists
+                                    && fs::symlink_metadata(&path)
+                                        .is_ok_and(|m| m.file_type().is_dir()) => {}
+                            Err(e) => return Err(e.into()),
+                        },
                     }
                 }
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
