@@ -13,8 +13,9 @@ fn root() -> PathBuf {
 }
 
 fn validator() -> Validator {
-    let text = std::fs::read_to_string(root().join("deploy/schemas/kubernetes-manifests.schema.json"))
-        .expect("schema");
+    let text =
+        std::fs::read_to_string(root().join("deploy/schemas/kubernetes-manifests.schema.json"))
+            .expect("schema");
     let schema: Value = serde_json::from_str(&text).expect("schema JSON");
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
@@ -42,8 +43,8 @@ fn objects() -> Vec<(PathBuf, Value)> {
     let mut out = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
-        let docs: Vec<Value> = serde_saphyr::from_multiple(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for d in docs {
             out.push((f.clone(), d));
         }
@@ -139,7 +140,11 @@ fn the_init_container_unpacks_into_an_empty_dir_the_server_mounts() {
         .arg("--help")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -178,7 +183,8 @@ fn every_gate_asks_for_the_lifecycle_status() {
     assert!(exprs.contains("org.cncf.ai.lifecycle.status"));
     let app = of_kind(&objects, "Application")[0];
     assert_eq!(
-        app["spec"]["source"]["path"], k["spec"]["path"].as_str().unwrap().trim_start_matches("./"),
+        app["spec"]["source"]["path"],
+        k["spec"]["path"].as_str().unwrap().trim_start_matches("./"),
         "Argo CD and Flux deploy the same workload"
     );
     assert_eq!(of_kind(&objects, "OCIRepository").len(), 1);
