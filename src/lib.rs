@@ -16,6 +16,7 @@ pub mod frontmatter;
 pub mod inspect;
 pub mod layout;
 pub mod model;
+pub mod reference;
 pub mod registry;
 pub mod report;
 pub mod schemas;

@@ -4,6 +4,7 @@
 mod check;
 mod fixtures_cmd;
 mod progress;
+mod reference_cmds;
 mod requirements;
 mod run;
 mod run_tools;
@@ -39,6 +40,14 @@ enum Command {
     Requirements(requirements::RequirementsArgs),
     /// Golden fixture maintenance.
     Fixtures(fixtures_cmd::FixturesArgs),
+    /// Reference packer: a model, skill, prompt or workflow into oci:<layout>:<tag>.
+    Pack(reference_cmds::PackArgs),
+    /// Push a manifest of an OCI layout and its blobs to <registry>/<repo>:<tag>.
+    Push(reference_cmds::PushArgs),
+    /// The check verdict as a gate: exit 0 conformant, 1 not.
+    Verify(reference_cmds::VerifyArgs),
+    /// Reference runtime: verify, then write every file atomically into a new directory.
+    Unpack(reference_cmds::UnpackArgs),
 }
 
 /// Options shared by the commands that evaluate targets.
@@ -122,6 +131,10 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(a),
         Command::Requirements(a) => requirements::run(a),
         Command::Fixtures(a) => fixtures_cmd::run(a),
+        Command::Pack(a) => reference_cmds::pack(a),
+        Command::Push(a) => reference_cmds::push(a),
+        Command::Verify(a) => reference_cmds::verify(a),
+        Command::Unpack(a) => reference_cmds::unpack(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
