@@ -166,3 +166,57 @@ fn olot_packs_a_modelcar_without_the_contract() {
     assert!(messages(&run.steps, "PCK-001").contains("MPK-004"));
     assert_eq!(status(&run.steps, "PCK-005"), Status::Skip);
 }
+
+/// The reference implementation (this crate's `pack` and `unpack`), through the same adapter
+/// protocol as every other tool: it passes its own packer and runtime suites.
+fn reference() -> Adapter {
+    let mut spec = AdapterSpec::load(&root().join("adapters/reference.json")).unwrap();
+    spec.env.push((
+        "AI_INTEROP_BIN".into(),
+        env!("CARGO_BIN_EXE_ai-interop").into(),
+    ));
+    Adapter::new(spec)
+}
+
+#[test]
+fn the_reference_implementation_passes_its_packer_suite() {
+    let d = tmp();
+    let run = ai_interop::suites::packer::run(
+        Catalog::embedded(),
+        &reference(),
+        &fixtures().join("sources"),
+        d.path(),
+    );
+    for s in &run.steps {
+        for m in &s.marks.marks {
+            assert_eq!(
+                m.status,
+                Status::Pass,
+                "{} {}: {}",
+                s.id,
+                m.requirement,
+                m.message
+            );
+        }
+    }
+    assert_eq!(status(&run.steps, "PCK-005"), Status::Pass);
+}
+
+#[test]
+fn the_reference_implementation_passes_its_runtime_suite() {
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&reference(), &fixtures(), d.path());
+    for s in &run.steps {
+        for m in &s.marks.marks {
+            assert_eq!(
+                m.status,
+                Status::Pass,
+                "{} {}: {}",
+                s.id,
+                m.requirement,
+                m.message
+            );
+        }
+    }
+    assert_eq!(status(&run.steps, "RUN-002"), Status::Pass);
+}

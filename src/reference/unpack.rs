@@ -401,8 +401,9 @@ fn make_parents(root: &Path, rel: &Path) -> Result<PathBuf, EntryError> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&at) {
                 Ok(()) => {}
                 // Another layer's worker made it a moment ago: fine if it is a directory.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists
-                    && fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_dir()) => {}
+                Err(e)
+                    if e.kind() == io::ErrorKind::AlreadyExists
+                        && fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_dir()) => {}
                 Err(e) => return Err(e.into()),
             },
             Err(e) => return Err(e.into()),
