@@ -75,6 +75,12 @@ pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
                         .filter(|t| t.covers.contains(&r.id.as_str()))
                         .map(|t| t.id.to_string()),
                 )
+                .chain(
+                    crate::suites::COVERAGE
+                        .iter()
+                        .filter(|(_, covers)| covers.contains(&r.id.as_str()))
+                        .map(|(id, _)| id.to_string()),
+                )
                 .collect(),
             negative_fixtures: neg.remove(r.id.as_str()).unwrap_or_default(),
             positive_fixtures: pos.remove(r.id.as_str()).unwrap_or_default(),
@@ -121,7 +127,11 @@ fn markdown(rows: &[Coverage]) -> String {
     let uncovered: Vec<&str> = rows
         .iter()
         .filter(|r| {
-            let registry = r.applies_to.iter().any(|a| a == "registry");
+            // Tools (packers, runtimes, transports) are exercised through adapters too.
+            let registry = r
+                .applies_to
+                .iter()
+                .any(|a| a == "registry" || a == "packer" || a == "runtime" || a == "transport");
             r.checks.is_empty()
                 || (!registry && r.negative_fixtures.is_empty() && r.positive_fixtures.is_empty())
         })
