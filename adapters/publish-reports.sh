@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate reports/<tool>-<version>/ and reports/interop-matrix/ from the adapters in this
-# directory. Needs: a release build, `.ci/tools.sh` (skopeo, umoci, the pip tools venv) and a
+# directory. Needs: a build (`cargo build --release`, or AI_INTEROP_PROFILE=debug), `.ci/tools.sh` (skopeo, umoci, the pip tools venv) and a
 # loopback registry from `.ci/registry.sh`:
 #   cargo build --release
 #   source .ci/registry.sh && registry_start_all
@@ -8,7 +8,7 @@
 #   bash adapters/publish-reports.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/ai-interop
+bin=target/${AI_INTEROP_PROFILE:-release}/ai-interop
 export AI_INTEROP_BIN="$PWD/$bin"
 reg="${AI_INTEROP_TEST_REGISTRY:?source .ci/registry.sh && registry_start_all first}"
 ver() { python3 "adapters/$1.py" <<<'{"protocol":"ai-interop.dev/adapter/v1","command":"describe","workDir":"/tmp"}' \
