@@ -49,6 +49,9 @@ pub struct Matrix {
 /// A stop on the way: verdict, step, requirement, message.
 type Stop = (&'static str, &'static str, Option<&'static str>, String);
 
+/// A packed layout and its manifest digest, or where packing stopped.
+type PackResult = Result<(PathBuf, String), Stop>;
+
 fn label(t: &ToolInfo) -> String {
     format!("{} {}", t.name, t.version)
 }
@@ -119,7 +122,7 @@ pub fn run(adapters: &[Adapter], sources: &Path, registry: &Registry, run_dir: &
 
     // Pack every source tree once per packer; keep the sandboxes alive for the later steps.
     let mut keep: Vec<Sandbox> = Vec::new();
-    let mut packed: Vec<(usize, &'static str, Result<(PathBuf, String), Stop>)> = Vec::new();
+    let mut packed: Vec<(usize, &'static str, PackResult)> = Vec::new();
     for (pi, pt) in &packers {
         for (kind, capability, _) in SOURCES {
             let result = if !pt.has(capability) {

@@ -60,6 +60,7 @@ impl Registry {
 }
 
 /// Push `layout:tag` to `reference`, then pull it into `<sandbox>/out/pulled`.
+#[allow(clippy::too_many_arguments)]
 pub fn push_pull(
     adapter: &Adapter,
     layout: &Path,
