@@ -54,9 +54,13 @@ pub enum SchemaKind {
     ServerlessWorkflow,
     /// The implementation metadata of a conformance submission (`reports/<name>/submission.json`).
     Submission,
+    /// One request of the adapter protocol (suite → packer, runtime or transport adapter).
+    AdapterRequest,
+    /// One reply of the adapter protocol (adapter → suite).
+    AdapterReply,
 }
 
-const COUNT: usize = 12;
+const COUNT: usize = 14;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
@@ -71,6 +75,8 @@ const ALL: [SchemaKind; COUNT] = [
     SchemaKind::WorkflowConfig,
     SchemaKind::ServerlessWorkflow,
     SchemaKind::Submission,
+    SchemaKind::AdapterRequest,
+    SchemaKind::AdapterReply,
 ];
 
 impl SchemaKind {
@@ -94,6 +100,8 @@ impl SchemaKind {
             SchemaKind::WorkflowConfig => "workflow-config",
             SchemaKind::ServerlessWorkflow => "serverless-workflow",
             SchemaKind::Submission => "submission",
+            SchemaKind::AdapterRequest => "adapter-request",
+            SchemaKind::AdapterReply => "adapter-reply",
         }
     }
 
@@ -145,6 +153,8 @@ pub fn source(kind: SchemaKind) -> &'static str {
             include_str!("../schemas/v1.0/serverless-workflow.schema.json")
         }
         SchemaKind::Submission => include_str!("../schemas/v1.0/submission.schema.json"),
+        SchemaKind::AdapterRequest => include_str!("../schemas/v1.0/adapter-request.schema.json"),
+        SchemaKind::AdapterReply => include_str!("../schemas/v1.0/adapter-reply.schema.json"),
     }
 }
 
@@ -413,6 +423,8 @@ mod tests {
             "workflow-config",
             "serverless-workflow",
             "submission",
+            "adapter-request",
+            "adapter-reply",
         ];
         assert_eq!(SchemaKind::all().len(), names.len());
         for (kind, name) in SchemaKind::all().iter().zip(names) {

@@ -36,6 +36,7 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("workflows.md", include_str!("../spec/v1.0/workflows.md")),
     ("bundles.md", include_str!("../spec/v1.0/bundles.md")),
     ("indexes.md", include_str!("../spec/v1.0/indexes.md")),
+    ("adapters.md", include_str!("../spec/v1.0/adapters.md")),
 ];
 
 /// What a requirement constrains.
@@ -46,6 +47,7 @@ pub enum AppliesTo {
     Registry,
     Packer,
     Runtime,
+    Transport,
 }
 
 impl AppliesTo {
@@ -55,6 +57,7 @@ impl AppliesTo {
             "registry" => Some(Self::Registry),
             "packer" => Some(Self::Packer),
             "runtime" => Some(Self::Runtime),
+            "transport" => Some(Self::Transport),
             _ => None,
         }
     }

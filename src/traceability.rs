@@ -27,9 +27,13 @@ pub struct Coverage {
 
 impl Coverage {
     /// Registry requirements are exercised against live registries (fakes with scripted faults
-    /// and Distribution), not against golden layouts, so they need a check only.
+    /// and Distribution), and tool requirements (packers, runtimes, transports) through
+    /// adapters, not against golden layouts, so they need a check only.
     pub fn uncovered(&self) -> bool {
-        let registry = self.applies_to.iter().any(|a| a == "registry");
+        let registry = self
+            .applies_to
+            .iter()
+            .any(|a| matches!(a.as_str(), "registry" | "packer" | "runtime" | "transport"));
         self.checks.is_empty()
             || (!registry && self.negative_fixtures.is_empty() && self.positive_fixtures.is_empty())
     }
@@ -83,6 +87,12 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
                         .iter()
                         .filter(|t| t.covers.contains(&r.id.as_str()))
                         .map(|t| t.id.to_string()),
+                )
+                .chain(
+                    crate::suites::COVERAGE
+                        .iter()
+                        .filter(|(_, covers)| covers.contains(&r.id.as_str()))
+                        .map(|(id, _)| id.to_string()),
                 )
                 .collect(),
             negative_fixtures: neg.remove(r.id.as_str()).unwrap_or_default(),

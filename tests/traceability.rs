@@ -121,3 +121,38 @@ fn every_requirement_passes_in_some_positive_case() {
         "requirements never exercised by a positive case: {missing:?}"
     );
 }
+
+/// Every requirement on a tool (packer, runtime, transport) is decided by a step family of the
+/// tool suites, and every family names only known requirements on tools.
+#[test]
+fn every_tool_requirement_has_a_suite_step() {
+    let catalog = Catalog::embedded();
+    let tool = |r: &ai_interop::spec::Requirement| {
+        r.applies_to.iter().any(|a| {
+            matches!(
+                a,
+                AppliesTo::Packer | AppliesTo::Runtime | AppliesTo::Transport
+            )
+        })
+    };
+    let covered: BTreeSet<&str> = ai_interop::suites::COVERAGE
+        .iter()
+        .flat_map(|(_, c)| c.iter().copied())
+        .collect();
+    for id in &covered {
+        let r = catalog
+            .get(id)
+            .unwrap_or_else(|| panic!("suite step names unknown {id}"));
+        assert!(tool(r), "{id} does not apply to a tool");
+    }
+    let missing: Vec<&str> = catalog
+        .requirements
+        .iter()
+        .filter(|r| tool(r) && !covered.contains(r.id.as_str()))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "tool requirements without a suite step: {missing:?}"
+    );
+}

@@ -4,9 +4,11 @@
 mod check;
 mod fixtures_cmd;
 mod progress;
+mod reference_cmds;
 mod report_cmd;
 mod requirements;
 mod run;
+mod run_tools;
 mod validate;
 mod validate_asset;
 
@@ -42,6 +44,14 @@ enum Command {
     Fixtures(fixtures_cmd::FixturesArgs),
     /// Signed reports: `report sign --key K report.json`, `report verify --key PUB report.json`.
     Report(report_cmd::ReportArgs),
+    /// Reference packer: a model, skill, prompt or workflow into oci:<layout>:<tag>.
+    Pack(reference_cmds::PackArgs),
+    /// Push a manifest of an OCI layout and its blobs to <registry>/<repo>:<tag>.
+    Push(reference_cmds::PushArgs),
+    /// The check verdict as a gate: exit 0 conformant, 1 not.
+    Verify(reference_cmds::VerifyArgs),
+    /// Reference runtime: verify, then write every file atomically into a new directory.
+    Unpack(reference_cmds::UnpackArgs),
 }
 
 /// Options shared by the commands that evaluate targets.
@@ -145,6 +155,10 @@ pub fn main() -> ExitCode {
         Command::Requirements(a) => requirements::run(a),
         Command::Fixtures(a) => fixtures_cmd::run(a),
         Command::Report(a) => report_cmd::run(a),
+        Command::Pack(a) => reference_cmds::pack(a),
+        Command::Push(a) => reference_cmds::push(a),
+        Command::Verify(a) => reference_cmds::verify(a),
+        Command::Unpack(a) => reference_cmds::unpack(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

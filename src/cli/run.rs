@@ -28,6 +28,20 @@ pub struct RunArgs {
     /// instead of the registry's URL; the URL stays in `run.options.registry`.
     #[arg(long, value_name = "NAME")]
     pub target_name: Option<String>,
+    /// `run packer|runtime|transport`: the adapter (`adapters/<tool>.json` or an executable).
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
+    /// `run matrix`: every adapter to combine (packers × transports × runtimes).
+    #[arg(long, num_args = 1..)]
+    pub adapters: Vec<PathBuf>,
+    /// One timeout for every adapter request, in milliseconds (else the descriptor's or the
+    /// defaults: describe 30 s, verify 120 s, the others 300 s).
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    /// `run transport|matrix`: the loopback registry artifacts move through
+    /// (`http://127.0.0.1:<port>`; default `AI_INTEROP_REGISTRY_URL`).
+    #[arg(long, env = "AI_INTEROP_REGISTRY_URL")]
+    pub registry: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -42,6 +56,9 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
     progress::set_quiet(args.common.quiet);
     if args.target.as_deref() == Some("registry") {
         return run_registry(&args);
+    }
+    if let Some(kind @ ("packer" | "runtime" | "transport" | "matrix")) = args.target.as_deref() {
+        return super::run_tools::dispatch(kind, &args);
     }
     if args.target_name.is_some() {
         return Err(Exit::usage("--target-name is for `run registry`"));

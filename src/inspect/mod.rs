@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub use layer::{detect_magic, packing_of};
+pub use tar_guard::ExtensionGuard;
 
 /// Annotation naming the path a ModelPack layer unpacks to.
 pub const FILEPATH: &str = "org.cncf.model.filepath";

@@ -45,6 +45,9 @@ pub enum TargetKind {
     OciLayout,
     Registry,
     Adapter,
+    Packer,
+    Runtime,
+    Transport,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

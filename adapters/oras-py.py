@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""ai-interop adapter for oras-py (pip, the ORAS Python SDK): a transport between an OCI image
+layout and a registry, written the way the SDK's provider API is meant to be used: every blob
+through `Registry.upload_blob` / `download_blob`, the manifest through `upload_manifest` /
+`get_manifest`. oras-py has no OCI-layout support of its own; the adapter reads and writes the
+layout's index.json and blob files, and nothing else."""
+
+import json
+import os
+
+import aiinterop_adapter as a
+
+a.reexec_in_venv()
+
+MANIFEST_TYPES = ["application/vnd.oci.image.manifest.v1+json"]
+
+
+def tool():
+    from importlib.metadata import version
+    return {
+        "name": "oras-py",
+        "version": version("oras"),
+        "homepage": "https://github.com/oras-project/oras-py",
+        "roles": ["transport"],
+        "capabilities": ["push", "pull"],
+        "unsupported": {
+            "pack-model": "oras-py pushes files straight to a registry; it cannot write an OCI image layout",
+            "unpack": "oras-py pulls files straight from a registry; it does not read OCI image layouts",
+        },
+    }
+
+
+def registry(req):
+    import oras.provider
+    host = req["reference"].split("/", 1)[0]
+    return oras.provider.Registry(hostname=host, insecure=req["plainHttp"])
+
+
+def blob_path(layout, digest):
+    alg, enc = digest.split(":", 1)
+    return os.path.join(layout, "blobs", alg, enc)
+
+
+def push(req):
+    import oras.container
+    layout = req["layout"]
+    desc = a.tagged(layout, req["tag"])
+    if desc is None:
+        return a.error(f"no manifest tagged {req['tag']} in {layout}")
+    with open(blob_path(layout, desc["digest"])) as f:
+        manifest = json.load(f)
+    reg = registry(req)
+    container = oras.container.Container(req["reference"])
+    for layer in [manifest["config"], *manifest.get("layers", [])]:
+        r = reg.upload_blob(blob_path(layout, layer["digest"]), container, layer)
+        a.log(f"upload_blob {layer['digest']}: HTTP {r.status_code}")
+        if r.status_code not in (200, 201, 202):
+            return a.error(f"upload_blob {layer['digest']}: HTTP {r.status_code}")
+    r = reg.upload_manifest(manifest, container)
+    a.log(f"upload_manifest: HTTP {r.status_code} {r.headers.get('Docker-Content-Digest', '')}")
+    if r.status_code not in (200, 201):
+        return a.error(f"upload_manifest: HTTP {r.status_code}: {r.text[:300]}")
+    return a.ok(digest=r.headers.get("Docker-Content-Digest")) if r.headers.get("Docker-Content-Digest") else a.ok()
+
+
+def pull(req):
+    import hashlib
+    import oras.container
+    layout = req["layout"]
+    reg = registry(req)
+    container = oras.container.Container(req["reference"])
+    manifest = reg.get_manifest(container, allowed_media_type=MANIFEST_TYPES)
+    os.makedirs(os.path.join(layout, "blobs", "sha256"), exist_ok=True)
+    for layer in [manifest["config"], *manifest.get("layers", [])]:
+        alg = layer["digest"].split(":", 1)[0]
+        os.makedirs(os.path.join(layout, "blobs", alg), exist_ok=True)
+        reg.download_blob(container, layer["digest"], blob_path(layout, layer["digest"]))
+    # get_manifest hands back parsed JSON; the SDK offers no raw bytes, so they are written as
+    # the SDK's JSON serialisation.
+    data = json.dumps(manifest).encode()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    with open(blob_path(layout, digest), "wb") as f:
+        f.write(data)
+    with open(os.path.join(layout, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    entry = {"mediaType": manifest.get("mediaType", MANIFEST_TYPES[0]), "digest": digest, "size": len(data),
+             "annotations": {"org.opencontainers.image.ref.name": req["tag"]}}
+    if "artifactType" in manifest:
+        entry["artifactType"] = manifest["artifactType"]
+    with open(os.path.join(layout, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [entry]}, f)
+    return a.ok(digest=digest)
+
+
+if __name__ == "__main__":
+    a.serve(tool, {"push": push, "pull": pull})

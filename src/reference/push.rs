@@ -1,0 +1,104 @@
+//! `ai-interop push`: one manifest of a layout and the blobs it names, streamed from disk into
+//! a registry with the suite's own client (monolithic uploads; a blob the repository already
+//! has is not sent again), then the manifest's exact bytes put under the tag.
+
+use crate::artifact::Limits;
+use crate::digest::Digest;
+use crate::layout::OciLayout;
+use crate::registry::client::Client;
+use crate::registry::config::{self, RegistryConfig};
+use crate::registry::golden::referenced_blobs;
+use crate::registry::reference::{Reference, Target};
+use anyhow::{Context, Result, anyhow, bail};
+use reqwest::Method;
+use serde_json::Value;
+use std::path::Path;
+
+/// What was pushed.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    pub manifest_digest: Digest,
+    pub blobs_sent: usize,
+    pub blobs_present: usize,
+    pub bytes_sent: u64,
+}
+
+/// Push the manifest `selector` selects in `layout` to `dest` (which names a tag or a digest).
+/// `base` supplies credentials, TLS and timeouts; the URL comes from `dest`.
+pub fn push(
+    layout: &Path,
+    selector: Option<&str>,
+    dest: &Reference,
+    base: &RegistryConfig,
+) -> Result<Pushed> {
+    let limits = Limits::default();
+    let layout = OciLayout::open(layout, &limits)?;
+    let (facts, manifest) = layout.select(selector, &limits)?;
+    let bytes = manifest
+        .bytes
+        .clone()
+        .context("the manifest is too large to push")?;
+    let json = manifest
+        .json
+        .map_err(|e| anyhow!("the manifest is not JSON: {e}"))?;
+    if json.get("manifests").is_some() {
+        bail!("an image index: push each member, then the index (not supported yet)");
+    }
+    let media_type = json
+        .get("mediaType")
+        .or_else(|| facts.selected.get("mediaType"))
+        .and_then(Value::as_str)
+        .unwrap_or(crate::registry::client::OCI_MANIFEST)
+        .to_string();
+    let mut cfg = base.clone();
+    let same_host = base
+        .base_url()
+        .ok()
+        .is_some_and(|u| config::host_port(&u) == dest.registry);
+    if !same_host || dest.scheme.is_some() {
+        cfg.url = dest.base_url();
+    }
+    cfg.read_only = false;
+    let client = Client::new(&cfg)?;
+    let repo = &dest.repository;
+    let mut out = Pushed {
+        manifest_digest: Digest::sha256_of(&bytes),
+        blobs_sent: 0,
+        blobs_present: 0,
+        bytes_sent: 0,
+    };
+    for (desc, parts) in referenced_blobs(&json) {
+        let (_, digest, size) = parts.with_context(|| format!("unusable descriptor {desc}"))?;
+        let head = client.blob(Method::HEAD, repo, &digest, false)?;
+        if head.status == 200 {
+            out.blobs_present += 1;
+            continue;
+        }
+        let file = layout.open_blob_file(&digest)?;
+        let large = size >= 64 << 20;
+        let resp = client.push_blob(repo, &digest, size, Box::new(file), large)?;
+        if resp.status != 201 {
+            bail!(
+                "upload of blob {digest} ({size} bytes): {} (expected 201): {}",
+                resp.summary(),
+                resp.snippet()
+            );
+        }
+        out.blobs_sent += 1;
+        out.bytes_sent += size;
+    }
+    let reference = match &dest.target {
+        Some(Target::Tag(t)) => t.clone(),
+        Some(Target::Digest(d)) => d.to_string(),
+        None => "latest".into(),
+    };
+    let resp = client.put_manifest(repo, &reference, &media_type, &bytes)?;
+    if resp.status != 201 {
+        bail!(
+            "manifest PUT {repo}:{reference}: {} (expected 201): {}",
+            resp.summary(),
+            resp.snippet()
+        );
+    }
+    Ok(out)
+}

@@ -1,0 +1,513 @@
+//! The adapter target: a packer, transport or runtime reached through the adapter protocol
+//! (`spec/v1.0/adapters.md`). One request per process: the request on stdin, one reply on
+//! stdout, both validated against the embedded schemas.
+
+pub mod process;
+pub mod sandbox;
+
+use crate::registry::redact::Redactor;
+use crate::schemas::{self, SchemaKind};
+use process::{Bounds, Ending};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+pub use sandbox::Sandbox;
+
+/// The protocol version string every request and reply carries.
+pub const PROTOCOL: &str = "ai-interop.dev/adapter/v1";
+
+/// The most bytes of standard output read as the reply; more is a flood.
+pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
+
+/// The most bytes of standard error kept as evidence.
+pub const MAX_STDERR_BYTES: usize = 16 * 1024;
+
+/// The protocol's commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Command {
+    Describe,
+    Pack,
+    Push,
+    Pull,
+    Verify,
+    Unpack,
+}
+
+impl Command {
+    pub const ALL: [Command; 6] = [
+        Command::Describe,
+        Command::Pack,
+        Command::Push,
+        Command::Pull,
+        Command::Verify,
+        Command::Unpack,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::Describe => "describe",
+            Command::Pack => "pack",
+            Command::Push => "push",
+            Command::Pull => "pull",
+            Command::Verify => "verify",
+            Command::Unpack => "unpack",
+        }
+    }
+
+    /// The default time one request may take.
+    pub fn default_timeout(self) -> Duration {
+        Duration::from_secs(match self {
+            Command::Describe => 30,
+            Command::Verify => 120,
+            _ => 300,
+        })
+    }
+}
+
+/// How to run one adapter: the descriptor file `adapters/<tool>.json`, or an executable.
+#[derive(Debug, Clone)]
+pub struct AdapterSpec {
+    /// A short name for reports (the descriptor's `name`, else the file name).
+    pub name: String,
+    /// The program and its arguments, resolved.
+    pub command: Vec<String>,
+    /// Per-command timeouts.
+    pub timeouts: BTreeMap<Command, Duration>,
+    /// Extra environment for the adapter.
+    pub env: Vec<(String, String)>,
+    /// Where it was described, for reports.
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Descriptor {
+    name: String,
+    command: Vec<String>,
+    #[serde(default)]
+    timeouts_ms: BTreeMap<String, u64>,
+}
+
+impl AdapterSpec {
+    /// Load `path`: a `.json` descriptor (its command resolved against the file's directory),
+    /// or an executable taken as the whole command.
+    pub fn load(path: &Path) -> Result<AdapterSpec, String> {
+        let shown = path.display().to_string();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            let abs = std::path::absolute(path).map_err(|e| format!("{shown}: {e}"))?;
+            if !abs.is_file() {
+                return Err(format!("{shown}: no such adapter executable"));
+            }
+            let name = abs
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| shown.clone());
+            return Ok(AdapterSpec::from_command(
+                name,
+                vec![abs.display().to_string()],
+                shown,
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        let d: Descriptor = serde_json::from_str(&text)
+            .map_err(|e| format!("{shown}: not an adapter descriptor: {e}"))?;
+        let base = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        if d.command.is_empty() {
+            return Err(format!("{shown}: `command` is empty"));
+        }
+        // A relative path that exists beside the descriptor (the script, the program) is
+        // taken from there; a bare name such as `python3` is left to PATH.
+        let command: Vec<String> = d
+            .command
+            .into_iter()
+            .map(|arg| {
+                let beside = base.join(&arg);
+                if !Path::new(&arg).is_absolute() && beside.exists() {
+                    beside.display().to_string()
+                } else {
+                    arg
+                }
+            })
+            .collect();
+        let mut spec = AdapterSpec::from_command(d.name, command, shown.clone());
+        for (cmd, ms) in d.timeouts_ms {
+            let c = Command::ALL
+                .into_iter()
+                .find(|c| c.as_str() == cmd)
+                .ok_or_else(|| format!("{shown}: timeoutsMs names unknown command {cmd:?}"))?;
+            spec.timeouts.insert(c, Duration::from_millis(ms.max(1)));
+        }
+        Ok(spec)
+    }
+
+    pub fn from_command(name: String, command: Vec<String>, source: String) -> AdapterSpec {
+        AdapterSpec {
+            name,
+            command,
+            timeouts: Command::ALL
+                .into_iter()
+                .map(|c| (c, c.default_timeout()))
+                .collect(),
+            env: Vec::new(),
+            source,
+        }
+    }
+
+    /// Override every command's timeout (e.g. `--timeout-ms`).
+    pub fn with_timeout(mut self, command: Command, timeout: Duration) -> Self {
+        self.timeouts.insert(command, timeout);
+        self
+    }
+
+    pub fn timeout(&self, command: Command) -> Duration {
+        self.timeouts
+            .get(&command)
+            .copied()
+            .unwrap_or_else(|| command.default_timeout())
+    }
+}
+
+/// The fields of one request besides `protocol`, `command` and `workDir`.
+#[derive(Debug, Clone, Default)]
+pub struct Params(pub Map<String, Value>);
+
+impl Params {
+    pub fn set(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(key.to_string(), value.into());
+        self
+    }
+    pub fn path(self, key: &str, path: &Path) -> Self {
+        self.set(key, path.display().to_string())
+    }
+}
+
+/// What a reply said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyStatus {
+    Ok,
+    Refused,
+    Unsupported,
+    Error,
+}
+
+/// The tool behind the adapter (the reply to `describe`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+    pub roles: Vec<String>,
+    pub capabilities: Vec<String>,
+    /// Capability → the adapter's reason for lacking it.
+    pub unsupported: BTreeMap<String, String>,
+}
+
+impl ToolInfo {
+    pub fn has(&self, capability: &str) -> bool {
+        self.capabilities.iter().any(|c| c == capability)
+    }
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|c| c == role)
+    }
+    /// Why a capability is lacking, in the adapter's words when it gave any.
+    pub fn lacking(&self, capability: &str) -> String {
+        match self.unsupported.get(capability) {
+            Some(why) => format!("{} does not offer `{capability}`: {why}", self.name),
+            None => format!(
+                "{} does not declare `{capability}` (and gave no reason)",
+                self.name
+            ),
+        }
+    }
+}
+
+/// A reply that met the protocol.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: ReplyStatus,
+    pub message: String,
+    pub exit_code: Option<i64>,
+    pub digest: Option<String>,
+    pub tool: Option<ToolInfo>,
+}
+
+/// One request and what came of it.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub command: Command,
+    /// The reply, or why there is no usable one (a protocol fault: `error`, never `fail`).
+    pub reply: Result<Reply, String>,
+    /// The adapter's standard error, redacted and bounded.
+    pub stderr: String,
+    pub duration: Duration,
+    /// Writes outside the work directory and the named outputs.
+    pub outside_writes: Vec<String>,
+}
+
+impl Exchange {
+    /// The reply when it says `ok`; else a sentence of what happened, for a finding.
+    pub fn ok(&self) -> Result<&Reply, String> {
+        match &self.reply {
+            Ok(r) if r.status == ReplyStatus::Ok => Ok(r),
+            Ok(r) => Err(format!(
+                "{} answered `{}`: {}",
+                self.command.as_str(),
+                status_name(&r.status),
+                r.message
+            )),
+            Err(e) => Err(self.fault(e)),
+        }
+    }
+
+    /// A protocol fault in words, with the stderr tail as evidence.
+    pub fn fault(&self, what: &str) -> String {
+        let mut s = format!("{}: {what}", self.command.as_str());
+        let tail = self.stderr_tail(600);
+        if !tail.is_empty() {
+            s.push_str(&format!("; stderr: {tail}"));
+        }
+        s
+    }
+
+    /// The end of standard error, where tools put their final word.
+    pub fn stderr_tail(&self, chars: usize) -> String {
+        let t = self.stderr.trim();
+        let n = t.chars().count();
+        if n <= chars {
+            t.to_string()
+        } else {
+            format!("…{}", t.chars().skip(n - chars).collect::<String>())
+        }
+    }
+}
+
+pub fn status_name(s: &ReplyStatus) -> &'static str {
+    match s {
+        ReplyStatus::Ok => "ok",
+        ReplyStatus::Refused => "refused",
+        ReplyStatus::Unsupported => "unsupported",
+        ReplyStatus::Error => "error",
+    }
+}
+
+/// Runs requests against one adapter.
+pub struct Adapter {
+    pub spec: AdapterSpec,
+    pub redactor: Redactor,
+}
+
+impl Adapter {
+    pub fn new(spec: AdapterSpec) -> Adapter {
+        Adapter {
+            spec,
+            redactor: Redactor::new(),
+        }
+    }
+
+    /// Send one request in `sandbox`; `outputs` are the paths the request allows the adapter
+    /// to write besides its work directory.
+    pub fn request(
+        &self,
+        command: Command,
+        params: Params,
+        sandbox: &Sandbox,
+        outputs: &[&Path],
+    ) -> Exchange {
+        let timeout = self.spec.timeout(command);
+        let mut req = params.0;
+        req.insert("protocol".into(), json!(PROTOCOL));
+        req.insert("command".into(), json!(command.as_str()));
+        req.insert("workDir".into(), json!(sandbox.work.display().to_string()));
+        req.insert("timeoutMs".into(), json!(timeout.as_millis() as u64));
+        let req = Value::Object(req);
+        let fail = |why: String| Exchange {
+            command,
+            reply: Err(why),
+            stderr: String::new(),
+            duration: Duration::ZERO,
+            outside_writes: Vec::new(),
+        };
+        // The suite holds itself to the protocol too: a request it cannot send validly is its
+        // own defect, reported as an error.
+        let violations = schemas::validate(SchemaKind::AdapterRequest, &req);
+        if !violations.is_empty() {
+            return fail(format!(
+                "suite defect: the request is invalid under adapter-request.schema.json: {}",
+                join(&violations)
+            ));
+        }
+        let body = serde_json::to_vec(&req).expect("a Value serializes");
+        let before = sandbox.record(outputs);
+        let mut env = vec![
+            ("HOME".to_string(), sandbox.work.display().to_string()),
+            (
+                "TMPDIR".to_string(),
+                sandbox.work.join("tmp").display().to_string(),
+            ),
+        ];
+        env.extend(self.spec.env.iter().cloned());
+        let out = process::run(
+            &self.spec.command,
+            &sandbox.work,
+            &env,
+            &body,
+            Bounds {
+                timeout,
+                max_stdout: MAX_REPLY_BYTES,
+                max_stderr: MAX_STDERR_BYTES,
+            },
+        );
+        let outside_writes = before.changes(&sandbox.record(outputs));
+        let mut stderr = self.redactor.redact(&out.stderr);
+        if out.stderr_truncated {
+            stderr.push_str(" […stderr truncated]");
+        }
+        let reply = match &out.ending {
+            Ending::NotStarted(why) => Err(why.clone()),
+            Ending::TimedOut => Err(format!(
+                "no reply within {} ms (timeout of `{}`); the adapter's process group was killed",
+                timeout.as_millis(),
+                command.as_str()
+            )),
+            Ending::Flooded => Err(format!(
+                "the adapter wrote more than {MAX_REPLY_BYTES} bytes to standard output; it was killed"
+            )),
+            Ending::Exited { code, signal } => parse_reply(command, &out.stdout, &self.redactor)
+                .map_err(|e| match signal {
+                    Some(sig) => format!("{e} (the adapter was ended by signal {sig})"),
+                    None => format!("{e} (the adapter exited with {})", code.unwrap_or(-1)),
+                }),
+        };
+        Exchange {
+            command,
+            reply,
+            stderr,
+            duration: out.duration,
+            outside_writes,
+        }
+    }
+}
+
+fn join(v: &[schemas::SchemaViolation]) -> String {
+    v.iter()
+        .take(5)
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// One JSON value, valid under the reply schema, and nothing after it.
+fn parse_reply(command: Command, stdout: &[u8], redactor: &Redactor) -> Result<Reply, String> {
+    if stdout.iter().all(u8::is_ascii_whitespace) {
+        return Err("no reply on standard output".into());
+    }
+    let mut stream = serde_json::Deserializer::from_slice(stdout).into_iter::<Value>();
+    let value = match stream.next() {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => {
+            let shown: String = String::from_utf8_lossy(&stdout[..stdout.len().min(120)]).into();
+            return Err(format!(
+                "the reply is not one JSON document ({e}); it begins {:?}",
+                redactor.redact(&shown)
+            ));
+        }
+        None => return Err("no reply on standard output".into()),
+    };
+    let rest = &stdout[stream.byte_offset()..];
+    if !rest.iter().all(u8::is_ascii_whitespace) {
+        return Err("standard output holds more than one JSON document".into());
+    }
+    let violations = schemas::validate(SchemaKind::AdapterReply, &value);
+    if !violations.is_empty() {
+        return Err(format!(
+            "the reply is invalid under adapter-reply.schema.json: {}",
+            redactor.redact(&join(&violations))
+        ));
+    }
+    let s = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
+    let status = match s("status").as_deref() {
+        Some("ok") => ReplyStatus::Ok,
+        Some("refused") => ReplyStatus::Refused,
+        Some("unsupported") => ReplyStatus::Unsupported,
+        _ => ReplyStatus::Error,
+    };
+    let tool = value.get("tool").map(|t| {
+        let list = |k: &str| -> Vec<String> {
+            t.get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        ToolInfo {
+            name: t["name"].as_str().unwrap_or_default().to_string(),
+            version: t["version"].as_str().unwrap_or_default().to_string(),
+            roles: list("roles"),
+            capabilities: list("capabilities"),
+            unsupported: t
+                .get("unsupported")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), redactor.redact(v.as_str().unwrap_or(""))))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    });
+    if command == Command::Describe && status == ReplyStatus::Ok && tool.is_none() {
+        return Err("the reply to `describe` has no `tool`".into());
+    }
+    Ok(Reply {
+        status,
+        message: redactor.redact(&s("message").unwrap_or_default()),
+        exit_code: value.get("exitCode").and_then(Value::as_i64),
+        digest: s("digest"),
+        tool,
+    })
+}
+
+/// The working copy of a directory tree (sources, fixture layouts) placed in a sandbox.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src)?, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
+/// Paths for reports: the adapter's command, program name only.
+pub fn describe_command(spec: &AdapterSpec) -> Vec<String> {
+    spec.command
+        .iter()
+        .map(|a| {
+            Path::new(a)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| a.clone())
+        })
+        .collect::<Vec<_>>()
+}
+
+/// A sandbox parent for a whole suite run.
+pub fn run_dir() -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix("ai-interop-run-").tempdir()
+}

@@ -1,0 +1,160 @@
+//! The adapter protocol against a broken-on-purpose adapter (`tests/support/fake_adapter.py`):
+//! every fault a real tool cannot be made to show on demand is contained and reported as
+//! `error` (nothing learnt), never as `fail`, and never hangs the suite.
+
+use ai_interop::model::Status;
+use ai_interop::spec::Catalog;
+use ai_interop::suites::report::outcome;
+use ai_interop::targets::adapter::{Adapter, AdapterSpec, Command, Params, Sandbox};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn fake(mode: &str, timeout: Duration) -> Adapter {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_adapter.py");
+    let mut spec = AdapterSpec::from_command(
+        format!("fake-{mode}"),
+        vec!["python3".into(), script.display().to_string()],
+        "test".into(),
+    );
+    for c in Command::ALL {
+        spec = spec.with_timeout(c, timeout);
+    }
+    spec.env.push(("FAKE_MODE".into(), mode.into()));
+    Adapter::new(spec)
+}
+
+fn describe(mode: &str, timeout: Duration) -> ai_interop::targets::adapter::Exchange {
+    let sandbox = Sandbox::new(None).unwrap();
+    fake(mode, timeout).request(Command::Describe, Params::default(), &sandbox, &[])
+}
+
+#[test]
+fn a_well_behaved_describe_is_read() {
+    let ex = describe("describe", Duration::from_secs(30));
+    let reply = ex.ok().expect("ok");
+    let tool = reply.tool.as_ref().unwrap();
+    assert_eq!(tool.name, "fake");
+    assert!(tool.has("unpack"));
+}
+
+#[test]
+fn a_hanging_adapter_is_killed_with_its_children() {
+    let started = Instant::now();
+    let ex = describe("hang", Duration::from_millis(1500));
+    let err = ex.reply.unwrap_err();
+    assert!(err.contains("no reply within 1500 ms"), "{err}");
+    assert!(err.contains("process group was killed"), "{err}");
+    // The suite did not wait for the adapter's 300 s sleep, nor for its child's.
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn a_flood_on_stdout_is_bounded() {
+    let ex = describe("flood", Duration::from_secs(30));
+    let err = ex.reply.unwrap_err();
+    assert!(err.contains("more than 1048576 bytes"), "{err}");
+}
+
+#[test]
+fn garbage_two_replies_an_invalid_reply_and_an_exit_mid_reply_are_errors() {
+    for (mode, expect) in [
+        ("garbage", "not one JSON document"),
+        ("two", "more than one JSON document"),
+        ("invalid", "invalid under adapter-reply.schema.json"),
+        ("midreply", "exited with 3"),
+    ] {
+        let ex = describe(mode, Duration::from_secs(30));
+        let err = ex.reply.unwrap_err();
+        assert!(err.contains(expect), "{mode}: {err}");
+    }
+}
+
+#[test]
+fn a_write_outside_the_work_directory_is_seen() {
+    let ex = describe("outside", Duration::from_secs(30));
+    assert!(ex.reply.is_ok());
+    assert_eq!(
+        ex.outside_writes,
+        vec!["created a/b/escaped.txt".to_string()]
+    );
+}
+
+#[test]
+fn stderr_is_kept_redacted() {
+    let ex = describe("secret", Duration::from_secs(30));
+    assert!(ex.stderr.contains("Authorization"), "{}", ex.stderr);
+    assert!(!ex.stderr.contains("abcdefghijklmnop0123"), "{}", ex.stderr);
+    assert!(!ex.stderr.contains("hunter2pw"), "{}", ex.stderr);
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0")
+}
+
+#[test]
+fn a_hanging_runtime_leaves_its_requirements_undecided_not_failed() {
+    let adapter = fake("hang", Duration::from_millis(800));
+    let dir = tempfile::tempdir().unwrap();
+    let run = ai_interop::suites::runtime::run(&adapter, &fixtures(), dir.path());
+    assert_eq!(outcome(&run.steps, "ADP-001"), Some(Status::Error));
+    assert!(run.tool.is_none());
+    let report = ai_interop::suites::report::build(
+        Catalog::embedded(),
+        &run.steps,
+        ai_interop::suites::report::ToolReportInput {
+            kind: ai_interop::report::TargetKind::Runtime,
+            applies: ai_interop::spec::AppliesTo::Runtime,
+            reference: "fake".into(),
+            profile: "core".into(),
+            started: "2026-01-01T00:00:00Z".into(),
+            options: serde_json::json!({}),
+            fixtures_digest: None,
+        },
+    );
+    assert!(
+        report
+            .requirements
+            .iter()
+            .all(|r| r.status == Status::Error),
+        "{:?}",
+        report.requirements
+    );
+}
+
+/// A runtime that answers `ok` to everything and writes nothing: every positive fails RUN-002,
+/// every negative fails its requirement — the suite does not take the adapter's word for it.
+#[test]
+fn a_lying_runtime_fails() {
+    let adapter = fake("liar", Duration::from_secs(30));
+    let dir = tempfile::tempdir().unwrap();
+    let run = ai_interop::suites::runtime::run(&adapter, &fixtures(), dir.path());
+    for r in [
+        "RUN-002", "RUN-003", "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008",
+    ] {
+        assert_eq!(outcome(&run.steps, r), Some(Status::Fail), "{r}");
+    }
+    assert_eq!(outcome(&run.steps, "RUN-001"), Some(Status::Pass));
+    assert_eq!(outcome(&run.steps, "ADP-002"), Some(Status::Pass));
+}
+
+/// A packer that answers `ok` and writes nothing fails PCK-001 (no artifact), and a packer that
+/// writes outside its sandbox fails ADP-004.
+#[test]
+fn a_lying_or_escaping_packer_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::embedded();
+    let run = ai_interop::suites::packer::run(
+        catalog,
+        &fake("liar", Duration::from_secs(30)),
+        &fixtures().join("sources"),
+        dir.path(),
+    );
+    assert_eq!(outcome(&run.steps, "PCK-001"), Some(Status::Fail));
+    let run = ai_interop::suites::packer::run(
+        catalog,
+        &fake("outside", Duration::from_secs(30)),
+        &fixtures().join("sources"),
+        dir.path(),
+    );
+    assert_eq!(outcome(&run.steps, "ADP-004"), Some(Status::Fail));
+}

@@ -1,0 +1,222 @@
+//! The real tools through their adapters (`adapters/`): skopeo and umoci from apt, oras-py and
+//! olot from the pinned tools venv (`.ci/tools.sh`), transports against the real Distribution
+//! registry of `.ci/registry.sh`. The verdicts asserted here are the published reports under
+//! `reports/<tool>-<version>/`: a tool that changes behaviour changes this test, on purpose.
+//!
+//! Without the tools (or the registry) these tests print a skip line and pass, unless `CI=true`.
+
+use ai_interop::model::Status;
+use ai_interop::spec::Catalog;
+use ai_interop::suites::report::{StepResult, outcome};
+use ai_interop::suites::transport::Registry;
+use ai_interop::targets::adapter::{Adapter, AdapterSpec};
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn skip(why: &str) -> Option<()> {
+    if env("CI").as_deref() == Some("true") {
+        panic!("CI=true but {why}: .ci/run must `source .ci/tools.sh && tools_install`");
+    }
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+    None
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// The adapter, when its tool is installed.
+fn adapter(name: &str) -> Option<Adapter> {
+    let venv = env("AI_INTEROP_TOOLS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/tools-venv"));
+    let ready = match name {
+        "skopeo" | "umoci" => on_path(name),
+        _ => venv.join("bin/python").is_file(),
+    };
+    if !ready {
+        skip(&format!("{name} is not installed"))?;
+    }
+    let mut spec = AdapterSpec::load(&root().join(format!("adapters/{name}.json"))).unwrap();
+    spec.env
+        .push(("AI_INTEROP_TOOLS_VENV".into(), venv.display().to_string()));
+    Some(Adapter::new(spec))
+}
+
+fn registry() -> Option<Registry> {
+    match env("AI_INTEROP_TEST_REGISTRY") {
+        Some(u) => Some(Registry::from_url(&u).unwrap()),
+        None => {
+            skip("no registry (AI_INTEROP_TEST_REGISTRY unset)");
+            None
+        }
+    }
+}
+
+fn fixtures() -> PathBuf {
+    root().join("fixtures/v1.0")
+}
+
+fn status(steps: &[StepResult], id: &str) -> Status {
+    outcome(steps, id).unwrap_or_else(|| panic!("{id} not covered"))
+}
+
+fn messages(steps: &[StepResult], id: &str) -> String {
+    steps
+        .iter()
+        .flat_map(|s| s.marks.marks.iter())
+        .filter(|m| m.requirement == id)
+        .map(|m| m.message.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+#[test]
+fn skopeo_keeps_digests_but_drops_artifact_type_from_the_index() {
+    let (Some(a), Some(reg)) = (adapter("skopeo"), registry()) else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::transport::run(&a, &fixtures(), &reg, d.path());
+    assert_eq!(status(&run.steps, "ADP-002"), Status::Pass);
+    assert_eq!(
+        status(&run.steps, "TRN-001"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "TRN-001")
+    );
+    assert_eq!(status(&run.steps, "TRN-002"), Status::Fail);
+    assert!(messages(&run.steps, "TRN-002").contains("lacks `artifactType`"));
+}
+
+#[test]
+fn oras_py_reserializes_the_manifest_on_push() {
+    let (Some(a), Some(reg)) = (adapter("oras-py"), registry()) else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::transport::run(&a, &fixtures(), &reg, d.path());
+    assert_eq!(
+        status(&run.steps, "ADP-001"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "ADP-001")
+    );
+    assert_eq!(status(&run.steps, "TRN-001"), Status::Fail);
+    assert!(
+        messages(&run.steps, "TRN-001").contains("the push stored the manifest as"),
+        "{}",
+        messages(&run.steps, "TRN-001")
+    );
+}
+
+#[test]
+fn umoci_refuses_every_non_image_artifact() {
+    let Some(a) = adapter("umoci") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&a, &fixtures(), d.path());
+    assert_eq!(status(&run.steps, "ADP-002"), Status::Pass);
+    assert_eq!(status(&run.steps, "RUN-001"), Status::Fail);
+    assert!(messages(&run.steps, "RUN-001").contains("config blob is not correct mediatype"));
+    for r in [
+        "RUN-003", "RUN-005", "RUN-006", "RUN-007", "RUN-008", "RUN-009",
+    ] {
+        assert_eq!(status(&run.steps, r), Status::Pass, "{r}");
+    }
+}
+
+#[test]
+fn olot_packs_a_modelcar_without_the_contract() {
+    let Some(a) = adapter("olot") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::packer::run(
+        Catalog::embedded(),
+        &a,
+        &fixtures().join("sources"),
+        d.path(),
+    );
+    assert_eq!(
+        status(&run.steps, "ADP-003"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "ADP-003")
+    );
+    for r in ["PCK-001", "PCK-002", "PCK-003", "PCK-004"] {
+        assert_eq!(status(&run.steps, r), Status::Fail, "{r}");
+    }
+    // olot's ModelPack config lists diffIds without the `sha256:` algorithm prefix.
+    assert!(messages(&run.steps, "PCK-001").contains("MPK-004"));
+    assert_eq!(status(&run.steps, "PCK-005"), Status::Skip);
+}
+
+/// The reference implementation (this crate's `pack` and `unpack`), through the same adapter
+/// protocol as every other tool: it passes its own packer and runtime suites.
+fn reference() -> Adapter {
+    let mut spec = AdapterSpec::load(&root().join("adapters/reference.json")).unwrap();
+    spec.env.push((
+        "AI_INTEROP_BIN".into(),
+        env!("CARGO_BIN_EXE_ai-interop").into(),
+    ));
+    Adapter::new(spec)
+}
+
+#[test]
+fn the_reference_implementation_passes_its_packer_suite() {
+    let d = tmp();
+    let run = ai_interop::suites::packer::run(
+        Catalog::embedded(),
+        &reference(),
+        &fixtures().join("sources"),
+        d.path(),
+    );
+    for s in &run.steps {
+        for m in &s.marks.marks {
+            assert_eq!(
+                m.status,
+                Status::Pass,
+                "{} {}: {}",
+                s.id,
+                m.requirement,
+                m.message
+            );
+        }
+    }
+    assert_eq!(status(&run.steps, "PCK-005"), Status::Pass);
+}
+
+#[test]
+fn the_reference_implementation_passes_its_runtime_suite() {
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&reference(), &fixtures(), d.path());
+    for s in &run.steps {
+        for m in &s.marks.marks {
+            assert_eq!(
+                m.status,
+                Status::Pass,
+                "{} {}: {}",
+                s.id,
+                m.requirement,
+                m.message
+            );
+        }
+    }
+    assert_eq!(status(&run.steps, "RUN-002"), Status::Pass);
+}

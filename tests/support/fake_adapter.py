@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""A broken-on-purpose adapter for the protocol tests. FAKE_MODE picks the fault:
+hang, flood, garbage, midreply, two, invalid, outside, liar (claims everything, does nothing),
+secret (leaks a credential on stderr), describe (a well-behaved describe only)."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+P = "ai-interop.dev/adapter/v1"
+mode = os.environ.get("FAKE_MODE", "describe")
+req = json.load(sys.stdin)
+out = sys.stdout
+
+
+def reply(doc):
+    doc["protocol"] = P
+    out.write(json.dumps(doc) + "\n")
+    out.flush()
+
+
+TOOL = {"name": "fake", "version": "0.0.1", "roles": ["packer", "transport", "runtime"],
+        "capabilities": ["pack-model", "push", "pull", "unpack"]}
+
+if mode == "hang":
+    # A child in the same process group: the kill on timeout must take it too.
+    subprocess.Popen(["sleep", "300"])
+    time.sleep(300)
+elif mode == "flood":
+    chunk = "x" * 65536
+    while True:
+        out.write(chunk)
+elif mode == "garbage":
+    out.write("this is not JSON\n")
+elif mode == "midreply":
+    out.write('{"protocol": "ai-interop.dev/adapter/v1", "sta')
+    out.flush()
+    os._exit(3)
+elif mode == "two":
+    reply({"status": "ok", "tool": TOOL})
+    reply({"status": "ok", "tool": TOOL})
+elif mode == "invalid":
+    reply({"status": "maybe"})
+elif mode == "secret":
+    sys.stderr.write("Authorization: Bearer abcdefghijklmnop0123 and https://alice:hunter2pw@example.org/v2/\n")
+    reply({"status": "ok", "tool": TOOL})
+elif mode == "outside":
+    with open(os.path.join(req["workDir"], "..", "..", "escaped.txt"), "w") as f:
+        f.write("written outside the work directory\n")
+    reply({"status": "ok", "tool": TOOL})
+elif mode == "liar":
+    # Says ok to everything and does nothing at all.
+    reply({"status": "ok", "tool": TOOL})
+else:
+    reply({"status": "ok", "tool": TOOL})
