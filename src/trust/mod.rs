@@ -5,3 +5,4 @@
 pub mod dsse;
 pub mod inputs;
 pub mod keys;
+pub mod policy;
