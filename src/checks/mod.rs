@@ -6,10 +6,12 @@
 //! which forgets to look cannot go unnoticed by the fixtures.
 
 pub mod agentic;
+pub mod airgapped;
 pub mod annotations;
 pub mod bundles;
 pub mod content;
 pub mod descriptors;
+pub mod evidence;
 pub mod layout;
 pub mod manifest;
 pub mod modelpack;
@@ -158,6 +160,8 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     prompts::CHECKS,
     workflows::CHECKS,
     bundles::CHECKS,
+    evidence::CHECKS,
+    airgapped::CHECKS,
 ];
 
 impl Marks {
