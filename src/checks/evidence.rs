@@ -4,7 +4,7 @@
 //! SBOM families judge whether the evidence is genuine. Every check here is strict: it marks each
 //! requirement it decides, so a requirement it forgot is an error, never a pass.
 
-use super::annotations::{PROVENANCE, SBOM, SIGNING};
+use super::annotations::SIGNING;
 use super::support::{annotation, manifest_annotations};
 use super::{Check, Marks};
 use crate::artifact::Artifact;
@@ -27,8 +27,8 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         id: "evidence.claims",
-        title: "Every evidence annotation has a referrer of its kind",
-        covers: &["EVD-005", "EVD-006", "EVD-007"],
+        title: "The signing framework annotation has a referrer of its kind",
+        covers: &["EVD-005"],
         run: claims,
     },
 ];
@@ -36,10 +36,6 @@ pub const CHECKS: &[Check] = &[
 pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 pub const SIGSTORE_BUNDLE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
 pub const NOTARY_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
-pub const SPDX_JSON: &str = "application/spdx+json";
-pub const CYCLONEDX_JSON: &str = "application/vnd.cyclonedx+json";
-pub const IN_TOTO_JSON: &str = "application/vnd.in-toto+json";
-pub const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
 /// The annotation cosign and others put on a Sigstore bundle referrer that holds an attestation.
 pub const PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
 
@@ -218,43 +214,17 @@ pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     }
 }
 
-/// Whether a referrer is an SBOM of the format an annotation names.
-pub fn is_sbom_of(r: &Referrer, format: &str) -> bool {
-    let at = r.artifact_type.as_deref().unwrap_or_default();
-    match format {
-        "spdx" => at == SPDX_JSON,
-        "cyclonedx" => at == CYCLONEDX_JSON,
-        _ => false,
-    }
-}
-
-/// Whether a referrer is provenance of the type an annotation names.
-pub fn is_provenance_of(r: &Referrer, kind: &str) -> bool {
-    let at = r.artifact_type.as_deref().unwrap_or_default();
-    if at == IN_TOTO_JSON || at == DSSE_ENVELOPE {
-        return true;
-    }
-    let predicate = r.annotations.get(PREDICATE_TYPE).map(String::as_str);
-    at.starts_with(SIGSTORE_BUNDLE_PREFIX)
-        && predicate.is_some_and(|p| match kind {
-            "slsa-v1.0" => p.starts_with("https://slsa.dev/provenance/"),
-            _ => true,
-        })
-}
-
 fn claims(a: &Artifact, m: &mut Marks) {
     m.strict();
-    let ids = ["EVD-005", "EVD-006", "EVD-007"];
+    let ids = ["EVD-005"];
     let Some(facts) = facts(a, m, &ids) else {
         return;
     };
     let ann = manifest_annotations(a);
     type Matcher = fn(&Referrer, &str) -> bool;
-    let rules: [(&'static str, &str, &str, Matcher); 3] = [
-        ("EVD-005", SIGNING, "signature", is_signature_of),
-        ("EVD-006", SBOM, "SBOM", is_sbom_of),
-        ("EVD-007", PROVENANCE, "provenance", is_provenance_of),
-    ];
+    // The SBOM and provenance claims are SBM-001's and PRV-001's (one requirement each).
+    let rules: [(&'static str, &str, &str, Matcher); 1] =
+        [("EVD-005", SIGNING, "signature", is_signature_of)];
     for (id, key, what, matches) in rules {
         let Some(value) = annotation(ann, key) else {
             m.not_applicable(id, format!("the manifest does not carry {key}"));
