@@ -11,3 +11,4 @@ pub mod inputs;
 pub mod keys;
 pub mod merkle;
 pub mod sigstore;
+pub mod testpki;

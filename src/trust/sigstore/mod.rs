@@ -344,3 +344,6 @@ fn keyless(
             .map_err(|e| breaks(req::CHAIN, e.to_string())),
     );
 }
+
+#[cfg(test)]
+mod tests;
