@@ -10,5 +10,6 @@ pub mod failure;
 pub mod inputs;
 pub mod keys;
 pub mod merkle;
+pub mod notary;
 pub mod sigstore;
 pub mod testpki;

@@ -386,3 +386,63 @@ fn tlog_entry(pki: &TestPki, body: &Value, variant: BundleVariant) -> Value {
         "canonicalizedBody": b64_encode(&body),
     })
 }
+
+/// How a Notary signature deviates from a good one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotaryVariant {
+    Good,
+    /// `crit` lists a header this profile does not understand.
+    UnknownCritical,
+    /// The signature's expiry passed before `VERIFY_AT`.
+    Expired,
+    /// Signed by a key the certificate does not certify.
+    WrongKey,
+}
+
+/// A Notary JWS signature of `target` (an OCI descriptor of the manifest).
+pub fn notary_jws(pki: &TestPki, target: &Value, variant: NotaryVariant) -> Vec<u8> {
+    use super::codec::b64url_encode;
+    use super::notary::{EXPIRY, PAYLOAD_TYPE, SIGNING_SCHEME, SIGNING_TIME};
+    let mut protected = json!({
+        "alg": "ES256",
+        "crit": [SIGNING_SCHEME],
+        "cty": PAYLOAD_TYPE,
+        SIGNING_SCHEME: "notary.x509",
+        SIGNING_TIME: super::codec::to_rfc3339(SIGNED_AT),
+    });
+    match variant {
+        NotaryVariant::UnknownCritical => {
+            protected["crit"] = json!([SIGNING_SCHEME, "io.example.test-only.unknown"]);
+            protected["io.example.test-only.unknown"] = json!("x");
+        }
+        NotaryVariant::Expired => {
+            protected["crit"] = json!([SIGNING_SCHEME, EXPIRY]);
+            protected[EXPIRY] = json!(super::codec::to_rfc3339(SIGNED_AT + 60));
+        }
+        _ => {}
+    }
+    let protected = b64url_encode(&serde_json::to_vec(&protected).expect("JSON"));
+    let payload =
+        b64url_encode(&serde_json::to_vec(&json!({"targetArtifact": target})).expect("JSON"));
+    let signer = match variant {
+        NotaryVariant::WrongKey => &pki.oms,
+        _ => &pki.notary_leaf,
+    };
+    let der = signer.sign(format!("{protected}.{payload}").as_bytes());
+    let sig = super::notary::ecdsa_der_to_fixed(&der, 32).expect("a P-256 DER signature");
+    pretty(&json!({
+        "payload": payload,
+        "protected": protected,
+        "header": {
+            "x5c": [b64_encode(&pki.notary_leaf_cert()), b64_encode(&pki.notary_ca_cert)],
+            "io.cncf.notary.signingAgent": "ai-interop test-only fixture generator",
+        },
+        "signature": b64url_encode(&sig),
+    }))
+}
+
+/// The `io.cncf.notary.x509chain.thumbprint#S256` annotation of the Notary signature.
+pub fn notary_thumbprints(pki: &TestPki) -> String {
+    let tp = |c: &[u8]| hex(&sha2::Sha256::digest(c)).to_uppercase();
+    serde_json::to_string(&[tp(&pki.notary_leaf_cert()), tp(&pki.notary_ca_cert)]).expect("JSON")
+}
