@@ -4,6 +4,7 @@
 
 pub mod cert;
 pub mod codec;
+pub mod cosign;
 pub mod der;
 pub mod dsse;
 pub mod failure;
@@ -11,5 +12,6 @@ pub mod inputs;
 pub mod keys;
 pub mod merkle;
 pub mod notary;
+pub mod oms;
 pub mod sigstore;
 pub mod testpki;
