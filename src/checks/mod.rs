@@ -14,6 +14,7 @@ pub mod layout;
 pub mod manifest;
 pub mod modelpack;
 pub mod prompts;
+pub mod signatures;
 pub mod skills;
 pub mod support;
 pub mod workflows;
@@ -143,6 +144,7 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     prompts::CHECKS,
     workflows::CHECKS,
     bundles::CHECKS,
+    signatures::CHECKS,
 ];
 
 impl Marks {

@@ -171,6 +171,7 @@ fn parse_utf8(der: &[u8]) -> Option<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)]
 pub(crate) mod tests {
     use super::*;
     use crate::trust::der::CertSpec;

@@ -28,7 +28,7 @@ pub fn b64url_encode(bytes: &[u8]) -> String {
 
 /// Decode hex (either case).
 pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("odd-length hex {s:?}"));
     }
     (0..s.len())

@@ -200,11 +200,12 @@ pub fn verify(jws: &[u8], digest: &Digest, inputs: &TrustInputs) -> Verification
         req::NOTARY_CHAIN,
         chain_and_times(&parsed, &anchors, strict, inputs.now()),
     );
-    if !strict && let Err(e) = chain_and_times(&parsed, &anchors, true, inputs.now()) {
-        if let Some(s) = v.signer.as_mut() {
-            s.notes
-                .push(format!("permissive trust policy: {}", e.message()));
-        }
+    if !strict
+        && let Err(e) = chain_and_times(&parsed, &anchors, true, inputs.now())
+        && let Some(s) = v.signer.as_mut()
+    {
+        s.notes
+            .push(format!("permissive trust policy: {}", e.message()));
     }
     v
 }

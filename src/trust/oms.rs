@@ -188,6 +188,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    type Edit = Box<dyn Fn(&mut Value)>;
+
     fn d(c: char) -> String {
         c.to_string().repeat(64)
     }
@@ -216,7 +218,7 @@ mod tests {
     #[test]
     fn statement_failures_break_sig_010() {
         let good = make_statement("model", &files());
-        let edits: Vec<Box<dyn Fn(&mut Value)>> = vec![
+        let edits: Vec<Edit> = vec![
             Box::new(|s| s["predicateType"] = json!("https://model_signing/Digests/v0.1")),
             Box::new(|s| s["subject"] = json!([])),
             Box::new(|s| s["subject"][0]["name"] = json!("")),

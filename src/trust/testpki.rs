@@ -13,12 +13,13 @@ use super::sigstore::tlog::set_payload;
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
-/// 2026-01-01T00:00:00Z: certificate authorities become valid.
-pub const T0: i64 = 1_767_225_600;
-/// When fixtures were "signed" and logged.
-pub const SIGNED_AT: i64 = T0 + 86_400;
-/// The verification time fixtures pin (`TrustInputs::verification_time`).
-pub const VERIFY_AT: i64 = SIGNED_AT + 3_600;
+/// The verification time fixtures pin (`verificationTime` of `fixtures/v1.0/trust/policy.json`):
+/// 2025-01-02T00:00:00Z.
+pub const VERIFY_AT: i64 = 1_735_776_000;
+/// When fixtures were "signed" and logged: an hour earlier.
+pub const SIGNED_AT: i64 = VERIFY_AT - 3_600;
+/// When the test-only certificate authorities become valid: a day before that.
+pub const T0: i64 = SIGNED_AT - 86_400;
 /// The identity and OIDC issuer of the test-only keyless signer.
 pub const IDENTITY: &str = "signer@test-only.invalid";
 pub const ISSUER: &str = "https://oidc.test-only.invalid";

@@ -238,7 +238,7 @@ fn malformed_bundles_break_the_bundle_form() {
         BundleVariant::Good,
     ))
     .unwrap();
-    let edits: Vec<Box<dyn Fn(&mut Value)>> = vec![
+    let edits: Vec<Edit> = vec![
         Box::new(|b| b["mediaType"] = json!("application/json")),
         Box::new(|b| {
             b["verificationMaterial"]
@@ -289,7 +289,7 @@ fn tlog_entry_failures_break_sig_007() {
         BundleVariant::Good,
     ))
     .unwrap();
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "no entries",
             Box::new(|b| b["verificationMaterial"]["tlogEntries"] = json!([])),
@@ -398,3 +398,5 @@ fn checkpoint_parsing_refuses_malformed_notes() {
         assert!(tlog::Checkpoint::parse(bad).is_err(), "{bad:?}");
     }
 }
+
+type Edit = Box<dyn Fn(&mut Value)>;
