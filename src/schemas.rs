@@ -52,9 +52,11 @@ pub enum SchemaKind {
     WorkflowConfig,
     /// The frame of a CNCF Serverless Workflow DSL 1.0 document.
     ServerlessWorkflow,
+    /// A trust policy file (`--policy`): trust inputs and the identity policy.
+    TrustPolicy,
 }
 
-const COUNT: usize = 11;
+const COUNT: usize = 12;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
@@ -68,6 +70,7 @@ const ALL: [SchemaKind; COUNT] = [
     SchemaKind::PromptFrontmatter,
     SchemaKind::WorkflowConfig,
     SchemaKind::ServerlessWorkflow,
+    SchemaKind::TrustPolicy,
 ];
 
 impl SchemaKind {
@@ -90,6 +93,7 @@ impl SchemaKind {
             SchemaKind::PromptFrontmatter => "prompt-frontmatter",
             SchemaKind::WorkflowConfig => "workflow-config",
             SchemaKind::ServerlessWorkflow => "serverless-workflow",
+            SchemaKind::TrustPolicy => "trust-policy",
         }
     }
 
@@ -140,6 +144,7 @@ pub fn source(kind: SchemaKind) -> &'static str {
         SchemaKind::ServerlessWorkflow => {
             include_str!("../schemas/v1.0/serverless-workflow.schema.json")
         }
+        SchemaKind::TrustPolicy => include_str!("../schemas/v1.0/trust-policy.schema.json"),
     }
 }
 

@@ -36,6 +36,8 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("workflows.md", include_str!("../spec/v1.0/workflows.md")),
     ("bundles.md", include_str!("../spec/v1.0/bundles.md")),
     ("signatures.md", include_str!("../spec/v1.0/signatures.md")),
+    ("evidence.md", include_str!("../spec/v1.0/evidence.md")),
+    ("airgapped.md", include_str!("../spec/v1.0/airgapped.md")),
 ];
 
 /// What a requirement constrains.

@@ -13,5 +13,7 @@ pub mod keys;
 pub mod merkle;
 pub mod notary;
 pub mod oms;
+pub mod policy;
 pub mod sigstore;
 pub mod testpki;
+
