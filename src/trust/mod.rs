@@ -16,4 +16,3 @@ pub mod oms;
 pub mod policy;
 pub mod sigstore;
 pub mod testpki;
-

@@ -447,3 +447,27 @@ pub fn notary_thumbprints(pki: &TestPki) -> String {
     let tp = |c: &[u8]| hex(&sha2::Sha256::digest(c)).to_uppercase();
     serde_json::to_string(&[tp(&pki.notary_leaf_cert()), tp(&pki.notary_ca_cert)]).expect("JSON")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_trust_material_is_what_the_seeds_make() {
+        let root = crate::fixtures::fixtures_root().join("trust");
+        for (name, bytes) in TestPki::new().files() {
+            let committed = std::fs::read(root.join(name))
+                .unwrap_or_else(|e| panic!("{name}: {e} (run `cargo run -- fixtures generate`)"));
+            assert!(committed == bytes, "{name} differs from what the seeds make");
+        }
+    }
+
+    #[test]
+    fn material_is_deterministic_and_within_the_pinned_time() {
+        let (a, b) = (TestPki::new(), TestPki::new());
+        assert_eq!(a.trusted_root_json(), b.trusted_root_json());
+        assert_eq!(a.notary_leaf_cert(), b.notary_leaf_cert());
+        assert!(T0 < SIGNED_AT && SIGNED_AT < VERIFY_AT);
+        assert_eq!(super::super::codec::to_rfc3339(VERIFY_AT), "2025-01-02T00:00:00Z");
+    }
+}
