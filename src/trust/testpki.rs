@@ -458,7 +458,10 @@ mod tests {
         for (name, bytes) in TestPki::new().files() {
             let committed = std::fs::read(root.join(name))
                 .unwrap_or_else(|e| panic!("{name}: {e} (run `cargo run -- fixtures generate`)"));
-            assert!(committed == bytes, "{name} differs from what the seeds make");
+            assert!(
+                committed == bytes,
+                "{name} differs from what the seeds make"
+            );
         }
     }
 
@@ -468,6 +471,9 @@ mod tests {
         assert_eq!(a.trusted_root_json(), b.trusted_root_json());
         assert_eq!(a.notary_leaf_cert(), b.notary_leaf_cert());
         assert!(T0 < SIGNED_AT && SIGNED_AT < VERIFY_AT);
-        assert_eq!(super::super::codec::to_rfc3339(VERIFY_AT), "2025-01-02T00:00:00Z");
+        assert_eq!(
+            super::super::codec::to_rfc3339(VERIFY_AT),
+            "2025-01-02T00:00:00Z"
+        );
     }
 }
