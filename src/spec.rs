@@ -35,6 +35,7 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("prompts.md", include_str!("../spec/v1.0/prompts.md")),
     ("workflows.md", include_str!("../spec/v1.0/workflows.md")),
     ("bundles.md", include_str!("../spec/v1.0/bundles.md")),
+    ("signatures.md", include_str!("../spec/v1.0/signatures.md")),
     ("evidence.md", include_str!("../spec/v1.0/evidence.md")),
     ("airgapped.md", include_str!("../spec/v1.0/airgapped.md")),
 ];

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod manifest;
 pub mod modelpack;
 pub mod prompts;
+pub mod signatures;
 pub mod skills;
 pub mod support;
 pub mod workflows;
@@ -162,6 +163,7 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     bundles::CHECKS,
     evidence::CHECKS,
     airgapped::CHECKS,
+    signatures::CHECKS,
 ];
 
 impl Marks {
