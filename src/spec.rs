@@ -35,6 +35,9 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("prompts.md", include_str!("../spec/v1.0/prompts.md")),
     ("workflows.md", include_str!("../spec/v1.0/workflows.md")),
     ("bundles.md", include_str!("../spec/v1.0/bundles.md")),
+    ("sbom.md", include_str!("../spec/v1.0/sbom.md")),
+    ("provenance.md", include_str!("../spec/v1.0/provenance.md")),
+    ("openness.md", include_str!("../spec/v1.0/openness.md")),
 ];
 
 /// What a requirement constrains.
