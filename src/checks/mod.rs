@@ -13,7 +13,10 @@ pub mod descriptors;
 pub mod layout;
 pub mod manifest;
 pub mod modelpack;
+pub mod openness;
 pub mod prompts;
+pub mod provenance;
+pub mod sbom;
 pub mod skills;
 pub mod support;
 pub mod workflows;
@@ -143,6 +146,9 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     prompts::CHECKS,
     workflows::CHECKS,
     bundles::CHECKS,
+    sbom::CHECKS,
+    provenance::CHECKS,
+    openness::CHECKS,
 ];
 
 impl Marks {
