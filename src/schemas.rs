@@ -52,6 +52,8 @@ pub enum SchemaKind {
     WorkflowConfig,
     /// The frame of a CNCF Serverless Workflow DSL 1.0 document.
     ServerlessWorkflow,
+    /// A trust policy file (`--policy`): trust inputs and the identity policy.
+    TrustPolicy,
     /// The fields of an SPDX 2.3 JSON SBOM the suite relies on.
     #[serde(rename = "spdx-2.3")]
     Spdx23,
@@ -69,7 +71,7 @@ pub enum SchemaKind {
     MofConfig,
 }
 
-const COUNT: usize = 17;
+const COUNT: usize = 18;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
@@ -83,6 +85,7 @@ const ALL: [SchemaKind; COUNT] = [
     SchemaKind::PromptFrontmatter,
     SchemaKind::WorkflowConfig,
     SchemaKind::ServerlessWorkflow,
+    SchemaKind::TrustPolicy,
     SchemaKind::Spdx23,
     SchemaKind::Spdx301,
     SchemaKind::Cyclonedx16,
@@ -111,6 +114,7 @@ impl SchemaKind {
             SchemaKind::PromptFrontmatter => "prompt-frontmatter",
             SchemaKind::WorkflowConfig => "workflow-config",
             SchemaKind::ServerlessWorkflow => "serverless-workflow",
+            SchemaKind::TrustPolicy => "trust-policy",
             SchemaKind::Spdx23 => "spdx-2.3",
             SchemaKind::Spdx301 => "spdx-3.0.1",
             SchemaKind::Cyclonedx16 => "cyclonedx-1.6",
@@ -167,6 +171,7 @@ pub fn source(kind: SchemaKind) -> &'static str {
         SchemaKind::ServerlessWorkflow => {
             include_str!("../schemas/v1.0/serverless-workflow.schema.json")
         }
+        SchemaKind::TrustPolicy => include_str!("../schemas/v1.0/trust-policy.schema.json"),
         SchemaKind::Spdx23 => include_str!("../schemas/v1.0/spdx-2.3.schema.json"),
         SchemaKind::Spdx301 => include_str!("../schemas/v1.0/spdx-3.0.1.schema.json"),
         SchemaKind::Cyclonedx16 => include_str!("../schemas/v1.0/cyclonedx-1.6.schema.json"),
@@ -448,6 +453,7 @@ mod tests {
             "prompt-frontmatter",
             "workflow-config",
             "serverless-workflow",
+            "trust-policy",
             "spdx-2.3",
             "spdx-3.0.1",
             "cyclonedx-1.6",

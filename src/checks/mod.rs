@@ -47,6 +47,9 @@ pub struct Mark {
 #[derive(Debug, Default)]
 pub struct Marks {
     pub marks: Vec<Mark>,
+    /// Set by [`Marks::strict`]: a covered requirement the check leaves unmarked is an `error`
+    /// (the check forgot to look), not an implicit pass.
+    pub unmarked_is_error: bool,
 }
 
 impl Marks {
@@ -106,6 +109,18 @@ impl Marks {
             Location::default(),
             String::new(),
         );
+    }
+
+    /// Declare that this check marks every requirement it decides explicitly (`pass` only after
+    /// it looked): the engine then reports an unmarked requirement as an `error`. Every evidence
+    /// check calls this first; the goal is that every check does.
+    pub fn strict(&mut self) {
+        self.unmarked_is_error = true;
+    }
+
+    /// Whether the check left the requirement without any mark.
+    pub fn unmarked(&self, requirement: &str) -> bool {
+        !self.marks.iter().any(|m| m.requirement == requirement)
     }
 
     /// The outcome of one requirement: error beats fail beats skip beats an explicit pass beats

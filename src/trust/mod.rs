@@ -6,5 +6,6 @@ pub mod dsse;
 pub mod inputs;
 pub mod keys;
 pub mod openness;
+pub mod policy;
 pub mod provenance;
 pub mod sbom;
