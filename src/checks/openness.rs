@@ -20,6 +20,7 @@ pub const CHECKS: &[Check] = &[Check {
 }];
 
 fn openness(a: &Artifact, m: &mut Marks) {
+    m.strict();
     let covers = CHECKS[0].covers;
     if manifest_object(a).is_none() {
         m.all_not_applicable(covers, "the manifest is not a JSON object");

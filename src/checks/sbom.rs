@@ -34,6 +34,7 @@ fn unjudged(m: &mut Marks) {
 }
 
 fn sbom(a: &Artifact, m: &mut Marks) {
+    m.strict();
     let covers = CHECKS[0].covers;
     let Some(ev) = evidence_or_error(a, covers, m) else {
         return;
