@@ -54,9 +54,24 @@ pub enum SchemaKind {
     ServerlessWorkflow,
     /// A trust policy file (`--policy`): trust inputs and the identity policy.
     TrustPolicy,
+    /// The fields of an SPDX 2.3 JSON SBOM the suite relies on.
+    #[serde(rename = "spdx-2.3")]
+    Spdx23,
+    /// The fields of an SPDX 3.0.1 JSON-LD SBOM the suite relies on (with the AI profile).
+    #[serde(rename = "spdx-3.0.1")]
+    Spdx301,
+    /// The fields of a CycloneDX 1.5/1.6 JSON BOM the suite relies on.
+    #[serde(rename = "cyclonedx-1.6")]
+    Cyclonedx16,
+    /// An in-toto Statement v1 (the payload of a provenance DSSE envelope).
+    InTotoStatement,
+    /// The required fields of a SLSA Provenance v1 predicate.
+    SlsaProvenance,
+    /// The model openness configuration file (Model Openness Framework).
+    MofConfig,
 }
 
-const COUNT: usize = 12;
+const COUNT: usize = 18;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
@@ -71,6 +86,12 @@ const ALL: [SchemaKind; COUNT] = [
     SchemaKind::WorkflowConfig,
     SchemaKind::ServerlessWorkflow,
     SchemaKind::TrustPolicy,
+    SchemaKind::Spdx23,
+    SchemaKind::Spdx301,
+    SchemaKind::Cyclonedx16,
+    SchemaKind::InTotoStatement,
+    SchemaKind::SlsaProvenance,
+    SchemaKind::MofConfig,
 ];
 
 impl SchemaKind {
@@ -94,6 +115,12 @@ impl SchemaKind {
             SchemaKind::WorkflowConfig => "workflow-config",
             SchemaKind::ServerlessWorkflow => "serverless-workflow",
             SchemaKind::TrustPolicy => "trust-policy",
+            SchemaKind::Spdx23 => "spdx-2.3",
+            SchemaKind::Spdx301 => "spdx-3.0.1",
+            SchemaKind::Cyclonedx16 => "cyclonedx-1.6",
+            SchemaKind::InTotoStatement => "in-toto-statement",
+            SchemaKind::SlsaProvenance => "slsa-provenance",
+            SchemaKind::MofConfig => "mof-config",
         }
     }
 
@@ -145,6 +172,14 @@ pub fn source(kind: SchemaKind) -> &'static str {
             include_str!("../schemas/v1.0/serverless-workflow.schema.json")
         }
         SchemaKind::TrustPolicy => include_str!("../schemas/v1.0/trust-policy.schema.json"),
+        SchemaKind::Spdx23 => include_str!("../schemas/v1.0/spdx-2.3.schema.json"),
+        SchemaKind::Spdx301 => include_str!("../schemas/v1.0/spdx-3.0.1.schema.json"),
+        SchemaKind::Cyclonedx16 => include_str!("../schemas/v1.0/cyclonedx-1.6.schema.json"),
+        SchemaKind::InTotoStatement => {
+            include_str!("../schemas/v1.0/in-toto-statement.schema.json")
+        }
+        SchemaKind::SlsaProvenance => include_str!("../schemas/v1.0/slsa-provenance.schema.json"),
+        SchemaKind::MofConfig => include_str!("../schemas/v1.0/mof-config.schema.json"),
     }
 }
 
@@ -356,7 +391,13 @@ mod tests {
             SchemaKind::Annotations,
             SchemaKind::Manifest,
             SchemaKind::FixtureCase,
-            SchemaKind::Report
+            SchemaKind::Report,
+            SchemaKind::Spdx23,
+            SchemaKind::Spdx301,
+            SchemaKind::Cyclonedx16,
+            SchemaKind::InTotoStatement,
+            SchemaKind::SlsaProvenance,
+            SchemaKind::MofConfig
         )]
         kind: SchemaKind,
     ) {
@@ -412,6 +453,13 @@ mod tests {
             "prompt-frontmatter",
             "workflow-config",
             "serverless-workflow",
+            "trust-policy",
+            "spdx-2.3",
+            "spdx-3.0.1",
+            "cyclonedx-1.6",
+            "in-toto-statement",
+            "slsa-provenance",
+            "mof-config",
         ];
         assert_eq!(SchemaKind::all().len(), names.len());
         for (kind, name) in SchemaKind::all().iter().zip(names) {

@@ -38,6 +38,9 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("signatures.md", include_str!("../spec/v1.0/signatures.md")),
     ("evidence.md", include_str!("../spec/v1.0/evidence.md")),
     ("airgapped.md", include_str!("../spec/v1.0/airgapped.md")),
+    ("sbom.md", include_str!("../spec/v1.0/sbom.md")),
+    ("provenance.md", include_str!("../spec/v1.0/provenance.md")),
+    ("openness.md", include_str!("../spec/v1.0/openness.md")),
 ];
 
 /// What a requirement constrains.

@@ -15,7 +15,10 @@ pub mod evidence;
 pub mod layout;
 pub mod manifest;
 pub mod modelpack;
+pub mod openness;
 pub mod prompts;
+pub mod provenance;
+pub mod sbom;
 pub mod signatures;
 pub mod skills;
 pub mod support;
@@ -164,6 +167,9 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     evidence::CHECKS,
     airgapped::CHECKS,
     signatures::CHECKS,
+    sbom::CHECKS,
+    provenance::CHECKS,
+    openness::CHECKS,
 ];
 
 impl Marks {
