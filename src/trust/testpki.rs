@@ -470,7 +470,7 @@ mod tests {
         let (a, b) = (TestPki::new(), TestPki::new());
         assert_eq!(a.trusted_root_json(), b.trusted_root_json());
         assert_eq!(a.notary_leaf_cert(), b.notary_leaf_cert());
-        assert!(T0 < SIGNED_AT && SIGNED_AT < VERIFY_AT);
+        const { assert!(T0 < SIGNED_AT && SIGNED_AT < VERIFY_AT) };
         assert_eq!(
             super::super::codec::to_rfc3339(VERIFY_AT),
             "2025-01-02T00:00:00Z"
