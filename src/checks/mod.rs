@@ -6,10 +6,12 @@
 //! which forgets to look cannot go unnoticed by the fixtures.
 
 pub mod agentic;
+pub mod airgapped;
 pub mod annotations;
 pub mod bundles;
 pub mod content;
 pub mod descriptors;
+pub mod evidence;
 pub mod layout;
 pub mod manifest;
 pub mod modelpack;
@@ -17,6 +19,7 @@ pub mod openness;
 pub mod prompts;
 pub mod provenance;
 pub mod sbom;
+pub mod signatures;
 pub mod skills;
 pub mod support;
 pub mod workflows;
@@ -161,6 +164,9 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     prompts::CHECKS,
     workflows::CHECKS,
     bundles::CHECKS,
+    evidence::CHECKS,
+    airgapped::CHECKS,
+    signatures::CHECKS,
     sbom::CHECKS,
     provenance::CHECKS,
     openness::CHECKS,
