@@ -58,9 +58,26 @@ pub enum SchemaKind {
     AdapterRequest,
     /// One reply of the adapter protocol (adapter → suite).
     AdapterReply,
+    /// A trust policy file (`--policy`): trust inputs and the identity policy.
+    TrustPolicy,
+    /// The fields of an SPDX 2.3 JSON SBOM the suite relies on.
+    #[serde(rename = "spdx-2.3")]
+    Spdx23,
+    /// The fields of an SPDX 3.0.1 JSON-LD SBOM the suite relies on (with the AI profile).
+    #[serde(rename = "spdx-3.0.1")]
+    Spdx301,
+    /// The fields of a CycloneDX 1.5/1.6 JSON BOM the suite relies on.
+    #[serde(rename = "cyclonedx-1.6")]
+    Cyclonedx16,
+    /// An in-toto Statement v1 (the payload of a provenance DSSE envelope).
+    InTotoStatement,
+    /// The required fields of a SLSA Provenance v1 predicate.
+    SlsaProvenance,
+    /// The model openness configuration file (Model Openness Framework).
+    MofConfig,
 }
 
-const COUNT: usize = 14;
+const COUNT: usize = 21;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
@@ -77,6 +94,13 @@ const ALL: [SchemaKind; COUNT] = [
     SchemaKind::Submission,
     SchemaKind::AdapterRequest,
     SchemaKind::AdapterReply,
+    SchemaKind::TrustPolicy,
+    SchemaKind::Spdx23,
+    SchemaKind::Spdx301,
+    SchemaKind::Cyclonedx16,
+    SchemaKind::InTotoStatement,
+    SchemaKind::SlsaProvenance,
+    SchemaKind::MofConfig,
 ];
 
 impl SchemaKind {
@@ -102,6 +126,13 @@ impl SchemaKind {
             SchemaKind::Submission => "submission",
             SchemaKind::AdapterRequest => "adapter-request",
             SchemaKind::AdapterReply => "adapter-reply",
+            SchemaKind::TrustPolicy => "trust-policy",
+            SchemaKind::Spdx23 => "spdx-2.3",
+            SchemaKind::Spdx301 => "spdx-3.0.1",
+            SchemaKind::Cyclonedx16 => "cyclonedx-1.6",
+            SchemaKind::InTotoStatement => "in-toto-statement",
+            SchemaKind::SlsaProvenance => "slsa-provenance",
+            SchemaKind::MofConfig => "mof-config",
         }
     }
 
@@ -155,6 +186,15 @@ pub fn source(kind: SchemaKind) -> &'static str {
         SchemaKind::Submission => include_str!("../schemas/v1.0/submission.schema.json"),
         SchemaKind::AdapterRequest => include_str!("../schemas/v1.0/adapter-request.schema.json"),
         SchemaKind::AdapterReply => include_str!("../schemas/v1.0/adapter-reply.schema.json"),
+        SchemaKind::TrustPolicy => include_str!("../schemas/v1.0/trust-policy.schema.json"),
+        SchemaKind::Spdx23 => include_str!("../schemas/v1.0/spdx-2.3.schema.json"),
+        SchemaKind::Spdx301 => include_str!("../schemas/v1.0/spdx-3.0.1.schema.json"),
+        SchemaKind::Cyclonedx16 => include_str!("../schemas/v1.0/cyclonedx-1.6.schema.json"),
+        SchemaKind::InTotoStatement => {
+            include_str!("../schemas/v1.0/in-toto-statement.schema.json")
+        }
+        SchemaKind::SlsaProvenance => include_str!("../schemas/v1.0/slsa-provenance.schema.json"),
+        SchemaKind::MofConfig => include_str!("../schemas/v1.0/mof-config.schema.json"),
     }
 }
 
@@ -366,7 +406,13 @@ mod tests {
             SchemaKind::Annotations,
             SchemaKind::Manifest,
             SchemaKind::FixtureCase,
-            SchemaKind::Report
+            SchemaKind::Report,
+            SchemaKind::Spdx23,
+            SchemaKind::Spdx301,
+            SchemaKind::Cyclonedx16,
+            SchemaKind::InTotoStatement,
+            SchemaKind::SlsaProvenance,
+            SchemaKind::MofConfig
         )]
         kind: SchemaKind,
     ) {
@@ -425,6 +471,13 @@ mod tests {
             "submission",
             "adapter-request",
             "adapter-reply",
+            "trust-policy",
+            "spdx-2.3",
+            "spdx-3.0.1",
+            "cyclonedx-1.6",
+            "in-toto-statement",
+            "slsa-provenance",
+            "mof-config",
         ];
         assert_eq!(SchemaKind::all().len(), names.len());
         for (kind, name) in SchemaKind::all().iter().zip(names) {

@@ -31,7 +31,7 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
     };
     let expected: BTreeSet<String> = expected_failures(case).into_iter().collect();
     let mut mismatches = Vec::new();
-    let evaluation = match target.load(&Limits::default(), &InspectOptions { content: true }) {
+    let evaluation = match load_case(&target) {
         Err(e) => {
             mismatches.push(format!("the case could not be loaded: {e}"));
             None
@@ -165,7 +165,7 @@ pub fn passing_requirements(dir: &Path, case: &CaseDescriptor) -> Vec<String> {
         dir: dir.to_path_buf(),
         selector: Some(case.reference.clone()),
     };
-    let Ok(artifact) = target.load(&Limits::default(), &InspectOptions { content: true }) else {
+    let Ok(artifact) = load_case(&target) else {
         return Vec::new();
     };
     let options = EvalOptions {
@@ -173,6 +173,30 @@ pub fn passing_requirements(dir: &Path, case: &CaseDescriptor) -> Vec<String> {
         ..Default::default()
     };
     engine::evaluate(Catalog::embedded(), &artifact, &options).with_status(Status::Pass)
+}
+
+/// Load a fixture with the fixtures' test-only trust inputs (`fixtures/v1.0/trust/`).
+fn load_case(target: &TargetRef) -> Result<crate::artifact::Artifact, String> {
+    let trust = fixture_trust()?;
+    let mut artifact = target
+        .load(&Limits::default(), &InspectOptions { content: true })
+        .map_err(|e| e.to_string())?;
+    artifact.trust = trust;
+    Ok(artifact)
+}
+
+/// The fixtures' trust inputs, read once per process.
+pub fn fixture_trust() -> Result<std::sync::Arc<crate::trust::inputs::TrustInputs>, String> {
+    static TRUST: std::sync::OnceLock<
+        Result<std::sync::Arc<crate::trust::inputs::TrustInputs>, String>,
+    > = std::sync::OnceLock::new();
+    TRUST
+        .get_or_init(|| {
+            crate::trust::policy::fixture_inputs()
+                .map(std::sync::Arc::new)
+                .map_err(|e| format!("the fixtures' trust inputs: {e}"))
+        })
+        .clone()
 }
 
 /// The requirement IDs a case expects to fail (empty for a positive case).

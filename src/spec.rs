@@ -37,6 +37,12 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("bundles.md", include_str!("../spec/v1.0/bundles.md")),
     ("indexes.md", include_str!("../spec/v1.0/indexes.md")),
     ("adapters.md", include_str!("../spec/v1.0/adapters.md")),
+    ("signatures.md", include_str!("../spec/v1.0/signatures.md")),
+    ("evidence.md", include_str!("../spec/v1.0/evidence.md")),
+    ("airgapped.md", include_str!("../spec/v1.0/airgapped.md")),
+    ("sbom.md", include_str!("../spec/v1.0/sbom.md")),
+    ("provenance.md", include_str!("../spec/v1.0/provenance.md")),
+    ("openness.md", include_str!("../spec/v1.0/openness.md")),
 ];
 
 /// What a requirement constrains.

@@ -173,14 +173,20 @@ impl TargetRef {
                         notes: serde_json::Value::Null,
                     });
                 }
-                collect(
+                let subject = subject_digest(&facts.selected);
+                let mut artifact = collect(
                     &layout as &dyn BlobSource,
                     self.describe(),
                     Some(facts),
                     manifest,
                     limits,
                     options,
-                )
+                );
+                let subject = subject.unwrap_or_else(|| artifact.manifest_digest.clone());
+                artifact.evidence = Some(crate::evidence::discover::from_layout(
+                    &layout, &subject, limits,
+                ));
+                artifact
             }
         };
         Ok(Loaded {
@@ -231,14 +237,21 @@ fn load_registry(
         )
         .map_err(|e| TargetError::Usage(format!("{shown}: {e}")))?
     } else {
-        collect(
+        let mut artifact = collect(
             &source as &dyn BlobSource,
             shown,
             None,
             manifest,
             limits,
             options,
-        )
+        );
+        artifact.evidence = Some(crate::evidence::discover::from_registry(
+            &art.source,
+            &art.manifest.digest,
+            &art.referrers,
+            limits,
+        ));
+        artifact
     };
     let via = match &art.referrers.via {
         crate::registry::referrers::Via::Api { .. } => "referrers-api".to_string(),
@@ -257,6 +270,15 @@ fn load_registry(
             },
         }),
     })
+}
+
+/// The digest the layout's descriptor names for the selected manifest (what referrers name as
+/// their subject), when it parses.
+fn subject_digest(selected: &serde_json::Value) -> Option<crate::digest::Digest> {
+    selected
+        .get("digest")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| crate::digest::Digest::parse(s).ok())
 }
 
 /// Who must act on a registry failure: a bad reference, setting or name is the user's (2);

@@ -98,6 +98,21 @@ const MOF_CLASS_I: &[&str] = &[
     "research-paper",
 ];
 
+/// The MOF classes from most to least open.
+pub const MOF_CLASSES: &[&str] = &["I", "II", "III"];
+
+/// The components a MOF class requires under the cumulative class rules (a `research-paper`
+/// may stand in for the `technical-report`); `None` for a value that is not a MOF class. The one
+/// table of these rules: ANN-009 and the openness recomputation (MOF-003) both read it.
+pub fn mof_class_requires(class: &str) -> Option<Vec<&'static str>> {
+    match class {
+        "III" => Some(MOF_CLASS_III.to_vec()),
+        "II" => Some([MOF_CLASS_III, MOF_CLASS_II].concat()),
+        "I" => Some([MOF_CLASS_III, MOF_CLASS_II, MOF_CLASS_I].concat()),
+        _ => None,
+    }
+}
+
 pub const CHECKS: &[Check] = &[
     Check {
         id: "annotations.identity",
@@ -289,7 +304,7 @@ fn openness(a: &Artifact, m: &mut Marks) {
         }
     }
     if let Some(class) = class {
-        if !["I", "II", "III"].contains(&class) {
+        if !MOF_CLASSES.contains(&class) {
             m.fail(
                 "ANN-005",
                 at(MOF_CLASS),
@@ -332,14 +347,9 @@ fn openness(a: &Artifact, m: &mut Marks) {
     }
     match (class, comps) {
         (Some(class), Some(list)) => {
-            let required: Vec<&str> = match class {
-                "III" => MOF_CLASS_III.to_vec(),
-                "II" => [MOF_CLASS_III, MOF_CLASS_II].concat(),
-                "I" => [MOF_CLASS_III, MOF_CLASS_II, MOF_CLASS_I].concat(),
-                _ => {
-                    m.not_applicable("ANN-009", "the claimed class is not a MOF class");
-                    return;
-                }
+            let Some(required) = mof_class_requires(class) else {
+                m.not_applicable("ANN-009", "the claimed class is not a MOF class");
+                return;
             };
             let have = components(list);
             let missing: Vec<&str> = required

@@ -6,15 +6,21 @@
 //! which forgets to look cannot go unnoticed by the fixtures.
 
 pub mod agentic;
+pub mod airgapped;
 pub mod annotations;
 pub mod bundles;
 pub mod content;
 pub mod descriptors;
+pub mod evidence;
 pub mod indexes;
 pub mod layout;
 pub mod manifest;
 pub mod modelpack;
+pub mod openness;
 pub mod prompts;
+pub mod provenance;
+pub mod sbom;
+pub mod signatures;
 pub mod skills;
 pub mod support;
 pub mod workflows;
@@ -45,6 +51,9 @@ pub struct Mark {
 #[derive(Debug, Default)]
 pub struct Marks {
     pub marks: Vec<Mark>,
+    /// Set by [`Marks::strict`]: a covered requirement the check leaves unmarked is an `error`
+    /// (the check forgot to look), not an implicit pass.
+    pub unmarked_is_error: bool,
 }
 
 impl Marks {
@@ -106,6 +115,18 @@ impl Marks {
         );
     }
 
+    /// Declare that this check marks every requirement it decides explicitly (`pass` only after
+    /// it looked): the engine then reports an unmarked requirement as an `error`. Every evidence
+    /// check calls this first; the goal is that every check does.
+    pub fn strict(&mut self) {
+        self.unmarked_is_error = true;
+    }
+
+    /// Whether the check left the requirement without any mark.
+    pub fn unmarked(&self, requirement: &str) -> bool {
+        !self.marks.iter().any(|m| m.requirement == requirement)
+    }
+
     /// The outcome of one requirement: error beats fail beats skip beats an explicit pass beats
     /// not-applicable beats no mark at all (an implicit pass).
     pub fn outcome(&self, requirement: &str) -> Status {
@@ -146,6 +167,12 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     bundles::CHECKS,
     indexes::CHECKS,
     layout::LINK_CHECKS,
+    evidence::CHECKS,
+    airgapped::CHECKS,
+    signatures::CHECKS,
+    sbom::CHECKS,
+    provenance::CHECKS,
+    openness::CHECKS,
 ];
 
 impl Marks {

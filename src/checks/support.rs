@@ -1,7 +1,7 @@
 //! Small readers over manifest JSON shared by the check families.
 
 use crate::artifact::{Artifact, BlobFacts, BlobProblem};
-use crate::model::pointer_token;
+use crate::model::{Location, pointer_token};
 use serde_json::{Map, Value};
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -200,6 +200,78 @@ pub fn is_media_type(s: &str) -> bool {
         Some((t, st)) => restricted(t) && restricted(st),
         None => false,
     }
+}
+
+/// The referrers discovery found, or why the evidence checks cannot decide: when discovery did
+/// not run or did not complete, every requirement of `covers` is marked `error` (the suite could
+/// not decide) and `None` is returned. Evidence that is simply absent is not an error: the
+/// caller fails the requirement that asks for it.
+pub fn evidence_or_error<'a>(
+    a: &'a Artifact,
+    covers: &[&'static str],
+    m: &mut super::Marks,
+) -> Option<&'a crate::evidence::EvidenceFacts> {
+    let why = match &a.evidence {
+        None => "evidence discovery did not run for this target, so its referrers are unknown"
+            .to_string(),
+        Some(ev) => match &ev.error {
+            None => return Some(ev),
+            Some(e) => format!("evidence discovery failed: {e}"),
+        },
+    };
+    for r in covers {
+        m.error(r, Location::default(), why.clone());
+    }
+    None
+}
+
+/// Where a finding about one layer of a referrer points: the referrer manifest's digest and the
+/// layer's index, with a JSON pointer into the layer's document.
+pub fn referrer_location(
+    referrer: &crate::evidence::Referrer,
+    layer: Option<usize>,
+    pointer: &str,
+) -> Location {
+    Location {
+        document: Some(match layer {
+            Some(i) => format!("referrer {} layer {i}", referrer.digest),
+            None => format!("referrer {}", referrer.digest),
+        }),
+        pointer: (!pointer.is_empty()).then(|| pointer.to_string()),
+        ..Default::default()
+    }
+}
+
+/// The stored document of a referrer's first layer of `media_type`, with the layer's index, or
+/// why it cannot be read (no such layer, blob absent or over the size bound).
+pub fn referrer_document<'a>(
+    referrer: &'a crate::evidence::Referrer,
+    media_type: &str,
+) -> Result<(usize, &'a crate::artifact::Document), String> {
+    let blob = referrer
+        .blob(media_type)
+        .ok_or_else(|| format!("the referrer holds no layer of media type {media_type}"))?;
+    let doc = blob
+        .content
+        .as_ref()
+        .map_err(|e| format!("layer {} ({}) cannot be read: {e}", blob.index, blob.digest))?;
+    Ok((blob.index, doc))
+}
+
+/// The descriptor digests of the manifest's layers that parse, with their index (a malformed
+/// digest is DSC-002's finding; the evidence checks cannot bind to it).
+pub fn layer_digests(a: &Artifact) -> Vec<(usize, crate::digest::Digest)> {
+    manifest_object(a)
+        .and_then(|o| o.get("layers"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let d = crate::digest::Digest::parse(l.get("digest")?.as_str()?).ok()?;
+            Some((i, d))
+        })
+        .collect()
 }
 
 #[cfg(test)]

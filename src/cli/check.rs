@@ -39,6 +39,14 @@ pub fn check_target(
         return Err(Exit::usage(hint));
     }
     let target = TargetRef::parse(target).map_err(target_error)?;
+    let trust = common.trust.load()?;
+    if trust.offline && target.is_registry() {
+        return Err(Exit::usage(format!(
+            "--offline: {} is a registry reference and needs the network; check an OCI layout \
+             (oci:<dir>) instead, e.g. one copied with `skopeo copy`",
+            target.describe()
+        )));
+    }
     let registry = if target.is_registry() {
         registry_config(common.registry_config.as_ref())?
     } else {
@@ -57,7 +65,9 @@ pub fn check_target(
         )
         .map_err(target_error)?;
     drop(work);
-    let artifact = loaded.artifact;
+    let mut artifact = loaded.artifact;
+    let offline = trust.offline;
+    artifact.trust = std::sync::Arc::new(trust);
     let catalog = Catalog::embedded();
     let options = EvalOptions {
         profile: common.profile.clone(),
@@ -85,6 +95,7 @@ pub fn check_target(
             "maxUncompressedBytes": common.max_uncompressed,
             "maxTarEntries": common.max_tar_entries,
             "expectedFailures": options.expected_failures.keys().collect::<Vec<_>>(),
+            "offline": offline,
         }),
         started,
         fixtures_digest: None,

@@ -98,6 +98,52 @@ pub struct CommonArgs {
     /// When the target is an image index: check only its manifests of this artifactType.
     #[arg(long, value_name = "MEDIA-TYPE")]
     pub artifact_type: Option<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// Trust inputs: what evidence is verified against. Everything is a local file.
+#[derive(Args, Clone, Debug, Default)]
+pub struct TrustArgs {
+    /// Sigstore trusted root (trusted_root.json) for keyless signatures.
+    #[arg(long, value_name = "FILE")]
+    pub trust_root: Option<PathBuf>,
+    /// A trusted public key (PEM; ECDSA P-256/P-384 or Ed25519); repeatable.
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// Notary Project trust store: a directory of PEM CA certificates.
+    #[arg(long, value_name = "DIR")]
+    pub notary_trust_store: Option<PathBuf>,
+    /// Expected signer identity of keyless signatures (certificate SAN).
+    #[arg(long)]
+    pub identity: Option<String>,
+    /// Expected OIDC issuer of keyless signatures.
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// Trust policy file (JSON or YAML, schemas/v1.0/trust-policy.schema.json); options given
+    /// on the command line override its fields and add keys.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Open no network socket: a registry target is refused, evidence is verified from local
+    /// trust inputs only.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+impl TrustArgs {
+    /// Load the trust inputs; a bad file is a usage error.
+    pub fn load(&self) -> Result<crate::trust::inputs::TrustInputs, Exit> {
+        crate::trust::policy::load(&crate::trust::policy::TrustOptions {
+            trusted_root: self.trust_root.clone(),
+            keys: self.keys.clone(),
+            notary_trust_store: self.notary_trust_store.clone(),
+            identity: self.identity.clone(),
+            issuer: self.issuer.clone(),
+            policy: self.policy.clone(),
+            offline: self.offline,
+        })
+        .map_err(Exit::usage)
+    }
 }
 
 impl CommonArgs {

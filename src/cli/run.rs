@@ -129,6 +129,11 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
 fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
     use crate::registry::report::{RegistryReportInput, build, nothing_decided};
     check_profile(&args.common.profile)?;
+    if args.common.trust.offline {
+        return Err(Exit::usage(
+            "--offline: the registry suite talks to a registry; it cannot run offline",
+        ));
+    }
     let expected_failures = load_expected_failures(args.common.expected_failures.as_ref())?;
     let mut cfg = registry_config(args.common.registry_config.as_ref())?;
     // Held until the report is written: an embedded tree is removed on drop.

@@ -55,6 +55,19 @@ pub enum ValidateKind {
     PromptFrontmatter,
     WorkflowConfig,
     ServerlessWorkflow,
+    Submission,
+    AdapterRequest,
+    AdapterReply,
+    TrustPolicy,
+    #[value(name = "spdx-2.3")]
+    Spdx23,
+    #[value(name = "spdx-3.0.1")]
+    Spdx301,
+    #[value(name = "cyclonedx-1.6")]
+    Cyclonedx16,
+    InTotoStatement,
+    SlsaProvenance,
+    MofConfig,
     /// A skill directory before packaging.
     Skill,
     /// A prompt template file before packaging.

@@ -109,6 +109,20 @@ fn evaluate_one(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
         }
         let duration_ms = started.elapsed().as_millis() as u64;
 
+        // A strict check that left a requirement unmarked did not look: an error, never a pass.
+        if marks.unmarked_is_error {
+            for r in &covers {
+                if let Some(id) = check.covers.iter().find(|c| **c == r.id)
+                    && marks.unmarked(id)
+                {
+                    marks.error(
+                        id,
+                        Default::default(),
+                        format!("suite defect: check {} did not decide {id}", check.id),
+                    );
+                }
+            }
+        }
         let mut statuses = Vec::new();
         for r in &covers {
             let raw = marks.outcome(&r.id);

@@ -4,6 +4,8 @@
 //! the trust checks read them. The bytes of every referrer manifest and blob are kept exactly as
 //! stored, bounded in size, so that signatures are verified over the stored bytes.
 
+pub mod discover;
+
 use crate::artifact::Document;
 use crate::digest::Digest;
 use serde_json::Value;
@@ -68,6 +70,60 @@ pub struct EvidenceFacts {
     /// Set when discovery could not complete; evidence checks then report `error`, not `fail`.
     pub error: Option<String>,
     pub referrers: Vec<Referrer>,
+    /// What was listed as a referrer of the artifact but is not one (another subject, the
+    /// artifact itself, unreadable): the evidence checks report each.
+    pub rejected: Vec<Rejected>,
+}
+
+/// Why a listed referrer was not accepted as evidence of the artifact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The manifest's `subject` names another digest (or none).
+    WrongSubject(Option<String>),
+    /// The listed descriptor is the artifact itself: a referrer pointing at itself.
+    SelfReference,
+    /// The listed descriptor is not an image manifest (its media type).
+    NotAManifest(String),
+    /// The descriptor or the manifest cannot be read (absent, digest mismatch, over the bound).
+    Unreadable(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::WrongSubject(Some(d)) => {
+                write!(f, "its subject is {d}, not the artifact's manifest")
+            }
+            Problem::WrongSubject(None) => f.write_str("it has no subject digest"),
+            Problem::SelfReference => {
+                f.write_str("it is the artifact's own manifest: a referrer pointing at itself")
+            }
+            Problem::NotAManifest(m) => write!(f, "its media type is {m:?}, not an image manifest"),
+            Problem::Unreadable(e) => write!(f, "it cannot be read: {e}"),
+        }
+    }
+}
+
+/// A listed referrer that was not accepted.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    pub via: Via,
+    /// The descriptor as listed.
+    pub descriptor: Value,
+    pub problem: Problem,
+}
+
+impl Via {
+    /// Where the referrer was listed, for findings.
+    pub fn describe(&self) -> String {
+        match self {
+            Via::LayoutIndex => "index.json".into(),
+            Via::LayoutTagSchema(t) => format!("the referrers tag-schema index {t}"),
+            Via::RegistryApi => "the registry's referrers API".into(),
+            Via::RegistryFallbackTag(t) => format!("the registry's referrers fallback tag {t}"),
+            Via::LegacySignatureTag(t) => format!("the legacy signature tag {t}"),
+        }
+    }
 }
 
 impl EvidenceFacts {

@@ -134,6 +134,8 @@ pub struct SigningKey {
 enum Signer {
     Ed25519(Ed25519KeyPair),
     Ecdsa(EcdsaKeyPair),
+    /// Test-only: an ECDSA key whose nonces derive from the key and message alone.
+    EcdsaDeterministic(EcdsaKeyPair),
 }
 
 impl SigningKey {
@@ -193,6 +195,27 @@ impl SigningKey {
         }
     }
 
+    /// Test-only: an ECDSA P-256 key from a 32-byte seed whose signatures are deterministic,
+    /// for fixtures in formats that do not allow Ed25519 (Notary, OMS). ring hedges each nonce
+    /// with the key, the message digest and its "random" input; with a fixed input the nonce is
+    /// a function of key and message, so regeneration reproduces the signatures. Never use it
+    /// for anything but committed test-only material.
+    #[allow(deprecated)]
+    pub fn ecdsa_p256_from_seed(seed: &[u8; 32]) -> SigningKey {
+        use ring::test::rand::{FixedByteRandom, FixedSliceRandom};
+        let alg = &signature::ECDSA_P256_SHA256_ASN1_SIGNING;
+        let doc = EcdsaKeyPair::generate_pkcs8(alg, &FixedSliceRandom { bytes: seed })
+            .expect("a 32-byte seed below the group order");
+        let pair = EcdsaKeyPair::from_pkcs8(alg, doc.as_ref(), &FixedByteRandom { byte: 0 })
+            .expect("a freshly generated key");
+        let public = ec_spki(OID_P256_DER, pair.public_key().as_ref());
+        SigningKey {
+            algorithm: Algorithm::EcdsaP256Sha256,
+            public: PublicKey::from_spki_der(&public).expect("well-formed EC SPKI"),
+            inner: Signer::EcdsaDeterministic(pair),
+        }
+    }
+
     pub fn public_key(&self) -> &PublicKey {
         &self.public
     }
@@ -203,6 +226,12 @@ impl SigningKey {
             Signer::Ecdsa(pair) => pair
                 .sign(&SystemRandom::new(), message)
                 .expect("ECDSA signing with the system RNG")
+                .as_ref()
+                .to_vec(),
+            #[allow(deprecated)]
+            Signer::EcdsaDeterministic(pair) => pair
+                .sign(&ring::test::rand::FixedByteRandom { byte: 0 }, message)
+                .expect("ECDSA signing")
                 .as_ref()
                 .to_vec(),
         }
@@ -290,6 +319,18 @@ mod tests {
         let sig = key.sign(b"payload");
         assert!(public.verify(b"payload", &sig));
         assert!(!public.verify(b"payload!", &sig));
+    }
+
+    #[test]
+    fn seeded_ecdsa_keys_sign_deterministically_and_verify() {
+        let key = SigningKey::ecdsa_p256_from_seed(&[3u8; 32]);
+        let again = SigningKey::ecdsa_p256_from_seed(&[3u8; 32]);
+        assert_eq!(key.public_key(), again.public_key());
+        let sig = key.sign(b"m");
+        assert_eq!(sig, again.sign(b"m"));
+        assert_ne!(sig, key.sign(b"n"));
+        assert!(key.public_key().verify(b"m", &sig));
+        assert!(!key.public_key().verify(b"n", &sig));
     }
 
     #[test]

@@ -1,0 +1,267 @@
+//! EVD: evidence found as OCI 1.1 referrers of the artifact (`spec/v1.0/evidence.md`). These
+//! checks judge discovery and attachment only — that what is listed belongs to the artifact, is
+//! well formed and stored, and that every evidence annotation has a referrer; the signature and
+//! SBOM families judge whether the evidence is genuine. Every check here is strict: it marks each
+//! requirement it decides, so a requirement it forgot is an error, never a pass.
+
+use super::annotations::SIGNING;
+use super::support::{annotation, manifest_annotations};
+use super::{Check, Marks};
+use crate::artifact::Artifact;
+use crate::evidence::{EvidenceFacts, Problem, Referrer, Via};
+use crate::model::{Location, pointer_token};
+use serde_json::Value;
+
+pub const CHECKS: &[Check] = &[
+    Check {
+        id: "evidence.listing",
+        title: "Listed referrers belong to the artifact",
+        covers: &["EVD-001", "EVD-002"],
+        run: listing,
+    },
+    Check {
+        id: "evidence.referrers",
+        title: "Referrer manifests are well formed and their blobs stored",
+        covers: &["EVD-003", "EVD-004"],
+        run: referrers,
+    },
+    Check {
+        id: "evidence.claims",
+        title: "The signing framework annotation has a referrer of its kind",
+        covers: &["EVD-005"],
+        run: claims,
+    },
+];
+
+pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
+pub const SIGSTORE_BUNDLE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
+pub const NOTARY_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
+/// The annotation cosign and others put on a Sigstore bundle referrer that holds an attestation.
+pub const PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
+
+/// The discovered evidence, or an error mark on every listed requirement when discovery did not
+/// run or could not complete.
+pub fn facts<'a>(
+    a: &'a Artifact,
+    m: &mut Marks,
+    ids: &[&'static str],
+) -> Option<&'a EvidenceFacts> {
+    let Some(facts) = a.evidence.as_ref() else {
+        for id in ids {
+            m.error(
+                id,
+                Location::default(),
+                "evidence discovery did not run for this target",
+            );
+        }
+        return None;
+    };
+    if let Some(e) = &facts.error {
+        for id in ids {
+            m.error(id, Location::default(), format!("evidence discovery: {e}"));
+        }
+    }
+    Some(facts)
+}
+
+/// Where a referrer is, for findings: its digest and where it was listed.
+pub fn location(r: &Referrer) -> Location {
+    Location::document(&format!("referrer {} ({})", r.digest, r.via.describe()))
+}
+
+fn listing(a: &Artifact, m: &mut Marks) {
+    m.strict();
+    let Some(facts) = facts(a, m, &["EVD-001", "EVD-002"]) else {
+        return;
+    };
+    for r in &facts.rejected {
+        let digest = r
+            .descriptor
+            .get("digest")
+            .and_then(Value::as_str)
+            .unwrap_or("(no digest)");
+        let at = Location::document(&format!("{digest} in {}", r.via.describe()));
+        match &r.problem {
+            Problem::WrongSubject(_) => m.fail(
+                "EVD-001",
+                at,
+                format!(
+                    "listed as a referrer of {}, but {}; attach evidence to this manifest's digest",
+                    a.manifest_digest, r.problem
+                ),
+            ),
+            Problem::SelfReference | Problem::NotAManifest(_) => m.fail(
+                "EVD-002",
+                at,
+                format!("listed as a referrer, but {}", r.problem),
+            ),
+            Problem::Unreadable(e) => m.error(
+                "EVD-001",
+                at,
+                format!("a listed referrer cannot be read, so its subject is unknown: {e}"),
+            ),
+        }
+    }
+    m.pass("EVD-001");
+    m.pass("EVD-002");
+}
+
+fn referrers(a: &Artifact, m: &mut Marks) {
+    m.strict();
+    let Some(facts) = facts(a, m, &["EVD-003", "EVD-004"]) else {
+        return;
+    };
+    for r in &facts.referrers {
+        well_formed(r, m);
+        for b in &r.blobs {
+            let at = Location::document(&format!(
+                "referrer {} /layers/{} ({})",
+                r.digest, b.index, b.digest
+            ));
+            match &b.content {
+                Err(e) if e.contains("bound on evidence") => m.error("EVD-004", at, e.clone()),
+                Err(e) => m.fail(
+                    "EVD-004",
+                    at,
+                    format!("the {} blob of this referrer: {e}", b.media_type),
+                ),
+                Ok(doc) if doc.size != b.size => m.fail(
+                    "EVD-004",
+                    at,
+                    format!(
+                        "the descriptor says {} bytes, the stored blob has {}",
+                        b.size, doc.size
+                    ),
+                ),
+                Ok(_) => {}
+            }
+        }
+    }
+    m.pass("EVD-003");
+    m.pass("EVD-004");
+}
+
+fn well_formed(r: &Referrer, m: &mut Marks) {
+    let at = location(r);
+    let Ok(json) = &r.manifest.json else {
+        let e = r.manifest.json.as_ref().err().cloned().unwrap_or_default();
+        m.fail(
+            "EVD-003",
+            at,
+            format!("the referrer manifest does not parse: {e}"),
+        );
+        return;
+    };
+    let mut problems = Vec::new();
+    if json.get("schemaVersion").and_then(Value::as_u64) != Some(2) {
+        problems.push("`schemaVersion` is not 2".to_string());
+    }
+    let mt = json.get("mediaType").and_then(Value::as_str);
+    if mt != Some(super::support::OCI_MANIFEST) {
+        problems.push(format!(
+            "`mediaType` is {mt:?}, not {}",
+            super::support::OCI_MANIFEST
+        ));
+    }
+    let artifact_type = json
+        .get("artifactType")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let config_type = json.pointer("/config/mediaType").and_then(Value::as_str);
+    if json.get("config").is_none_or(|c| !c.is_object()) {
+        problems.push("it has no `config` descriptor".into());
+    }
+    if artifact_type.is_none() && config_type.is_none_or(|c| c == EMPTY_MEDIA_TYPE) {
+        problems.push(
+            "it names no kind: no `artifactType` and the config is the empty descriptor".into(),
+        );
+    }
+    if json
+        .get("layers")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty)
+    {
+        problems.push("`layers` is missing or empty".into());
+    }
+    if !matches!(r.via, Via::LegacySignatureTag(_))
+        && json.get("subject").is_none_or(|s| !s.is_object())
+    {
+        problems.push("it has no `subject` descriptor".into());
+    }
+    if !problems.is_empty() {
+        m.fail(
+            "EVD-003",
+            at,
+            format!(
+                "not a well-formed OCI 1.1 artifact manifest: {}",
+                problems.join("; ")
+            ),
+        );
+    }
+}
+
+/// Whether a referrer is a signature of the framework an annotation names.
+pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
+    let at = r.artifact_type.as_deref().unwrap_or_default();
+    let sigstore =
+        at.starts_with(SIGSTORE_BUNDLE_PREFIX) && !r.annotations.contains_key(PREDICATE_TYPE);
+    let legacy = matches!(r.via, Via::LegacySignatureTag(_));
+    let notary = at == NOTARY_SIGNATURE;
+    match framework {
+        "sigstore" | "dev.sigstore.model-transparency" => sigstore || legacy,
+        "notation" => notary,
+        _ => sigstore || legacy || notary,
+    }
+}
+
+fn claims(a: &Artifact, m: &mut Marks) {
+    m.strict();
+    let ids = ["EVD-005"];
+    let Some(facts) = facts(a, m, &ids) else {
+        return;
+    };
+    let ann = manifest_annotations(a);
+    type Matcher = fn(&Referrer, &str) -> bool;
+    // The SBOM and provenance claims are SBM-001's and PRV-001's (one requirement each).
+    let rules: [(&'static str, &str, &str, Matcher); 1] =
+        [("EVD-005", SIGNING, "signature", is_signature_of)];
+    for (id, key, what, matches) in rules {
+        let Some(value) = annotation(ann, key) else {
+            m.not_applicable(id, format!("the manifest does not carry {key}"));
+            continue;
+        };
+        let found: Vec<&Referrer> = facts
+            .referrers
+            .iter()
+            .filter(|r| matches(r, value))
+            .collect();
+        if found.is_empty() {
+            let seen: Vec<String> = facts
+                .referrers
+                .iter()
+                .map(|r| {
+                    r.artifact_type
+                        .clone()
+                        .unwrap_or_else(|| "(untyped)".into())
+                })
+                .collect();
+            m.fail(
+                id,
+                Location::manifest(format!("/annotations/{}", pointer_token(key))),
+                format!(
+                    "{key} is {value:?}, but no {what} referrer of that kind is attached to {} \
+                     (referrers found: {}); attach the evidence as an OCI 1.1 referrer or remove \
+                     the annotation",
+                    a.manifest_digest,
+                    if seen.is_empty() {
+                        "none".to_string()
+                    } else {
+                        seen.join(", ")
+                    }
+                ),
+            );
+        } else {
+            m.pass(id);
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! The signature checks over in-memory artifacts and referrers made with the test-only PKI.
+
+use super::*;
+use crate::artifact::Document;
+use crate::digest::Digest;
+use crate::evidence::{EvidenceBlob, Referrer};
+use crate::model::Status;
+use crate::trust::codec::b64_encode;
+use crate::trust::inputs::{Loaded, TrustInputs};
+use crate::trust::testpki::{
+    BundleVariant, IDENTITY, ISSUER, NotaryVariant, Signs, TestPki, VERIFY_AT, bundle, notary_jws,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+const WEIGHTS: &[u8] = b"test-only weights";
+
+fn manifest() -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "layers": [{
+            "mediaType": "application/vnd.cncf.model.weight.v1.raw",
+            "digest": Digest::sha256_of(WEIGHTS).to_string(),
+            "size": WEIGHTS.len(),
+            "annotations": {"org.cncf.model.filepath": "model.safetensors"},
+        }],
+    }))
+    .unwrap()
+}
+
+struct Fx {
+    pki: TestPki,
+    _store: tempfile::TempDir,
+    trust: TrustInputs,
+}
+
+fn fx() -> Fx {
+    let pki = TestPki::new();
+    let store = tempfile::tempdir().unwrap();
+    for (name, bytes) in pki.files() {
+        if let Some(n) = name.strip_prefix("test-only-notary-trust-store/") {
+            std::fs::write(store.path().join(n), bytes).unwrap();
+        }
+    }
+    let trust = TrustInputs {
+        trusted_root: Some(Loaded {
+            path: "root.json".into(),
+            value: pki.trusted_root_json(),
+        }),
+        keys: vec![
+            Loaded {
+                path: "key.pub".into(),
+                value: pki.key.public_key().clone(),
+            },
+            Loaded {
+                path: "oms.pub".into(),
+                value: pki.oms.public_key().clone(),
+            },
+        ],
+        notary_trust_store: Some(store.path().to_path_buf()),
+        identity: Some(IDENTITY.into()),
+        issuer: Some(ISSUER.into()),
+        verification_time: Some(VERIFY_AT),
+        ..Default::default()
+    };
+    Fx {
+        pki,
+        _store: store,
+        trust,
+    }
+}
+
+fn referrer(
+    artifact_type: &str,
+    blobs: Vec<(&str, Vec<u8>, BTreeMap<String, String>)>,
+    via: Via,
+) -> Referrer {
+    let manifest = b"{}".to_vec();
+    Referrer {
+        via,
+        descriptor: json!({}),
+        digest: Digest::sha256_of(
+            &[
+                artifact_type.as_bytes(),
+                &blobs.first().map(|b| b.1.clone()).unwrap_or_default(),
+            ]
+            .concat(),
+        ),
+        artifact_type: Some(artifact_type.into()),
+        manifest: Document::from_bytes(manifest),
+        annotations: BTreeMap::new(),
+        blobs: blobs
+            .into_iter()
+            .enumerate()
+            .map(|(index, (mt, bytes, annotations))| EvidenceBlob {
+                index,
+                media_type: mt.into(),
+                digest: Digest::sha256_of(&bytes).to_string(),
+                size: bytes.len() as u64,
+                annotations,
+                content: Ok(Document::from_bytes(bytes)),
+            })
+            .collect(),
+    }
+}
+
+fn bundle_ref(bytes: Vec<u8>) -> Referrer {
+    referrer(
+        MEDIA_TYPE_V03,
+        vec![(MEDIA_TYPE_V03, bytes, BTreeMap::new())],
+        Via::LayoutIndex,
+    )
+}
+
+fn artifact(referrers: Vec<Referrer>, trust: TrustInputs) -> Artifact {
+    let bytes = manifest();
+    Artifact {
+        target: "test".into(),
+        layout: None,
+        manifest_digest: Digest::sha256_of(&bytes),
+        manifest: Document::from_bytes(bytes),
+        config: None,
+        layers: Vec::new(),
+        bundle: None,
+        evidence: Some(EvidenceFacts {
+            referrers,
+            ..Default::default()
+        }),
+        trust: Arc::new(trust),
+        index: None,
+    }
+}
+
+fn run(a: &Artifact) -> Marks {
+    let mut m = Marks::default();
+    (CHECKS[0].run)(a, &mut m);
+    m
+}
+
+fn outcomes(m: &Marks) -> BTreeMap<&'static str, Status> {
+    ALL.iter().map(|r| (*r, m.outcome(r))).collect()
+}
+
+fn oms_bundle(f: &Fx, digest: &str) -> Vec<u8> {
+    let st = oms::make_statement("model", &[("model.safetensors".into(), digest.into())]);
+    bundle(
+        &f.pki,
+        Signs::Statement(&st),
+        Some(&f.pki.oms),
+        BundleVariant::Good,
+    )
+}
+
+#[test]
+fn every_kind_of_good_signature_passes_what_it_reaches() {
+    let f = fx();
+    let d = Digest::sha256_of(&manifest());
+    let target = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d.to_string(), "size": manifest().len()});
+    let a = artifact(
+        vec![
+            bundle_ref(bundle(
+                &f.pki,
+                Signs::Message(&manifest()),
+                None,
+                BundleVariant::Good,
+            )),
+            referrer(
+                notary::ARTIFACT_TYPE,
+                vec![(
+                    notary::JWS_MEDIA_TYPE,
+                    notary_jws(&f.pki, &target, NotaryVariant::Good),
+                    BTreeMap::new(),
+                )],
+                Via::LayoutIndex,
+            ),
+            bundle_ref(oms_bundle(&f, Digest::sha256_of(WEIGHTS).encoded())),
+        ],
+        f.trust.clone(),
+    );
+    let m = run(&a);
+    for (r, s) in outcomes(&m) {
+        assert_eq!(s, Status::Pass, "{r}: {:?}", m.marks);
+    }
+    // Every requirement was looked at: an explicit pass, not an implicit one.
+    for r in ALL {
+        assert!(
+            m.marks
+                .iter()
+                .any(|x| x.requirement == *r && x.status == Status::Pass),
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn no_signature_fails_sig_001_and_leaves_the_rest_not_applicable() {
+    let f = fx();
+    let sbom = referrer(
+        "application/spdx+json",
+        vec![("application/spdx+json", b"{}".to_vec(), BTreeMap::new())],
+        Via::LayoutIndex,
+    );
+    let m = run(&artifact(vec![sbom], f.trust.clone()));
+    let o = outcomes(&m);
+    assert_eq!(o["SIG-001"], Status::Fail);
+    for r in &ALL[1..] {
+        assert_eq!(o[r], Status::NotApplicable, "{r}");
+    }
+}
+
+#[test]
+fn discovery_missing_or_failed_is_an_error_everywhere() {
+    let f = fx();
+    let mut a = artifact(vec![], f.trust.clone());
+    a.evidence = None;
+    assert!(outcomes(&run(&a)).values().all(|s| *s == Status::Error));
+    a.evidence = Some(EvidenceFacts {
+        error: Some("registry hung up".into()),
+        ..Default::default()
+    });
+    let m = run(&a);
+    assert!(outcomes(&m).values().all(|s| *s == Status::Error));
+    assert!(m.marks[0].message.contains("registry hung up"));
+}
+
+#[test]
+fn missing_trust_inputs_are_errors_not_passes() {
+    let f = fx();
+    let a = artifact(
+        vec![bundle_ref(bundle(
+            &f.pki,
+            Signs::Message(&manifest()),
+            None,
+            BundleVariant::Good,
+        ))],
+        TrustInputs::default(),
+    );
+    let o = outcomes(&run(&a));
+    assert_eq!(o["SIG-001"], Status::Pass);
+    assert_eq!(
+        o["SIG-004"],
+        Status::Pass,
+        "the certificate's key needs no input"
+    );
+    for r in ["SIG-005", "SIG-006", "SIG-007"] {
+        assert_eq!(o[r], Status::Error, "{r}");
+    }
+}
+
+#[test]
+fn a_tampered_signature_fails_only_sig_004() {
+    let f = fx();
+    let st = json!({"_type": sigstore::IN_TOTO_STATEMENT_V1, "subject": [{"name": "m", "digest": {"sha256": Digest::sha256_of(&manifest()).encoded()}}], "predicateType": "https://example.test/v1"});
+    let a = artifact(
+        vec![bundle_ref(bundle(
+            &f.pki,
+            Signs::Statement(&st),
+            Some(&f.pki.key),
+            BundleVariant::TamperedPayload,
+        ))],
+        f.trust.clone(),
+    );
+    let o = outcomes(&run(&a));
+    let failing: Vec<_> = o
+        .iter()
+        .filter(|(_, s)| **s == Status::Fail)
+        .map(|(r, _)| *r)
+        .collect();
+    assert_eq!(failing, vec!["SIG-004"]);
+}
+
+#[test]
+fn a_badly_shaped_bundle_referrer_fails_sig_002() {
+    let f = fx();
+    let good = bundle(
+        &f.pki,
+        Signs::Message(&manifest()),
+        None,
+        BundleVariant::Good,
+    );
+    let two = referrer(
+        MEDIA_TYPE_V03,
+        vec![
+            (MEDIA_TYPE_V03, good.clone(), BTreeMap::new()),
+            (MEDIA_TYPE_V03, good.clone(), BTreeMap::new()),
+        ],
+        Via::LayoutIndex,
+    );
+    let ghcr = referrer(
+        "application/vnd.oci.empty.v1+json",
+        vec![(MEDIA_TYPE_V03, good, BTreeMap::new())],
+        Via::LayoutIndex,
+    );
+    for r in [two, ghcr] {
+        let o = outcomes(&run(&artifact(vec![r], f.trust.clone())));
+        assert_eq!(o["SIG-002"], Status::Fail);
+        assert_eq!(o["SIG-001"], Status::Pass);
+    }
+    let mut unreadable = bundle_ref(b"x".to_vec());
+    unreadable.blobs[0].content = Err("blob absent".into());
+    assert_eq!(
+        outcomes(&run(&artifact(vec![unreadable], f.trust.clone())))["SIG-002"],
+        Status::Fail
+    );
+}
+
+#[test]
+fn legacy_only_signatures_fail_the_should_and_verify() {
+    let f = fx();
+    let d = Digest::sha256_of(&manifest());
+    let payload = cosign::make_payload(&d);
+    let ann = BTreeMap::from([(
+        cosign::SIGNATURE_ANNOTATION.to_string(),
+        b64_encode(&f.pki.key.sign(&payload)),
+    )]);
+    let legacy = referrer(
+        "application/vnd.oci.image.config.v1+json",
+        vec![(cosign::PAYLOAD_MEDIA_TYPE, payload, ann)],
+        Via::LegacySignatureTag(cosign::tag(&d)),
+    );
+    let o = outcomes(&run(&artifact(vec![legacy], f.trust.clone())));
+    assert_eq!(o["SIG-001"], Status::Pass);
+    assert_eq!(o["SIG-003"], Status::Pass);
+    assert_eq!(o["SIG-004"], Status::Pass);
+    assert_eq!(o["SIG-012"], Status::Fail);
+}
+
+#[test]
+fn oms_alone_is_not_a_signature_of_the_manifest_and_its_bridge_is_checked() {
+    let f = fx();
+    let a = artifact(
+        vec![bundle_ref(oms_bundle(&f, &"ab".repeat(32)))],
+        f.trust.clone(),
+    );
+    let o = outcomes(&run(&a));
+    assert_eq!(o["SIG-001"], Status::Fail);
+    assert_eq!(o["SIG-010"], Status::Pass);
+    assert_eq!(o["SIG-011"], Status::Fail);
+    assert_eq!(o["SIG-003"], Status::NotApplicable);
+}
+
+#[test]
+fn notary_cose_is_undecided_and_a_layerless_notary_manifest_fails() {
+    let f = fx();
+    let cose = referrer(
+        notary::ARTIFACT_TYPE,
+        vec![(notary::COSE_MEDIA_TYPE, vec![0xd2], BTreeMap::new())],
+        Via::LayoutIndex,
+    );
+    assert_eq!(
+        outcomes(&run(&artifact(vec![cose], f.trust.clone())))["SIG-008"],
+        Status::Error
+    );
+    let empty = referrer(notary::ARTIFACT_TYPE, vec![], Via::LayoutIndex);
+    assert_eq!(
+        outcomes(&run(&artifact(vec![empty], f.trust.clone())))["SIG-008"],
+        Status::Fail
+    );
+}

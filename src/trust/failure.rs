@@ -1,0 +1,106 @@
+//! Why a signature did not verify, as one requirement of `spec/v1.0/signatures.md`.
+//!
+//! Every verifier returns either the verified signer or a [`SigFailure`]: the requirement the
+//! evidence breaks, or — when the consumer did not supply the trust input the signature needs —
+//! an undecidable outcome that the checks report as `error`, never as `fail` or `pass`.
+
+/// A verification outcome other than success.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigFailure {
+    /// The evidence breaks one requirement.
+    #[error("{requirement}: {message}")]
+    Breaks {
+        requirement: &'static str,
+        message: String,
+    },
+    /// A trust input is missing or unusable: the requirement cannot be decided.
+    #[error("{requirement} cannot be decided: {message}")]
+    Undecided {
+        requirement: &'static str,
+        message: String,
+    },
+}
+
+impl SigFailure {
+    pub fn requirement(&self) -> &'static str {
+        match self {
+            SigFailure::Breaks { requirement, .. } | SigFailure::Undecided { requirement, .. } => {
+                requirement
+            }
+        }
+    }
+    pub fn message(&self) -> &str {
+        match self {
+            SigFailure::Breaks { message, .. } | SigFailure::Undecided { message, .. } => message,
+        }
+    }
+}
+
+/// Shorthand constructors, one per requirement family.
+pub fn breaks(requirement: &'static str, message: impl Into<String>) -> SigFailure {
+    SigFailure::Breaks {
+        requirement,
+        message: message.into(),
+    }
+}
+
+pub fn undecided(requirement: &'static str, message: impl Into<String>) -> SigFailure {
+    SigFailure::Undecided {
+        requirement,
+        message: message.into(),
+    }
+}
+
+/// Requirement IDs of the signature verifiers.
+pub mod req {
+    pub const PRESENT: &str = "SIG-001";
+    pub const BUNDLE_FORM: &str = "SIG-002";
+    pub const SUBJECT: &str = "SIG-003";
+    pub const SIGNATURE: &str = "SIG-004";
+    pub const CHAIN: &str = "SIG-005";
+    pub const IDENTITY: &str = "SIG-006";
+    pub const TLOG: &str = "SIG-007";
+    pub const NOTARY_ENVELOPE: &str = "SIG-008";
+    pub const NOTARY_CHAIN: &str = "SIG-009";
+    pub const OMS_STATEMENT: &str = "SIG-010";
+    pub const OMS_BRIDGE: &str = "SIG-011";
+    pub const LEGACY: &str = "SIG-012";
+}
+
+/// What a verified signature says about who signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    /// Human-readable: "key sha256:…", "keyless alice@example.com (issuer …)", "x509 CN=…".
+    pub identity: String,
+    /// Notes for the report (e.g. a permissive trust policy let a time check pass).
+    pub notes: Vec<String>,
+}
+
+/// The outcome of verifying one signature: a result per requirement it reached. Requirements a
+/// signature does not reach (a keyless rule for a key-based bundle, or a rule after a parse
+/// failure) have no entry.
+#[derive(Debug, Clone, Default)]
+pub struct Verification {
+    pub results: Vec<(&'static str, Option<SigFailure>)>,
+    pub signer: Option<Signer>,
+}
+
+impl Verification {
+    pub fn holds(&mut self, requirement: &'static str) {
+        self.results.push((requirement, None));
+    }
+    pub fn push(&mut self, requirement: &'static str, r: Result<(), SigFailure>) {
+        self.results.push((requirement, r.err()));
+    }
+    pub fn broken(&mut self, f: SigFailure) {
+        self.results.push((f.requirement(), Some(f)));
+    }
+    /// Every requirement reached holds.
+    pub fn verified(&self) -> bool {
+        !self.results.is_empty() && self.results.iter().all(|(_, f)| f.is_none())
+    }
+    /// The failures, in the order found.
+    pub fn failures(&self) -> impl Iterator<Item = &SigFailure> {
+        self.results.iter().filter_map(|(_, f)| f.as_ref())
+    }
+}

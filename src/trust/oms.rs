@@ -1,0 +1,273 @@
+//! OpenSSF model signing (OMS v1.0): the in-toto Statement its Sigstore bundle carries, and the
+//! bridge from the manifest's raw layer digests to the per-file digests it signs. OMS defines no
+//! OCI mapping; ours: a ModelPack `.raw` layer holds one uncompressed file, so its blob digest is
+//! the SHA-256 of the file named by its filepath annotation, which OMS lists as a resource.
+
+use super::codec::{hex, unhex};
+use super::failure::{SigFailure, breaks, req};
+use serde_json::Value;
+use sha2::Digest as _;
+
+pub const PREDICATE_TYPE: &str = "https://model_signing/signature/v1.0";
+
+/// One signed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub name: String,
+    /// SHA-256, lowercase hex.
+    pub digest: String,
+}
+
+/// One raw layer of the manifest: its filepath annotation and blob digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLayer {
+    pub index: usize,
+    pub filepath: String,
+    /// The descriptor's digest as written, e.g. `sha256:…`.
+    pub digest: String,
+}
+
+fn bad(m: impl Into<String>) -> SigFailure {
+    breaks(req::OMS_STATEMENT, m)
+}
+
+/// A canonical relative POSIX path: no leading `/` or `./`, no trailing `/`, no empty, `.` or
+/// `..` segment.
+pub fn canonical(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && name
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+fn sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// SIG-010: the Statement of an OMS bundle; its resources.
+pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
+    let pt = st.get("predicateType").and_then(Value::as_str);
+    if pt != Some(PREDICATE_TYPE) {
+        return Err(bad(format!(
+            "predicateType is {pt:?}, not {PREDICATE_TYPE}"
+        )));
+    }
+    let subjects = st
+        .get("subject")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let [subject] = subjects else {
+        return Err(bad(format!(
+            "the Statement has {} subjects, not one",
+            subjects.len()
+        )));
+    };
+    if subject
+        .get("name")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err(bad("the subject has no name"));
+    }
+    let root = subject
+        .pointer("/digest/sha256")
+        .and_then(Value::as_str)
+        .filter(|d| sha256_hex(d))
+        .ok_or_else(|| bad("the subject has no lowercase-hex sha256 digest"))?;
+    let p = st
+        .get("predicate")
+        .ok_or_else(|| bad("the Statement has no predicate"))?;
+    let method = p.pointer("/serialization/method").and_then(Value::as_str);
+    if !matches!(method, Some("files") | Some("shards")) {
+        return Err(bad(format!(
+            "serialization.method is {method:?}, not files or shards"
+        )));
+    }
+    let list = p
+        .get("resources")
+        .and_then(Value::as_array)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| bad("predicate.resources is missing or empty"))?;
+    let mut out: Vec<Resource> = Vec::with_capacity(list.len());
+    for (i, r) in list.iter().enumerate() {
+        let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
+        if !canonical(name.rsplitn(3, ':').last().unwrap_or(name)) {
+            return Err(bad(format!(
+                "resources[{i}].name {name:?} is not a canonical relative path"
+            )));
+        }
+        if let Some(prev) = out.last()
+            && prev.name.as_str() >= name
+        {
+            return Err(bad(format!(
+                "resources are not sorted by name: {:?} comes before {name:?}",
+                prev.name
+            )));
+        }
+        let alg = r.get("algorithm").and_then(Value::as_str);
+        let digest = r.get("digest").and_then(Value::as_str).unwrap_or_default();
+        if alg != Some("sha256") || !sha256_hex(digest) {
+            return Err(bad(format!(
+                "resources[{i}] ({name}) has no sha256 digest ({alg:?})"
+            )));
+        }
+        out.push(Resource {
+            name: name.to_string(),
+            digest: digest.to_string(),
+        });
+    }
+    // The subject digest is the SHA-256 of the resource digests' bytes, in order.
+    let mut h = sha2::Sha256::new();
+    for r in &out {
+        h.update(unhex(&r.digest).expect("checked hex"));
+    }
+    let computed = hex(&h.finalize());
+    if computed != root {
+        return Err(bad(format!(
+            "the subject digest {root} is not the digest of the resources' digests ({computed})"
+        )));
+    }
+    Ok(out)
+}
+
+/// SIG-011: every raw layer is a signed file with the layer's digest.
+pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFailure> {
+    for l in layers {
+        let want = l.digest.strip_prefix("sha256:").unwrap_or("");
+        match resources.iter().find(|r| r.name == l.filepath) {
+            None => {
+                return Err(breaks(
+                    req::OMS_BRIDGE,
+                    format!(
+                        "layer {} ({}) is not a signed file of the model signature",
+                        l.index, l.filepath
+                    ),
+                ));
+            }
+            Some(r) if r.digest != want => {
+                return Err(breaks(
+                    req::OMS_BRIDGE,
+                    format!(
+                        "layer {} ({}) has the digest {}, the model signature signs sha256:{}",
+                        l.index, l.filepath, l.digest, r.digest
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// An OMS Statement over `files` (name, SHA-256 hex), sorted as OMS requires. For fixtures.
+pub fn make_statement(model_name: &str, files: &[(String, String)]) -> Value {
+    let mut files = files.to_vec();
+    files.sort();
+    let mut h = sha2::Sha256::new();
+    for (_, d) in &files {
+        h.update(unhex(d).expect("hex digest"));
+    }
+    serde_json::json!({
+        "_type": super::sigstore::IN_TOTO_STATEMENT_V1,
+        "subject": [{"name": model_name, "digest": {"sha256": hex(&h.finalize())}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "serialization": {"method": "files", "hash_type": "sha256", "allow_symlinks": false, "ignore_paths": []},
+            "resources": files.iter().map(|(n, d)| serde_json::json!({"name": n, "algorithm": "sha256", "digest": d})).collect::<Vec<_>>(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    type Edit = Box<dyn Fn(&mut Value)>;
+
+    fn d(c: char) -> String {
+        c.to_string().repeat(64)
+    }
+
+    fn files() -> Vec<(String, String)> {
+        vec![
+            ("model.safetensors".into(), d('a')),
+            ("README.md".into(), d('b')),
+            ("sub/config.json".into(), d('c')),
+        ]
+    }
+
+    #[test]
+    fn a_made_statement_is_sorted_and_checks() {
+        let st = make_statement("model", &files());
+        let r = statement(&st).unwrap();
+        assert_eq!(r[0].name, "README.md");
+        let layers = [RawLayer {
+            index: 0,
+            filepath: "model.safetensors".into(),
+            digest: format!("sha256:{}", d('a')),
+        }];
+        assert_eq!(bridge(&r, &layers), Ok(()));
+    }
+
+    #[test]
+    fn statement_failures_break_sig_010() {
+        let good = make_statement("model", &files());
+        let edits: Vec<Edit> = vec![
+            Box::new(|s| s["predicateType"] = json!("https://model_signing/Digests/v0.1")),
+            Box::new(|s| s["subject"] = json!([])),
+            Box::new(|s| s["subject"][0]["name"] = json!("")),
+            Box::new(|s| s["subject"][0]["digest"]["sha256"] = json!("AB")),
+            Box::new(|s| s["subject"][0]["digest"]["sha256"] = json!(d('0'))),
+            Box::new(|s| s["predicate"]["serialization"]["method"] = json!("tarball")),
+            Box::new(|s| s["predicate"]["resources"] = json!([])),
+            Box::new(|s| s["predicate"]["resources"][0]["name"] = json!("./README.md")),
+            Box::new(|s| s["predicate"]["resources"][0]["name"] = json!("zzz")),
+            Box::new(|s| s["predicate"]["resources"][1]["algorithm"] = json!("blake3")),
+            Box::new(|s| s["predicate"]["resources"][1]["digest"] = json!("x")),
+            Box::new(|s| {
+                s.as_object_mut().unwrap().remove("predicate");
+            }),
+        ];
+        for (n, e) in edits.iter().enumerate() {
+            let mut s = good.clone();
+            e(&mut s);
+            assert_eq!(
+                statement(&s).unwrap_err().requirement(),
+                "SIG-010",
+                "edit {n}"
+            );
+        }
+        for bad in ["", "/a", "a/", "a//b", "./a", "a/../b", "."] {
+            assert!(!canonical(bad), "{bad}");
+        }
+        assert!(canonical("a/b.c"));
+    }
+
+    #[test]
+    fn bridge_failures_break_sig_011() {
+        let r = statement(&make_statement("m", &files())).unwrap();
+        let layer = |p: &str, c: char| RawLayer {
+            index: 1,
+            filepath: p.into(),
+            digest: format!("sha256:{}", d(c)),
+        };
+        assert_eq!(
+            bridge(&r, &[layer("model.safetensors", 'b')])
+                .unwrap_err()
+                .requirement(),
+            "SIG-011"
+        );
+        assert_eq!(
+            bridge(&r, &[layer("other.bin", 'a')])
+                .unwrap_err()
+                .requirement(),
+            "SIG-011"
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! Loading [`TrustInputs`] from the command line and a policy file
+//! (`schemas/v1.0/trust-policy.schema.json`). Every input is a local file: a URL is refused, so a
+//! policy can never make the suite reach the network. Keys are parsed here, so that a bad key is
+//! a usage error before anything is evaluated; the Sigstore trusted root is read as bytes and
+//! interpreted by its verifier.
+
+use super::inputs::{Loaded, TrustInputs};
+use super::keys::PublicKey;
+use crate::schemas::{SchemaKind, validate};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Trust inputs are small; anything larger than this is not one (and is not read whole).
+pub const MAX_TRUST_FILE_BYTES: u64 = 4 << 20;
+
+/// What the command line says (each field overrides the policy file; keys add up).
+#[derive(Debug, Clone, Default)]
+pub struct TrustOptions {
+    pub trusted_root: Option<PathBuf>,
+    pub keys: Vec<PathBuf>,
+    pub notary_trust_store: Option<PathBuf>,
+    pub identity: Option<String>,
+    pub issuer: Option<String>,
+    pub policy: Option<PathBuf>,
+    pub offline: bool,
+}
+
+/// The policy file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default)]
+    pub trusted_root: Option<String>,
+    #[serde(default)]
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub notary_trust_store: Option<String>,
+    #[serde(default)]
+    pub identity: Option<String>,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub verification_time: Option<String>,
+    #[serde(default)]
+    pub offline: bool,
+}
+
+/// Read a small file, refusing anything that is not a regular file or is too large.
+fn read_small(path: &Path) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
+    if meta.len() > MAX_TRUST_FILE_BYTES {
+        return Err(format!(
+            "{}: {} bytes, more than the {MAX_TRUST_FILE_BYTES}-byte limit of a trust input",
+            path.display(),
+            meta.len()
+        ));
+    }
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn refuse_url(s: &str) -> Result<(), String> {
+    let scheme = s.split_once("://").map(|(a, _)| a);
+    if scheme.is_some_and(|a| {
+        !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    }) {
+        return Err(format!(
+            "{s}: trust inputs are local files, never fetched; download it yourself and name the file"
+        ));
+    }
+    Ok(())
+}
+
+/// Parse a policy file (JSON, or YAML when the name ends in `.yaml`/`.yml`) and validate it
+/// against the embedded schema.
+pub fn read_policy(path: &Path) -> Result<PolicyFile, String> {
+    let bytes = read_small(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", path.display()))?;
+    let is_yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    let value: serde_json::Value = if is_yaml {
+        serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+    } else {
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+    };
+    let violations = validate(SchemaKind::TrustPolicy, &value);
+    if let Some(v) = violations.first() {
+        return Err(format!(
+            "{}: does not match trust-policy.schema.json at {:?}: {}",
+            path.display(),
+            v.instance_pointer,
+            v.message
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn load_key(path: &Path) -> Result<Loaded<PublicKey>, String> {
+    let pem = read_small(path)?;
+    let value = PublicKey::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        value,
+    })
+}
+
+/// The trust inputs of one evaluation: the policy file (if any), then the command line on top.
+pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
+    let mut inputs = TrustInputs {
+        offline: options.offline,
+        ..TrustInputs::default()
+    };
+    let mut trusted_root: Option<PathBuf> = None;
+    let mut keys: Vec<PathBuf> = Vec::new();
+    if let Some(policy_path) = &options.policy {
+        let policy = read_policy(policy_path)?;
+        let base = policy_path.parent().unwrap_or(Path::new("."));
+        let local = |s: &str| -> Result<PathBuf, String> {
+            refuse_url(s)?;
+            Ok(base.join(s))
+        };
+        trusted_root = policy.trusted_root.as_deref().map(local).transpose()?;
+        for k in &policy.keys {
+            keys.push(local(k)?);
+        }
+        inputs.notary_trust_store = policy
+            .notary_trust_store
+            .as_deref()
+            .map(local)
+            .transpose()?;
+        inputs.identity = policy.identity;
+        inputs.issuer = policy.issuer;
+        inputs.verification_time = policy
+            .verification_time
+            .as_deref()
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .map(|d| d.timestamp())
+                    .map_err(|e| format!("{}: verificationTime {t:?}: {e}", policy_path.display()))
+            })
+            .transpose()?;
+        inputs.offline |= policy.offline;
+        inputs.policy = Some(policy_path.clone());
+    }
+    if let Some(p) = &options.trusted_root {
+        trusted_root = Some(p.clone());
+    }
+    keys.extend(options.keys.iter().cloned());
+    if let Some(d) = &options.notary_trust_store {
+        inputs.notary_trust_store = Some(d.clone());
+    }
+    if let Some(i) = &options.identity {
+        inputs.identity = Some(i.clone());
+    }
+    if let Some(i) = &options.issuer {
+        inputs.issuer = Some(i.clone());
+    }
+    for p in [&trusted_root, &inputs.notary_trust_store]
+        .into_iter()
+        .flatten()
+    {
+        refuse_url(&p.to_string_lossy())?;
+    }
+    if let Some(path) = trusted_root {
+        let value = read_small(&path)?;
+        serde_json::from_slice::<serde_json::Value>(&value)
+            .map_err(|e| format!("{}: the trusted root is not JSON: {e}", path.display()))?;
+        inputs.trusted_root = Some(Loaded { path, value });
+    }
+    for k in &keys {
+        refuse_url(&k.to_string_lossy())?;
+        inputs.keys.push(load_key(k)?);
+    }
+    if let Some(d) = &inputs.notary_trust_store
+        && !d.is_dir()
+    {
+        return Err(format!(
+            "{}: the Notary trust store must be a directory of PEM certificates",
+            d.display()
+        ));
+    }
+    Ok(inputs)
+}
+
+/// The test-only trust inputs of the golden fixtures (`fixtures/v1.0/trust/policy.json`), used
+/// by the self-test; nothing when the directory holds no policy.
+pub fn fixture_inputs() -> Result<TrustInputs, String> {
+    let policy = crate::fixtures::fixtures_root().join("trust/policy.json");
+    if !policy.is_file() {
+        return Ok(TrustInputs {
+            offline: true,
+            ..TrustInputs::default()
+        });
+    }
+    load(&TrustOptions {
+        policy: Some(policy),
+        offline: true,
+        ..TrustOptions::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_paths_are_relative_to_the_policy_and_urls_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = super::super::keys::SigningKey::ed25519_from_seed(&[7; 32]);
+        std::fs::write(dir.path().join("k.pub"), key.public_key_pem()).unwrap();
+        std::fs::write(dir.path().join("root.json"), "{}").unwrap();
+        let policy = dir.path().join("policy.yaml");
+        std::fs::write(
+            &policy,
+            "trustedRoot: root.json\nkeys: [k.pub]\nidentity: a@example.com\n\
+             issuer: https://issuer.example\nverificationTime: 2026-01-01T00:00:00Z\n",
+        )
+        .unwrap();
+        let inputs = load(&TrustOptions {
+            policy: Some(policy.clone()),
+            identity: Some("b@example.com".into()),
+            ..TrustOptions::default()
+        })
+        .unwrap();
+        assert_eq!(inputs.keys.len(), 1);
+        assert_eq!(inputs.identity.as_deref(), Some("b@example.com"));
+        assert_eq!(inputs.issuer.as_deref(), Some("https://issuer.example"));
+        assert_eq!(inputs.verification_time, Some(1_767_225_600));
+        assert_eq!(inputs.trusted_root.unwrap().value, b"{}");
+
+        std::fs::write(&policy, "keys: [\"https://keys.example/k.pub\"]\n").unwrap();
+        let e = load(&TrustOptions {
+            policy: Some(policy.clone()),
+            ..TrustOptions::default()
+        })
+        .unwrap_err();
+        assert!(
+            e.contains("trust-policy.schema.json") || e.contains("never fetched"),
+            "{e}"
+        );
+        std::fs::write(&policy, "keyz: []\n").unwrap();
+        assert!(
+            load(&TrustOptions {
+                policy: Some(policy),
+                ..TrustOptions::default()
+            })
+            .is_err()
+        );
+        let e = load(&TrustOptions {
+            trusted_root: Some("https://tuf.example/trusted_root.json".into()),
+            ..TrustOptions::default()
+        })
+        .unwrap_err();
+        assert!(e.contains("never fetched"), "{e}");
+        std::fs::write(dir.path().join("bad.pub"), "not a key").unwrap();
+        assert!(
+            load(&TrustOptions {
+                keys: vec![dir.path().join("bad.pub")],
+                ..TrustOptions::default()
+            })
+            .is_err()
+        );
+    }
+}
