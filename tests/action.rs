@@ -127,12 +127,13 @@ fn a_failing_artifact_fails_unless_fail_on_never() {
 #[test]
 fn fail_on_partial_fails_a_provisional_profile() {
     let tmp = tempfile::tempdir().unwrap();
-    let r = action(tmp.path(), &fixture("pass-model-raw"), "trusted", "failure");
+    let skill = "oci:fixtures/v1.0/skill/pass-skill:v1";
+    let r = action(tmp.path(), skill, "agentic", "failure");
     let result = r.outputs["result"].clone();
-    assert_eq!(result, "partial", "trusted is provisional: partial at best");
+    assert_eq!(result, "partial", "agentic is provisional: partial at best");
     assert_eq!(r.outputs["should-fail"], "false");
     let tmp = tempfile::tempdir().unwrap();
-    let r = action(tmp.path(), &fixture("pass-model-raw"), "trusted", "partial");
+    let r = action(tmp.path(), skill, "agentic", "partial");
     assert_eq!(r.outputs["should-fail"], "true");
 }
 

@@ -90,6 +90,9 @@ fn every_must_and_should_has_a_negative_case() {
         .filter(|r| matches!(r.level, Level::Must | Level::Should))
         .map(|r| r.id.as_str())
         .filter(|id| !failing.contains(*id))
+        // A symbolic link cannot be a committed fixture (the tree is plain files, hashed into
+        // fixturesDigest); OCI-004's negative is built by tests/hostile.rs.
+        .filter(|id| *id != "OCI-004")
         .collect();
     assert!(
         missing.is_empty(),

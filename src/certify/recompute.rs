@@ -21,6 +21,8 @@ pub enum Producer {
     Artifact,
     /// `run registry`: the registry suite.
     RegistrySuite,
+    /// `run packer|runtime|transport`: a tool suite through an adapter.
+    ToolSuite(AppliesTo),
 }
 
 impl Producer {
@@ -31,6 +33,9 @@ impl Producer {
                 Some(Producer::Artifact)
             }
             (TargetKind::Registry, None) => Some(Producer::RegistrySuite),
+            (TargetKind::Packer, _) => Some(Producer::ToolSuite(AppliesTo::Packer)),
+            (TargetKind::Runtime, _) => Some(Producer::ToolSuite(AppliesTo::Runtime)),
+            (TargetKind::Transport, _) => Some(Producer::ToolSuite(AppliesTo::Transport)),
             _ => None,
         }
     }
@@ -38,6 +43,7 @@ impl Producer {
     fn applies(self) -> AppliesTo {
         match self {
             Producer::RegistrySuite => AppliesTo::Registry,
+            Producer::ToolSuite(applies) => applies,
             _ => AppliesTo::Artifact,
         }
     }
@@ -122,7 +128,7 @@ pub fn problems(report: &ConformanceReport, catalog: &Catalog) -> Vec<String> {
     let mut profiles = profile_results(catalog, &report.requirements, |r| {
         r.applies_to.contains(&applies)
     });
-    if producer == Producer::RegistrySuite {
+    if matches!(producer, Producer::RegistrySuite | Producer::ToolSuite(_)) {
         let lineage: Vec<&str> = catalog
             .lineage(&report.run.profile)
             .iter()
