@@ -25,7 +25,8 @@ suite olot packer
 suite umoci runtime
 suite skopeo transport
 suite oras-py transport
-rm -rf reports/interop-matrix
+rm -f reports/interop-matrix/matrix.json reports/interop-matrix/matrix.md
 "$bin" run matrix --registry "$reg" --out reports/interop-matrix \
     --adapters adapters/reference.json adapters/olot.json adapters/skopeo.json adapters/oras-py.json adapters/umoci.json >/dev/null || true
 echo "reports/interop-matrix: $(grep -c '✅' reports/interop-matrix/matrix.md) passing cells"
+python3 reports/rollups.py reports/reference-* reports/olot-* reports/umoci-* reports/skopeo-* reports/oras-py-*

@@ -312,9 +312,10 @@ fn from_findings(report: &ConformanceReport, producer: Producer, out: &mut Vec<S
         {
             statuses.push((Status::Error, Level::Must));
         }
-        if producer == Producer::RegistrySuite {
-            // A registry test's status comes from its own marks, which several tests share per
-            // requirement; only a pass beside a breaking finding is a contradiction.
+        if matches!(producer, Producer::RegistrySuite | Producer::ToolSuite(_)) {
+            // A registry or tool-suite test's status comes from its own marks, which several
+            // tests share per requirement; only a pass beside a breaking finding is a
+            // contradiction.
             let broken = t
                 .findings
                 .iter()
