@@ -130,20 +130,25 @@ impl Marks {
     /// The outcome of one requirement: error beats fail beats skip beats an explicit pass beats
     /// not-applicable beats no mark at all (an implicit pass).
     pub fn outcome(&self, requirement: &str) -> Status {
-        let rank = |s: Status| match s {
-            Status::Error => 5,
-            Status::Fail => 4,
-            Status::Skip => 3,
-            Status::Pass => 2,
-            Status::NotApplicable => 1,
-            _ => 0,
-        };
         self.marks
             .iter()
             .filter(|m| m.requirement == requirement)
             .map(|m| m.status)
-            .max_by_key(|s| rank(*s))
+            .max_by_key(|s| precedence(*s))
             .unwrap_or(Status::Pass)
+    }
+}
+
+/// How marks on one requirement combine: error beats fail beats skip beats pass beats
+/// not-applicable.
+pub fn precedence(status: Status) -> u8 {
+    match status {
+        Status::Error => 5,
+        Status::Fail => 4,
+        Status::Skip => 3,
+        Status::Pass => 2,
+        Status::NotApplicable => 1,
+        _ => 0,
     }
 }
 

@@ -54,19 +54,11 @@ pub struct ToolReportInput {
 
 /// The worst outcome of a requirement over the steps that cover it.
 pub fn outcome(steps: &[StepResult], requirement: &str) -> Option<Status> {
-    let rank = |s: Status| match s {
-        Status::Error => 5,
-        Status::Fail => 4,
-        Status::Skip => 3,
-        Status::Pass => 2,
-        Status::NotApplicable => 1,
-        _ => 0,
-    };
     steps
         .iter()
         .filter(|t| t.covers.contains(&requirement))
         .map(|t| t.marks.outcome(requirement))
-        .max_by_key(|s| rank(*s))
+        .max_by_key(|s| crate::checks::precedence(*s))
 }
 
 pub fn build(catalog: &Catalog, steps: &[StepResult], input: ToolReportInput) -> ConformanceReport {
