@@ -127,7 +127,7 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
 /// Exit 0 conformant, 1 not, 2 bad settings, 3 nothing could be decided (unreachable registry,
 /// refused credentials) — the report is written in every case.
 fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
-    use crate::registry::report::{RegistryReportInput, build, nothing_decided};
+    use crate::registry::report::{RegistryReportInput, build};
     check_profile(&args.common.profile)?;
     if args.common.trust.offline {
         return Err(Exit::usage(
@@ -183,14 +183,7 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
         o.insert("fixturesDir".into(), tree.describe().into());
     }
     emit(&report, &args.common)?;
-    if nothing_decided(&report) {
-        let why = report
-            .tests
-            .iter()
-            .flat_map(|t| t.findings.iter())
-            .map(|f| f.message.clone())
-            .next()
-            .unwrap_or_default();
+    if let Some(why) = crate::report::nothing_decided(&report) {
         return Err(Exit::harness(format!(
             "the registry suite could not decide anything: {why}"
         )));

@@ -153,19 +153,7 @@ fn tool_report(
 
 /// 0 conformant, 1 not, 3 nothing decided (the adapter could not even describe itself).
 pub fn finish(report: &ConformanceReport) -> Result<u8, Exit> {
-    if !report.requirements.is_empty()
-        && report
-            .requirements
-            .iter()
-            .all(|r| r.status == crate::model::Status::Error)
-    {
-        let why = report
-            .tests
-            .iter()
-            .flat_map(|t| t.findings.iter())
-            .map(|f| f.message.clone())
-            .next()
-            .unwrap_or_default();
+    if let Some(why) = crate::report::nothing_decided(report) {
         return Err(Exit::harness(format!("nothing could be decided: {why}")));
     }
     let ok = !report.requirements.iter().any(|r| r.status.breaks(r.level));

@@ -245,12 +245,3 @@ fn options(
         "expectedFailures": expected_failures.keys().collect::<Vec<_>>(),
     })
 }
-
-/// Nothing was decided: every requirement errored (unreachable registry, refused credentials).
-pub fn nothing_decided(report: &ConformanceReport) -> bool {
-    !report.requirements.is_empty()
-        && report
-            .requirements
-            .iter()
-            .all(|r| r.status == Status::Error)
-}

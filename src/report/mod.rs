@@ -138,6 +138,25 @@ fn write_atomic(dir: &Path, name: &str, content: &[u8]) -> io::Result<PathBuf> {
     Ok(target)
 }
 
+/// When nothing was decided — every requirement errored (an unreachable registry, refused
+/// credentials, an adapter that cannot describe itself) — the first finding, saying why.
+pub fn nothing_decided(report: &ConformanceReport) -> Option<String> {
+    let all_errors = !report.requirements.is_empty()
+        && report
+            .requirements
+            .iter()
+            .all(|r| r.status == crate::model::Status::Error);
+    all_errors.then(|| {
+        report
+            .tests
+            .iter()
+            .flat_map(|t| t.findings.iter())
+            .map(|f| f.message.clone())
+            .next()
+            .unwrap_or_default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
