@@ -277,7 +277,10 @@ fn build_model(dir: &Path, total: u64) -> Vec<PathBuf> {
         files.push(path);
     }
     for (name, text) in [
-        ("config.json", "{\"architectures\": [\"LlamaForCausalLM\"]}\n"),
+        (
+            "config.json",
+            "{\"architectures\": [\"LlamaForCausalLM\"]}\n",
+        ),
         ("README.md", "# Bench model\n"),
     ] {
         let p = dir.join(name);
