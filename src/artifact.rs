@@ -329,6 +329,10 @@ pub struct Artifact {
     /// When the target is an agent bundle (an image index, see `spec/v1.0/bundles.md`): one
     /// entry per element of the index's `manifests` array; `manifest` is then the index.
     pub bundle: Option<Vec<MemberFacts>>,
+    /// Referrers found for the manifest; `None` when discovery did not run (e.g. `validate`).
+    pub evidence: Option<crate::evidence::EvidenceFacts>,
+    /// What the user trusts (keys, roots, identity policy), shared by every check.
+    pub trust: std::sync::Arc<crate::trust::inputs::TrustInputs>,
 }
 
 /// What evaluating one member of an agent bundle as an artifact of its own found.

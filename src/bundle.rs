@@ -67,6 +67,8 @@ pub fn load(
         config: None,
         layers: Vec::new(),
         bundle: Some(members),
+        evidence: None,
+        trust: Default::default(),
     }
 }
 

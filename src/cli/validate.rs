@@ -153,6 +153,8 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
                     })
                     .collect(),
                 bundle: None,
+                evidence: None,
+                trust: Default::default(),
             }
         }
         SchemaKind::Annotations => {
@@ -194,5 +196,7 @@ fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
         config,
         layers: Vec::new(),
         bundle: None,
+        evidence: None,
+        trust: Default::default(),
     }
 }

@@ -171,6 +171,8 @@ pub fn collect(
         config,
         layers,
         bundle: None,
+        evidence: None,
+        trust: Default::default(),
     }
 }
 

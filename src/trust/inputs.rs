@@ -1,0 +1,48 @@
+//! What the user trusts, as given on the command line or in a policy file. Everything here is
+//! local: a trust input is never fetched, so verification works the same in an air-gapped site.
+
+use super::keys::PublicKey;
+use std::path::PathBuf;
+
+/// One trust input as read from disk, with where it came from (for findings).
+#[derive(Debug, Clone)]
+pub struct Loaded<T> {
+    pub path: PathBuf,
+    pub value: T,
+}
+
+/// The trust inputs of one evaluation. An empty value means "nothing trusted": evidence that needs
+/// a trust input is then an `error` of the requirement (the suite could not decide), never a pass.
+#[derive(Debug, Clone, Default)]
+pub struct TrustInputs {
+    /// Sigstore trusted root (`trusted_root.json`), raw bytes; interpreted by the Sigstore verifier.
+    pub trusted_root: Option<Loaded<Vec<u8>>>,
+    /// Trusted public keys (`--key`, repeatable).
+    pub keys: Vec<Loaded<PublicKey>>,
+    /// Notary Project trust store: a directory of PEM CA certificates.
+    pub notary_trust_store: Option<PathBuf>,
+    /// Expected signer identity for keyless signatures (certificate SAN).
+    pub identity: Option<String>,
+    /// Expected OIDC issuer for keyless signatures.
+    pub issuer: Option<String>,
+    /// Policy file the inputs were read from, if any.
+    pub policy: Option<PathBuf>,
+    /// Verification time in seconds since the Unix epoch; `None` means now. Fixtures pin it so
+    /// that certificates in committed evidence do not expire under the tests.
+    pub verification_time: Option<i64>,
+    /// `--offline`: the evaluation must not open a socket.
+    pub offline: bool,
+}
+
+impl TrustInputs {
+    /// The trusted public keys, without their paths.
+    pub fn public_keys(&self) -> Vec<PublicKey> {
+        self.keys.iter().map(|k| k.value.clone()).collect()
+    }
+
+    /// The verification time in seconds since the Unix epoch.
+    pub fn now(&self) -> i64 {
+        self.verification_time
+            .unwrap_or_else(|| chrono::Utc::now().timestamp())
+    }
+}
