@@ -382,3 +382,40 @@ fn pack_push_verify_unpack_through_a_registry() {
     ok(&["unpack", &reference, s(&out)]);
     assert_eq!(tree(&out), tree(&src));
 }
+
+/// File times, owners and directory listing order do not leak into the artifact.
+#[test]
+fn pack_ignores_times_and_order() {
+    let work = tempfile::tempdir().unwrap();
+    let make = |name: &str, order: &[&str]| {
+        let src = work.path().join(name).join("m");
+        std::fs::create_dir_all(src.join("code")).unwrap();
+        for f in order {
+            std::fs::write(src.join(f), format!("content of {f}\n")).unwrap();
+        }
+        src
+    };
+    let a = make(
+        "a",
+        &["model.safetensors", "config.json", "code/x.py", "code/a.py"],
+    );
+    let b = make(
+        "b",
+        &["code/a.py", "code/x.py", "config.json", "model.safetensors"],
+    );
+    let touched = Command::new("touch")
+        .args(["-d", "2001-02-03 04:05:06"])
+        .arg(b.join("model.safetensors"))
+        .arg(b.join("code/a.py"))
+        .status()
+        .unwrap();
+    assert!(touched.success());
+    let la = work.path().join("la");
+    let lb = work.path().join("lb");
+    ok(&["pack", s(&a), &format!("oci:{}:v1", s(&la))]);
+    ok(&["pack", s(&b), &format!("oci:{}:v1", s(&lb))]);
+    assert_eq!(
+        std::fs::read(la.join("index.json")).unwrap(),
+        std::fs::read(lb.join("index.json")).unwrap()
+    );
+}

@@ -98,12 +98,12 @@ pub struct BlobWriter {
 }
 
 impl BlobWriter {
-    /// Flush, sync and rename to `<digest>`; returns the digest and the stored length.
+    /// Flush and rename to `<digest>`; returns the digest and the stored length. No fsync: a
+    /// blob torn by a power loss no longer matches its name, which every reader checks.
     pub fn commit(mut self) -> io::Result<(Digest, u64)> {
         let out = self.out.take().expect("not yet committed");
         let (digest, count, buf) = out.finish();
         let file = buf.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
         drop(file);
         // Drop removes the temporary name if the rename did not happen.
         fs::rename(&self.tmp, self.dir.join(digest.encoded()))?;

@@ -221,17 +221,17 @@ fn unpack_layer(
                     .ok_or_else(|| refused(at("a raw layer names no file path".into())))?;
                 let rel = safe_relative(path).map_err(|m| refused(at(m)))?;
                 let out = create_file(root, &rel).map_err(|e| e.at(&at(path.to_string())))?;
-                let mut hw =
-                    super::blobs::HashWriter::new(io::BufWriter::with_capacity(CHUNK, out));
-                copy_limited(&mut blob, &mut hw, size).map_err(|e| e.in_raw(&at(path.into())))?;
-                let (d, n, w) = hw.finish();
-                w.into_inner()
-                    .map_err(|e| io_err(path, e.into_error()))?
-                    .sync_all()
-                    .map_err(|e| io_err(path, e))?;
+                // The blob's own digest covers a raw layer: one hash, no second pass. No
+                // fsync: the rename of the whole directory is the atomic step, and a torn
+                // file after a power loss is not served as a verified one (the init
+                // container starts over in a fresh emptyDir).
+                let mut w = io::BufWriter::with_capacity(CHUNK, out);
+                let n = copy_limited(&mut blob, &mut w, size)
+                    .map_err(|e| e.in_raw(&at(path.into())))?;
+                w.flush().map_err(|e| io_err(path, e))?;
                 stats.files += 1;
                 stats.bytes += n;
-                d
+                None
             }
             crate::artifact::Packing::Tar
             | crate::artifact::Packing::TarGzip
@@ -266,13 +266,8 @@ fn unpack_layer(
             ))));
         }
         if let Some(want) = diff_id {
-            let got = if packing == crate::artifact::Packing::Raw
-                || packing == crate::artifact::Packing::Tar
-            {
-                &got
-            } else {
-                &uncompressed
-            };
+            // Raw and plain tar layers: the content is the blob.
+            let got = uncompressed.as_ref().unwrap_or(&got);
             if want != got {
                 return Err(refused(at(format!(
                     "the content hashes to {got}, the config's diffId says {want}"
@@ -526,7 +521,7 @@ fn extract_tar(
     root: &Path,
     limits: &Limits,
     stats: &mut Unpacked,
-) -> Result<Digest, EntryError> {
+) -> Result<Option<Digest>, EntryError> {
     use crate::artifact::Packing as P;
     let compressed = Rc::new(Cell::new(0u64));
     let counted = Counted {
@@ -550,10 +545,11 @@ fn extract_tar(
         out: 0,
         limits: limits.clone(),
     };
-    let mut diff = HashingReader::new(
-        guarded,
-        Hasher::new("sha256").expect("sha256 is registered"),
-    );
+    // A plain tar layer's diffId is its blob digest, already being computed: hash once.
+    let mut diff = MaybeHashing {
+        inner: guarded,
+        hasher: (packing != P::Tar).then(|| Hasher::new("sha256").expect("sha256 is registered")),
+    };
     {
         let guard = crate::inspect::ExtensionGuard::new(&mut diff);
         let mut archive = tar::Archive::new(BufReader::with_capacity(256 << 10, guard));
@@ -667,7 +663,23 @@ fn extract_tar(
     // The rest of the uncompressed stream (padding after the end blocks), for the diffId.
     io::copy(&mut diff, &mut io::sink())
         .map_err(|e| EntryError::Refused(format!("after the archive: {e}")))?;
-    Ok(diff.finish().0)
+    Ok(diff.hasher.map(Hasher::finish))
+}
+
+/// Hashes what passes through when it has a hasher.
+struct MaybeHashing<R> {
+    inner: R,
+    hasher: Option<Hasher>,
+}
+
+impl<R: Read> Read for MaybeHashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
 }
 
 /// Whether a symbolic link at directory `from` (relative to the root) pointing at `target`
