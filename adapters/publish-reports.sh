@@ -13,16 +13,16 @@ export AI_INTEROP_BIN="$PWD/$bin"
 reg="${AI_INTEROP_TEST_REGISTRY:?source .ci/registry.sh && registry_start_all first}"
 ver() { python3 "adapters/$1.py" <<<'{"protocol":"ai-interop.dev/adapter/v1","command":"describe","workDir":"/tmp"}' \
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["tool"]["version"].split("+")[0])'; }
-suite() { # adapter suite
+suite() { # adapter suite [option…]
     local dir="reports/$1-$(ver "$1")/$2"
     rm -rf "$dir"
-    "$bin" run "$2" --adapter "adapters/$1.json" --registry "$reg" --out "$dir" --format json >/dev/null || true
+    "$bin" run "$2" --adapter "adapters/$1.json" --registry "$reg" --out "$dir" --format json "${@:3}" >/dev/null || true
     echo "$dir: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"])' "$dir/report.json")"
 }
 suite reference packer
-suite reference runtime
+suite reference runtime --profile trusted   # RUN-010 (signature policies) is in `trusted`
 suite olot packer
-suite umoci runtime
+suite umoci runtime --profile trusted
 suite skopeo transport
 suite oras-py transport
 rm -f reports/interop-matrix/matrix.json reports/interop-matrix/matrix.md

@@ -29,7 +29,7 @@ def tool():
         "homepage": "https://github.com/cncf/ai-interop",
         "roles": ["packer", "runtime"],
         "capabilities": ["pack-model", "pack-skill", "pack-prompt", "pack-workflow", "reproducible",
-                         "verify", "unpack"],
+                         "verify", "unpack", "verify-signatures"],
         "unsupported": {
             "push": "the reference implementation pushes (`ai-interop push`) but has no pull into a layout",
             "pull": "the reference implementation has no pull into a layout; `unpack` reads registries directly",
@@ -62,13 +62,27 @@ def pack(req):
     return a.ok(digest=desc["digest"]) if desc else a.ok()
 
 
+def policy_args(req):
+    """A signature policy in the request (`policy`, `keys`): the gate becomes the `trusted`
+    profile under those trust inputs, which refuses an artifact without a signature of its
+    manifest that verifies (SIG-001, SIG-004). The reference is stricter than a signature check
+    alone: the whole trusted profile must hold. The target is a local layout: nothing to fetch."""
+    if "policy" not in req:
+        return []
+    argv = ["--profile", "trusted", "--offline", "--policy", req["policy"]]
+    for key in req.get("keys", []):
+        argv += ["--key", key]
+    return argv
+
+
 def verify(req):
-    code, out = a.run([binary(), "verify", f"oci:{req['layout']}:{req['tag']}"])
+    code, out = a.run([binary(), "verify", f"oci:{req['layout']}:{req['tag']}"] + policy_args(req))
     return a.ok() if code == 0 else a.refused(code, f"ai-interop verify exited {code}: {a.last_line(out)}")
 
 
 def unpack(req):
-    code, out = a.run([binary(), "unpack", f"oci:{req['layout']}:{req['tag']}", req["destination"]])
+    code, out = a.run([binary(), "unpack", f"oci:{req['layout']}:{req['tag']}", req["destination"]]
+                      + policy_args(req))
     return a.ok() if code == 0 else a.refused(code, f"ai-interop unpack exited {code}: {a.last_line(out)}")
 
 

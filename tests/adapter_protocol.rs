@@ -158,3 +158,96 @@ fn a_lying_or_escaping_packer_fails() {
     );
     assert_eq!(outcome(&run.steps, "ADP-004"), Some(Status::Fail));
 }
+
+/// A runtime that refuses everything has shown nothing about digests, paths or links: every
+/// negative's refusal is inconclusive (`error`) because it also refuses the defect-free control,
+/// while RUN-009 (nothing left behind) is still judged, and refusing the signed control under a
+/// signature policy fails RUN-010.
+#[test]
+fn a_runtime_that_refuses_everything_proves_nothing_about_the_defects() {
+    let adapter = fake("refuser", Duration::from_secs(30));
+    let dir = tempfile::tempdir().unwrap();
+    let run = ai_interop::suites::runtime::run(&adapter, &fixtures(), dir.path());
+    assert_eq!(outcome(&run.steps, "RUN-001"), Some(Status::Fail));
+    for r in [
+        "RUN-003", "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008",
+    ] {
+        assert_eq!(outcome(&run.steps, r), Some(Status::Error), "{r}");
+    }
+    let inconclusive: Vec<&str> = run
+        .steps
+        .iter()
+        .filter(|s| s.id.starts_with("runtime.refuse."))
+        .flat_map(|s| s.marks.marks.iter())
+        .filter(|m| m.status == Status::Error)
+        .map(|m| m.message.as_str())
+        .collect();
+    assert_eq!(
+        inconclusive.len(),
+        ai_interop::suites::runtime::NEGATIVES.len()
+    );
+    for message in &inconclusive {
+        assert!(
+            message.starts_with(
+                "inconclusive: the runtime also refuses the defect-free control model/pass-model-"
+            ),
+            "{message}"
+        );
+    }
+    assert_eq!(outcome(&run.steps, "RUN-009"), Some(Status::Pass));
+    assert_eq!(outcome(&run.steps, "RUN-010"), Some(Status::Fail));
+}
+
+/// A runtime that does not declare `verify-signatures` is never sent a signature policy:
+/// RUN-010 is skipped with the adapter's words, nothing else is affected.
+#[test]
+fn a_runtime_without_signature_verification_skips_run_010() {
+    let adapter = fake("liar", Duration::from_secs(30));
+    let dir = tempfile::tempdir().unwrap();
+    let run = ai_interop::suites::runtime::run(&adapter, &fixtures(), dir.path());
+    assert_eq!(outcome(&run.steps, "RUN-010"), Some(Status::Skip));
+    let step = run
+        .steps
+        .iter()
+        .find(|s| s.id == "runtime.signature-policy")
+        .unwrap();
+    assert_eq!(step.covers, vec!["RUN-010"]);
+    assert!(
+        step.marks.marks[0]
+            .message
+            .contains("does not declare `verify-signatures`"),
+        "{:?}",
+        step.marks.marks
+    );
+}
+
+/// Each negative's control is the conformant case built from the same base, without a
+/// mutation; RUN-010's pair is one manifest, signed and unsigned.
+#[test]
+fn every_negative_is_paired_with_the_positive_it_was_derived_from() {
+    use ai_interop::suites::runtime::{NEGATIVES, POSITIVES, SIGNED, UNSIGNED};
+    let generator = |case: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(fixtures().join(case).join("case.json")).unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["generator"].clone()
+    };
+    for n in NEGATIVES {
+        let (bad, good) = (generator(n.case), generator(n.control));
+        assert!(POSITIVES.contains(&n.control), "{}", n.control);
+        assert_eq!(bad["base"], good["base"], "{}", n.case);
+        assert!(!bad["mutation"].is_null(), "{}", n.case);
+        assert!(good["mutation"].is_null(), "{}", n.control);
+    }
+    // The manifest the tag `v1` names in the layout's index.
+    let manifest = |case: &str| {
+        let text = std::fs::read_to_string(fixtures().join(case).join("index.json")).unwrap();
+        let index: serde_json::Value = serde_json::from_str(&text).unwrap();
+        index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == "v1")
+            .map(|m| m["digest"].clone())
+            .unwrap()
+    };
+    assert_eq!(manifest(SIGNED), manifest(UNSIGNED));
+}

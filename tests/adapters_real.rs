@@ -134,11 +134,23 @@ fn umoci_refuses_every_non_image_artifact() {
     assert_eq!(status(&run.steps, "ADP-002"), Status::Pass);
     assert_eq!(status(&run.steps, "RUN-001"), Status::Fail);
     assert!(messages(&run.steps, "RUN-001").contains("config blob is not correct mediatype"));
+    // It refuses the bad artifacts too, but it refuses their defect-free controls as well: the
+    // refusals say nothing about digests, sizes, paths, links or media types.
     for r in [
-        "RUN-003", "RUN-005", "RUN-006", "RUN-007", "RUN-008", "RUN-009",
+        "RUN-003", "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008",
     ] {
-        assert_eq!(status(&run.steps, r), Status::Pass, "{r}");
+        assert_eq!(status(&run.steps, r), Status::Error, "{r}");
+        assert!(
+            messages(&run.steps, r)
+                .contains("inconclusive: the runtime also refuses the defect-free control"),
+            "{r}: {}",
+            messages(&run.steps, r)
+        );
     }
+    // What it leaves behind is judged all the same: nothing.
+    assert_eq!(status(&run.steps, "RUN-009"), Status::Pass);
+    assert_eq!(status(&run.steps, "RUN-010"), Status::Skip);
+    assert!(messages(&run.steps, "RUN-010").contains("umoci verifies no signatures"));
 }
 
 #[test]
@@ -219,4 +231,11 @@ fn the_reference_implementation_passes_its_runtime_suite() {
         }
     }
     assert_eq!(status(&run.steps, "RUN-002"), Status::Pass);
+    // Under the fixtures' signature policy: the signed artifact unpacked, the unsigned refused.
+    assert_eq!(status(&run.steps, "RUN-010"), Status::Pass);
+    assert!(
+        run.steps
+            .iter()
+            .any(|s| s.id == "runtime.signature-policy" && s.covers.contains(&"RUN-010"))
+    );
 }

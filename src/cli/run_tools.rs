@@ -83,8 +83,8 @@ pub fn run_tool_suite(
                 AppliesTo::Runtime,
                 json!({
                     "positives": crate::suites::runtime::POSITIVES,
-                    "negatives": crate::suites::runtime::NEGATIVES.iter().map(|(c, r)| json!({"case": c, "requirement": r})).collect::<Vec<_>>(),
-                    "deferred": "unsigned artifact under a signature policy: no signature policy in spec 1.0 yet",
+                    "negatives": crate::suites::runtime::NEGATIVES.iter().map(|n| json!({"case": n.case, "requirement": n.requirement, "control": n.control})).collect::<Vec<_>>(),
+                    "signaturePolicy": {"signed": crate::suites::runtime::SIGNED, "unsigned": crate::suites::runtime::UNSIGNED},
                 }),
             )
         }

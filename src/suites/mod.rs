@@ -35,6 +35,10 @@ pub const COVERAGE: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "runtime.signature-policy",
+        &["ADP-001", "ADP-003", "ADP-004", "RUN-010", "RUN-009"],
+    ),
+    (
         "transport.roundtrip.<case>",
         &["ADP-001", "ADP-003", "ADP-004", "TRN-001", "TRN-002"],
     ),

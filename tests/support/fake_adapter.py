@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A broken-on-purpose adapter for the protocol tests. FAKE_MODE picks the fault:
 hang, flood, garbage, midreply, two, invalid, outside, liar (claims everything, does nothing),
+refuser (a runtime that refuses every artifact, good or bad, and writes nothing),
 secret (leaks a credential on stderr), describe (a well-behaved describe only)."""
 import json
 import os
@@ -49,6 +50,11 @@ elif mode == "outside":
     with open(os.path.join(req["workDir"], "..", "..", "escaped.txt"), "w") as f:
         f.write("written outside the work directory\n")
     reply({"status": "ok", "tool": TOOL})
+elif mode == "refuser":
+    if req["command"] == "describe":
+        reply({"status": "ok", "tool": dict(TOOL, capabilities=TOOL["capabilities"] + ["verify-signatures"])})
+    else:
+        reply({"status": "refused", "exitCode": 1, "message": "refusing everything"})
 elif mode == "liar":
     # Says ok to everything and does nothing at all.
     reply({"status": "ok", "tool": TOOL})

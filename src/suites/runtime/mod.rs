@@ -6,9 +6,11 @@ use super::report::{StepResult, at};
 use super::tool::{describe, judge, skip_all};
 use crate::checks::Marks;
 use crate::targets::adapter::{
-    Adapter, Command, Params, ReplyStatus, Sandbox, ToolInfo, copy_tree,
+    Adapter, Command, Exchange, Params, ReplyStatus, Sandbox, ToolInfo, copy_tree,
 };
-use std::path::Path;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// Conformant artifacts a runtime must unpack (fixture case directories under `fixtures/v1.0`).
 pub const POSITIVES: &[&str] = &[
@@ -19,18 +21,99 @@ pub const POSITIVES: &[&str] = &[
     "workflow/pass-workflow",
 ];
 
-/// Bad artifacts a runtime must refuse, and the requirement each one tests.
-pub const NEGATIVES: &[(&str, &str)] = &[
-    ("model/dsc-004-layer-bytes-changed", "RUN-003"),
-    ("model/dsc-005-size-off-by-one", "RUN-004"),
-    ("model/lay-004-parent-component", "RUN-005"),
-    ("model/mpk-008-filepath-parent", "RUN-005"),
-    ("model/lay-005-symlink-escape", "RUN-006"),
-    ("model/lay-005-hardlink-escape", "RUN-006"),
-    ("model/lay-003-absolute-path", "RUN-007"),
-    ("model/mpk-008-filepath-absolute", "RUN-007"),
-    ("model/mpk-006-weight-gguf-media-type", "RUN-008"),
+/// A bad artifact a runtime must refuse, the requirement it tests, and its **control**: the
+/// conformant case built from the same base (`generator.base` in `fixtures/v1.0/cases.yaml`)
+/// without the defect. A refusal is evidence about the defect only when the runtime accepts
+/// the control; a runtime that refuses both says nothing about the defect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Negative {
+    pub case: &'static str,
+    pub requirement: &'static str,
+    pub control: &'static str,
+    /// The defect in words, for findings.
+    pub defect: &'static str,
+}
+
+const fn neg(
+    case: &'static str,
+    requirement: &'static str,
+    control: &'static str,
+    defect: &'static str,
+) -> Negative {
+    Negative {
+        case,
+        requirement,
+        control,
+        defect,
+    }
+}
+
+/// Bad artifacts a runtime must refuse, each with the requirement it tests and its control.
+pub const NEGATIVES: &[Negative] = &[
+    neg(
+        "model/dsc-004-layer-bytes-changed",
+        "RUN-003",
+        "model/pass-model-raw",
+        "a layer whose bytes do not match its digest",
+    ),
+    neg(
+        "model/dsc-005-size-off-by-one",
+        "RUN-004",
+        "model/pass-model-raw",
+        "a layer whose size differs from its descriptor",
+    ),
+    neg(
+        "model/lay-004-parent-component",
+        "RUN-005",
+        "model/pass-model-tar",
+        "a tar entry that climbs out with `..`",
+    ),
+    neg(
+        "model/mpk-008-filepath-parent",
+        "RUN-005",
+        "model/pass-model-raw",
+        "a file path that climbs out with `..`",
+    ),
+    neg(
+        "model/lay-005-symlink-escape",
+        "RUN-006",
+        "model/pass-model-tar",
+        "a symbolic link pointing outside the destination",
+    ),
+    neg(
+        "model/lay-005-hardlink-escape",
+        "RUN-006",
+        "model/pass-model-tar",
+        "a hard link pointing outside the destination",
+    ),
+    neg(
+        "model/lay-003-absolute-path",
+        "RUN-007",
+        "model/pass-model-tar",
+        "a tar entry with an absolute path",
+    ),
+    neg(
+        "model/mpk-008-filepath-absolute",
+        "RUN-007",
+        "model/pass-model-raw",
+        "an absolute file path",
+    ),
+    neg(
+        "model/mpk-006-weight-gguf-media-type",
+        "RUN-008",
+        "model/pass-model-raw",
+        "a layer media type the runtime does not know",
+    ),
 ];
+
+/// The capability of a runtime that verifies signatures under a policy (RUN-010).
+pub const VERIFY_SIGNATURES: &str = "verify-signatures";
+
+/// RUN-010's pair: one manifest (the same digest), signed by a key the fixtures' trust policy
+/// trusts, and without any signature. Accepting the signed one under the policy is the control
+/// that makes refusing the unsigned one evidence about the signature.
+pub const SIGNED: &str = "model/pass-signed-key-notary-oms";
+pub const UNSIGNED: &str = "model/sig-001-unsigned";
 
 /// The tag a fixture case's layout uses (`reference` in its `case.json`).
 pub fn case_tag(case_dir: &Path) -> Result<String, String> {
@@ -54,11 +137,22 @@ pub fn unpack(
     layout: &Path,
     tag: &str,
     sandbox: &Sandbox,
-) -> Result<(crate::targets::adapter::Exchange, std::path::PathBuf), String> {
+) -> Result<(Exchange, PathBuf), String> {
+    unpack_with(adapter, layout, tag, sandbox, Params::default())
+}
+
+/// [`unpack`] with extra request fields (a signature policy).
+fn unpack_with(
+    adapter: &Adapter,
+    layout: &Path,
+    tag: &str,
+    sandbox: &Sandbox,
+    extra: Params,
+) -> Result<(Exchange, PathBuf), String> {
     let input = sandbox.input.join("layout");
     copy_tree(layout, &input).map_err(|e| format!("copying {}: {e}", layout.display()))?;
     let dest = sandbox.output.join("dest");
-    let params = Params::default()
+    let params = extra
         .path("layout", &input)
         .set("tag", tag)
         .path("destination", &dest);
@@ -68,12 +162,39 @@ pub fn unpack(
     ))
 }
 
+/// What the runtime did with a defect-free control, kept for the run: each control is asked
+/// once (a positive case's own step is its control verdict).
+#[derive(Debug, Clone)]
+enum Control {
+    Accepted,
+    Refused(String),
+    Undecided(String),
+}
+
+impl Control {
+    fn of(ex: &Exchange) -> Control {
+        match &ex.reply {
+            Ok(r) if r.status == ReplyStatus::Ok => Control::Accepted,
+            Ok(r) if r.status == ReplyStatus::Refused => {
+                Control::Refused(format!("exit {}: {}", r.exit_code.unwrap_or(-1), r.message))
+            }
+            Ok(r) => Control::Undecided(format!(
+                "it answered `{}`: {}",
+                crate::targets::adapter::status_name(&r.status),
+                r.message
+            )),
+            Err(fault) => Control::Undecided(ex.fault(fault)),
+        }
+    }
+}
+
 pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
     let (step, tool) = describe(adapter, run_dir);
     let mut steps = vec![step];
     let Some(info) = tool.clone() else {
         return RuntimeRun { steps, tool };
     };
+    let mut controls: BTreeMap<&'static str, Control> = BTreeMap::new();
     for case in POSITIVES {
         let name = case.rsplit('/').next().unwrap_or(case);
         let id = format!("runtime.unpack.{name}");
@@ -87,10 +208,14 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
             continue;
         }
         steps.push(StepResult::run(id, title, covers, |m| {
-            positive(adapter, &fixtures.join(case), name, run_dir, m)
+            if let Some(c) = positive(adapter, &fixtures.join(case), name, run_dir, m) {
+                controls.insert(case, c);
+            }
         }));
     }
-    for (case, requirement) in NEGATIVES {
+    for negative_case in NEGATIVES {
+        let case = negative_case.case;
+        let requirement = negative_case.requirement;
         let name = case.rsplit('/').next().unwrap_or(case);
         let id = format!("runtime.refuse.{name}");
         let title = format!("Refuse {case} and leave nothing behind");
@@ -103,9 +228,30 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
             continue;
         }
         steps.push(StepResult::run(id, title, &covers, |m| {
-            negative(adapter, &fixtures.join(case), name, requirement, run_dir, m)
+            let control = controls
+                .entry(negative_case.control)
+                .or_insert_with(|| probe(adapter, &fixtures.join(negative_case.control), run_dir))
+                .clone();
+            negative(adapter, fixtures, negative_case, &control, run_dir, m)
         }));
     }
+    let id = "runtime.signature-policy";
+    let title = format!(
+        "Under a signature policy, unpack {SIGNED} (signed by a trusted key) and refuse {UNSIGNED} (the same manifest, unsigned)"
+    );
+    let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "RUN-010", "RUN-009"];
+    let lacking = [VERIFY_SIGNATURES, "unpack"]
+        .into_iter()
+        .find(|c| !info.has(c));
+    steps.push(match lacking {
+        Some(c) => {
+            let why = info.lacking(c);
+            StepResult::run(id, title, &covers[3..4], |m| m.skip("RUN-010", why))
+        }
+        None => StepResult::run(id, title, covers, |m| {
+            signature_policy(adapter, fixtures, run_dir, m)
+        }),
+    });
     RuntimeRun { steps, tool }
 }
 
@@ -126,22 +272,44 @@ fn sandbox_or_error(
     }
 }
 
-fn positive(adapter: &Adapter, case_dir: &Path, name: &str, run_dir: &Path, m: &mut Marks) {
-    let judged: &[&'static str] = &["RUN-001", "RUN-002"];
-    let Some(sandbox) = sandbox_or_error(run_dir, m, judged, name) else {
-        return;
+/// Unpack a control that no positive step has asked for yet; marks nothing (the control is
+/// not what the step judges).
+fn probe(adapter: &Adapter, case_dir: &Path, run_dir: &Path) -> Control {
+    let sandbox = match Sandbox::new(Some(run_dir)) {
+        Ok(s) => s,
+        Err(e) => return Control::Undecided(format!("cannot make a sandbox: {e}")),
     };
-    let prepared = case_tag(case_dir).and_then(|tag| {
-        let expected = files::artifact_tree(case_dir, &tag)?;
-        Ok((tag, expected))
-    });
-    let (tag, expected) = match prepared {
+    match case_tag(case_dir).and_then(|tag| unpack(adapter, case_dir, &tag, &sandbox)) {
+        Ok((ex, _)) => Control::of(&ex),
+        Err(e) => Control::Undecided(e),
+    }
+}
+
+/// The expected tree of a fixture case, and its tag.
+fn expected(case_dir: &Path) -> Result<(String, files::Tree), String> {
+    let tag = case_tag(case_dir)?;
+    let tree = files::artifact_tree(case_dir, &tag)?;
+    Ok((tag, tree))
+}
+
+/// RUN-001/002 on one conformant case; returns what the runtime did with it, as the control
+/// of the negatives derived from it (`None` when it was never asked).
+fn positive(
+    adapter: &Adapter,
+    case_dir: &Path,
+    name: &str,
+    run_dir: &Path,
+    m: &mut Marks,
+) -> Option<Control> {
+    let judged: &[&'static str] = &["RUN-001", "RUN-002"];
+    let sandbox = sandbox_or_error(run_dir, m, judged, name)?;
+    let (tag, expected) = match expected(case_dir) {
         Ok(x) => x,
         Err(e) => {
             for r in judged {
                 m.error(r, at(name), format!("fixture: {e}"));
             }
-            return;
+            return None;
         }
     };
     let (ex, dest) = match unpack(adapter, case_dir, &tag, &sandbox) {
@@ -150,38 +318,54 @@ fn positive(adapter: &Adapter, case_dir: &Path, name: &str, run_dir: &Path, m: &
             for r in judged {
                 m.error(r, at(name), e.clone());
             }
-            return;
+            return None;
         }
     };
-    let Some(reply) = judge(&ex, m, name, judged) else {
-        return;
-    };
+    let control = Control::of(&ex);
+    let reply = judge(&ex, m, name, judged)?;
     if reply.status == ReplyStatus::Refused {
         m.fail(
             "RUN-001",
             at(name),
-            ex.fault(&format!(
-                "refused a conformant artifact (exit {}): {}",
-                reply.exit_code.unwrap_or(-1),
-                reply.message
-            )),
+            refusal_of(&ex, reply, "a conformant artifact"),
         );
         m.fail(
             "RUN-002",
             at(name),
             "nothing was unpacked: the artifact was refused",
         );
-        return;
+        return Some(control);
     }
-    match files::dir_tree(&dest) {
+    exactly_unpacked(&expected, &dest, "RUN-002", name, m);
+    Some(control)
+}
+
+/// "refused <what> (exit N): <message>", with the adapter's stderr tail as evidence.
+fn refusal_of(ex: &Exchange, reply: &crate::targets::adapter::Reply, what: &str) -> String {
+    ex.fault(&format!(
+        "refused {what} (exit {}): {}",
+        reply.exit_code.unwrap_or(-1),
+        reply.message
+    ))
+}
+
+/// The destination holds exactly `expected`, byte for byte; else `requirement` fails.
+fn exactly_unpacked(
+    expected: &files::Tree,
+    dest: &Path,
+    requirement: &'static str,
+    name: &str,
+    m: &mut Marks,
+) {
+    match files::dir_tree(dest) {
         Ok(got) => {
-            let diff = files::differences(&expected, &got, true);
+            let diff = files::differences(expected, &got, true);
             if !diff.is_empty() {
-                m.fail("RUN-002", at(name), files::first(&diff, 8));
+                m.fail(requirement, at(name), files::first(&diff, 8));
             }
         }
         Err(e) => m.fail(
-            "RUN-002",
+            requirement,
             at(name),
             format!("the destination cannot be read: {e}"),
         ),
@@ -190,17 +374,20 @@ fn positive(adapter: &Adapter, case_dir: &Path, name: &str, run_dir: &Path, m: &
 
 fn negative(
     adapter: &Adapter,
-    case_dir: &Path,
-    name: &str,
-    requirement: &'static str,
+    fixtures: &Path,
+    case: &Negative,
+    control: &Control,
     run_dir: &Path,
     m: &mut Marks,
 ) {
+    let case_dir = fixtures.join(case.case);
+    let name = case.case.rsplit('/').next().unwrap_or(case.case);
+    let requirement = case.requirement;
     let judged: [&'static str; 2] = [requirement, "RUN-009"];
     let Some(sandbox) = sandbox_or_error(run_dir, m, &judged, name) else {
         return;
     };
-    let unpacked = case_tag(case_dir).and_then(|tag| unpack(adapter, case_dir, &tag, &sandbox));
+    let unpacked = case_tag(&case_dir).and_then(|tag| unpack(adapter, &case_dir, &tag, &sandbox));
     let (ex, dest) = match unpacked {
         Ok(x) => x,
         Err(e) => {
@@ -210,6 +397,42 @@ fn negative(
             return;
         }
     };
+    if !refused(&ex, &dest, name, requirement, m) {
+        return;
+    }
+    // The refusal counts only when the runtime accepts the same artifact without the defect.
+    match control {
+        Control::Accepted => {}
+        Control::Refused(why) => m.error(
+            requirement,
+            at(name),
+            format!(
+                "inconclusive: the runtime also refuses the defect-free control {}, so its refusal says nothing about {} (the control's refusal: {why})",
+                case.control, case.defect
+            ),
+        ),
+        Control::Undecided(why) => m.error(
+            requirement,
+            at(name),
+            format!(
+                "inconclusive: what the runtime does with the defect-free control {} is not known ({why}), so its refusal says nothing about {}",
+                case.control, case.defect
+            ),
+        ),
+    }
+}
+
+/// Judge the runtime's answer to a bad artifact: accepting it (or answering `unsupported`)
+/// fails `requirement`; a write outside the destination, or anything left in it, fails
+/// RUN-009. True when the runtime refused (the caller then asks whether the refusal is
+/// evidence); false when it accepted or nothing could be learnt (already marked).
+fn refused(
+    ex: &Exchange,
+    dest: &Path,
+    name: &str,
+    requirement: &'static str,
+    m: &mut Marks,
+) -> bool {
     if !ex.outside_writes.is_empty() {
         m.fail(
             "RUN-009",
@@ -222,28 +445,34 @@ fn negative(
     }
     // A runtime refusing a bad artifact may well exit non-zero with `error`; what matters here
     // is that it did not accept it. Only a missing or malformed reply leaves this undecided.
-    match &ex.reply {
+    let refused = match &ex.reply {
         Err(fault) => {
             let why = ex.fault(fault);
             m.error("ADP-001", at(name), why.clone());
-            for r in judged {
+            for r in [requirement, "RUN-009"] {
                 m.error(r, at(name), why.clone());
             }
-            return;
+            return false;
         }
-        Ok(r) if r.status == ReplyStatus::Ok => m.fail(
-            requirement,
-            at(name),
-            format!("accepted and unpacked the bad artifact {name} (reply `ok`)"),
-        ),
-        Ok(r) if r.status == ReplyStatus::Unsupported => m.fail(
-            requirement,
-            at(name),
-            format!("answered `unsupported` instead of refusing: {}", r.message),
-        ),
-        Ok(_) => {}
-    }
-    match files::dir_tree(&dest) {
+        Ok(r) if r.status == ReplyStatus::Ok => {
+            m.fail(
+                requirement,
+                at(name),
+                format!("accepted and unpacked the bad artifact {name} (reply `ok`)"),
+            );
+            false
+        }
+        Ok(r) if r.status == ReplyStatus::Unsupported => {
+            m.fail(
+                requirement,
+                at(name),
+                format!("answered `unsupported` instead of refusing: {}", r.message),
+            );
+            false
+        }
+        Ok(_) => true,
+    };
+    match files::dir_tree(dest) {
         Ok(t) if t.is_empty() => {}
         Ok(t) => m.fail(
             "RUN-009",
@@ -256,4 +485,81 @@ fn negative(
         ),
         Err(_) => {} // absent: nothing left behind
     }
+    refused
+}
+
+/// The request fields of the fixtures' signature policy, placed in `sandbox`: the trust
+/// inputs of `fixtures/v1.0/trust/` copied in, `policy` naming a copy of its `policy.json`
+/// without the keys, and `keys` naming those keys, so that both fields must be honoured.
+fn signature_policy_params(fixtures: &Path, sandbox: &Sandbox) -> Result<Params, String> {
+    let from = fixtures.join("trust");
+    let to = sandbox.input.join("trust");
+    copy_tree(&from, &to).map_err(|e| format!("copying {}: {e}", from.display()))?;
+    let text = std::fs::read_to_string(from.join("policy.json"))
+        .map_err(|e| format!("{}/policy.json: {e}", from.display()))?;
+    let mut policy: Value = serde_json::from_str(&text).map_err(|e| format!("policy.json: {e}"))?;
+    let keys: Vec<Value> = policy
+        .as_object_mut()
+        .and_then(|o| o.remove("keys"))
+        .and_then(|k| k.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|k| Value::from(to.join(k).display().to_string()))
+        .collect();
+    let written = to.join("runtime-signature-policy.json");
+    let body = serde_json::to_vec_pretty(&policy).map_err(|e| e.to_string())?;
+    std::fs::write(&written, body).map_err(|e| format!("{}: {e}", written.display()))?;
+    Ok(Params::default()
+        .path("policy", &written)
+        .set("keys", Value::Array(keys)))
+}
+
+/// RUN-010: under the fixtures' signature policy the signed artifact is accepted and unpacked
+/// exactly (the control), and the same manifest unsigned is refused with nothing left behind.
+fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut Marks) {
+    /// One unpack under the policy: the exchange, its destination, the expected tree, and the
+    /// sandbox that holds them (the destination lives as long as it does).
+    type Asked = (Exchange, PathBuf, files::Tree, Sandbox);
+    let ask = |case: &str, m: &mut Marks| -> Option<Asked> {
+        let name = case.rsplit('/').next().unwrap_or(case);
+        let sandbox = sandbox_or_error(run_dir, m, &["RUN-010"], name)?;
+        let case_dir = fixtures.join(case);
+        let asked = expected(&case_dir).and_then(|(tag, tree)| {
+            let params = signature_policy_params(fixtures, &sandbox)?;
+            let (ex, dest) = unpack_with(adapter, &case_dir, &tag, &sandbox, params)?;
+            Ok((ex, dest, tree))
+        });
+        match asked {
+            Ok((ex, dest, tree)) => Some((ex, dest, tree, sandbox)),
+            Err(e) => {
+                m.error("RUN-010", at(name), e);
+                None
+            }
+        }
+    };
+    let signed = SIGNED.rsplit('/').next().unwrap_or(SIGNED);
+    let Some((ex, dest, tree, _sandbox)) = ask(SIGNED, m) else {
+        return;
+    };
+    match judge(&ex, m, signed, &["RUN-010"]) {
+        None => {} // undecided, marked by `judge`
+        Some(r) if r.status == ReplyStatus::Refused => m.fail(
+            "RUN-010",
+            at(signed),
+            refusal_of(
+                &ex,
+                r,
+                "under the policy, the artifact signed by a key the policy trusts",
+            ),
+        ),
+        Some(_) => exactly_unpacked(&tree, &dest, "RUN-010", signed, m),
+    }
+    // When the signed control was refused RUN-010 already fails on it: refusing the unsigned
+    // artifact too proves nothing more, and accepting it is a second failure.
+    let unsigned = UNSIGNED.rsplit('/').next().unwrap_or(UNSIGNED);
+    let Some((ex, dest, _, _sandbox)) = ask(UNSIGNED, m) else {
+        return;
+    };
+    refused(&ex, &dest, unsigned, "RUN-010", m);
 }
