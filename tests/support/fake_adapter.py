@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A broken-on-purpose adapter for the protocol tests. FAKE_MODE picks the fault:
 hang, flood, garbage, midreply, two, invalid, outside, liar (claims everything, does nothing),
-secret (leaks a credential on stderr), describe (a well-behaved describe only)."""
+secret (leaks a credential on stderr), registry-only (needs a scratch registry that never holds
+anything), describe (a well-behaved describe only)."""
 import json
 import os
 import subprocess
@@ -49,6 +50,16 @@ elif mode == "outside":
     with open(os.path.join(req["workDir"], "..", "..", "escaped.txt"), "w") as f:
         f.write("written outside the work directory\n")
     reply({"status": "ok", "tool": TOOL})
+elif mode == "registry-only":
+    # A tool that speaks only to registries, and whose scratch registry never holds anything:
+    # every request but describe needs `registry`, and every artifact stays unstaged.
+    if req["command"] == "describe":
+        reply({"status": "ok", "tool": dict(TOOL, needsRegistry=True)})
+    elif "registry" not in req:
+        reply({"status": "error", "message": "asked without a scratch registry"})
+    else:
+        reply({"status": "error", "staged": False,
+               "message": f"the scratch registry {req['registry']['url']} would not hold the artifact"})
 elif mode == "liar":
     # Says ok to everything and does nothing at all.
     reply({"status": "ok", "tool": TOOL})
