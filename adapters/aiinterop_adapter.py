@@ -157,6 +157,8 @@ MANIFEST_ACCEPT = ", ".join([
     "application/vnd.docker.distribution.manifest.v2+json",
 ])
 CHUNK = 1 << 20
+# Seconds one registry request may take: the request's own timeout (`timeoutMs`), set by scratch().
+HTTP_TIMEOUT = 120
 
 
 class RegistryError(Exception):
@@ -165,6 +167,8 @@ class RegistryError(Exception):
 
 def scratch(req):
     """(base URL, host) of the request's scratch registry, or None when the suite gave none."""
+    global HTTP_TIMEOUT
+    HTTP_TIMEOUT = max(1, req.get("timeoutMs", 120_000) // 1000)
     r = req.get("registry")
     if not r:
         return None
@@ -177,11 +181,11 @@ def scratch_repository(tool):
     return f"ai-interop-scratch/{tool}-{os.urandom(8).hex()}"
 
 
-def _http(method, url, data=None, headers=None, timeout=120):
+def _http(method, url, data=None, headers=None):
     """One request; returns (status, headers, response). A non-2xx answer raises RegistryError."""
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
-        resp = urllib.request.urlopen(request, timeout=timeout)
+        resp = urllib.request.urlopen(request, timeout=HTTP_TIMEOUT)
     except urllib.error.HTTPError as e:
         body = e.read(2000).decode("utf-8", "replace")
         raise RegistryError(f"{method} {urllib.parse.urlsplit(url).path}: HTTP {e.code}: {body.strip()}") from None

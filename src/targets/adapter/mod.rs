@@ -586,3 +586,43 @@ pub fn describe_command(spec: &AdapterSpec) -> Vec<String> {
 pub fn run_dir() -> std::io::Result<tempfile::TempDir> {
     tempfile::Builder::new().prefix("ai-interop-run-").tempdir()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scratch_registry_is_a_bare_origin() {
+        let r = ScratchRegistry::from_url("http://127.0.0.1:5000/").unwrap();
+        assert_eq!((r.host.as_str(), r.plain_http), ("127.0.0.1:5000", true));
+        assert_eq!(r.url(), "http://127.0.0.1:5000");
+        let tls = ScratchRegistry::from_url("https://localhost:5443").unwrap();
+        assert_eq!(
+            tls.to_json(),
+            json!({"url": "https://localhost:5443", "plainHttp": false})
+        );
+        for bad in [
+            "http://u:p@127.0.0.1:5000",
+            "http://127.0.0.1:5000/v2",
+            "http://",
+            "h?x",
+        ] {
+            assert!(ScratchRegistry::from_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_registry_request_field_is_validated() {
+        let r = ScratchRegistry::from_url("127.0.0.1:5000").unwrap();
+        let request = json!({
+            "protocol": PROTOCOL, "command": "unpack", "workDir": "/w",
+            "layout": "/l", "tag": "v1", "destination": "/d", "registry": r.to_json(),
+        });
+        assert!(schemas::validate(SchemaKind::AdapterRequest, &request).is_empty());
+        let bad = json!({
+            "protocol": PROTOCOL, "command": "describe", "workDir": "/w",
+            "registry": {"url": "http://127.0.0.1:5000/v2", "plainHttp": true},
+        });
+        assert!(!schemas::validate(SchemaKind::AdapterRequest, &bad).is_empty());
+    }
+}
