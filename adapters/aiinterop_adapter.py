@@ -6,11 +6,15 @@ the tools venv). Tool output goes to stderr, which the suite keeps (redacted) as
 Standard library only, so that adapters for apt tools run on the system Python.
 """
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
 
 PROTOCOL = "ai-interop.dev/adapter/v1"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -139,3 +143,135 @@ def last_line(text):
     """A tool's final word (the full output is on stderr)."""
     lines = [l for l in text.strip().splitlines() if l.strip()]
     return lines[-1][-600:] if lines else ""
+
+
+# A scratch registry, for tools that only push to and pull from registries. The suite names one
+# in the request field `registry` ({"url": "http://127.0.0.1:PORT", "plainHttp": true}) when the
+# adapter's describe reply says `needsRegistry`. These helpers move an artifact between an OCI
+# image layout and that registry with plain Distribution API requests, byte for byte: the
+# manifest's bytes are never re-serialized, and every blob is hashed while it streams.
+
+MANIFEST_ACCEPT = ", ".join([
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+])
+CHUNK = 1 << 20
+# Seconds one registry request may take: the request's own timeout (`timeoutMs`), set by scratch().
+HTTP_TIMEOUT = 120
+
+
+class RegistryError(Exception):
+    """The scratch registry refused a request, or answered something that does not add up."""
+
+
+def scratch(req):
+    """(base URL, host) of the request's scratch registry, or None when the suite gave none."""
+    global HTTP_TIMEOUT
+    HTTP_TIMEOUT = max(1, req.get("timeoutMs", 120_000) // 1000)
+    r = req.get("registry")
+    if not r:
+        return None
+    base = r["url"].rstrip("/")
+    return base, urllib.parse.urlsplit(base).netloc
+
+
+def scratch_repository(tool):
+    """A repository no other request uses."""
+    return f"ai-interop-scratch/{tool}-{os.urandom(8).hex()}"
+
+
+def _http(method, url, data=None, headers=None):
+    """One request; returns (status, headers, response). A non-2xx answer raises RegistryError."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        resp = urllib.request.urlopen(request, timeout=HTTP_TIMEOUT)
+    except urllib.error.HTTPError as e:
+        body = e.read(2000).decode("utf-8", "replace")
+        raise RegistryError(f"{method} {urllib.parse.urlsplit(url).path}: HTTP {e.code}: {body.strip()}") from None
+    except urllib.error.URLError as e:
+        raise RegistryError(f"{method} {url}: {e.reason}") from None
+    return resp.status, resp.headers, resp
+
+
+def blob_path(layout, digest):
+    alg, enc = digest.split(":", 1)
+    if alg != "sha256" or not enc.isalnum():
+        raise RegistryError(f"unsupported digest {digest!r}")
+    return os.path.join(layout, "blobs", alg, enc)
+
+
+def _descriptors(manifest):
+    """The blobs a manifest references (config first), each once."""
+    seen, out = set(), []
+    for d in [manifest.get("config") or {}, *(manifest.get("layers") or [])]:
+        if d.get("digest") and d["digest"] not in seen:
+            seen.add(d["digest"])
+            out.append(d)
+    return out
+
+
+def registry_to_layout(base, repository, reference, layout, tag):
+    """GET the manifest `reference` and its blobs into a new OCI layout, tagged `tag`.
+
+    Every byte is checked against its descriptor's digest and size before the layout names it.
+    Returns the manifest digest."""
+    _, headers, resp = _http("GET", f"{base}/v2/{repository}/manifests/{reference}",
+                             headers={"Accept": MANIFEST_ACCEPT})
+    raw = resp.read(8 * CHUNK + 1)
+    if len(raw) > 8 * CHUNK:
+        raise RegistryError("the manifest is larger than 8 MiB")
+    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
+    said = headers.get("Docker-Content-Digest")
+    if said and said != digest:
+        raise RegistryError(f"the registry names the manifest {said}, its bytes hash to {digest}")
+    manifest = json.loads(raw)
+    os.makedirs(os.path.join(layout, "blobs", "sha256"))
+    with open(os.path.join(layout, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    for d in _descriptors(manifest):
+        _, _, blob = _http("GET", f"{base}/v2/{repository}/blobs/{d['digest']}")
+        path = blob_path(layout, d["digest"])
+        h, size = hashlib.sha256(), 0
+        with open(path + ".part", "wb") as f:
+            while chunk := blob.read(CHUNK):
+                h.update(chunk)
+                size += len(chunk)
+                f.write(chunk)
+        if "sha256:" + h.hexdigest() != d["digest"] or size != d.get("size"):
+            os.unlink(path + ".part")
+            raise RegistryError(f"blob {d['digest']} came back as sha256:{h.hexdigest()}, {size} bytes")
+        os.replace(path + ".part", path)
+    with open(blob_path(layout, digest), "wb") as f:
+        f.write(raw)
+    entry = {"mediaType": manifest.get("mediaType") or headers.get("Content-Type", "").split(";")[0],
+             "digest": digest, "size": len(raw), "annotations": {"org.opencontainers.image.ref.name": tag}}
+    if manifest.get("artifactType"):
+        entry["artifactType"] = manifest["artifactType"]
+    with open(os.path.join(layout, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [entry]}, f)
+    return digest
+
+
+def layout_to_registry(layout, tag, base, repository):
+    """PUT the manifest tagged `tag` in a layout and every blob it references into the registry,
+    byte for byte (monolithic uploads). Returns the digest the registry names the manifest by."""
+    desc = tagged(layout, tag)
+    if desc is None:
+        raise RegistryError(f"no manifest tagged {tag} in {layout}")
+    with open(blob_path(layout, desc["digest"]), "rb") as f:
+        raw = f.read()
+    manifest = json.loads(raw)
+    for d in _descriptors(manifest):
+        path = blob_path(layout, d["digest"])
+        _, headers, _ = _http("POST", f"{base}/v2/{repository}/blobs/uploads/", data=b"")
+        location = urllib.parse.urljoin(base + "/", headers["Location"])
+        sep = "&" if "?" in location else "?"
+        with open(path, "rb") as f:
+            _http("PUT", f"{location}{sep}digest={urllib.parse.quote(d['digest'])}", data=f,
+                  headers={"Content-Type": "application/octet-stream",
+                           "Content-Length": str(os.path.getsize(path))})
+    media_type = manifest.get("mediaType") or desc.get("mediaType")
+    _, headers, _ = _http("PUT", f"{base}/v2/{repository}/manifests/{tag}", data=raw,
+                          headers={"Content-Type": media_type})
+    return headers.get("Docker-Content-Digest") or desc["digest"]

@@ -22,11 +22,14 @@ suite() { # adapter suite [option…]
 suite reference packer
 suite reference runtime --profile trusted   # RUN-010 (signature policies) is in `trusted`
 suite olot packer
+suite omlmd packer
+suite omlmd runtime --profile trusted
 suite umoci runtime --profile trusted
 suite skopeo transport
 suite oras-py transport
 rm -f reports/interop-matrix/matrix.json reports/interop-matrix/matrix.md
 "$bin" run matrix --registry "$reg" --out reports/interop-matrix \
-    --adapters adapters/reference.json adapters/olot.json adapters/skopeo.json adapters/oras-py.json adapters/umoci.json >/dev/null || true
+    --adapters adapters/reference.json adapters/olot.json adapters/omlmd.json adapters/skopeo.json adapters/oras-py.json \
+    adapters/umoci.json >/dev/null || true
 echo "reports/interop-matrix: $(grep -c '✅' reports/interop-matrix/matrix.md) passing cells"
-python3 reports/rollups.py reports/reference-* reports/olot-* reports/umoci-* reports/skopeo-* reports/oras-py-*
+python3 reports/rollups.py reports/reference-* reports/olot-* reports/omlmd-* reports/umoci-* reports/skopeo-* reports/oras-py-*

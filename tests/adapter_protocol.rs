@@ -251,3 +251,75 @@ fn every_negative_is_paired_with_the_positive_it_was_derived_from() {
     };
     assert_eq!(manifest(SIGNED), manifest(UNSIGNED));
 }
+
+/// A tool that speaks only to registries (`needsRegistry`), run without a scratch registry: the
+/// suite makes no request of it, and every requirement a request would decide is `skip` with the
+/// reason — never pass, never fail.
+#[test]
+fn a_tool_that_needs_a_registry_is_skipped_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let adapter = fake("registry-only", Duration::from_secs(30));
+    let runtime = ai_interop::suites::runtime::run(&adapter, &fixtures(), dir.path());
+    let packer = ai_interop::suites::packer::run(
+        Catalog::embedded(),
+        &adapter,
+        &fixtures().join("sources"),
+        dir.path(),
+    );
+    for steps in [&runtime.steps, &packer.steps] {
+        assert_eq!(outcome(steps, "ADP-002"), Some(Status::Pass));
+        for s in steps.iter().filter(|s| s.id != "adapter.describe") {
+            for m in &s.marks.marks {
+                assert_eq!(m.status, Status::Skip, "{} {}", s.id, m.requirement);
+                // The capabilities it lacks are skipped for that; the rest for the registry.
+                assert!(
+                    m.message.contains("no scratch registry was given")
+                        || m.message.contains("does not declare"),
+                    "{}",
+                    m.message
+                );
+            }
+        }
+    }
+    for r in [
+        "ADP-003", "ADP-004", "RUN-001", "RUN-002", "RUN-003", "RUN-008", "RUN-009",
+    ] {
+        assert_eq!(outcome(&runtime.steps, r), Some(Status::Skip), "{r}");
+    }
+    for r in ["ADP-003", "ADP-004", "PCK-001", "PCK-004", "PCK-005"] {
+        assert_eq!(outcome(&packer.steps, r), Some(Status::Skip), "{r}");
+    }
+}
+
+/// With a scratch registry every request names it; an artifact the registry would not hold never
+/// reached the tool (`"staged": false`): a bad one decides nothing about the tool's refusal
+/// (skip), a good one is a declared capability answered `error` (ADP-003 fails).
+#[test]
+fn an_artifact_the_registry_would_not_hold_decides_nothing_about_the_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry =
+        ai_interop::targets::adapter::ScratchRegistry::from_url("http://127.0.0.1:9").unwrap();
+    let adapter = fake("registry-only", Duration::from_secs(30)).with_registry(Some(registry));
+    let run = ai_interop::suites::runtime::run(&adapter, &fixtures(), dir.path());
+    for r in [
+        "RUN-003", "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008",
+    ] {
+        assert_eq!(outcome(&run.steps, r), Some(Status::Skip), "{r}");
+    }
+    let said: Vec<&str> = run
+        .steps
+        .iter()
+        .flat_map(|s| s.marks.marks.iter())
+        .filter(|m| m.requirement == "RUN-003")
+        .map(|m| m.message.as_str())
+        .collect();
+    assert!(
+        said.iter().all(|m| m.contains("not handed to the tool")
+            && m.contains("http://127.0.0.1:9 would not hold")),
+        "{said:?}"
+    );
+    assert_eq!(outcome(&run.steps, "ADP-003"), Some(Status::Fail));
+    assert_eq!(outcome(&run.steps, "RUN-001"), Some(Status::Error));
+    // Nothing was left behind by the requests that were made.
+    assert_eq!(outcome(&run.steps, "RUN-009"), Some(Status::Pass));
+}

@@ -1,6 +1,6 @@
-//! The real tools through their adapters (`adapters/`): skopeo and umoci from apt, oras-py and
-//! olot from the pinned tools venv (`.ci/tools.sh`), transports against the real Distribution
-//! registry of `.ci/registry.sh`. The verdicts asserted here are the published reports under
+//! The real tools through their adapters (`adapters/`): skopeo and umoci from apt, oras-py, olot
+//! and omlmd from the pinned tools venv (`.ci/tools.sh`), transports and the registry-only omlmd
+//! against the real Distribution registry of `.ci/registry.sh`. The verdicts asserted here are the published reports under
 //! `reports/<tool>-<version>/`: a tool that changes behaviour changes this test, on purpose.
 //!
 //! Without the tools (or the registry) these tests print a skip line and pass, unless `CI=true`.
@@ -177,6 +177,85 @@ fn olot_packs_a_modelcar_without_the_contract() {
     // olot's ModelPack config lists diffIds without the `sha256:` algorithm prefix.
     assert!(messages(&run.steps, "PCK-001").contains("MPK-004"));
     assert_eq!(status(&run.steps, "PCK-005"), Status::Skip);
+}
+
+#[test]
+fn omlmd_pushes_one_tarball_with_its_own_metadata_and_no_contract() {
+    let (Some(a), Some(reg)) = (adapter("omlmd"), registry()) else {
+        return;
+    };
+    let a = a.with_registry(Some(reg.scratch()));
+    let d = tmp();
+    let run = ai_interop::suites::packer::run(
+        Catalog::embedded(),
+        &a,
+        &fixtures().join("sources"),
+        d.path(),
+    );
+    assert_eq!(status(&run.steps, "ADP-002"), Status::Pass);
+    assert_eq!(
+        status(&run.steps, "ADP-003"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "ADP-003")
+    );
+    for r in ["PCK-001", "PCK-002", "PCK-003", "PCK-004"] {
+        assert_eq!(status(&run.steps, r), Status::Fail, "{r}");
+    }
+    // No artifactType and no contract annotations: the requested ones end up as one JSON string.
+    assert!(messages(&run.steps, "PCK-001").contains("MAN-005"));
+    // The directory is one gzipped tar layer (media type application/x-mlmodel, read as a file),
+    // and omlmd adds its two metadata files.
+    assert!(messages(&run.steps, "PCK-002").contains("`model.safetensors` is missing"));
+    assert!(messages(&run.steps, "PCK-003").contains("`model_metadata.omlmd.json`"));
+    // oras-py's tar has no times and the manifest none either: packing twice is the same digest.
+    assert_eq!(
+        status(&run.steps, "PCK-005"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "PCK-005")
+    );
+    assert_eq!(status(&run.steps, "ADP-004"), Status::Pass);
+}
+
+#[test]
+fn omlmd_pulls_only_layers_named_by_a_title() {
+    let (Some(a), Some(reg)) = (adapter("omlmd"), registry()) else {
+        return;
+    };
+    let a = a.with_registry(Some(reg.scratch()));
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&a, &fixtures(), d.path());
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    assert_eq!(status(&run.steps, "RUN-001"), Status::Fail);
+    assert!(
+        messages(&run.steps, "RUN-001").contains("KeyError: 'org.opencontainers.image.title'"),
+        "{}",
+        messages(&run.steps, "RUN-001")
+    );
+    // A conformant registry does not hold a blob whose bytes miss its digest: omlmd never sees
+    // the tampered artifact, so RUN-003 tells nothing about it.
+    assert_eq!(status(&run.steps, "RUN-003"), Status::Skip);
+    assert!(messages(&run.steps, "RUN-003").contains("DIGEST_INVALID"));
+    for r in [
+        "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008", "RUN-009",
+    ] {
+        assert_eq!(status(&run.steps, r), Status::Pass, "{r}");
+    }
+}
+
+#[test]
+fn omlmd_without_a_registry_is_skipped() {
+    let Some(a) = adapter("omlmd") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&a, &fixtures(), d.path());
+    assert_eq!(status(&run.steps, "ADP-002"), Status::Pass);
+    for r in ["ADP-003", "RUN-001", "RUN-003", "RUN-009"] {
+        assert_eq!(status(&run.steps, r), Status::Skip, "{r}");
+    }
+    assert!(messages(&run.steps, "RUN-001").contains("omlmd speaks only to registries"));
 }
 
 /// The reference implementation (this crate's `pack` and `unpack`), through the same adapter

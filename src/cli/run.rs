@@ -39,7 +39,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub timeout_ms: Option<u64>,
     /// `run transport|matrix`: the loopback registry artifacts move through
-    /// (`http://127.0.0.1:<port>`; default `AI_INTEROP_REGISTRY_URL`).
+    /// (`http://127.0.0.1:<port>`; default `AI_INTEROP_REGISTRY_URL`); `run packer|runtime`:
+    /// the scratch registry lent to tools that speak only to registries (`needsRegistry`).
     #[arg(long, env = "AI_INTEROP_REGISTRY_URL")]
     pub registry: Option<String>,
     #[command(flatten)]

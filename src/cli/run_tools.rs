@@ -56,7 +56,12 @@ pub fn run_tool_suite(
     common: &CommonArgs,
 ) -> Result<u8, Exit> {
     check_profile(&common.profile)?;
-    let adapter = load_adapter(adapter_path, timeout_ms)?;
+    // A tool that speaks only to registries is lent the registry (`needsRegistry`).
+    let scratch = registry
+        .map(crate::targets::adapter::ScratchRegistry::from_url)
+        .transpose()
+        .map_err(Exit::usage)?;
+    let adapter = load_adapter(adapter_path, timeout_ms)?.with_registry(scratch.clone());
     let catalog = Catalog::embedded();
     let started = now();
     let dir = crate::targets::adapter::run_dir()
@@ -71,7 +76,7 @@ pub fn run_tool_suite(
                 r.tool,
                 TargetKind::Packer,
                 AppliesTo::Packer,
-                json!({"sources": sources.display().to_string()}),
+                json!({"sources": sources.display().to_string(), "registry": scratch.as_ref().map(|r| r.host.clone())}),
             )
         }
         "runtime" => {
@@ -85,6 +90,7 @@ pub fn run_tool_suite(
                     "positives": crate::suites::runtime::POSITIVES,
                     "negatives": crate::suites::runtime::NEGATIVES.iter().map(|n| json!({"case": n.case, "requirement": n.requirement, "control": n.control})).collect::<Vec<_>>(),
                     "signaturePolicy": {"signed": crate::suites::runtime::SIGNED, "unsigned": crate::suites::runtime::UNSIGNED},
+                    "registry": scratch.as_ref().map(|r| r.host.clone()),
                 }),
             )
         }
@@ -212,7 +218,7 @@ fn run_matrix(
     let registry = transport_registry(registry)?;
     let adapters = paths
         .iter()
-        .map(|p| load_adapter(p, timeout_ms))
+        .map(|p| load_adapter(p, timeout_ms).map(|a| a.with_registry(Some(registry.scratch()))))
         .collect::<Result<Vec<_>, _>>()?;
     let dir = crate::targets::adapter::run_dir()
         .map_err(|e| Exit::harness(format!("cannot make a work directory: {e}")))?;

@@ -13,6 +13,7 @@ pub mod transport;
 /// traceability matrix (`ai-interop requirements`) and its test.
 pub const COVERAGE: &[(&str, &[&str])] = &[
     ("adapter.describe", &["ADP-001", "ADP-002"]),
+    ("adapter.registry", &["ADP-003", "ADP-004"]),
     (
         "packer.pack-<kind>",
         &[

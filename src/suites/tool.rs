@@ -115,3 +115,25 @@ pub fn skip_all(m: &mut Marks, covers: &[&'static str], why: &str) {
         m.skip(r, why);
     }
 }
+
+/// Why a request for `capability` will not be made: the adapter lacks the capability (in its
+/// own words), or its tool needs a scratch registry the suite does not have.
+pub fn blocked(adapter: &Adapter, info: &ToolInfo, capability: &str) -> Option<String> {
+    if !info.has(capability) {
+        return Some(info.lacking(capability));
+    }
+    adapter.unreachable(info)
+}
+
+/// When the adapter's tool needs a scratch registry and the suite has none, the step that says
+/// so: the protocol requirements no request can decide are `skip`, with the reason.
+pub fn registry_step(adapter: &Adapter, info: &ToolInfo) -> Option<StepResult> {
+    let why = adapter.unreachable(info)?;
+    let covers: &[&'static str] = &["ADP-003", "ADP-004"];
+    Some(StepResult::run(
+        "adapter.registry",
+        "The adapter's tool speaks only to registries: a scratch registry is lent to it",
+        covers,
+        |m| skip_all(m, covers, &why),
+    ))
+}

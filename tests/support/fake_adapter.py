@@ -3,6 +3,8 @@
 hang, flood, garbage, midreply, two, invalid, outside, liar (claims everything, does nothing),
 refuser (a runtime that refuses every artifact, good or bad, and writes nothing),
 secret (leaks a credential on stderr), describe (a well-behaved describe only)."""
+secret (leaks a credential on stderr), registry-only (needs a scratch registry that never holds
+anything), describe (a well-behaved describe only)."""
 import json
 import os
 import subprocess
@@ -55,6 +57,16 @@ elif mode == "refuser":
         reply({"status": "ok", "tool": dict(TOOL, capabilities=TOOL["capabilities"] + ["verify-signatures"])})
     else:
         reply({"status": "refused", "exitCode": 1, "message": "refusing everything"})
+elif mode == "registry-only":
+    # A tool that speaks only to registries, and whose scratch registry never holds anything:
+    # every request but describe needs `registry`, and every artifact stays unstaged.
+    if req["command"] == "describe":
+        reply({"status": "ok", "tool": dict(TOOL, needsRegistry=True)})
+    elif "registry" not in req:
+        reply({"status": "error", "message": "asked without a scratch registry"})
+    else:
+        reply({"status": "error", "staged": False,
+               "message": f"the scratch registry {req['registry']['url']} would not hold the artifact"})
 elif mode == "liar":
     # Says ok to everything and does nothing at all.
     reply({"status": "ok", "tool": TOOL})

@@ -3,7 +3,7 @@
 
 use super::files::{self, Tree};
 use super::report::{StepResult, at};
-use super::tool::{describe, judge, skip_all};
+use super::tool::{blocked, describe, judge, skip_all};
 use crate::artifact::Limits;
 use crate::checks::Marks;
 use crate::engine::{self, EvalOptions};
@@ -189,14 +189,15 @@ pub fn run(catalog: &Catalog, adapter: &Adapter, sources: &Path, run_dir: &Path)
     let Some(info) = tool.clone() else {
         return PackerRun { steps, tool };
     };
+    steps.extend(super::tool::registry_step(adapter, &info));
     let mut first_model: Option<String> = None;
     for (kind, capability, profile) in SOURCES {
         let id = format!("packer.pack-{kind}");
         let title = format!("Pack the golden {kind} source tree and check the artifact");
         let source = sources.join(kind);
-        if !info.has(capability) {
+        if let Some(why) = blocked(adapter, &info, capability) {
             steps.push(StepResult::run(id, title, &PACK_COVERS[3..], |m| {
-                skip_all(m, &PACK_COVERS[3..], &info.lacking(capability))
+                skip_all(m, &PACK_COVERS[3..], &why)
             }));
             continue;
         }
@@ -210,8 +211,7 @@ pub fn run(catalog: &Catalog, adapter: &Adapter, sources: &Path, run_dir: &Path)
     }
     let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "PCK-005"];
     let title = "Pack the model source tree a second time: same manifest digest";
-    if !info.has("reproducible") {
-        let why = info.lacking("reproducible");
+    if let Some(why) = blocked(adapter, &info, "reproducible") {
         steps.push(StepResult::run(
             "packer.reproducible",
             title,

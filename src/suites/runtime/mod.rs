@@ -3,7 +3,7 @@
 
 use super::files;
 use super::report::{StepResult, at};
-use super::tool::{describe, judge, skip_all};
+use super::tool::{blocked, describe, judge, skip_all};
 use crate::checks::Marks;
 use crate::targets::adapter::{
     Adapter, Command, Exchange, Params, ReplyStatus, Sandbox, ToolInfo, copy_tree,
@@ -194,14 +194,14 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
     let Some(info) = tool.clone() else {
         return RuntimeRun { steps, tool };
     };
+    steps.extend(super::tool::registry_step(adapter, &info));
     let mut controls: BTreeMap<&'static str, Control> = BTreeMap::new();
     for case in POSITIVES {
         let name = case.rsplit('/').next().unwrap_or(case);
         let id = format!("runtime.unpack.{name}");
         let title = format!("Unpack the conformant artifact {case}: every file, byte for byte");
         let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "RUN-001", "RUN-002"];
-        if !info.has("unpack") {
-            let why = info.lacking("unpack");
+        if let Some(why) = blocked(adapter, &info, "unpack") {
             steps.push(StepResult::run(id, title, &covers[3..], |m| {
                 skip_all(m, &covers[3..], &why)
             }));
@@ -220,8 +220,7 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
         let id = format!("runtime.refuse.{name}");
         let title = format!("Refuse {case} and leave nothing behind");
         let covers: Vec<&'static str> = vec!["ADP-001", "ADP-004", requirement, "RUN-009"];
-        if !info.has("unpack") {
-            let why = info.lacking("unpack");
+        if let Some(why) = blocked(adapter, &info, "unpack") {
             steps.push(StepResult::run(id, title, &covers[2..], |m| {
                 skip_all(m, &covers[2..], &why)
             }));
@@ -240,14 +239,11 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
         "Under a signature policy, unpack {SIGNED} (signed by a trusted key) and refuse {UNSIGNED} (the same manifest, unsigned)"
     );
     let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "RUN-010", "RUN-009"];
-    let lacking = [VERIFY_SIGNATURES, "unpack"]
+    let blocked_by = [VERIFY_SIGNATURES, "unpack"]
         .into_iter()
-        .find(|c| !info.has(c));
-    steps.push(match lacking {
-        Some(c) => {
-            let why = info.lacking(c);
-            StepResult::run(id, title, &covers[3..4], |m| m.skip("RUN-010", why))
-        }
+        .find_map(|c| blocked(adapter, &info, c));
+    steps.push(match blocked_by {
+        Some(why) => StepResult::run(id, title, &covers[3..4], |m| m.skip("RUN-010", why)),
         None => StepResult::run(id, title, covers, |m| {
             signature_policy(adapter, fixtures, run_dir, m)
         }),
@@ -459,6 +455,15 @@ fn refused(
                 requirement,
                 at(name),
                 format!("accepted and unpacked the bad artifact {name} (reply `ok`)"),
+            );
+            false
+        }
+        // The artifact never reached the tool (a registry-only tool, and the scratch registry
+        // would not hold it): nothing is learnt about its refusal.
+        Ok(r) if r.staged == Some(false) => {
+            m.skip(
+                requirement,
+                format!("not handed to the tool: {}", r.message),
             );
             false
         }

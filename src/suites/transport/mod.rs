@@ -9,7 +9,7 @@ use crate::checks::Marks;
 use crate::digest::Digest;
 use crate::layout::OciLayout;
 use crate::targets::adapter::{
-    Adapter, Command, Params, ReplyStatus, Sandbox, ToolInfo, copy_tree,
+    Adapter, Command, Params, ReplyStatus, Sandbox, ScratchRegistry, ToolInfo, copy_tree,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -26,19 +26,7 @@ pub struct Registry {
 impl Registry {
     /// From `http://127.0.0.1:5000` (the form `.ci/registry.sh` exports).
     pub fn from_url(url: &str) -> Result<Registry, String> {
-        let (plain_http, rest) = if let Some(r) = url.strip_prefix("http://") {
-            (true, r)
-        } else if let Some(r) = url.strip_prefix("https://") {
-            (false, r)
-        } else {
-            (true, url)
-        };
-        let host = rest.trim_end_matches('/').to_string();
-        if host.is_empty() || host.contains('/') || host.contains('@') {
-            return Err(format!(
-                "registry {url:?}: give http://host:port (no path, no credentials)"
-            ));
-        }
+        let ScratchRegistry { host, plain_http } = ScratchRegistry::from_url(url)?;
         let salt = format!(
             "{:x}",
             std::time::SystemTime::now()
@@ -52,6 +40,14 @@ impl Registry {
             namespace: format!("ai-interop-adapters/{salt}"),
             plain_http,
         })
+    }
+
+    /// The same registry, lent to tools that speak only to registries.
+    pub fn scratch(&self) -> ScratchRegistry {
+        ScratchRegistry {
+            host: self.host.clone(),
+            plain_http: self.plain_http,
+        }
     }
 
     pub fn reference(&self, repo: &str, tag: &str) -> String {

@@ -173,6 +173,46 @@ impl AdapterSpec {
     }
 }
 
+/// A scratch loopback registry the suite lends to tools that speak only to registries (the
+/// request field `registry`; an adapter asks for it with `needsRegistry` in its describe reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScratchRegistry {
+    /// `host:port`.
+    pub host: String,
+    pub plain_http: bool,
+}
+
+impl ScratchRegistry {
+    /// From `http://127.0.0.1:5000` (the form `.ci/registry.sh` exports); `https://` means TLS,
+    /// a bare `host:port` plain HTTP.
+    pub fn from_url(url: &str) -> Result<ScratchRegistry, String> {
+        let (plain_http, rest) = if let Some(r) = url.strip_prefix("http://") {
+            (true, r)
+        } else if let Some(r) = url.strip_prefix("https://") {
+            (false, r)
+        } else {
+            (true, url)
+        };
+        let host = rest.trim_end_matches('/').to_string();
+        if host.is_empty() || host.contains(['/', '@', '?', '#']) {
+            return Err(format!(
+                "registry {url:?}: give http://host:port (no path, no credentials)"
+            ));
+        }
+        Ok(ScratchRegistry { host, plain_http })
+    }
+
+    pub fn url(&self) -> String {
+        let scheme = if self.plain_http { "http" } else { "https" };
+        format!("{scheme}://{}", self.host)
+    }
+
+    /// The request field.
+    pub fn to_json(&self) -> Value {
+        json!({"url": self.url(), "plainHttp": self.plain_http})
+    }
+}
+
 /// The fields of one request besides `protocol`, `command` and `workDir`.
 #[derive(Debug, Clone, Default)]
 pub struct Params(pub Map<String, Value>);
@@ -205,6 +245,9 @@ pub struct ToolInfo {
     pub capabilities: Vec<String>,
     /// Capability → the adapter's reason for lacking it.
     pub unsupported: BTreeMap<String, String>,
+    /// The tool speaks only to registries: its requests need a [`ScratchRegistry`].
+    #[serde(rename = "needsRegistry", skip_serializing_if = "std::ops::Not::not")]
+    pub needs_registry: bool,
 }
 
 impl ToolInfo {
@@ -234,6 +277,9 @@ pub struct Reply {
     pub exit_code: Option<i64>,
     pub digest: Option<String>,
     pub tool: Option<ToolInfo>,
+    /// `Some(false)`: the artifact could not be handed to the tool at all (the reply tells
+    /// nothing about the tool).
+    pub staged: Option<bool>,
 }
 
 /// One request and what came of it.
@@ -299,6 +345,8 @@ pub fn status_name(s: &ReplyStatus) -> &'static str {
 pub struct Adapter {
     pub spec: AdapterSpec,
     pub redactor: Redactor,
+    /// The scratch registry named in every request but `describe`, when the suite has one.
+    pub registry: Option<ScratchRegistry>,
 }
 
 impl Adapter {
@@ -306,7 +354,25 @@ impl Adapter {
         Adapter {
             spec,
             redactor: Redactor::new(),
+            registry: None,
         }
+    }
+
+    /// Lend the adapter a scratch registry (`--registry`).
+    pub fn with_registry(mut self, registry: Option<ScratchRegistry>) -> Adapter {
+        self.registry = registry;
+        self
+    }
+
+    /// Why requests to this adapter cannot be made at all: its tool needs a registry and the
+    /// suite has none. The requirements such requests would decide are `skip`.
+    pub fn unreachable(&self, tool: &ToolInfo) -> Option<String> {
+        (tool.needs_registry && self.registry.is_none()).then(|| {
+            format!(
+                "{} speaks only to registries and no scratch registry was given (--registry http://127.0.0.1:<port>)",
+                tool.name
+            )
+        })
     }
 
     /// Send one request in `sandbox`; `outputs` are the paths the request allows the adapter
@@ -324,6 +390,13 @@ impl Adapter {
         req.insert("command".into(), json!(command.as_str()));
         req.insert("workDir".into(), json!(sandbox.work.display().to_string()));
         req.insert("timeoutMs".into(), json!(timeout.as_millis() as u64));
+        if let Some(r) = self
+            .registry
+            .as_ref()
+            .filter(|_| command != Command::Describe)
+        {
+            req.insert("registry".into(), r.to_json());
+        }
         let req = Value::Object(req);
         let fail = |why: String| Exchange {
             command,
@@ -462,6 +535,7 @@ fn parse_reply(command: Command, stdout: &[u8], redactor: &Redactor) -> Result<R
                         .collect()
                 })
                 .unwrap_or_default(),
+            needs_registry: t.get("needsRegistry").and_then(Value::as_bool) == Some(true),
         }
     });
     if command == Command::Describe && status == ReplyStatus::Ok && tool.is_none() {
@@ -473,6 +547,7 @@ fn parse_reply(command: Command, stdout: &[u8], redactor: &Redactor) -> Result<R
         exit_code: value.get("exitCode").and_then(Value::as_i64),
         digest: s("digest"),
         tool,
+        staged: value.get("staged").and_then(Value::as_bool),
     })
 }
 
@@ -510,4 +585,44 @@ pub fn describe_command(spec: &AdapterSpec) -> Vec<String> {
 /// A sandbox parent for a whole suite run.
 pub fn run_dir() -> std::io::Result<tempfile::TempDir> {
     tempfile::Builder::new().prefix("ai-interop-run-").tempdir()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scratch_registry_is_a_bare_origin() {
+        let r = ScratchRegistry::from_url("http://127.0.0.1:5000/").unwrap();
+        assert_eq!((r.host.as_str(), r.plain_http), ("127.0.0.1:5000", true));
+        assert_eq!(r.url(), "http://127.0.0.1:5000");
+        let tls = ScratchRegistry::from_url("https://localhost:5443").unwrap();
+        assert_eq!(
+            tls.to_json(),
+            json!({"url": "https://localhost:5443", "plainHttp": false})
+        );
+        for bad in [
+            "http://u:p@127.0.0.1:5000",
+            "http://127.0.0.1:5000/v2",
+            "http://",
+            "h?x",
+        ] {
+            assert!(ScratchRegistry::from_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_registry_request_field_is_validated() {
+        let r = ScratchRegistry::from_url("127.0.0.1:5000").unwrap();
+        let request = json!({
+            "protocol": PROTOCOL, "command": "unpack", "workDir": "/w",
+            "layout": "/l", "tag": "v1", "destination": "/d", "registry": r.to_json(),
+        });
+        assert!(schemas::validate(SchemaKind::AdapterRequest, &request).is_empty());
+        let bad = json!({
+            "protocol": PROTOCOL, "command": "describe", "workDir": "/w",
+            "registry": {"url": "http://127.0.0.1:5000/v2", "plainHttp": true},
+        });
+        assert!(!schemas::validate(SchemaKind::AdapterRequest, &bad).is_empty());
+    }
 }
