@@ -1,13 +1,13 @@
 //! A registry suite run as the common [`ConformanceReport`]: one test per suite test, one
 //! requirement result per `REG-0xx`, profile roll-ups, and the extended features as evidence.
 
-use super::config::{Credentials, RegistryConfig};
-use super::suite::{FEATURES, SuiteRun};
+use super::{FEATURES, SuiteRun};
 use crate::engine::report::{ReportContext, build_report};
 use crate::engine::{apply_expectation, profile_results, test_status};
 use crate::model::{Finding, Level, Status};
 use crate::report::{ConformanceReport, RequirementResult, TargetInfo, TargetKind, TestResult};
 use crate::spec::{AppliesTo, Catalog};
+use crate::targets::registry::config::{Credentials, RegistryConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

@@ -10,8 +10,8 @@
 //! - Every error message passes through the [`Redactor`].
 
 use super::config::{Credentials, RegistryConfig, Timeouts, is_loopback};
-use super::redact::Redactor;
 use crate::digest::{Digest, Hasher, HashingReader};
+use crate::targets::redact::Redactor;
 use base64::Engine as _;
 use reqwest::Method;
 use reqwest::blocking::Response as HttpResponse;

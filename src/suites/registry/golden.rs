@@ -8,7 +8,7 @@
 
 use crate::artifact::Limits;
 use crate::digest::Digest;
-use crate::layout::OciLayout;
+use crate::targets::layout::OciLayout;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -163,7 +163,7 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
             .get("mediaType")
             .or_else(|| facts.selected.get("mediaType"))
             .and_then(Value::as_str)
-            .unwrap_or(super::client::OCI_MANIFEST)
+            .unwrap_or(crate::targets::registry::client::OCI_MANIFEST)
             .to_string();
         let mut blobs = Vec::new();
         let mut children = Vec::new();
@@ -201,7 +201,10 @@ fn manifest(
 ) -> Pushable {
     let mut m = serde_json::Map::new();
     m.insert("schemaVersion".into(), json!(2));
-    m.insert("mediaType".into(), json!(super::client::OCI_MANIFEST));
+    m.insert(
+        "mediaType".into(),
+        json!(crate::targets::registry::client::OCI_MANIFEST),
+    );
     if let Some(t) = artifact_type {
         m.insert("artifactType".into(), json!(t));
     }
@@ -226,7 +229,7 @@ fn manifest(
     let mut blobs = vec![config.clone()];
     blobs.extend(layers.iter().cloned());
     Pushable {
-        media_type: super::client::OCI_MANIFEST.into(),
+        media_type: crate::targets::registry::client::OCI_MANIFEST.into(),
         artifact_type: artifact_type.map(str::to_string),
         digest: Digest::sha256_of(&bytes),
         bytes,
@@ -295,7 +298,7 @@ pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: 
 pub fn phantom_subject(salt: &str) -> Value {
     let bytes = format!("phantom subject {salt}");
     json!({
-        "mediaType": super::client::OCI_MANIFEST,
+        "mediaType": crate::targets::registry::client::OCI_MANIFEST,
         "digest": Digest::sha256_of(bytes.as_bytes()).to_string(),
         "size": bytes.len(),
     })
@@ -305,7 +308,7 @@ pub fn phantom_subject(salt: &str) -> Value {
 pub fn index(manifests: Vec<Value>) -> Vec<u8> {
     odd_json(&json!({
         "schemaVersion": 2,
-        "mediaType": super::client::OCI_INDEX,
+        "mediaType": crate::targets::registry::client::OCI_INDEX,
         "manifests": manifests,
     }))
 }
