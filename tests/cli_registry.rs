@@ -9,6 +9,7 @@ use ai_interop::suites::registry::golden;
 use ai_interop::targets::redact::Secret;
 use ai_interop::targets::registry::client::Client;
 use ai_interop::targets::registry::config::RegistryConfig;
+use ai_interop::targets::registry::manifest;
 use base64::Engine as _;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -493,7 +494,7 @@ fn push_tree(
             "application/vnd.oci.image.index.v1+json"
         }
         None => {
-            for (_, parts) in golden::referenced_blobs(&doc) {
+            for (_, parts) in manifest::referenced_blobs(&doc) {
                 let (_, d, size) = parts.unwrap();
                 let file = layout.open_blob_file(&d).unwrap();
                 let r = client

@@ -4,10 +4,10 @@
 
 use crate::artifact::Limits;
 use crate::digest::Digest;
-use crate::suites::registry::golden::referenced_blobs;
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::client::Client;
 use crate::targets::registry::config::{self, RegistryConfig};
+use crate::targets::registry::manifest::referenced_blobs;
 use crate::targets::registry::reference::{Reference, Target};
 use anyhow::{Context, Result, anyhow, bail};
 use reqwest::Method;

@@ -9,7 +9,7 @@
 use crate::artifact::Limits;
 use crate::digest::Digest;
 use crate::targets::layout::OciLayout;
-use serde::Serialize;
+use crate::targets::registry::manifest::{odd_json, referenced_blob, referenced_blobs};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -181,16 +181,6 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     Ok(out)
 }
 
-/// Serialize with a three-space indent and a trailing newline.
-pub fn odd_json(v: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"   ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    v.serialize(&mut ser).expect("a Value always serializes");
-    out.push(b'\n');
-    out
-}
-
 fn manifest(
     artifact_type: Option<&str>,
     config: &Blob,
@@ -304,15 +294,6 @@ pub fn phantom_subject(salt: &str) -> Value {
     })
 }
 
-/// An image index holding `manifests`.
-pub fn index(manifests: Vec<Value>) -> Vec<u8> {
-    odd_json(&json!({
-        "schemaVersion": 2,
-        "mediaType": crate::targets::registry::client::OCI_INDEX,
-        "manifests": manifests,
-    }))
-}
-
 /// A deterministic, fast pseudo-random byte stream of `len` bytes (xorshift64*).
 pub struct PatternReader {
     state: u64,
@@ -353,35 +334,6 @@ pub fn pattern_digest(seed: u64, len: u64) -> Digest {
         crate::digest::Hasher::new("sha256").expect("sha256"),
     );
     r.drain().expect("in-memory stream").0
-}
-
-/// A blob descriptor's `(mediaType, digest, size)`.
-pub type BlobParts = (String, Digest, u64);
-
-/// The config and layer descriptors of a manifest, each with its parts when all three are usable.
-/// `(media type, digest, size)` of one descriptor, when it states all three usably.
-fn referenced_blob(d: &Value) -> Option<BlobParts> {
-    let media_type = d.get("mediaType").and_then(Value::as_str)?;
-    let digest = d
-        .get("digest")
-        .and_then(Value::as_str)
-        .and_then(|s| Digest::parse(s).ok())?;
-    let size = d.get("size").and_then(Value::as_u64)?;
-    Some((media_type.to_string(), digest, size))
-}
-
-pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<BlobParts>)> {
-    let layers = manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    manifest
-        .get("config")
-        .into_iter()
-        .chain(layers)
-        .map(|d| (d, referenced_blob(d)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::targets::registry::client::{
     Body, Client, ClientError, OCI_INDEX, OCI_MANIFEST, Response,
 };
 use crate::targets::registry::config::RegistryConfig;
+use crate::targets::registry::manifest;
 use crate::targets::registry::reference::{Target, valid_tag};
 use crate::targets::registry::referrers::{self, index_manifests};
 use crate::targets::registry::source::RegistrySource;
@@ -550,7 +551,7 @@ fn seeded_subject(ctx: &Ctx) -> Result<Subject, String> {
         .map(str::to_string)
         .or(f.content_type.clone())
         .unwrap_or_else(|| OCI_MANIFEST.into());
-    let blobs = golden::referenced_blobs(&v)
+    let blobs = manifest::referenced_blobs(&v)
         .into_iter()
         .filter_map(|(_, parts)| parts)
         .collect();

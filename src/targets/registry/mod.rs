@@ -12,6 +12,7 @@
 
 pub mod client;
 pub mod config;
+pub mod manifest;
 pub mod reference;
 pub mod referrers;
 pub mod source;

@@ -229,7 +229,7 @@ pub fn update_fallback_index(
     if !manifests.iter().any(|m| m.get("digest") == d.get("digest")) {
         manifests.push(d);
     }
-    let body = crate::suites::registry::golden::index(manifests);
+    let body = super::manifest::index(manifests);
     let resp = source
         .client()
         .put_manifest(source.repository(), &tag, OCI_INDEX, &body)?;
