@@ -18,6 +18,7 @@ pub mod frontmatter;
 pub mod image_index;
 pub mod input;
 pub mod inspect;
+pub mod media_types;
 pub mod model;
 pub mod reference;
 pub mod report;

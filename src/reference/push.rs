@@ -48,7 +48,7 @@ pub fn push(
         .get("mediaType")
         .or_else(|| facts.selected.get("mediaType"))
         .and_then(Value::as_str)
-        .unwrap_or(crate::targets::registry::client::OCI_MANIFEST)
+        .unwrap_or(crate::media_types::OCI_MANIFEST)
         .to_string();
     let mut cfg = base.clone();
     let same_host = base

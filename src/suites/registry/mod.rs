@@ -12,11 +12,10 @@ mod tags;
 
 use crate::checks::Marks;
 use crate::digest::Digest;
+use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use crate::model::{Location, Status};
 use crate::targets::redact::Redactor;
-use crate::targets::registry::client::{
-    Body, Client, ClientError, OCI_INDEX, OCI_MANIFEST, Response,
-};
+use crate::targets::registry::client::{Body, Client, ClientError, Response};
 use crate::targets::registry::config::RegistryConfig;
 use crate::targets::registry::manifest;
 use crate::targets::registry::reference::{Target, valid_tag};

@@ -4,8 +4,8 @@
 //! Documents are written with a three-space indent on purpose, so that a registry that
 //! re-serializes them is caught by a byte comparison.
 
-use super::client::OCI_INDEX;
 use crate::digest::Digest;
+use crate::media_types::OCI_INDEX;
 use serde::Serialize;
 use serde_json::{Value, json};
 

@@ -1,10 +1,11 @@
 //! Finding what refers to an artifact: the OCI 1.1 referrers API first, the referrers tag schema
 //! (`<alg>-<encoded>` tag holding an image index) when the API is absent.
 
-use super::client::{Client, ClientError, OCI_INDEX};
+use super::client::{Client, ClientError};
 use super::reference::Target;
 use super::source::{ManifestError, RegistrySource};
 use crate::digest::Digest;
+use crate::media_types::OCI_INDEX;
 use reqwest::Method;
 use serde_json::Value;
 
