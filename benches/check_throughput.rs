@@ -26,7 +26,7 @@
 use ai_interop::artifact::Limits;
 use ai_interop::digest::{Digest, Hasher};
 use ai_interop::inspect::{InspectOptions, collect};
-use ai_interop::layout::OciLayout;
+use ai_interop::targets::layout::OciLayout;
 use serde_json::json;
 use std::fs::{self, File};
 use std::io::{Read, Write};

@@ -12,9 +12,9 @@ use ai_interop::artifact::Limits;
 use ai_interop::engine::{EvalOptions, evaluate};
 use ai_interop::evidence::discover;
 use ai_interop::inspect::InspectOptions;
-use ai_interop::layout::OciLayout;
 use ai_interop::spec::Catalog;
-use ai_interop::target::TargetRef;
+use ai_interop::targets::layout::OciLayout;
+use ai_interop::targets::open::TargetRef;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

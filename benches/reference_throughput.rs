@@ -22,7 +22,7 @@
 
 use ai_interop::artifact::Limits;
 use ai_interop::digest::Hasher;
-use ai_interop::layout::OciLayout;
+use ai_interop::targets::layout::OciLayout;
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

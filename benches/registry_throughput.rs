@@ -12,9 +12,9 @@
 //! process before and after the transfers (the client never buffers a blob).
 
 use ai_interop::digest::{Digest, Hasher, HashingReader};
-use ai_interop::registry::client::Client;
-use ai_interop::registry::config::RegistryConfig;
-use ai_interop::registry::golden::PatternReader;
+use ai_interop::suites::registry::golden::PatternReader;
+use ai_interop::targets::registry::client::Client;
+use ai_interop::targets::registry::config::RegistryConfig;
 use reqwest::Method;
 use std::fs::File;
 use std::io::{self, BufWriter};

@@ -403,8 +403,11 @@ pub struct MemberFacts {
     pub unreadable: Option<String>,
     /// The member manifest's `org.cncf.ai.artifact.type`.
     pub kind: Option<String>,
+    /// The member's own facts, gathered like any artifact's; `None` when it is unreadable.
+    pub artifact: Option<std::sync::Arc<Artifact>>,
     /// Requirements that break the member's conformance (MUST failures and errors), with why.
-    pub breaking: Vec<(String, String)>,
+    /// `None` until the engine has judged the member (see `engine::bundle`).
+    pub breaking: Option<Vec<(String, String)>>,
     /// The `oci://` references of a workflow member's document, with their JSON pointers.
     pub references: Vec<(String, String)>,
 }

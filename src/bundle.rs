@@ -1,26 +1,23 @@
 //! Agent bundles (`spec/v1.0/bundles.md`): an image index whose members are artifacts.
 //!
-//! Loading a bundle reads each member manifest from the layout, gathers its facts with
-//! [`collect`] and evaluates it with the `agentic` profile, keeping only what the BND checks
-//! need ([`MemberFacts`]).
+//! Loading a bundle reads each member manifest from the target and gathers its facts with
+//! [`collect`], like any artifact's, plus what the BND checks read straight from the member
+//! (its kind, a workflow's `oci://` references). Judging each member under the `agentic`
+//! profile is the engine's work (`engine::bundle`), done before the BND checks run: this module
+//! gathers facts and never runs checks or the engine.
 
 use crate::artifact::{Artifact, Document, LayoutFacts, Limits, MemberFacts};
-use crate::checks::support::OCI_MANIFEST;
-use crate::checks::workflows::references;
 use crate::digest::Digest;
-use crate::engine::{self, EvalOptions};
-use crate::frontmatter::parse_document;
+use crate::frontmatter::{oci_references, parse_document};
 use crate::inspect::{InspectOptions, WORKFLOW_DOCUMENT_LAYER, collect};
+use crate::media_types::OCI_MANIFEST;
 use crate::source::BlobSource;
-use crate::spec::Catalog;
 use serde_json::Value;
 
 /// The `artifactType` of an agent bundle index.
 pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.cncf.ai.bundle.v1+json";
 /// The `org.cncf.ai.artifact.type` of an agent bundle.
 pub const BUNDLE_KIND: &str = "agent-bundle";
-/// The profile each member is evaluated with.
-pub const MEMBER_PROFILE: &str = "agentic";
 
 /// Whether a selected document is an agent bundle: an image index (a `manifests` array) with the
 /// bundle `artifactType` or the `agent-bundle` artifact type annotation.
@@ -85,7 +82,8 @@ fn member(
         index,
         unreadable: None,
         kind: None,
-        breaking: Vec::new(),
+        artifact: None,
+        breaking: None,
         references: Vec::new(),
     };
     let doc = match read_member(source, descriptor, limits) {
@@ -103,24 +101,6 @@ fn member(
         limits,
         options,
     );
-    let ev = engine::evaluate(
-        Catalog::embedded(),
-        &artifact,
-        &EvalOptions {
-            profile: MEMBER_PROFILE.into(),
-            ..Default::default()
-        },
-    );
-    for r in ev.requirements.iter().filter(|r| r.status.breaks(r.level)) {
-        let why: Vec<String> = ev
-            .findings()
-            .filter(|f| f.requirement == r.id)
-            .map(|f| f.message.clone())
-            .collect();
-        facts
-            .breaking
-            .push((r.id.clone(), format!("{} ({})", r.status, why.join("; "))));
-    }
     facts.kind = artifact
         .manifest_json()
         .and_then(|m| m.get("annotations"))
@@ -142,9 +122,10 @@ fn member(
             })
             .find_map(|l| l.content.files.first());
         if let Some(doc) = document.and_then(|f| parse_document(&f.bytes).ok()) {
-            references(&doc.value, String::new(), &mut facts.references);
+            oci_references(&doc.value, String::new(), &mut facts.references);
         }
     }
+    facts.artifact = Some(std::sync::Arc::new(artifact));
     facts
 }
 

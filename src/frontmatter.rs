@@ -265,9 +265,38 @@ fn diff(strict: &Value, lax: &Value, at: String, out: &mut Vec<AmbiguousBoolean>
     }
 }
 
+/// Every string value that starts with `oci://`, with its JSON pointer, in document order.
+pub fn oci_references(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) if s.starts_with("oci://") => out.push((at, s.clone())),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                oci_references(x, format!("{at}/{i}"), out);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                oci_references(x, format!("{at}/{}", crate::model::pointer_token(k)), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_found_anywhere() {
+        let doc = serde_json::json!({"do": [{"a": {"with": {"model": "oci://r/m:v1", "n": 3}}}], "x": "https://oci://no"});
+        let mut out = Vec::new();
+        oci_references(&doc, String::new(), &mut out);
+        assert_eq!(
+            out,
+            vec![("/do/0/a/with/model".to_string(), "oci://r/m:v1".to_string())]
+        );
+    }
 
     fn fm(s: &str) -> Result<Parsed, YamlProblem> {
         parse_frontmatter(s.as_bytes())

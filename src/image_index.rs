@@ -11,9 +11,9 @@
 use crate::artifact::{
     Artifact, ChildFacts, Document, IndexFacts, IndexProblem, IndexProblemKind, LayoutFacts, Limits,
 };
-use crate::checks::support::{OCI_INDEX, OCI_MANIFEST};
 use crate::digest::{Digest, Hasher};
 use crate::inspect::{InspectOptions, collect};
+use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use crate::source::{BlobError, BlobSource};
 use serde_json::Value;
 

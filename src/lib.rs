@@ -1,9 +1,25 @@
 //! ai-interop: the reference conformance suite of the CNCF AI Manifest Contract.
 //!
-//! Data flows one way: the normative text (`spec`) and the embedded `schemas` define what is
-//! required; a target (`layout`, later `registry` and adapters) yields an [`artifact::Artifact`]
-//! of plain facts gathered by streaming (`inspect`); `checks` turn facts into per-requirement
-//! outcomes; the `engine` rolls them up; `report` writes them in every format.
+//! Data flows one way:
+//!
+//! ```text
+//! spec → schemas → targets (layout, registry, adapter) → suites/checks → engine → report
+//! ```
+//!
+//! - `spec` and the embedded `schemas` define what is required.
+//! - `targets` reach the bytes or the tool: an OCI image layout (`targets::layout`), a registry
+//!   (`targets::registry`), an adapter (`targets::adapter`); `targets::open` names a layout or
+//!   registry target and loads it. Through the one [`source::BlobSource`] interface they yield an
+//!   [`artifact::Artifact`] of plain facts gathered by streaming (`inspect`, `image_index`,
+//!   `bundle`, `evidence`), using only the low modules (`media_types`, `digest`, `model`,
+//!   `frontmatter`, `trust`).
+//! - `checks` turn an artifact's facts into per-requirement marks; `suites` say what is required
+//!   of a tool or a registry target and mark it (packer, runtime, transport, registry).
+//! - The `engine` runs the checks a profile needs (judging agent bundle members first), rolls
+//!   the marks up and assembles the common report; `report` writes it in every format.
+//!
+//! No module imports one to its right: targets and facts never import `checks`, `suites` or
+//! `engine`; `checks` never import `engine`.
 
 pub mod artifact;
 pub mod bundle;
@@ -18,17 +34,15 @@ pub mod frontmatter;
 pub mod image_index;
 pub mod input;
 pub mod inspect;
-pub mod layout;
+pub mod media_types;
 pub mod model;
 pub mod reference;
-pub mod registry;
 pub mod report;
 pub mod schemas;
 pub mod selftest;
 pub mod source;
 pub mod spec;
 pub mod suites;
-pub mod target;
 pub mod targets;
 pub mod traceability;
 pub mod trust;

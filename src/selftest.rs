@@ -9,7 +9,7 @@ use crate::inspect::InspectOptions;
 use crate::model::{Finding, Level, Location, Status};
 use crate::report::{RequirementResult, TestResult};
 use crate::spec::{AppliesTo, Catalog};
-use crate::target::TargetRef;
+use crate::targets::open::TargetRef;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Instant;

@@ -83,7 +83,7 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
                 .filter(|c| c.covers.contains(&r.id.as_str()))
                 .map(|c| c.id.to_string())
                 .chain(
-                    crate::registry::suite::TESTS
+                    crate::suites::registry::TESTS
                         .iter()
                         .filter(|t| t.covers.contains(&r.id.as_str()))
                         .map(|t| t.id.to_string()),

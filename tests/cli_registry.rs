@@ -4,11 +4,12 @@
 
 mod support;
 
-use ai_interop::registry::client::Client;
-use ai_interop::registry::config::RegistryConfig;
-use ai_interop::registry::golden;
-use ai_interop::registry::redact::Secret;
 use ai_interop::schemas::{SchemaKind, validate};
+use ai_interop::suites::registry::golden;
+use ai_interop::targets::redact::Secret;
+use ai_interop::targets::registry::client::Client;
+use ai_interop::targets::registry::config::RegistryConfig;
+use ai_interop::targets::registry::manifest;
 use base64::Engine as _;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -344,7 +345,7 @@ fn run_registry_writes_the_common_report_without_credentials() {
     let v = report(&out_dir);
     assert_eq!(v["target"]["kind"], "registry");
     let tests = v["tests"].as_array().unwrap();
-    assert_eq!(tests.len(), ai_interop::registry::suite::TESTS.len());
+    assert_eq!(tests.len(), ai_interop::suites::registry::TESTS.len());
     let reqs = v["requirements"].as_array().unwrap();
     assert!(
         reqs.iter()
@@ -458,7 +459,7 @@ fn push_bundle(fake: &FakeRegistry, case: &str, repo: &str) {
 /// A child the layout lacks is skipped (a negative case may name one).
 fn push_index_fixture(fake: &FakeRegistry, kind: &str, case: &str, repo: &str) {
     use ai_interop::artifact::Limits;
-    use ai_interop::layout::OciLayout;
+    use ai_interop::targets::layout::OciLayout;
     let dir = root().join("fixtures/v1.0").join(kind).join(case);
     let layout = OciLayout::open(&dir, &Limits::default()).unwrap();
     let (_, index) = layout.select(Some("v1"), &Limits::default()).unwrap();
@@ -470,7 +471,7 @@ fn push_index_fixture(fake: &FakeRegistry, kind: &str, case: &str, repo: &str) {
 
 fn push_tree(
     client: &Client,
-    layout: &ai_interop::layout::OciLayout,
+    layout: &ai_interop::targets::layout::OciLayout,
     repo: &str,
     bytes: &[u8],
     reference: &str,
@@ -493,7 +494,7 @@ fn push_tree(
             "application/vnd.oci.image.index.v1+json"
         }
         None => {
-            for (_, parts) in golden::referenced_blobs(&doc) {
+            for (_, parts) in manifest::referenced_blobs(&doc) {
                 let (_, d, size) = parts.unwrap();
                 let file = layout.open_blob_file(&d).unwrap();
                 let r = client

@@ -5,7 +5,7 @@ use ai_interop::artifact::{
 };
 use ai_interop::digest::{Digest, Hasher};
 use ai_interop::inspect::{InspectOptions, collect};
-use ai_interop::layout::OciLayout;
+use ai_interop::targets::layout::OciLayout;
 use serde_json::{Value, json};
 use std::fs;
 use std::io::Write;

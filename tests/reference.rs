@@ -3,8 +3,8 @@
 //! file byte for byte, and hostile artifacts are refused with nothing left behind.
 
 use ai_interop::artifact::Limits;
-use ai_interop::layout::OciLayout;
 use ai_interop::reference::{UnpackError, UnpackOptions};
+use ai_interop::targets::layout::OciLayout;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

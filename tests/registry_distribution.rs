@@ -5,9 +5,9 @@
 //! unless `CI=true`: CI must never skip them silently.
 
 use ai_interop::model::Status;
-use ai_interop::registry::config::RegistryConfig;
-use ai_interop::registry::redact::Secret;
-use ai_interop::registry::suite::{self, SuiteRun};
+use ai_interop::suites::registry::{self as suite, SuiteRun};
+use ai_interop::targets::redact::Secret;
+use ai_interop::targets::registry::config::RegistryConfig;
 use std::path::PathBuf;
 
 fn env(name: &str) -> Option<String> {
@@ -83,7 +83,7 @@ fn expect_distribution_2_8_2(run: &SuiteRun, cfg: &RegistryConfig, label: &str) 
 /// The common report (JSON, JUnit, Markdown, badges) of a run, as `ai-interop run registry`
 /// writes it.
 fn write_common_report(run: &SuiteRun, cfg: &RegistryConfig, dir: &std::path::Path) {
-    use ai_interop::registry::report::{RegistryReportInput, build};
+    use ai_interop::suites::registry::report::{RegistryReportInput, build};
     let (root, _) = cfg.fixtures_dir();
     let report = build(
         ai_interop::spec::Catalog::embedded(),
@@ -169,9 +169,10 @@ fn distribution_check_reference_by_tag_and_digest() {
     let Some(url) = registry("AI_INTEROP_TEST_REGISTRY") else {
         return;
     };
-    use ai_interop::registry::client::Client;
-    use ai_interop::registry::{golden, referrers};
     use ai_interop::source::BlobSource;
+    use ai_interop::suites::registry::golden;
+    use ai_interop::targets::registry::client::Client;
+    use ai_interop::targets::registry::referrers;
     use std::io::Read;
     let c = base_config(&url, 1 << 20);
     let client = std::sync::Arc::new(Client::new(&c).unwrap());
@@ -187,7 +188,8 @@ fn distribution_check_reference_by_tag_and_digest() {
             .status,
         201
     );
-    let src = ai_interop::registry::source::RegistrySource::new(client.clone(), repo.clone());
+    let src =
+        ai_interop::targets::registry::source::RegistrySource::new(client.clone(), repo.clone());
     let r = golden::referrer(
         &m.descriptor(),
         golden::SIGNATURE_TYPE,
@@ -211,7 +213,7 @@ fn distribution_check_reference_by_tag_and_digest() {
         format!("{host}/{repo}:v1"),
         format!("{host}/{repo}@{}", m.digest),
     ] {
-        let art = ai_interop::registry::open(&reference, &c).unwrap();
+        let art = ai_interop::targets::registry::open(&reference, &c).unwrap();
         assert_eq!(art.manifest.bytes, m.bytes);
         assert!(
             matches!(art.referrers.via, referrers::Via::FallbackTag(_)),
@@ -251,9 +253,9 @@ fn distribution_check_follows_an_image_index() {
     use ai_interop::engine::{EvalOptions, evaluate};
     use ai_interop::inspect::InspectOptions;
     use ai_interop::model::Status;
-    use ai_interop::registry::client::Client;
-    use ai_interop::registry::golden;
-    use ai_interop::target::TargetRef;
+    use ai_interop::suites::registry::golden;
+    use ai_interop::targets::open::TargetRef;
+    use ai_interop::targets::registry::client::Client;
     let c = base_config(&url, 1 << 20);
     let client = Client::new(&c).unwrap();
     let repo = format!("{}/index", c.run_namespace());

@@ -4,13 +4,14 @@
 mod support;
 
 use ai_interop::model::Status;
-use ai_interop::registry::client::Client;
-use ai_interop::registry::config::RegistryConfig;
-use ai_interop::registry::redact::Secret;
-use ai_interop::registry::source::RegistrySource;
-use ai_interop::registry::suite::{self, SuiteRun};
-use ai_interop::registry::{golden, referrers};
 use ai_interop::source::BlobSource;
+use ai_interop::suites::registry::golden;
+use ai_interop::suites::registry::{self as suite, SuiteRun};
+use ai_interop::targets::redact::Secret;
+use ai_interop::targets::registry::client::Client;
+use ai_interop::targets::registry::config::RegistryConfig;
+use ai_interop::targets::registry::referrers;
+use ai_interop::targets::registry::source::RegistrySource;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -786,7 +787,7 @@ fn open_reference_discovers_referrers_by_fallback_and_by_api() {
         let reference = format!("{}/ai/model:v1", fake.url.trim_start_matches("http://"));
         let mut base = cfg(&fake);
         base.url = String::new();
-        let art = ai_interop::registry::open(&reference, &base).unwrap();
+        let art = ai_interop::targets::registry::open(&reference, &base).unwrap();
         assert_eq!(art.manifest.bytes, m.bytes);
         assert_eq!(art.manifest.digest, m.digest);
         assert_eq!(art.referrers.descriptors.len(), 1, "api={api}");
@@ -804,7 +805,7 @@ fn open_reference_discovers_referrers_by_fallback_and_by_api() {
             m.digest
         );
         assert_eq!(
-            ai_interop::registry::open(&by_digest, &base)
+            ai_interop::targets::registry::open(&by_digest, &base)
                 .unwrap()
                 .manifest
                 .bytes,

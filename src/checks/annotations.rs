@@ -7,6 +7,7 @@ use super::support::{
 use super::{Check, Marks};
 use crate::artifact::Artifact;
 use crate::model::Location;
+use crate::trust::openness::{MOF_CLASSES, mof_class_requires};
 use serde_json::Value;
 
 pub const PROFILE_VERSION: &str = "org.cncf.ai.interop.profile.version";
@@ -77,42 +78,6 @@ pub const MOF_VOCABULARY: &[&str] = &[
 ];
 
 /// Components each class adds; classes are cumulative (II ⊃ III, I ⊃ II).
-const MOF_CLASS_III: &[&str] = &[
-    "model-architecture",
-    "final-model-parameters",
-    "evaluation-results",
-    "model-card",
-    "data-card",
-    "technical-report",
-];
-const MOF_CLASS_II: &[&str] = &[
-    "training-code",
-    "inference-code",
-    "evaluation-code",
-    "evaluation-data",
-];
-const MOF_CLASS_I: &[&str] = &[
-    "datasets",
-    "data-preprocessing-code",
-    "intermediate-model-parameters",
-    "research-paper",
-];
-
-/// The MOF classes from most to least open.
-pub const MOF_CLASSES: &[&str] = &["I", "II", "III"];
-
-/// The components a MOF class requires under the cumulative class rules (a `research-paper`
-/// may stand in for the `technical-report`); `None` for a value that is not a MOF class. The one
-/// table of these rules: ANN-009 and the openness recomputation (MOF-003) both read it.
-pub fn mof_class_requires(class: &str) -> Option<Vec<&'static str>> {
-    match class {
-        "III" => Some(MOF_CLASS_III.to_vec()),
-        "II" => Some([MOF_CLASS_III, MOF_CLASS_II].concat()),
-        "I" => Some([MOF_CLASS_III, MOF_CLASS_II, MOF_CLASS_I].concat()),
-        _ => None,
-    }
-}
-
 pub const CHECKS: &[Check] = &[
     Check {
         id: "annotations.identity",
@@ -568,6 +533,7 @@ fn packaging(a: &Artifact, m: &mut Marks) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trust::openness::{MOF_CLASS_I, MOF_CLASS_II, MOF_CLASS_III};
 
     #[test]
     fn reverse_dns() {

@@ -1,10 +1,11 @@
 //! BND-*: agent bundles, an image index of artifacts (provisional `agentic` extension).
 
-use super::support::{OCI_INDEX, annotation};
+use super::support::annotation;
 use super::workflows::pinned;
 use super::{Check, Marks};
 use crate::artifact::{Artifact, MemberFacts};
 use crate::bundle::{BUNDLE_ARTIFACT_TYPE, BUNDLE_KIND};
+use crate::media_types::OCI_INDEX;
 use crate::model::{Location, pointer_token};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -133,11 +134,18 @@ fn members(a: &Artifact, m: &mut Marks) {
             continue;
         }
         m.pass("BND-003");
-        if member.breaking.is_empty() {
+        let Some(breaking) = &member.breaking else {
+            m.error(
+                "BND-005",
+                at,
+                "suite defect: the member was not judged before the bundle checks ran",
+            );
+            continue;
+        };
+        if breaking.is_empty() {
             m.pass("BND-005");
         } else {
-            let list: Vec<String> = member
-                .breaking
+            let list: Vec<String> = breaking
                 .iter()
                 .map(|(id, why)| format!("{id} {why}"))
                 .collect();

@@ -157,10 +157,10 @@ fn well_formed(r: &Referrer, m: &mut Marks) {
         problems.push("`schemaVersion` is not 2".to_string());
     }
     let mt = json.get("mediaType").and_then(Value::as_str);
-    if mt != Some(super::support::OCI_MANIFEST) {
+    if mt != Some(crate::media_types::OCI_MANIFEST) {
         problems.push(format!(
             "`mediaType` is {mt:?}, not {}",
-            super::support::OCI_MANIFEST
+            crate::media_types::OCI_MANIFEST
         ));
     }
     let artifact_type = json

@@ -1,9 +1,9 @@
 //! OCI-*: the OCI image layout that carries the artifact.
 
-use super::support::OCI_MANIFEST;
 use super::{Check, Marks};
 use crate::artifact::{Artifact, BlobProblem, IndexProblemKind};
 use crate::digest::{Digest, Hasher};
+use crate::media_types::OCI_MANIFEST;
 use crate::model::Location;
 use serde_json::Value;
 

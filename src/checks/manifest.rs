@@ -1,9 +1,10 @@
 //! MAN-*: the manifest document.
 
 use super::layout::show;
-use super::support::{OCI_INDEX, OCI_MANIFEST, descriptors, is_media_type, manifest_object};
+use super::support::{descriptors, is_media_type, manifest_object};
 use super::{Check, Marks};
 use crate::artifact::Artifact;
+use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use crate::model::{Location, pointer_token};
 use serde_json::Value;
 

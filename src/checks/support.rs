@@ -4,8 +4,6 @@ use crate::artifact::{Artifact, BlobFacts, BlobProblem};
 use crate::model::{Location, pointer_token};
 use serde_json::{Map, Value};
 
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const MODEL_MANIFEST: &str = "application/vnd.cncf.model.manifest.v1+json";
 pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
 pub const LEGACY_MODEL_MANIFEST: &str = "application/vnd.cnai.model.manifest.v1+json";

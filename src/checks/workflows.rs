@@ -6,9 +6,9 @@ use super::agentic::{
 use super::support::{config_value, is_kind, layer_count, layer_media_type};
 use super::{Check, Marks};
 use crate::artifact::{Artifact, CapturedFile};
-use crate::frontmatter::parse_document;
+use crate::frontmatter::{oci_references, parse_document};
 use crate::inspect::{MAX_CAPTURE_FILE_BYTES, WORKFLOW_DOCUMENT_LAYER};
-use crate::model::{Location, pointer_token};
+use crate::model::Location;
 use crate::schemas::SchemaKind;
 use serde_json::Value;
 
@@ -167,7 +167,7 @@ pub fn check_document(
         None => m.not_applicable("WFL-007", "the document's format is not declared (WFL-003)"),
     }
     let mut refs = Vec::new();
-    references(&doc.value, String::new(), &mut refs);
+    oci_references(&doc.value, String::new(), &mut refs);
     if refs.is_empty() {
         m.not_applicable("WFL-008", "the document holds no OCI reference");
     }
@@ -180,24 +180,6 @@ pub fn check_document(
                 format!("the OCI reference {r:?} {why}"),
             ),
         }
-    }
-}
-
-/// Every string value that starts with `oci://`, with its JSON pointer, in document order.
-pub fn references(v: &Value, at: String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::String(s) if s.starts_with("oci://") => out.push((at, s.clone())),
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                references(x, format!("{at}/{i}"), out);
-            }
-        }
-        Value::Object(o) => {
-            for (k, x) in o {
-                references(x, format!("{at}/{}", pointer_token(k)), out);
-            }
-        }
-        _ => {}
     }
 }
 
@@ -243,7 +225,6 @@ pub fn pinned(reference: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     const D: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -262,16 +243,5 @@ mod tests {
         );
         assert!(pinned(&format!("oci://tiny@{D}")).is_err());
         assert!(pinned(&format!("oci://r/m@md5:{}", &D[7..39])).is_err());
-    }
-
-    #[test]
-    fn references_are_found_anywhere() {
-        let doc = json!({"do": [{"a": {"with": {"model": "oci://r/m:v1", "n": 3}}}], "x": "https://oci://no"});
-        let mut out = Vec::new();
-        references(&doc, String::new(), &mut out);
-        assert_eq!(
-            out,
-            vec![("/do/0/a/with/model".to_string(), "oci://r/m:v1".to_string())]
-        );
     }
 }

@@ -8,7 +8,7 @@ use crate::engine::{self, EvalOptions};
 use crate::inspect::InspectOptions;
 use crate::report::{TargetInfo, TargetKind};
 use crate::spec::{AppliesTo, Catalog};
-use crate::target::{TargetError, TargetRef};
+use crate::targets::open::{TargetError, TargetRef};
 use clap::Args;
 
 #[derive(Args)]

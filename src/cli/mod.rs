@@ -248,8 +248,8 @@ pub fn load_expected_failures(
 /// message never holds a credential.
 pub fn registry_config(
     path: Option<&PathBuf>,
-) -> Result<crate::registry::config::RegistryConfig, Exit> {
-    use crate::registry::config::RegistryConfig;
+) -> Result<crate::targets::registry::config::RegistryConfig, Exit> {
+    use crate::targets::registry::config::RegistryConfig;
     let cfg = match path {
         Some(p) => RegistryConfig::from_file(p).and_then(|mut c| {
             c.apply_env(|k| std::env::var(k).ok())?;

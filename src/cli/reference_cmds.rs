@@ -5,8 +5,8 @@ use super::check::{check_target, target_error};
 use super::{CommonArgs, Exit, emit, registry_config};
 use crate::reference::pack::ArtifactKind;
 use crate::reference::{PackOptions, UnpackError, UnpackOptions};
-use crate::registry::reference::Reference;
-use crate::target::TargetRef;
+use crate::targets::open::TargetRef;
+use crate::targets::registry::reference::Reference;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -158,7 +158,7 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
     let limits = common.limits();
     match &target {
         TargetRef::Layout { dir, selector } => {
-            let layout = crate::layout::OciLayout::open(dir, &limits)
+            let layout = crate::targets::layout::OciLayout::open(dir, &limits)
                 .map_err(|e| Exit::harness(e.to_string()))?;
             let (_, manifest) = layout
                 .select(selector.as_deref(), &limits)
@@ -171,7 +171,7 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
         TargetRef::Registry(_) => {
             let cfg = registry_config(common.registry_config.as_ref())?;
             let shown = target.describe();
-            let art = crate::registry::open(&shown, &cfg)
+            let art = crate::targets::registry::open(&shown, &cfg)
                 .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
             let json = serde_json::from_slice(&art.manifest.bytes)
                 .map_err(|e| Exit::harness(format!("manifest: {e}")))?;

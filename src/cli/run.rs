@@ -128,7 +128,7 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
 /// Exit 0 conformant, 1 not, 2 bad settings, 3 nothing could be decided (unreachable registry,
 /// refused credentials) — the report is written in every case.
 fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
-    use crate::registry::report::{RegistryReportInput, build};
+    use crate::suites::registry::report::{RegistryReportInput, build};
     check_profile(&args.common.profile)?;
     if args.common.trust.offline {
         return Err(Exit::usage(
@@ -152,10 +152,10 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
         cfg.base_url().map(|u| u.to_string()).unwrap_or_default()
     ));
     let work = progress::Work::start(
-        Some(crate::registry::suite::TESTS.len() as u64),
+        Some(crate::suites::registry::TESTS.len() as u64),
         "registry suite",
     );
-    let run = crate::registry::suite::run_observed(&cfg, &mut |id, i, _| work.step(i, id));
+    let run = crate::suites::registry::run_observed(&cfg, &mut |id, i, _| work.step(i, id));
     drop(work);
     let fixtures_digest = if run.fixtures.is_empty() {
         None

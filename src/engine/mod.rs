@@ -1,6 +1,7 @@
 //! The engine: runs the checks a profile needs, turns marks into requirement and test results,
 //! and rolls them up per profile. It decides nothing about formats; writers live in `report`.
 
+pub mod bundle;
 pub mod report;
 pub mod rollup;
 
@@ -63,6 +64,9 @@ pub fn artifact_requirements<'c>(catalog: &'c Catalog, profile: &str) -> Vec<&'c
 /// Run every check over the artifact and evaluate the profile's requirements. An image index
 /// (not an agent bundle) is judged by its own checks and then manifest by manifest.
 pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -> Evaluation {
+    if let Some(judged) = bundle::judge_members(catalog, artifact) {
+        return evaluate(catalog, &judged, options);
+    }
     match &artifact.index {
         Some(index) => evaluate_index(catalog, artifact, index, options),
         None => evaluate_one(catalog, artifact, options),

@@ -4,7 +4,7 @@
 //!   artifact; the referrers tag-schema index (an image index tagged `<alg>-<hex>`); the legacy
 //!   cosign tag `<alg>-<hex>.sig`.
 //! - Registry: the referrers API, else the fallback tag (already asked by
-//!   [`crate::registry::open`]); the legacy `.sig` tag. Evidence pushed after the artifact is
+//!   [`crate::targets::registry::open`]); the legacy `.sig` tag. Evidence pushed after the artifact is
 //!   found the same way, because nothing here depends on when it was attached.
 //!
 //! Every manifest and blob is read as stored, at most [`Limits::max_document_bytes`] of it,
@@ -14,9 +14,9 @@
 use super::{EvidenceBlob, EvidenceFacts, Problem, Referrer, Rejected, Via};
 use crate::artifact::{Document, Limits};
 use crate::digest::{Digest, Hasher};
-use crate::layout::{OciLayout, REF_NAME};
-use crate::registry::referrers::fallback_tag;
 use crate::source::{BlobError, BlobSource};
+use crate::targets::layout::{OciLayout, REF_NAME};
+use crate::targets::registry::referrers::fallback_tag;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -321,14 +321,14 @@ pub fn from_layout(layout: &OciLayout, subject: &Digest, limits: &Limits) -> Evi
 /// The referrers of a manifest read from a registry: the descriptors the referrers API or the
 /// fallback tag listed (`listed`, with how), then the legacy `.sig` tag.
 pub fn from_registry(
-    source: &crate::registry::source::RegistrySource,
+    source: &crate::targets::registry::source::RegistrySource,
     subject: &Digest,
-    listed: &crate::registry::referrers::Referrers,
+    listed: &crate::targets::registry::referrers::Referrers,
     limits: &Limits,
 ) -> EvidenceFacts {
-    use crate::registry::reference::Target;
-    use crate::registry::referrers::Via as RegistryVia;
-    use crate::registry::source::ManifestError;
+    use crate::targets::registry::reference::Target;
+    use crate::targets::registry::referrers::Via as RegistryVia;
+    use crate::targets::registry::source::ManifestError;
     let mut facts = EvidenceFacts::default();
     let via = match &listed.via {
         RegistryVia::Api { .. } => Some(Via::RegistryApi),

@@ -136,7 +136,7 @@ pub struct Packed {
 /// Pack `src` into the layout at `layout` (created if absent; other tags in it are kept) under
 /// `tag`.
 pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<Packed> {
-    if !crate::registry::reference::valid_tag(tag) {
+    if !crate::targets::registry::reference::valid_tag(tag) {
         bail!("{tag:?} is not a valid tag");
     }
     let metadata: Metadata = match &opts.metadata {

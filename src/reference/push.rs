@@ -4,11 +4,11 @@
 
 use crate::artifact::Limits;
 use crate::digest::Digest;
-use crate::layout::OciLayout;
-use crate::registry::client::Client;
-use crate::registry::config::{self, RegistryConfig};
-use crate::registry::golden::referenced_blobs;
-use crate::registry::reference::{Reference, Target};
+use crate::targets::layout::OciLayout;
+use crate::targets::registry::client::Client;
+use crate::targets::registry::config::{self, RegistryConfig};
+use crate::targets::registry::manifest::referenced_blobs;
+use crate::targets::registry::reference::{Reference, Target};
 use anyhow::{Context, Result, anyhow, bail};
 use reqwest::Method;
 use serde_json::Value;
@@ -48,7 +48,7 @@ pub fn push(
         .get("mediaType")
         .or_else(|| facts.selected.get("mediaType"))
         .and_then(Value::as_str)
-        .unwrap_or(crate::registry::client::OCI_MANIFEST)
+        .unwrap_or(crate::media_types::OCI_MANIFEST)
         .to_string();
     let mut cfg = base.clone();
     let same_host = base

@@ -4,7 +4,7 @@
 
 use crate::artifact::Limits;
 use crate::digest::{Digest, Hasher};
-use crate::layout::OciLayout;
+use crate::targets::layout::OciLayout;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;

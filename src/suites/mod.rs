@@ -1,9 +1,11 @@
-//! Suites: what is required of one kind of tool target (packer, runtime, transport), each run
-//! through the adapter target and written as the common report.
+//! Suites: what is required of one kind of target. The tool suites (packer, runtime,
+//! transport) run through the adapter target; the registry suite (`registry`) through the
+//! registry client. Each is written as the common report.
 
 pub mod files;
 pub mod matrix;
 pub mod packer;
+pub mod registry;
 pub mod report;
 pub mod runtime;
 pub mod tool;

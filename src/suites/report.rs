@@ -1,11 +1,17 @@
 //! A tool suite's run as the common [`ConformanceReport`]: one test per step the suite took,
 //! one requirement result per catalog requirement that applies to the target kind.
+//!
+//! The pieces every suite's report shares (a suite test as a report test, the profile roll-ups
+//! of the claimed lineage) are here too; the registry suite's report
+//! (`crate::suites::registry::report`) builds on them and adds its capability summary.
 
 use crate::checks::Marks;
 use crate::engine::report::{ReportContext, build_report};
-use crate::engine::{profile_results, test_status};
+use crate::engine::{apply_expectation, profile_results, test_status};
 use crate::model::{Finding, Level, Location, Status};
-use crate::report::{ConformanceReport, RequirementResult, TargetInfo, TargetKind, TestResult};
+use crate::report::{
+    ConformanceReport, ProfileResult, RequirementResult, TargetInfo, TargetKind, TestResult,
+};
 use crate::spec::{AppliesTo, Catalog};
 use std::time::Instant;
 
@@ -77,45 +83,14 @@ pub fn build(catalog: &Catalog, steps: &[StepResult], input: ToolReportInput) ->
     let tests: Vec<TestResult> = steps
         .iter()
         .map(|t| {
-            let statuses: Vec<(Status, Level)> = t
-                .covers
-                .iter()
-                .map(|r| (t.marks.outcome(r), level_of(r)))
-                .collect();
-            let mut findings: Vec<Finding> = t
-                .marks
-                .marks
-                .iter()
-                .filter(|m| matches!(m.status, Status::Fail | Status::Error | Status::Skip))
-                .map(|m| {
-                    let declared = t.covers.contains(&m.requirement);
-                    Finding {
-                        requirement: m.requirement.to_string(),
-                        level: level_of(m.requirement),
-                        status: if declared { m.status } else { Status::Error },
-                        location: m.location.clone(),
-                        message: if declared {
-                            m.message.clone()
-                        } else {
-                            format!(
-                                "suite defect: step {} marked an undeclared requirement: {}",
-                                t.id, m.message
-                            )
-                        },
-                    }
-                })
-                .collect();
-            findings.sort();
-            TestResult {
-                id: t.id.clone(),
-                title: t.title.clone(),
-                covers: t.covers.iter().map(|s| s.to_string()).collect(),
-                status: test_status(&statuses),
+            let decided = Decided {
+                id: &t.id,
+                title: &t.title,
+                covers: &t.covers,
+                marks: &t.marks,
                 duration_ms: t.duration_ms,
-                findings,
-                expected: None,
-                manifest: None,
-            }
+            };
+            test_result(decided, "step", &level_of, &|_| false)
         })
         .collect();
     let requirements: Vec<RequirementResult> = wanted
@@ -131,15 +106,7 @@ pub fn build(catalog: &Catalog, steps: &[StepResult], input: ToolReportInput) ->
             RequirementResult::decided(r, status, covering)
         })
         .collect();
-    let lineage: Vec<String> = catalog
-        .lineage(&input.profile)
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
-    let profiles = profile_results(catalog, &requirements, |r| r.applies_to.contains(&applies))
-        .into_iter()
-        .filter(|p| lineage.contains(&p.name))
-        .collect();
+    let profiles = profiles_in_lineage(catalog, &requirements, applies, &input.profile);
     let ctx = ReportContext {
         target: TargetInfo {
             kind: input.kind,
@@ -153,6 +120,91 @@ pub fn build(catalog: &Catalog, steps: &[StepResult], input: ToolReportInput) ->
         fixtures_digest: input.fixtures_digest,
     };
     build_report(catalog, ctx, profiles, requirements, tests)
+}
+
+/// What one suite test decided, as the report reads it: a tool suite's step or a registry
+/// suite's test.
+pub struct Decided<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub covers: &'a [&'static str],
+    pub marks: &'a Marks,
+    pub duration_ms: u64,
+}
+
+/// One suite test as a report test: its status from the outcomes of the requirements it covers
+/// (each folded with an announced expected failure), and a finding per failing, erroring or
+/// skipped mark. A mark on a requirement the test does not declare is a suite defect, reported
+/// as an error naming the test (`what` says whether it is a `step` or a `test`).
+pub fn test_result(
+    t: Decided,
+    what: &str,
+    level_of: &dyn Fn(&str) -> Level,
+    announced: &dyn Fn(&str) -> bool,
+) -> TestResult {
+    let statuses: Vec<(Status, Level)> = t
+        .covers
+        .iter()
+        .map(|r| {
+            (
+                apply_expectation(t.marks.outcome(r), announced(r)),
+                level_of(r),
+            )
+        })
+        .collect();
+    let mut findings: Vec<Finding> = t
+        .marks
+        .marks
+        .iter()
+        .filter(|m| matches!(m.status, Status::Fail | Status::Error | Status::Skip))
+        .map(|m| {
+            let declared = t.covers.contains(&m.requirement);
+            Finding {
+                requirement: m.requirement.to_string(),
+                level: level_of(m.requirement),
+                status: if declared { m.status } else { Status::Error },
+                location: m.location.clone(),
+                message: if declared {
+                    m.message.clone()
+                } else {
+                    format!(
+                        "suite defect: {what} {} marked an undeclared requirement: {}",
+                        t.id, m.message
+                    )
+                },
+            }
+        })
+        .collect();
+    findings.sort();
+    TestResult {
+        id: t.id.to_string(),
+        title: t.title.to_string(),
+        covers: t.covers.iter().map(|s| s.to_string()).collect(),
+        status: test_status(&statuses),
+        duration_ms: t.duration_ms,
+        findings,
+        expected: None,
+        manifest: None,
+    }
+}
+
+/// The roll-ups of the claimed profile and the profiles it builds on, over the requirements
+/// that apply to the target kind.
+pub fn profiles_in_lineage(
+    catalog: &Catalog,
+    requirements: &[RequirementResult],
+    applies: AppliesTo,
+    profile: &str,
+) -> Vec<ProfileResult> {
+    let lineage: Vec<String> = catalog
+        .lineage(profile)
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    profile_results(catalog, requirements, |r| r.applies_to.contains(&applies))
+        .into_iter()
+        .filter(|p| lineage.contains(&p.name))
+        .collect()
 }
 
 /// A location naming a step's subject (a source tree, a fixture case).

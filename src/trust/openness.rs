@@ -1,12 +1,48 @@
 //! Openness (spec/v1.0/openness.md): recompute the Model Openness Framework class from the model
 //! openness configuration file — which components are listed, and whether each one's resolved
 //! licence is open — and compare it with the declared class. The class rules are the one table
-//! in [`crate::checks::annotations::mof_class_requires`].
+//! in [`mof_class_requires`], here below the checks that read it too.
 
-use crate::checks::annotations::{MOF_CLASSES, mof_class_requires};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
+
+pub const MOF_CLASS_III: &[&str] = &[
+    "model-architecture",
+    "final-model-parameters",
+    "evaluation-results",
+    "model-card",
+    "data-card",
+    "technical-report",
+];
+pub const MOF_CLASS_II: &[&str] = &[
+    "training-code",
+    "inference-code",
+    "evaluation-code",
+    "evaluation-data",
+];
+pub const MOF_CLASS_I: &[&str] = &[
+    "datasets",
+    "data-preprocessing-code",
+    "intermediate-model-parameters",
+    "research-paper",
+];
+
+/// The MOF classes from most to least open.
+pub const MOF_CLASSES: &[&str] = &["I", "II", "III"];
+
+/// The components a MOF class requires under the cumulative class rules (a `research-paper`
+/// may stand in for the `technical-report`); `None` for a value that is not a MOF class. The one
+/// table of these rules: ANN-009 (`crate::checks::annotations`) and the openness recomputation
+/// (MOF-003) both read it.
+pub fn mof_class_requires(class: &str) -> Option<Vec<&'static str>> {
+    match class {
+        "III" => Some(MOF_CLASS_III.to_vec()),
+        "II" => Some([MOF_CLASS_III, MOF_CLASS_II].concat()),
+        "I" => Some([MOF_CLASS_III, MOF_CLASS_II, MOF_CLASS_I].concat()),
+        _ => None,
+    }
+}
 
 /// The `artifactType` (and layer media type) of the configuration file referrer.
 pub const MOF_CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.ai.mof.config.v1+json";

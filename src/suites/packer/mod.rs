@@ -9,8 +9,8 @@ use crate::checks::Marks;
 use crate::engine::{self, EvalOptions};
 use crate::inspect::InspectOptions;
 use crate::spec::Catalog;
-use crate::target::TargetRef;
 use crate::targets::adapter::{Adapter, Command, Params, Sandbox, ToolInfo, copy_tree};
+use crate::targets::open::TargetRef;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -102,7 +102,7 @@ pub fn pack_request(
 /// The digest of the manifest tagged `tag` in a layout's `index.json`.
 pub fn tagged_digest(layout: &Path, tag: &str) -> Result<String, String> {
     let limits = Limits::default();
-    let l = crate::layout::OciLayout::open(layout, &limits).map_err(|e| e.to_string())?;
+    let l = crate::targets::layout::OciLayout::open(layout, &limits).map_err(|e| e.to_string())?;
     let (facts, _) = l.select(Some(tag), &limits).map_err(|e| e.to_string())?;
     facts
         .selected
@@ -115,7 +115,7 @@ pub fn tagged_digest(layout: &Path, tag: &str) -> Result<String, String> {
 /// The manifest's annotations.
 fn manifest_annotations(layout: &Path, tag: &str) -> Result<BTreeMap<String, String>, String> {
     let limits = Limits::default();
-    let l = crate::layout::OciLayout::open(layout, &limits).map_err(|e| e.to_string())?;
+    let l = crate::targets::layout::OciLayout::open(layout, &limits).map_err(|e| e.to_string())?;
     let (_, doc) = l.select(Some(tag), &limits).map_err(|e| e.to_string())?;
     let json = doc.json.map_err(|e| e.to_string())?;
     Ok(json

@@ -7,10 +7,10 @@ use super::tool::{describe, judge, skip_all};
 use crate::artifact::Limits;
 use crate::checks::Marks;
 use crate::digest::Digest;
-use crate::layout::OciLayout;
 use crate::targets::adapter::{
     Adapter, Command, Params, ReplyStatus, Sandbox, ScratchRegistry, ToolInfo, copy_tree,
 };
+use crate::targets::layout::OciLayout;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -5,8 +5,8 @@
 pub mod process;
 pub mod sandbox;
 
-use crate::registry::redact::Redactor;
 use crate::schemas::{self, SchemaKind};
+use crate::targets::redact::Redactor;
 use process::{Bounds, Ending};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

@@ -8,8 +8,8 @@
 
 use crate::artifact::Limits;
 use crate::digest::Digest;
-use crate::layout::OciLayout;
-use serde::Serialize;
+use crate::targets::layout::OciLayout;
+use crate::targets::registry::manifest::{odd_json, referenced_blob, referenced_blobs};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -163,7 +163,7 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
             .get("mediaType")
             .or_else(|| facts.selected.get("mediaType"))
             .and_then(Value::as_str)
-            .unwrap_or(super::client::OCI_MANIFEST)
+            .unwrap_or(crate::media_types::OCI_MANIFEST)
             .to_string();
         let mut blobs = Vec::new();
         let mut children = Vec::new();
@@ -181,16 +181,6 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     Ok(out)
 }
 
-/// Serialize with a three-space indent and a trailing newline.
-pub fn odd_json(v: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"   ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    v.serialize(&mut ser).expect("a Value always serializes");
-    out.push(b'\n');
-    out
-}
-
 fn manifest(
     artifact_type: Option<&str>,
     config: &Blob,
@@ -201,7 +191,7 @@ fn manifest(
 ) -> Pushable {
     let mut m = serde_json::Map::new();
     m.insert("schemaVersion".into(), json!(2));
-    m.insert("mediaType".into(), json!(super::client::OCI_MANIFEST));
+    m.insert("mediaType".into(), json!(crate::media_types::OCI_MANIFEST));
     if let Some(t) = artifact_type {
         m.insert("artifactType".into(), json!(t));
     }
@@ -226,7 +216,7 @@ fn manifest(
     let mut blobs = vec![config.clone()];
     blobs.extend(layers.iter().cloned());
     Pushable {
-        media_type: super::client::OCI_MANIFEST.into(),
+        media_type: crate::media_types::OCI_MANIFEST.into(),
         artifact_type: artifact_type.map(str::to_string),
         digest: Digest::sha256_of(&bytes),
         bytes,
@@ -295,19 +285,10 @@ pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: 
 pub fn phantom_subject(salt: &str) -> Value {
     let bytes = format!("phantom subject {salt}");
     json!({
-        "mediaType": super::client::OCI_MANIFEST,
+        "mediaType": crate::media_types::OCI_MANIFEST,
         "digest": Digest::sha256_of(bytes.as_bytes()).to_string(),
         "size": bytes.len(),
     })
-}
-
-/// An image index holding `manifests`.
-pub fn index(manifests: Vec<Value>) -> Vec<u8> {
-    odd_json(&json!({
-        "schemaVersion": 2,
-        "mediaType": super::client::OCI_INDEX,
-        "manifests": manifests,
-    }))
 }
 
 /// A deterministic, fast pseudo-random byte stream of `len` bytes (xorshift64*).
@@ -350,35 +331,6 @@ pub fn pattern_digest(seed: u64, len: u64) -> Digest {
         crate::digest::Hasher::new("sha256").expect("sha256"),
     );
     r.drain().expect("in-memory stream").0
-}
-
-/// A blob descriptor's `(mediaType, digest, size)`.
-pub type BlobParts = (String, Digest, u64);
-
-/// The config and layer descriptors of a manifest, each with its parts when all three are usable.
-/// `(media type, digest, size)` of one descriptor, when it states all three usably.
-fn referenced_blob(d: &Value) -> Option<BlobParts> {
-    let media_type = d.get("mediaType").and_then(Value::as_str)?;
-    let digest = d
-        .get("digest")
-        .and_then(Value::as_str)
-        .and_then(|s| Digest::parse(s).ok())?;
-    let size = d.get("size").and_then(Value::as_u64)?;
-    Some((media_type.to_string(), digest, size))
-}
-
-pub fn referenced_blobs(manifest: &Value) -> Vec<(&Value, Option<BlobParts>)> {
-    let layers = manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    manifest
-        .get("config")
-        .into_iter()
-        .chain(layers)
-        .map(|d| (d, referenced_blob(d)))
-        .collect()
 }
 
 #[cfg(test)]

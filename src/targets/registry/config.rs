@@ -27,7 +27,7 @@
 //! `SEEDED`, `CLEANUP`, `DELETE`, `USE_PROXY`, `FIXTURES`. Without explicit credentials, the `auths` entry of
 //! `$DOCKER_CONFIG/config.json` (or `~/.docker/config.json`) for the registry host is used.
 
-use super::redact::Secret;
+use crate::targets::redact::Secret;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

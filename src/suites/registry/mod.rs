@@ -5,19 +5,23 @@
 
 mod attached;
 mod blobs;
+pub mod golden;
 mod manifests;
+pub mod report;
 mod tags;
 
-use super::client::{Body, Client, ClientError, OCI_INDEX, OCI_MANIFEST, Response};
-use super::config::RegistryConfig;
-use super::golden::{self, PatternReader, Pushable};
-use super::redact::Redactor;
-use super::reference::{Target, valid_tag};
-use super::referrers::{self, index_manifests};
-use super::source::RegistrySource;
 use crate::checks::Marks;
 use crate::digest::Digest;
+use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use crate::model::{Location, Status};
+use crate::targets::redact::Redactor;
+use crate::targets::registry::client::{Body, Client, ClientError, Response};
+use crate::targets::registry::config::RegistryConfig;
+use crate::targets::registry::manifest;
+use crate::targets::registry::reference::{Target, valid_tag};
+use crate::targets::registry::referrers::{self, index_manifests};
+use crate::targets::registry::source::RegistrySource;
+use golden::{PatternReader, Pushable};
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
@@ -489,7 +493,7 @@ fn verify_blob_redirects(
     }
     match resp.verify_into(digest, Some(size), &mut std::io::sink()) {
         Ok(_) => (true, redirected),
-        Err(super::client::VerifyError::Transfer(e)) => {
+        Err(crate::targets::registry::client::VerifyError::Transfer(e)) => {
             m.error(req, loc("blob"), format!("GET blob {digest}: {e}"));
             (false, redirected)
         }
@@ -546,7 +550,7 @@ fn seeded_subject(ctx: &Ctx) -> Result<Subject, String> {
         .map(str::to_string)
         .or(f.content_type.clone())
         .unwrap_or_else(|| OCI_MANIFEST.into());
-    let blobs = golden::referenced_blobs(&v)
+    let blobs = manifest::referenced_blobs(&v)
         .into_iter()
         .filter_map(|(_, parts)| parts)
         .collect();

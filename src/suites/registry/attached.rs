@@ -345,7 +345,7 @@ pub(super) fn referrers_fallback(ctx: &mut Ctx, m: &mut Marks) {
     match source.fetch_manifest(&Target::Tag(tag.clone())) {
         Err(e) => m.fail("REG-012", loc("index"), format!("GET {tag}: {e}")),
         Ok(f) => {
-            let expected = golden::index(
+            let expected = manifest::index(
                 ctx.referrers
                     .iter()
                     .filter_map(|r| referrers::referrer_descriptor(&r.bytes, &r.media_type).ok())

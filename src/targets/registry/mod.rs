@@ -1,23 +1,21 @@
-//! Registry conformance: a blocking OCI distribution client, the registry as a
-//! [`BlobSource`](crate::source::BlobSource), referrers discovery and the `REG-0xx` suite.
+//! The registry target: a blocking OCI distribution client, the registry as a
+//! [`BlobSource`](crate::source::BlobSource) and referrers discovery. The `REG-0xx` suite that
+//! judges a registry lives in [`crate::suites::registry`].
 //!
 //! - `config`: target configuration (JSON file + `AI_INTEROP_REGISTRY_*` environment).
 //! - `client`: HTTP with auth, redirects, `Location` handling and streaming verification.
 //! - `reference`: `<registry>/<repo>[:tag|@digest]`.
 //! - `source`: `RegistrySource`, blobs streamed and verified on the fly.
 //! - `referrers`: the referrers API first, the tag-schema fallback when it is absent.
-//! - `suite`: the checks; `suite::run` returns plain per-test marks.
-//! - `redact`: credentials never leave the module in clear.
+//!
+//! Credentials never leave the module in clear: every message passes [`crate::targets::redact`].
 
 pub mod client;
 pub mod config;
-pub mod golden;
-pub mod redact;
+pub mod manifest;
 pub mod reference;
 pub mod referrers;
-pub mod report;
 pub mod source;
-pub mod suite;
 
 use std::sync::Arc;
 

@@ -1,8 +1,10 @@
 //! Keeping credentials out of every log line, report and error message.
 //!
-//! Every secret the registry code learns (a configured password or token, the `Basic` value built
-//! from them, a bearer token handed out by a token server) is registered here, and every string that
-//! leaves the registry module passes through [`Redactor::redact`].
+//! Every secret the registry target learns (a configured password or token, the `Basic` value
+//! built from them, a bearer token handed out by a token server) is registered here, and every
+//! string that leaves the registry client passes through [`Redactor::redact`]. The adapter target
+//! passes an adapter's standard error and reply messages through the same redactor, so a
+//! credential an adapter prints never reaches a report.
 
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

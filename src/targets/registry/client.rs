@@ -10,8 +10,8 @@
 //! - Every error message passes through the [`Redactor`].
 
 use super::config::{Credentials, RegistryConfig, Timeouts, is_loopback};
-use super::redact::Redactor;
 use crate::digest::{Digest, Hasher, HashingReader};
+use crate::targets::redact::Redactor;
 use base64::Engine as _;
 use reqwest::Method;
 use reqwest::blocking::Response as HttpResponse;
@@ -22,8 +22,6 @@ use std::sync::{Mutex, Once};
 use std::time::Duration;
 use url::Url;
 
-pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 /// `Accept` of every manifest request.

@@ -1,10 +1,11 @@
 //! Finding what refers to an artifact: the OCI 1.1 referrers API first, the referrers tag schema
 //! (`<alg>-<encoded>` tag holding an image index) when the API is absent.
 
-use super::client::{Client, ClientError, OCI_INDEX};
+use super::client::{Client, ClientError};
 use super::reference::Target;
 use super::source::{ManifestError, RegistrySource};
 use crate::digest::Digest;
+use crate::media_types::OCI_INDEX;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -229,7 +230,7 @@ pub fn update_fallback_index(
     if !manifests.iter().any(|m| m.get("digest") == d.get("digest")) {
         manifests.push(d);
     }
-    let body = super::golden::index(manifests);
+    let body = super::manifest::index(manifests);
     let resp = source
         .client()
         .put_manifest(source.repository(), &tag, OCI_INDEX, &body)?;

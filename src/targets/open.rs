@@ -4,11 +4,11 @@
 use crate::artifact::{Artifact, Document, Limits};
 use crate::image_index::{Selection, is_image_index};
 use crate::inspect::{InspectOptions, collect};
-use crate::layout::{LayoutError, OciLayout};
-use crate::registry::config::{ConfigError, RegistryConfig};
-use crate::registry::reference::{Reference, ReferenceError};
-use crate::registry::source::ManifestError;
 use crate::source::BlobSource;
+use crate::targets::layout::{LayoutError, OciLayout};
+use crate::targets::registry::config::{ConfigError, RegistryConfig};
+use crate::targets::registry::reference::{Reference, ReferenceError};
+use crate::targets::registry::source::ManifestError;
 use std::path::PathBuf;
 
 /// What the user named on the command line.
@@ -218,7 +218,8 @@ fn load_registry(
     selection: &Selection,
 ) -> Result<Loaded, TargetError> {
     let shown = target.describe();
-    let art = crate::registry::open(&shown, registry).map_err(|e| registry_error(&shown, e))?;
+    let art =
+        crate::targets::registry::open(&shown, registry).map_err(|e| registry_error(&shown, e))?;
     let manifest = Document::from_reader(std::io::Cursor::new(art.manifest.bytes.clone()), limits)
         .map_err(|e| TargetError::Harness(format!("{shown}: manifest: {e}")))?;
     // The inspector hashes every blob: other bytes than the digest says are DSC-004.
@@ -254,8 +255,8 @@ fn load_registry(
         artifact
     };
     let via = match &art.referrers.via {
-        crate::registry::referrers::Via::Api { .. } => "referrers-api".to_string(),
-        crate::registry::referrers::Via::FallbackTag(t) => format!("fallback-tag {t}"),
+        crate::targets::registry::referrers::Via::Api { .. } => "referrers-api".to_string(),
+        crate::targets::registry::referrers::Via::FallbackTag(t) => format!("fallback-tag {t}"),
         _ => "none (no referrers API, no fallback tag)".to_string(),
     };
     Ok(Loaded {
@@ -291,8 +292,8 @@ fn registry_error(shown: &str, e: anyhow::Error) -> TargetError {
     if let Some(ManifestError::NotFound(_)) = e.downcast_ref::<ManifestError>() {
         return TargetError::Usage(format!("{msg} in the registry"));
     }
-    if let Some(crate::registry::client::ClientError::Config(_)) =
-        e.downcast_ref::<crate::registry::client::ClientError>()
+    if let Some(crate::targets::registry::client::ClientError::Config(_)) =
+        e.downcast_ref::<crate::targets::registry::client::ClientError>()
     {
         return TargetError::Usage(msg);
     }

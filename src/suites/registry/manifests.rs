@@ -446,7 +446,7 @@ pub(super) fn delete(ctx: &mut Ctx, m: &mut Marks) {
         Err(e) => return m.error("REG-026", loc("manifest"), format!("precondition: {e}")),
     };
     v["annotations"]["io.ai-interop.delete-probe"] = Value::from(ctx.salt.clone());
-    let bytes = golden::odd_json(&v);
+    let bytes = manifest::odd_json(&v);
     let digest = Digest::sha256_of(&bytes);
     match ctx
         .client

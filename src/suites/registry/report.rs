@@ -1,13 +1,14 @@
 //! A registry suite run as the common [`ConformanceReport`]: one test per suite test, one
 //! requirement result per `REG-0xx`, profile roll-ups, and the extended features as evidence.
 
-use super::config::{Credentials, RegistryConfig};
-use super::suite::{FEATURES, SuiteRun};
+use super::{FEATURES, SuiteRun};
+use crate::engine::apply_expectation;
 use crate::engine::report::{ReportContext, build_report};
-use crate::engine::{apply_expectation, profile_results, test_status};
-use crate::model::{Finding, Level, Status};
+use crate::model::{Level, Status};
 use crate::report::{ConformanceReport, RequirementResult, TargetInfo, TargetKind, TestResult};
 use crate::spec::{AppliesTo, Catalog};
+use crate::suites::report::{Decided, profiles_in_lineage, test_result};
+use crate::targets::registry::config::{Credentials, RegistryConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -38,52 +39,19 @@ pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> C
         .collect();
     let announced = |id: &str| input.expected_failures.contains_key(id);
 
+    let level_of = |id: &str| levels.get(id).copied().unwrap_or(Level::Must);
     let tests: Vec<TestResult> = run
         .tests
         .iter()
         .map(|t| {
-            let statuses: Vec<(Status, Level)> = t
-                .covers
-                .iter()
-                .map(|r| {
-                    let level = levels.get(r).copied().unwrap_or(Level::Must);
-                    (apply_expectation(t.outcome(r), announced(r)), level)
-                })
-                .collect();
-            let mut findings: Vec<Finding> = t
-                .marks
-                .marks
-                .iter()
-                .filter(|mk| matches!(mk.status, Status::Fail | Status::Error | Status::Skip))
-                .map(|mk| {
-                    let declared = t.covers.contains(&mk.requirement);
-                    Finding {
-                        requirement: mk.requirement.to_string(),
-                        level: levels.get(mk.requirement).copied().unwrap_or(Level::Must),
-                        status: if declared { mk.status } else { Status::Error },
-                        location: mk.location.clone(),
-                        message: if declared {
-                            mk.message.clone()
-                        } else {
-                            format!(
-                                "suite defect: test {} marked an undeclared requirement: {}",
-                                t.id, mk.message
-                            )
-                        },
-                    }
-                })
-                .collect();
-            findings.sort();
-            TestResult {
-                id: t.id.to_string(),
-                title: t.title.to_string(),
-                covers: t.covers.iter().map(|s| s.to_string()).collect(),
-                status: test_status(&statuses),
+            let decided = Decided {
+                id: t.id,
+                title: t.title,
+                covers: t.covers,
+                marks: &t.marks,
                 duration_ms: t.duration_ms,
-                findings,
-                expected: None,
-                manifest: None,
-            }
+            };
+            test_result(decided, "test", &level_of, &announced)
         })
         .collect();
 
@@ -105,17 +73,7 @@ pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> C
         })
         .collect();
 
-    let lineage: Vec<String> = catalog
-        .lineage(&input.profile)
-        .iter()
-        .map(|p| p.name.clone())
-        .collect();
-    let profiles: Vec<_> = profile_results(catalog, &requirements, |r| {
-        r.applies_to.contains(&AppliesTo::Registry)
-    })
-    .into_iter()
-    .filter(|p| lineage.contains(&p.name))
-    .collect();
+    let profiles = profiles_in_lineage(catalog, &requirements, AppliesTo::Registry, &input.profile);
 
     let capability = capability(&requirements, run);
     let ctx = ReportContext {
