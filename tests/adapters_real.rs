@@ -237,11 +237,19 @@ fn omlmd_pulls_only_layers_named_by_a_title() {
     // the tampered artifact, so RUN-003 tells nothing about it.
     assert_eq!(status(&run.steps, "RUN-003"), Status::Skip);
     assert!(messages(&run.steps, "RUN-003").contains("DIGEST_INVALID"));
-    for r in [
-        "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008", "RUN-009",
-    ] {
-        assert_eq!(status(&run.steps, r), Status::Pass, "{r}");
+    // It refuses the defect-free controls too (the same KeyError), so its refusals of the bad
+    // artifacts say nothing about digests, sizes, paths or links: inconclusive, not pass.
+    for r in ["RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008"] {
+        assert_eq!(status(&run.steps, r), Status::Error, "{r}");
+        assert!(
+            messages(&run.steps, r).contains("also refuses the defect-free control"),
+            "{r}: {}",
+            messages(&run.steps, r)
+        );
     }
+    assert_eq!(status(&run.steps, "RUN-009"), Status::Pass);
+    // It declares no `verify-signatures`: never sent a policy.
+    assert_eq!(status(&run.steps, "RUN-010"), Status::Skip);
 }
 
 #[test]
