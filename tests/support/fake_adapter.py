@@ -2,7 +2,6 @@
 """A broken-on-purpose adapter for the protocol tests. FAKE_MODE picks the fault:
 hang, flood, garbage, midreply, two, invalid, outside, liar (claims everything, does nothing),
 refuser (a runtime that refuses every artifact, good or bad, and writes nothing),
-secret (leaks a credential on stderr), describe (a well-behaved describe only)."""
 secret (leaks a credential on stderr), registry-only (needs a scratch registry that never holds
 anything), describe (a well-behaved describe only)."""
 import json
