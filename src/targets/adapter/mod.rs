@@ -436,7 +436,7 @@ impl Adapter {
             },
         );
         let outside_writes = before.changes(&sandbox.record(outputs));
-        let mut stderr = self.redactor.redact(&out.stderr);
+        let mut stderr = relative_to_cwd(&self.redactor.redact(&out.stderr));
         if out.stderr_truncated {
             stderr.push_str(" […stderr truncated]");
         }
@@ -463,6 +463,16 @@ impl Adapter {
             duration: out.duration,
             outside_writes,
         }
+    }
+}
+
+/// Paths under the suite's working directory written as `./…`: a tool's traceback names the
+/// files of its install (a venv in the checkout), and a published report should not carry the
+/// directory of the machine that wrote it.
+fn relative_to_cwd(text: &str) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) if cwd.parent().is_some() => text.replace(&format!("{}/", cwd.display()), "./"),
+        _ => text.to_string(),
     }
 }
 
@@ -590,6 +600,19 @@ pub fn run_dir() -> std::io::Result<tempfile::TempDir> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stderr_paths_under_the_working_directory_are_relative() {
+        let cwd = std::env::current_dir().unwrap();
+        let trace = format!(
+            "File \"{}/target/venv/lib/omlmd/provider.py\", line 9\nFile \"/usr/lib/x.py\"",
+            cwd.display()
+        );
+        assert_eq!(
+            relative_to_cwd(&trace),
+            "File \"./target/venv/lib/omlmd/provider.py\", line 9\nFile \"/usr/lib/x.py\""
+        );
+    }
 
     #[test]
     fn a_scratch_registry_is_a_bare_origin() {
