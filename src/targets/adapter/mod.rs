@@ -436,7 +436,7 @@ impl Adapter {
             },
         );
         let outside_writes = before.changes(&sandbox.record(outputs));
-        let mut stderr = relative_to_cwd(&self.redactor.redact(&out.stderr));
+        let mut stderr = local_paths(&self.redactor.redact(&out.stderr), &sandbox.root);
         if out.stderr_truncated {
             stderr.push_str(" […stderr truncated]");
         }
@@ -451,6 +451,10 @@ impl Adapter {
                 "the adapter wrote more than {MAX_REPLY_BYTES} bytes to standard output; it was killed"
             )),
             Ending::Exited { code, signal } => parse_reply(command, &out.stdout, &self.redactor)
+                .map(|mut r| {
+                    r.message = local_paths(&r.message, &sandbox.root);
+                    r
+                })
                 .map_err(|e| match signal {
                     Some(sig) => format!("{e} (the adapter was ended by signal {sig})"),
                     None => format!("{e} (the adapter exited with {})", code.unwrap_or(-1)),
@@ -466,13 +470,16 @@ impl Adapter {
     }
 }
 
-/// Paths under the suite's working directory written as `./…`: a tool's traceback names the
-/// files of its install (a venv in the checkout), and a published report should not carry the
-/// directory of the machine that wrote it.
-fn relative_to_cwd(text: &str) -> String {
+/// An adapter's words with the paths of this machine made portable: the request's sandbox as
+/// `<sandbox>/…` and paths under the suite's working directory as `./…`. A tool's traceback
+/// names the files of its install (a venv in the checkout) and its command lines the sandbox;
+/// a published report should neither carry the directories of the machine that wrote it nor
+/// change with every run's temporary names.
+fn local_paths(text: &str, sandbox_root: &Path) -> String {
+    let text = text.replace(&format!("{}/", sandbox_root.display()), "<sandbox>/");
     match std::env::current_dir() {
         Ok(cwd) if cwd.parent().is_some() => text.replace(&format!("{}/", cwd.display()), "./"),
-        _ => text.to_string(),
+        _ => text,
     }
 }
 
@@ -602,15 +609,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stderr_paths_under_the_working_directory_are_relative() {
+    fn an_adapters_paths_are_made_portable() {
         let cwd = std::env::current_dir().unwrap();
-        let trace = format!(
-            "File \"{}/target/venv/lib/omlmd/provider.py\", line 9\nFile \"/usr/lib/x.py\"",
+        let sandbox = Path::new("/tmp/ai-interop-run-x1/adapter-y2/a/b/sandbox");
+        let said = format!(
+            "$ umoci raw unpack --image {}/in/layout:v1\nFile \"{}/target/venv/omlmd/provider.py\", line 9\nFile \"/usr/lib/x.py\"",
+            sandbox.display(),
             cwd.display()
         );
         assert_eq!(
-            relative_to_cwd(&trace),
-            "File \"./target/venv/lib/omlmd/provider.py\", line 9\nFile \"/usr/lib/x.py\""
+            local_paths(&said, sandbox),
+            "$ umoci raw unpack --image <sandbox>/in/layout:v1\nFile \"./target/venv/omlmd/provider.py\", line 9\nFile \"/usr/lib/x.py\""
         );
     }
 
