@@ -50,12 +50,13 @@ fn options(
 pub fn run_tool_suite(
     kind: &str,
     adapter_path: &Path,
-    fixtures: &Path,
+    tree: &crate::fixtures::embedded::FixtureTree,
     timeout_ms: Option<u64>,
     registry: Option<&str>,
     common: &CommonArgs,
 ) -> Result<u8, Exit> {
     check_profile(&common.profile)?;
+    let fixtures = tree.path();
     // A tool that speaks only to registries is lent the registry (`needsRegistry`).
     let scratch = registry
         .map(crate::targets::adapter::ScratchRegistry::from_url)
@@ -76,7 +77,7 @@ pub fn run_tool_suite(
                 r.tool,
                 TargetKind::Packer,
                 AppliesTo::Packer,
-                json!({"sources": sources.display().to_string(), "registry": scratch.as_ref().map(|r| r.host.clone())}),
+                json!({"sources": format!("sources/ of the {} fixture tree", tree.describe()), "registry": scratch.as_ref().map(|r| r.host.clone())}),
             )
         }
         "runtime" => {
@@ -199,7 +200,7 @@ pub fn dispatch(kind: &str, args: &super::run::RunArgs) -> Result<u8, Exit> {
             run_tool_suite(
                 kind,
                 path,
-                tree.path(),
+                &tree,
                 args.timeout_ms,
                 args.registry.as_deref(),
                 &args.common,
