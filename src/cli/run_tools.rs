@@ -104,7 +104,7 @@ pub fn run_tool_suite(
                 TargetKind::Transport,
                 AppliesTo::Transport,
                 json!({
-                    "registry": registry.host,
+                    "registry": registry.origin.host,
                     "namespace": registry.namespace,
                     "cases": crate::suites::runtime::POSITIVES,
                 }),

@@ -162,7 +162,7 @@ pub fn run(adapters: &[Adapter], sources: &Path, registry: &Registry, run_dir: &
                         layout,
                         digest,
                         &registry.reference(&repo, TAG),
-                        registry.plain_http,
+                        registry.origin.plain_http,
                         run_dir,
                         &mut keep,
                     )

@@ -14,19 +14,17 @@ use crate::targets::layout::OciLayout;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Where artifacts are moved to: `host:port` of a plain-HTTP loopback registry, and a
-/// repository prefix unique to the run.
+/// Where artifacts are moved to: a loopback registry (the same one a registry-only tool is
+/// lent), and a repository prefix unique to the run.
 #[derive(Debug, Clone)]
 pub struct Registry {
-    pub host: String,
+    pub origin: ScratchRegistry,
     pub namespace: String,
-    pub plain_http: bool,
 }
 
 impl Registry {
     /// From `http://127.0.0.1:5000` (the form `.ci/registry.sh` exports).
     pub fn from_url(url: &str) -> Result<Registry, String> {
-        let ScratchRegistry { host, plain_http } = ScratchRegistry::from_url(url)?;
         let salt = format!(
             "{:x}",
             std::time::SystemTime::now()
@@ -36,22 +34,18 @@ impl Registry {
                 ^ std::process::id() as u128
         );
         Ok(Registry {
-            host,
+            origin: ScratchRegistry::from_url(url)?,
             namespace: format!("ai-interop-adapters/{salt}"),
-            plain_http,
         })
     }
 
     /// The same registry, lent to tools that speak only to registries.
     pub fn scratch(&self) -> ScratchRegistry {
-        ScratchRegistry {
-            host: self.host.clone(),
-            plain_http: self.plain_http,
-        }
+        self.origin.clone()
     }
 
     pub fn reference(&self, repo: &str, tag: &str) -> String {
-        format!("{}/{}/{repo}:{tag}", self.host, self.namespace)
+        format!("{}/{}/{repo}:{tag}", self.origin.host, self.namespace)
     }
 }
 
@@ -285,7 +279,7 @@ pub fn run(
     };
     let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "TRN-001", "TRN-002"];
     for case in POSITIVES {
-        let name = case.rsplit('/').next().unwrap_or(case);
+        let name = super::runtime::case_name(case);
         let id = format!("transport.roundtrip.{name}");
         let title = format!("Push {case} to the registry and pull it back unchanged");
         let lacking = ["push", "pull"].into_iter().find(|c| !info.has(c));
@@ -312,7 +306,7 @@ pub fn run(
                 &case_dir,
                 &tag,
                 &reference,
-                registry.plain_http,
+                registry.origin.plain_http,
                 &sandbox,
                 m,
                 name,
