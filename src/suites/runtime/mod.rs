@@ -115,6 +115,12 @@ pub const VERIFY_SIGNATURES: &str = "verify-signatures";
 pub const SIGNED: &str = "model/pass-signed-key-notary-oms";
 pub const UNSIGNED: &str = "model/sig-001-unsigned";
 
+/// A fixture case's short name (`model/pass-model-raw` → `pass-model-raw`), for step ids and
+/// findings.
+pub fn case_name(case: &str) -> &str {
+    case.rsplit('/').next().unwrap_or(case)
+}
+
 /// The tag a fixture case's layout uses (`reference` in its `case.json`).
 pub fn case_tag(case_dir: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(case_dir.join("case.json"))
@@ -197,7 +203,7 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
     steps.extend(super::tool::registry_step(adapter, &info));
     let mut controls: BTreeMap<&'static str, Control> = BTreeMap::new();
     for case in POSITIVES {
-        let name = case.rsplit('/').next().unwrap_or(case);
+        let name = case_name(case);
         let id = format!("runtime.unpack.{name}");
         let title = format!("Unpack the conformant artifact {case}: every file, byte for byte");
         let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "RUN-001", "RUN-002"];
@@ -216,7 +222,7 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
     for negative_case in NEGATIVES {
         let case = negative_case.case;
         let requirement = negative_case.requirement;
-        let name = case.rsplit('/').next().unwrap_or(case);
+        let name = case_name(case);
         let id = format!("runtime.refuse.{name}");
         let title = format!("Refuse {case} and leave nothing behind");
         let covers: Vec<&'static str> = vec!["ADP-001", "ADP-004", requirement, "RUN-009"];
@@ -377,7 +383,7 @@ fn negative(
     m: &mut Marks,
 ) {
     let case_dir = fixtures.join(case.case);
-    let name = case.case.rsplit('/').next().unwrap_or(case.case);
+    let name = case_name(case.case);
     let requirement = case.requirement;
     let judged: [&'static str; 2] = [requirement, "RUN-009"];
     let Some(sandbox) = sandbox_or_error(run_dir, m, &judged, name) else {
@@ -527,7 +533,7 @@ fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut 
     /// sandbox that holds them (the destination lives as long as it does).
     type Asked = (Exchange, PathBuf, files::Tree, Sandbox);
     let ask = |case: &str, m: &mut Marks| -> Option<Asked> {
-        let name = case.rsplit('/').next().unwrap_or(case);
+        let name = case_name(case);
         let sandbox = sandbox_or_error(run_dir, m, &["RUN-010"], name)?;
         let case_dir = fixtures.join(case);
         let asked = expected(&case_dir).and_then(|(tag, tree)| {
@@ -543,7 +549,7 @@ fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut 
             }
         }
     };
-    let signed = SIGNED.rsplit('/').next().unwrap_or(SIGNED);
+    let signed = case_name(SIGNED);
     let Some((ex, dest, tree, _sandbox)) = ask(SIGNED, m) else {
         return;
     };
@@ -562,7 +568,7 @@ fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut 
     }
     // When the signed control was refused RUN-010 already fails on it: refusing the unsigned
     // artifact too proves nothing more, and accepting it is a second failure.
-    let unsigned = UNSIGNED.rsplit('/').next().unwrap_or(UNSIGNED);
+    let unsigned = case_name(UNSIGNED);
     let Some((ex, dest, _, _sandbox)) = ask(UNSIGNED, m) else {
         return;
     };
