@@ -24,7 +24,7 @@ use std::io::Read;
 /// The most referrers examined for one artifact.
 pub const MAX_REFERRERS: usize = 1_000;
 
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+use crate::media_types::OCI_MANIFEST;
 
 /// The legacy cosign signature tag of a digest: `<alg>-<hex>.sig`.
 pub fn legacy_signature_tag(subject: &Digest) -> String {

@@ -12,6 +12,7 @@ use super::blobs::{BlobStore, CHUNK, HashWriter};
 use super::plan::{self, Content, Entry, Layer, Packing};
 use crate::digest::Digest;
 use crate::fixtures::pack::{Kind as EntryKind, MTIME_RFC3339, gzip_writer, ustar_header};
+use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -21,8 +22,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
-pub const INDEX_MEDIA_TYPE: &str = "application/vnd.oci.image.index.v1+json";
 const PROFILE_VERSION: &str = "1.0.0";
 
 /// What is being packed.
@@ -173,7 +172,7 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
         .collect();
     let manifest = json!({
         "schemaVersion": 2,
-        "mediaType": MANIFEST_MEDIA_TYPE,
+        "mediaType": OCI_MANIFEST,
         "artifactType": artifact_type,
         "config": {
             "mediaType": config_media_type,
@@ -634,14 +633,14 @@ fn write_index(layout: &Path, tag: &str, digest: &Digest, size: u64) -> Result<(
             != Some(tag)
     });
     manifests.push(json!({
-        "mediaType": MANIFEST_MEDIA_TYPE,
+        "mediaType": OCI_MANIFEST,
         "digest": digest.to_string(),
         "size": size,
         "annotations": {"org.opencontainers.image.ref.name": tag},
     }));
     let index = json!({
         "schemaVersion": 2,
-        "mediaType": INDEX_MEDIA_TYPE,
+        "mediaType": OCI_INDEX,
         "manifests": manifests,
     });
     write_atomic(
