@@ -195,10 +195,23 @@ def _http(method, url, data=None, headers=None):
 
 
 def blob_path(layout, digest):
-    alg, enc = digest.split(":", 1)
-    if alg != "sha256" or not enc.isalnum():
+    """Where a layout keeps a blob; a digest that could name a path elsewhere is refused."""
+    alg, _, enc = digest.partition(":")
+    if alg not in ("sha256", "sha512") or not enc or any(c not in "0123456789abcdef" for c in enc):
         raise RegistryError(f"unsupported digest {digest!r}")
     return os.path.join(layout, "blobs", alg, enc)
+
+
+def write_layout_index(layout, manifest, media_type, digest, size, tag):
+    """Make `layout` an OCI layout whose index.json names one manifest, tagged `tag`."""
+    with open(os.path.join(layout, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    entry = {"mediaType": media_type, "digest": digest, "size": size,
+             "annotations": {"org.opencontainers.image.ref.name": tag}}
+    if manifest.get("artifactType"):
+        entry["artifactType"] = manifest["artifactType"]
+    with open(os.path.join(layout, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [entry]}, f)
 
 
 def _descriptors(manifest):
@@ -227,8 +240,6 @@ def registry_to_layout(base, repository, reference, layout, tag):
         raise RegistryError(f"the registry names the manifest {said}, its bytes hash to {digest}")
     manifest = json.loads(raw)
     os.makedirs(os.path.join(layout, "blobs", "sha256"))
-    with open(os.path.join(layout, "oci-layout"), "w") as f:
-        json.dump({"imageLayoutVersion": "1.0.0"}, f)
     for d in _descriptors(manifest):
         _, _, blob = _http("GET", f"{base}/v2/{repository}/blobs/{d['digest']}")
         path = blob_path(layout, d["digest"])
@@ -244,12 +255,8 @@ def registry_to_layout(base, repository, reference, layout, tag):
         os.replace(path + ".part", path)
     with open(blob_path(layout, digest), "wb") as f:
         f.write(raw)
-    entry = {"mediaType": manifest.get("mediaType") or headers.get("Content-Type", "").split(";")[0],
-             "digest": digest, "size": len(raw), "annotations": {"org.opencontainers.image.ref.name": tag}}
-    if manifest.get("artifactType"):
-        entry["artifactType"] = manifest["artifactType"]
-    with open(os.path.join(layout, "index.json"), "w") as f:
-        json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [entry]}, f)
+    media_type = manifest.get("mediaType") or headers.get("Content-Type", "").split(";")[0]
+    write_layout_index(layout, manifest, media_type, digest, len(raw), tag)
     return digest
 
 

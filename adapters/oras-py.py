@@ -36,23 +36,18 @@ def registry(req):
     return oras.provider.Registry(hostname=host, insecure=req["plainHttp"])
 
 
-def blob_path(layout, digest):
-    alg, enc = digest.split(":", 1)
-    return os.path.join(layout, "blobs", alg, enc)
-
-
 def push(req):
     import oras.container
     layout = req["layout"]
     desc = a.tagged(layout, req["tag"])
     if desc is None:
         return a.error(f"no manifest tagged {req['tag']} in {layout}")
-    with open(blob_path(layout, desc["digest"])) as f:
+    with open(a.blob_path(layout, desc["digest"])) as f:
         manifest = json.load(f)
     reg = registry(req)
     container = oras.container.Container(req["reference"])
     for layer in [manifest["config"], *manifest.get("layers", [])]:
-        r = reg.upload_blob(blob_path(layout, layer["digest"]), container, layer)
+        r = reg.upload_blob(a.blob_path(layout, layer["digest"]), container, layer)
         a.log(f"upload_blob {layer['digest']}: HTTP {r.status_code}")
         if r.status_code not in (200, 201, 202):
             return a.error(f"upload_blob {layer['digest']}: HTTP {r.status_code}")
@@ -74,21 +69,15 @@ def pull(req):
     for layer in [manifest["config"], *manifest.get("layers", [])]:
         alg = layer["digest"].split(":", 1)[0]
         os.makedirs(os.path.join(layout, "blobs", alg), exist_ok=True)
-        reg.download_blob(container, layer["digest"], blob_path(layout, layer["digest"]))
+        reg.download_blob(container, layer["digest"], a.blob_path(layout, layer["digest"]))
     # get_manifest hands back parsed JSON; the SDK offers no raw bytes, so they are written as
     # the SDK's JSON serialisation.
     data = json.dumps(manifest).encode()
     digest = "sha256:" + hashlib.sha256(data).hexdigest()
-    with open(blob_path(layout, digest), "wb") as f:
+    with open(a.blob_path(layout, digest), "wb") as f:
         f.write(data)
-    with open(os.path.join(layout, "oci-layout"), "w") as f:
-        json.dump({"imageLayoutVersion": "1.0.0"}, f)
-    entry = {"mediaType": manifest.get("mediaType", MANIFEST_TYPES[0]), "digest": digest, "size": len(data),
-             "annotations": {"org.opencontainers.image.ref.name": req["tag"]}}
-    if "artifactType" in manifest:
-        entry["artifactType"] = manifest["artifactType"]
-    with open(os.path.join(layout, "index.json"), "w") as f:
-        json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [entry]}, f)
+    media_type = manifest.get("mediaType", MANIFEST_TYPES[0])
+    a.write_layout_index(layout, manifest, media_type, digest, len(data), req["tag"])
     return a.ok(digest=digest)
 
 
