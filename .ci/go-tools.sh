@@ -10,8 +10,9 @@
 #   how = install : go install <module>/<package>@<version>
 #         source  : `go install` refuses the module here, so it is downloaded through the proxy
 #                   (go mod download) and built with `go build` from a copy of its source:
-#                   kit: go install asks the proxy for the module's version list (its deprecation
-#                        check), which the proxy here refuses (403); the version itself is served.
+#                   kit, notation, olareg: go install asks the proxy for the module's version list
+#                        (its deprecation check), which the proxy here refuses (403); the pinned
+#                        version itself is served.
 #                   modctl: served under github.com/CloudNativeAI/modctl, but its go.mod declares
 #                        github.com/modelpack/modctl ("module declares its path as"). v0.2.0 is newer
 #                        but needs d7y.io/api/v2@v2.2.26, which the proxy does not serve; v0.1.2 builds.
@@ -20,8 +21,8 @@ GO_TOOLS=(
     "modctl|github.com/CloudNativeAI/modctl|.|v0.1.2|source"
     "oras|oras.land/oras|cmd/oras|v1.3.6|install"
     "cosign|github.com/sigstore/cosign/v3|cmd/cosign|v3.1.3|install"
-    "notation|github.com/notaryproject/notation|cmd/notation|v1.3.2|install"
-    "olareg|github.com/olareg/olareg|cmd/olareg|v0.1.2|install"
+    "notation|github.com/notaryproject/notation|cmd/notation|v1.3.2|source"
+    "olareg|github.com/olareg/olareg|cmd/olareg|v0.1.2|source"
     "registry-v3|github.com/distribution/distribution/v3|cmd/registry|v3.1.2|install"
 )
 GO_TOOLS_BIN_DEFAULT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/tools/bin"
