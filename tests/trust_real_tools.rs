@@ -216,7 +216,12 @@ fn sha256(bytes: &[u8]) -> String {
 
 /// The unsigned fixture's artifact with `framework` as its signing framework, as a one-manifest
 /// OCI layout tagged `v1`: (layout dir, manifest digest, layer digests).
-fn subject(work: &Work, framework: &str, name: &str) -> (PathBuf, String, Vec<String>) {
+fn subject(
+    work: &Work,
+    framework: &str,
+    description: Option<&str>,
+    name: &str,
+) -> (PathBuf, String, Vec<String>) {
     let src = root().join(SUBJECT_FIXTURE);
     let index: Value =
         serde_json::from_slice(&std::fs::read(src.join("index.json")).unwrap()).unwrap();
@@ -235,6 +240,9 @@ fn subject(work: &Work, framework: &str, name: &str) -> (PathBuf, String, Vec<St
     };
     let mut m: Value = serde_json::from_slice(&std::fs::read(blob(&tagged)).unwrap()).unwrap();
     m["annotations"][FRAMEWORK] = json!(framework);
+    if let Some(d) = description {
+        m["annotations"]["org.opencontainers.image.description"] = json!(d);
+    }
     let bytes = serde_json::to_vec(&m).unwrap();
     let digest = sha256(&bytes);
     let dir = work.path(name);
@@ -364,6 +372,24 @@ fn trust_store(work: &Work, name: &str) -> String {
     p.to_str().unwrap().to_string()
 }
 
+/// `--key` for each of `keys` and `--notary-trust-store` for `store`, paths in `work`.
+fn trust(work: &Work, keys: &[&str], store: Option<&str>) -> Vec<String> {
+    let mut args = Vec::new();
+    for k in keys {
+        args.push("--key".to_string());
+        args.push(work.path(k).to_str().unwrap().to_string());
+    }
+    if let Some(s) = store {
+        args.push("--notary-trust-store".into());
+        args.push(trust_store(work, s));
+    }
+    args
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// How the subject gets signed.
 #[derive(Clone, Copy, PartialEq)]
 enum Signer {
@@ -374,20 +400,43 @@ enum Signer {
     },
 }
 
-/// Push the subject to `repo`, sign it, attach SBOM and provenance; the digest reference.
-fn publish(tools: &Tools, work: &Work, reg: &Registry, repo: &str, signer: Signer) -> String {
-    let framework = if signer == Signer::Cosign {
-        "sigstore"
-    } else {
-        "notation"
-    };
-    let (layout, digest, layers) = subject(
-        work,
-        framework,
-        &format!("{}-layout", repo.replace('/', "_")),
+/// An artifact pushed to a registry.
+struct Pushed {
+    /// `host:port/repo`
+    target: String,
+    digest: String,
+    layers: Vec<String>,
+}
+
+impl Pushed {
+    fn reference(&self) -> String {
+        format!("{}@{}", self.target, self.digest)
+    }
+}
+
+fn framework(signer: Signer) -> &'static str {
+    match signer {
+        Signer::Cosign => "sigstore",
+        Signer::Notation { .. } => "notation",
+    }
+}
+
+/// Push the unsigned subject (`description` makes it another manifest) to `repo` with `oras cp`.
+fn push_subject(
+    tools: &Tools,
+    work: &Work,
+    reg: &Registry,
+    repo: &str,
+    framework: &str,
+    description: Option<&str>,
+) -> Pushed {
+    let local = format!(
+        "{}-{}",
+        repo.replace('/', "_"),
+        description.unwrap_or("subject")
     );
+    let (layout, digest, layers) = subject(work, framework, description, &local);
     let target = format!("{}/{repo}", reg.host);
-    let by_digest = format!("{target}@{digest}");
     work.ok(
         &tools.oras,
         &[
@@ -398,6 +447,15 @@ fn publish(tools: &Tools, work: &Work, reg: &Registry, repo: &str, signer: Signe
             &format!("{target}:v1"),
         ],
     );
+    Pushed {
+        target,
+        digest,
+        layers,
+    }
+}
+
+fn sign(tools: &Tools, work: &Work, p: &Pushed, signer: Signer) {
+    let reference = p.reference();
     match signer {
         Signer::Cosign => {
             work.ok(
@@ -410,7 +468,7 @@ fn publish(tools: &Tools, work: &Work, reg: &Registry, repo: &str, signer: Signe
                     "--use-signing-config=false",
                     "--allow-http-registry",
                     "-y",
-                    &by_digest,
+                    &reference,
                 ],
             );
         }
@@ -421,20 +479,28 @@ fn publish(tools: &Tools, work: &Work, reg: &Registry, repo: &str, signer: Signe
                     "sign",
                     "--insecure-registry",
                     &format!("--force-referrers-tag={}", !referrers_api),
-                    &by_digest,
+                    &reference,
                 ],
             );
         }
     }
+}
+
+/// Attach with `oras attach` an SBOM and a provenance that describe `about` (its digest and
+/// layers), as referrers of `p`.
+fn attach_evidence(tools: &Tools, work: &Work, p: &Pushed, about: &Pushed) {
+    let base = format!(
+        "{}-{}",
+        p.target.replace(['/', ':'], "_"),
+        &about.digest[7..19]
+    );
     let sbom = work.write(
-        &format!("{}.spdx.json", repo.replace('/', "_")),
-        &spdx(&digest, &layers),
+        &format!("{base}.spdx.json"),
+        &spdx(&about.digest, &about.layers),
     );
-    let prov = provenance(tools, work, &digest, &layers);
-    let prov = work.write(
-        &format!("{}.intoto.dsse.json", repo.replace('/', "_")),
-        &prov,
-    );
+    let prov = provenance(tools, work, &about.digest, &about.layers);
+    let prov = work.write(&format!("{base}.intoto.dsse.json"), &prov);
+    let reference = p.reference();
     for (file, artifact_type, media_type) in [
         (&sbom, "application/spdx+json", "application/spdx+json"),
         (
@@ -443,7 +509,7 @@ fn publish(tools: &Tools, work: &Work, reg: &Registry, repo: &str, signer: Signe
             "application/vnd.dsse.envelope.v1+json",
         ),
     ] {
-        // Relative file names: oras attach refuses absolute paths without --disable-path-validation.
+        // A relative name: oras attach refuses absolute paths without --disable-path-validation.
         let name = file.file_name().unwrap().to_str().unwrap();
         work.ok(
             &tools.oras,
@@ -452,12 +518,127 @@ fn publish(tools: &Tools, work: &Work, reg: &Registry, repo: &str, signer: Signe
                 "--plain-http",
                 "--artifact-type",
                 artifact_type,
-                &by_digest,
+                &reference,
                 &format!("{name}:{media_type}"),
             ],
         );
     }
-    by_digest
+}
+
+/// Push the subject to `repo`, sign it, attach its SBOM and provenance.
+fn publish(tools: &Tools, work: &Work, reg: &Registry, repo: &str, signer: Signer) -> Pushed {
+    let p = push_subject(tools, work, reg, repo, framework(signer), None);
+    sign(tools, work, &p, signer);
+    attach_evidence(tools, work, &p, &p);
+    p
+}
+
+/// Copy the referrer `referrer` of `from` to `to`, as a referrer of `to`'s subject, with its
+/// first layer rewritten by `edit`: fetched, changed and pushed with `oras` (on a registry
+/// without the referrers API, `oras manifest push` maintains the fallback tag).
+fn copy_referrer(
+    tools: &Tools,
+    work: &Work,
+    from: &Pushed,
+    referrer: &str,
+    to: &Pushed,
+    edit: impl Fn(Vec<u8>) -> Vec<u8>,
+) {
+    let from_repo = from.target.as_str();
+    let manifest = work.ok(
+        &tools.oras,
+        &[
+            "manifest",
+            "fetch",
+            "--plain-http",
+            &format!("{from_repo}@{referrer}"),
+        ],
+    );
+    let mut m: Value = serde_json::from_slice(&manifest).unwrap();
+    let fetch = |d: &str| {
+        work.ok(
+            &tools.oras,
+            &[
+                "blob",
+                "fetch",
+                "--plain-http",
+                "--output",
+                "-",
+                &format!("{from_repo}@{d}"),
+            ],
+        )
+    };
+    let push = |bytes: &[u8]| {
+        let d = sha256(bytes);
+        let f = work.write(&format!("blob-{}", &d[7..]), bytes);
+        work.ok(
+            &tools.oras,
+            &[
+                "blob",
+                "push",
+                "--plain-http",
+                &to.target,
+                f.to_str().unwrap(),
+            ],
+        );
+        d
+    };
+    push(&fetch(m["config"]["digest"].as_str().unwrap()));
+    let layer = edit(fetch(m["layers"][0]["digest"].as_str().unwrap()));
+    m["layers"][0]["digest"] = json!(push(&layer));
+    m["layers"][0]["size"] = json!(layer.len());
+    let subject = work.ok(
+        &tools.oras,
+        &["manifest", "fetch", "--plain-http", &to.reference()],
+    );
+    m["subject"] = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": to.digest, "size": subject.len()});
+    let f = work.write("referrer.json", &serde_json::to_vec(&m).unwrap());
+    work.ok(
+        &tools.oras,
+        &[
+            "manifest",
+            "push",
+            "--plain-http",
+            &to.target,
+            f.to_str().unwrap(),
+        ],
+    );
+}
+
+/// The referrer of `p` of `artifact_type`, by `oras discover`.
+fn referrer_of(tools: &Tools, work: &Work, p: &Pushed, artifact_type: &str) -> String {
+    let found = discover(tools, work, &p.reference());
+    found
+        .iter()
+        .find(|(t, _)| t == artifact_type)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {artifact_type} referrer of {}: {found:?}",
+                p.reference()
+            )
+        })
+        .1
+        .clone()
+}
+
+/// Flip one bit in the bytes that the base64 text at `pointer` of a JSON document encodes
+/// (`url`: JWS's unpadded base64url).
+fn flip_b64(doc: Vec<u8>, pointer: &str, url: bool) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&doc).unwrap();
+    let b64 = if url {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        base64::engine::general_purpose::STANDARD
+    };
+    let field = v
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("no {pointer}"));
+    let mut bytes = b64.decode(field.as_str().unwrap()).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    *field = json!(b64.encode(&bytes));
+    serde_json::to_vec(&v).unwrap()
 }
 
 /// `ai-interop check <target> --profile trusted <trust>`: exit code and failing requirements.
@@ -507,7 +688,8 @@ fn assert_accepted(target: &str, trust: &[&str]) {
 
 #[track_caller]
 fn assert_refused(target: &str, trust: &[&str], expected: &[&str], what: &str) {
-    let (code, failed, why) = check(target, trust);
+    let (code, mut failed, why) = check(target, trust);
+    failed.sort();
     assert_eq!(code, Some(1), "{what}: {target}: {failed:?}\n{why}");
     assert_eq!(failed, expected, "{what}: {target}\n{why}");
 }
@@ -555,38 +737,27 @@ fn cosign_bundle_referrers_are_accepted_from_each_registry_and_its_copies() {
     let Some(tools) = tools() else { return };
     let work = Work::new();
     keys(&tools, &work);
-    let trust = ["--key", "cosign.pub", "--key", "prov.pub"];
-    let trust: Vec<String> = trust
-        .iter()
-        .map(|a| {
-            if a.ends_with(".pub") {
-                work.path(a).to_str().unwrap().to_string()
-            } else {
-                a.to_string()
-            }
-        })
-        .collect();
-    let trust: Vec<&str> = trust.iter().map(String::as_str).collect();
+    let good = trust(&work, &["cosign.pub", "prov.pub"], None);
+    let good = strs(&good);
+    let wrong = trust(&work, &["other/cosign.pub", "prov.pub"], None);
     for reg in registries(&tools) {
         let repo = unique("cosign");
-        let reference = publish(&tools, &work, &reg, &repo, Signer::Cosign);
-        let kinds: Vec<String> = discover(&tools, &work, &reference)
-            .into_iter()
-            .map(|(t, _)| t)
-            .collect();
-        assert!(
-            kinds.iter().any(|t| t == BUNDLE_TYPE),
-            "{}: {kinds:?}",
-            reg.name
-        );
-        assert_accepted(&reference, &trust);
+        let p = publish(&tools, &work, &reg, &repo, Signer::Cosign);
+        let reference = p.reference();
+        referrer_of(&tools, &work, &p, BUNDLE_TYPE);
+        assert_accepted(&reference, &good);
 
         // Another key: the bundle is refused at the signature, nothing else.
-        let other = work.path("other/cosign.pub");
-        let wrong = ["--key", other.to_str().unwrap(), "--key", trust[3]];
-        assert_refused(&reference, &wrong, &["SIG-004"], "a key that did not sign");
+        assert_refused(
+            &reference,
+            &strs(&wrong),
+            &["SIG-004"],
+            "a key that did not sign",
+        );
 
         // Copied out with its referrers, then checked offline.
+        let mut offline = good.clone();
+        offline.push("--offline");
         let cp = work.path(&format!("{}-cp", repo.replace('/', "_")));
         work.ok(
             &tools.oras,
@@ -599,13 +770,9 @@ fn cosign_bundle_referrers_are_accepted_from_each_registry_and_its_copies() {
                 &format!("{}:v1", cp.display()),
             ],
         );
-        let digest = reference.rsplit_once('@').unwrap().1;
-        let mut offline = trust.clone();
-        offline.push("--offline");
-        assert_accepted(&format!("oci:{}@{digest}", cp.display()), &offline);
+        assert_accepted(&format!("oci:{}@{}", cp.display(), p.digest), &offline);
 
         let bk = work.path(&format!("{}-backup", repo.replace('/', "_")));
-        let tag_ref = reference.replace(&format!("@{digest}"), ":v1");
         work.ok(
             &tools.oras,
             &[
@@ -614,9 +781,159 @@ fn cosign_bundle_referrers_are_accepted_from_each_registry_and_its_copies() {
                 "--include-referrers",
                 "--output",
                 bk.to_str().unwrap(),
-                &tag_ref,
+                &format!("{}:v1", p.target),
             ],
         );
-        assert_accepted(&format!("oci:{}@{digest}", bk.display()), &offline);
+        assert_accepted(&format!("oci:{}@{}", bk.display(), p.digest), &offline);
+    }
+}
+
+/// Each tampered variant lives in a repository of its own beside the untouched subject, its
+/// SBOM and its provenance, so that only the tampering can be what is refused.
+#[test]
+fn tampered_cosign_evidence_is_refused_with_the_requirement_that_broke() {
+    let Some(tools) = tools() else { return };
+    let work = Work::new();
+    keys(&tools, &work);
+    let good = trust(&work, &["cosign.pub", "prov.pub"], None);
+    let good = strs(&good);
+    for reg in registries(&tools) {
+        let signed = publish(&tools, &work, &reg, &unique("cosign"), Signer::Cosign);
+        let bundle = referrer_of(&tools, &work, &signed, BUNDLE_TYPE);
+        // Another manifest, signed by the same key.
+        let other = push_subject(
+            &tools,
+            &work,
+            &reg,
+            &unique("other"),
+            "sigstore",
+            Some("other"),
+        );
+        sign(&tools, &work, &other, Signer::Cosign);
+        let other_bundle = referrer_of(&tools, &work, &other, BUNDLE_TYPE);
+
+        let fresh = || {
+            let p = push_subject(&tools, &work, &reg, &unique("tampered"), "sigstore", None);
+            attach_evidence(&tools, &work, &p, &p);
+            p
+        };
+        let name = reg.name;
+        let edit_payload = |b: Vec<u8>| {
+            let mut v: Value = serde_json::from_slice(&b).unwrap();
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let field = v.pointer_mut("/dsseEnvelope/payload").unwrap();
+            let mut st: Value =
+                serde_json::from_slice(&b64.decode(field.as_str().unwrap()).unwrap()).unwrap();
+            st["predicate"]["tampered"] = json!(true);
+            *field = json!(b64.encode(serde_json::to_vec(&st).unwrap()));
+            serde_json::to_vec(&v).unwrap()
+        };
+
+        let t = fresh();
+        copy_referrer(&tools, &work, &signed, &bundle, &t, |b| {
+            flip_b64(b, "/dsseEnvelope/signatures/0/sig", false)
+        });
+        assert_refused(
+            &t.reference(),
+            &good,
+            &["SIG-004"],
+            &format!("{name}: signature bytes changed"),
+        );
+
+        let t = fresh();
+        copy_referrer(&tools, &work, &signed, &bundle, &t, edit_payload);
+        assert_refused(
+            &t.reference(),
+            &good,
+            &["SIG-004"],
+            &format!("{name}: signed payload changed"),
+        );
+
+        let t = fresh();
+        copy_referrer(&tools, &work, &other, &other_bundle, &t, |b| b);
+        assert_refused(
+            &t.reference(),
+            &good,
+            &["SIG-003"],
+            &format!("{name}: a valid signature over another manifest's digest"),
+        );
+
+        // Signed for real, but the SBOM and the provenance describe another manifest.
+        let t = push_subject(&tools, &work, &reg, &unique("elsewhere"), "sigstore", None);
+        sign(&tools, &work, &t, Signer::Cosign);
+        attach_evidence(&tools, &work, &t, &other);
+        assert_refused(
+            &t.reference(),
+            &good,
+            &["PRV-004", "SBM-003"],
+            &format!("{name}: SBOM and provenance of another manifest"),
+        );
+    }
+}
+
+#[test]
+fn notation_signatures_are_accepted_from_each_registry_and_tampering_is_refused() {
+    let Some(tools) = tools() else { return };
+    let work = Work::new();
+    keys(&tools, &work);
+    let good = trust(&work, &["prov.pub"], Some("trust.example"));
+    let good = strs(&good);
+    let untrusted = trust(&work, &["prov.pub"], Some("other.example"));
+    for reg in registries(&tools) {
+        let name = reg.name;
+        // notation's default stores the signature under the referrers tag schema; on a
+        // registry with the API, `--force-referrers-tag=false` makes it an OCI 1.1 referrer.
+        let modes: &[bool] = if name == "olareg" {
+            &[true]
+        } else {
+            &[false, true]
+        };
+        for &referrers_api in modes {
+            let signer = Signer::Notation { referrers_api };
+            let p = publish(&tools, &work, &reg, &unique("notation"), signer);
+            let sig = referrer_of(&tools, &work, &p, NOTARY_TYPE);
+            assert_accepted(&p.reference(), &good);
+            assert_refused(
+                &p.reference(),
+                &strs(&untrusted),
+                &["SIG-009"],
+                &format!("{name}: a CA the consumer does not trust"),
+            );
+
+            let fresh = || {
+                let t = push_subject(&tools, &work, &reg, &unique("tampered"), "notation", None);
+                attach_evidence(&tools, &work, &t, &t);
+                t
+            };
+            let t = fresh();
+            copy_referrer(&tools, &work, &p, &sig, &t, |b| {
+                flip_b64(b, "/signature", true)
+            });
+            assert_refused(
+                &t.reference(),
+                &good,
+                &["SIG-004"],
+                &format!("{name}: JWS signature changed"),
+            );
+
+            let other = push_subject(
+                &tools,
+                &work,
+                &reg,
+                &unique("other"),
+                "notation",
+                Some("other"),
+            );
+            sign(&tools, &work, &other, signer);
+            let other_sig = referrer_of(&tools, &work, &other, NOTARY_TYPE);
+            let t = fresh();
+            copy_referrer(&tools, &work, &other, &other_sig, &t, |b| b);
+            assert_refused(
+                &t.reference(),
+                &good,
+                &["SIG-003"],
+                &format!("{name}: a valid JWS over another manifest's digest"),
+            );
+        }
     }
 }
