@@ -394,6 +394,8 @@ fn strs(v: &[String]) -> Vec<&str> {
 #[derive(Clone, Copy, PartialEq)]
 enum Signer {
     Cosign,
+    /// cosign v3's deprecated `--new-bundle-format=false`: the legacy `<alg>-<hex>.sig` tag.
+    CosignLegacy,
     /// notation with its default (`--force-referrers-tag=true`) or the referrers API.
     Notation {
         referrers_api: bool,
@@ -416,7 +418,7 @@ impl Pushed {
 
 fn framework(signer: Signer) -> &'static str {
     match signer {
-        Signer::Cosign => "sigstore",
+        Signer::Cosign | Signer::CosignLegacy => "sigstore",
         Signer::Notation { .. } => "notation",
     }
 }
@@ -457,7 +459,8 @@ fn push_subject(
 fn sign(tools: &Tools, work: &Work, p: &Pushed, signer: Signer) {
     let reference = p.reference();
     match signer {
-        Signer::Cosign => {
+        Signer::Cosign | Signer::CosignLegacy => {
+            let format = format!("--new-bundle-format={}", signer == Signer::Cosign);
             work.ok(
                 &tools.cosign,
                 &[
@@ -466,6 +469,7 @@ fn sign(tools: &Tools, work: &Work, p: &Pushed, signer: Signer) {
                     "cosign.key",
                     "--tlog-upload=false",
                     "--use-signing-config=false",
+                    &format,
                     "--allow-http-registry",
                     "-y",
                     &reference,
@@ -935,5 +939,46 @@ fn notation_signatures_are_accepted_from_each_registry_and_tampering_is_refused(
                 &format!("{name}: a valid JWS over another manifest's digest"),
             );
         }
+    }
+}
+
+/// cosign v3.1.3 still writes the legacy `.sig` tag with its deprecated
+/// `--new-bundle-format=false`: the signature verifies (SIG-003/004 hold) and only SIG-012, a
+/// SHOULD, asks for a referrer instead.
+#[test]
+fn legacy_cosign_sig_tags_verify_and_are_reported_as_legacy() {
+    let Some(tools) = tools() else { return };
+    let work = Work::new();
+    keys(&tools, &work);
+    let good = trust(&work, &["cosign.pub", "prov.pub"], None);
+    let wrong = trust(&work, &["other/cosign.pub", "prov.pub"], None);
+    for reg in registries(&tools) {
+        let p = publish(&tools, &work, &reg, &unique("legacy"), Signer::CosignLegacy);
+        let tags = work.ok(&tools.oras, &["repo", "tags", "--plain-http", &p.target]);
+        let sig_tag = format!("{}.sig", p.digest.replace(':', "-"));
+        assert!(
+            String::from_utf8_lossy(&tags).lines().any(|t| t == sig_tag),
+            "{}: cosign wrote no {sig_tag}",
+            reg.name
+        );
+        assert!(
+            discover(&tools, &work, &p.reference())
+                .iter()
+                .all(|(t, _)| t != BUNDLE_TYPE)
+        );
+        let (code, failed, why) = check(&p.reference(), &strs(&good));
+        assert_eq!(failed, ["SIG-012"], "{}: {why}", reg.name);
+        assert_eq!(
+            code,
+            Some(0),
+            "{}: a SHOULD alone fails no profile: {why}",
+            reg.name
+        );
+        assert_refused(
+            &p.reference(),
+            &strs(&wrong),
+            &["SIG-004", "SIG-012"],
+            &format!("{}: legacy signature, another key", reg.name),
+        );
     }
 }
