@@ -982,3 +982,66 @@ fn legacy_cosign_sig_tags_verify_and_are_reported_as_legacy() {
         );
     }
 }
+
+/// `cosign attest` beside `cosign sign`: its bundle (an in-toto Statement v0.1 with a SLSA
+/// predicate) is well formed and does not spoil the verdict; alone, it is not a signature
+/// (EVD-005). On Distribution 2.8.2 cosign lists its referrers in the fallback index without
+/// the manifests' annotations, so the predicate type is read from the referrer manifest itself.
+#[test]
+fn a_cosign_attestation_is_well_formed_but_is_not_a_signature() {
+    let Some(tools) = tools() else { return };
+    let work = Work::new();
+    keys(&tools, &work);
+    let good = trust(&work, &["cosign.pub", "prov.pub"], None);
+    let good = strs(&good);
+    let predicate = work.write(
+        "predicate.json",
+        br#"{"buildDefinition":{"buildType":"https://test-only.invalid/build/v1","externalParameters":{}},"runDetails":{"builder":{"id":"https://test-only.invalid/builder"}}}"#,
+    );
+    let attest = |p: &Pushed| {
+        work.ok(
+            &tools.cosign,
+            &[
+                "attest",
+                "--key",
+                "cosign.key",
+                "--tlog-upload=false",
+                "--use-signing-config=false",
+                "--type",
+                "slsaprovenance1",
+                "--predicate",
+                predicate.to_str().unwrap(),
+                "--allow-http-registry",
+                "-y",
+                &p.reference(),
+            ],
+        );
+    };
+    for reg in registries(&tools) {
+        let signed = publish(&tools, &work, &reg, &unique("attested"), Signer::Cosign);
+        attest(&signed);
+        let bundles = discover(&tools, &work, &signed.reference())
+            .into_iter()
+            .filter(|(t, _)| t == BUNDLE_TYPE)
+            .count();
+        assert_eq!(bundles, 2, "{}: a signature and an attestation", reg.name);
+        assert_accepted(&signed.reference(), &good);
+
+        let unsigned = push_subject(
+            &tools,
+            &work,
+            &reg,
+            &unique("attested-only"),
+            "sigstore",
+            None,
+        );
+        attach_evidence(&tools, &work, &unsigned, &unsigned);
+        attest(&unsigned);
+        assert_refused(
+            &unsigned.reference(),
+            &good,
+            &["EVD-005"],
+            &format!("{}: an attestation without a signature", reg.name),
+        );
+    }
+}
