@@ -922,6 +922,30 @@ fn notation_signatures_are_accepted_from_each_registry_and_tampering_is_refused(
             assert_accepted(&p.reference(), &good);
             let (verified, said) = notation_verify(&tools, &work, &p.reference());
             assert!(verified, "{name}: notation verify disagrees: {said}");
+
+            // The same trust inputs as a policy file, and a layout copied with `oras cp -r`.
+            let policy = work.write(
+                "policy.json",
+                &serde_json::to_vec(&json!({"keys": ["prov.pub"],
+                    "notaryTrustStore": "xdg/notation/truststore/x509/ca/trust.example"}))
+                .unwrap(),
+            );
+            let by_policy = ["--policy", policy.to_str().unwrap()];
+            assert_accepted(&p.reference(), &by_policy);
+            let cp = work.path(&format!("notation-{referrers_api}-{name}-cp"));
+            work.ok(
+                &tools.oras,
+                &[
+                    "cp",
+                    "-r",
+                    "--from-plain-http",
+                    &p.reference(),
+                    "--to-oci-layout",
+                    &format!("{}:v1", cp.display()),
+                ],
+            );
+            let layout = format!("oci:{}@{}", cp.display(), p.digest);
+            assert_accepted(&layout, &[by_policy[0], by_policy[1], "--offline"]);
             assert_refused(
                 &p.reference(),
                 &strs(&untrusted),
