@@ -203,8 +203,12 @@ fn well_formed(r: &Referrer, m: &mut Marks) {
 /// Whether a referrer is a signature of the framework an annotation names.
 pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     let at = r.artifact_type.as_deref().unwrap_or_default();
-    let sigstore =
-        at.starts_with(SIGSTORE_BUNDLE_PREFIX) && !r.annotations.contains_key(PREDICATE_TYPE);
+    // A bundle that announces a predicate type is an attestation, except cosign's own signing
+    // predicate: cosign v3 signs an image as a DSSE Statement of that type.
+    let sigstore = at.starts_with(SIGSTORE_BUNDLE_PREFIX)
+        && r.annotations
+            .get(PREDICATE_TYPE)
+            .is_none_or(|p| p == crate::trust::cosign::SIGN_PREDICATE_TYPE);
     let legacy = matches!(r.via, Via::LegacySignatureTag(_));
     let notary = at == NOTARY_SIGNATURE;
     match framework {
@@ -263,5 +267,42 @@ fn claims(a: &Artifact, m: &mut Marks) {
         } else {
             m.pass(id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifact::Document;
+    use crate::digest::Digest;
+    use std::collections::BTreeMap;
+
+    fn bundle_referrer(predicate_type: Option<&str>) -> Referrer {
+        Referrer {
+            via: Via::RegistryApi,
+            descriptor: Value::Null,
+            digest: Digest::sha256_of(b"referrer"),
+            artifact_type: Some("application/vnd.dev.sigstore.bundle.v0.3+json".into()),
+            manifest: Document::from_bytes(b"{}".to_vec()),
+            annotations: predicate_type
+                .map(|p| BTreeMap::from([(PREDICATE_TYPE.to_string(), p.to_string())]))
+                .unwrap_or_default(),
+            blobs: Vec::new(),
+        }
+    }
+
+    /// cosign v3 `sign` writes its signature as a DSSE bundle referrer annotated with the
+    /// predicate type https://sigstore.dev/cosign/sign/v1; EVD-005 refused it as an
+    /// attestation until this rule knew cosign's signing predicate.
+    #[test]
+    fn a_cosign_v3_signature_bundle_is_a_sigstore_signature() {
+        let signed = bundle_referrer(Some(crate::trust::cosign::SIGN_PREDICATE_TYPE));
+        assert!(is_signature_of(&signed, "sigstore"));
+        assert!(is_signature_of(&signed, "some.extension"));
+        assert!(!is_signature_of(&signed, "notation"));
+        assert!(is_signature_of(&bundle_referrer(None), "sigstore"));
+        // An attestation (cosign attest, SLSA) is not a signature of the manifest.
+        let attestation = bundle_referrer(Some("https://slsa.dev/provenance/v1"));
+        assert!(!is_signature_of(&attestation, "sigstore"));
     }
 }

@@ -11,6 +11,11 @@ use serde_json::Value;
 
 pub const PAYLOAD_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+/// The predicate type of the in-toto Statement cosign v3 signs when it signs an image in the
+/// new bundle format (`cosign sign`, the default since v3): the signature is a DSSE bundle
+/// whose Statement names the manifest digest, and its referrer carries this value in the
+/// `dev.sigstore.bundle.predicateType` annotation (cosign `pkg/types/predicate.go`).
+pub const SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
 
 /// The legacy tag of a manifest digest.
 pub fn tag(digest: &Digest) -> String {

@@ -270,6 +270,34 @@ fn a_tampered_signature_fails_only_sig_004() {
     assert_eq!(failing, vec!["SIG-004"]);
 }
 
+/// `cosign attest` (v3.1.3) signs an in-toto Statement v0.1 in its bundle; SIG-002 refused every
+/// artifact that carried one until the bundle verifier read v0.1 Statements, whose subject binds
+/// the manifest digest like v1's. A payload that is no Statement still fails SIG-002.
+#[test]
+fn a_cosign_attest_statement_v0_1_bundle_is_well_formed() {
+    let f = fx();
+    let digest = Digest::sha256_of(&manifest());
+    let statement = |t: &str| {
+        json!({"_type": t, "subject": [{"name": "m", "digest": {"sha256": digest.encoded()}}],
+            "predicateType": "https://slsa.dev/provenance/v1", "predicate": {}})
+    };
+    let judge = |st: &serde_json::Value| {
+        let b = bundle(
+            &f.pki,
+            Signs::Statement(st),
+            Some(&f.pki.key),
+            BundleVariant::Good,
+        );
+        outcomes(&run(&artifact(vec![bundle_ref(b)], f.trust.clone())))
+    };
+    let o = judge(&statement("https://in-toto.io/Statement/v0.1"));
+    for r in ["SIG-002", "SIG-003", "SIG-004"] {
+        assert_eq!(o[r], Status::Pass, "{r}");
+    }
+    let o = judge(&statement("https://in-toto.io/Statement/v2"));
+    assert_eq!(o["SIG-002"], Status::Fail);
+}
+
 #[test]
 fn a_badly_shaped_bundle_referrer_fails_sig_002() {
     let f = fx();

@@ -126,6 +126,31 @@ pub fn index_manifests(bytes: &[u8]) -> Result<Vec<Value>, String> {
     }
 }
 
+/// The referrers listed by a `200` answer of the referrers API, for discovery. An index whose
+/// `manifests` is `null` is read as listing nothing, with the defect named: olareg v0.1.2 answers
+/// so for a subject without referrers (a Go nil slice). The image spec requires an array, and
+/// the registry suite still judges that answer strictly; discovery only must not lose the
+/// whole check of an artifact to it.
+fn api_manifests(bytes: &[u8]) -> Result<(Vec<Value>, Option<&'static str>), String> {
+    match index_manifests(bytes) {
+        Ok(m) => Ok((m, None)),
+        Err(e) => match serde_json::from_slice::<Value>(bytes) {
+            Ok(v)
+                if v.get("schemaVersion").and_then(Value::as_u64) == Some(2)
+                    && v.get("manifests") == Some(&Value::Null) =>
+            {
+                Ok((
+                    Vec::new(),
+                    Some(
+                        "`manifests` is null, not an array as the image index requires; read as no referrers",
+                    ),
+                ))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
 fn matches_type(d: &Value, artifact_type: Option<&str>) -> bool {
     artifact_type.is_none_or(|t| d.get("artifactType").and_then(Value::as_str) == Some(t))
 }
@@ -140,7 +165,7 @@ pub fn discover(
     let repo = source.repository();
     let answer = query_api(client, repo, subject, artifact_type)?;
     if answer.status == 200 {
-        let mut descriptors = index_manifests(&answer.body).map_err(|e| {
+        let (mut descriptors, defect) = api_manifests(&answer.body).map_err(|e| {
             ClientError::Protocol(format!("referrers API: {}: {e}", answer.summary))
         })?;
         let filter_applied = answer
@@ -153,7 +178,10 @@ pub fn discover(
         return Ok(Referrers {
             via: Via::Api { filter_applied },
             descriptors,
-            evidence: answer.summary.clone(),
+            evidence: match defect {
+                Some(d) => format!("{} ({d})", answer.summary),
+                None => answer.summary.clone(),
+            },
         });
     }
     if answer.status != 404 {
@@ -247,6 +275,28 @@ pub fn update_fallback_index(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// olareg v0.1.2 answers `{"manifests":null}` for a subject without referrers (as left by
+    /// notation's default referrers-tag push): discovery reads no referrers and names the
+    /// defect instead of refusing to check the artifact; anything else stays an error.
+    #[test]
+    fn a_null_manifests_list_is_no_referrers_with_the_defect_named() {
+        let olareg = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#;
+        let (listed, defect) = api_manifests(olareg).unwrap();
+        assert!(listed.is_empty());
+        assert!(defect.unwrap().contains("null"));
+        assert!(
+            index_manifests(olareg).is_err(),
+            "the registry suite stays strict"
+        );
+        let fine = br#"{"schemaVersion":2,"manifests":[{"digest":"sha256:00"}]}"#;
+        assert_eq!(
+            api_manifests(fine).unwrap(),
+            (vec![serde_json::json!({"digest":"sha256:00"})], None)
+        );
+        assert!(api_manifests(br#"{"schemaVersion":2,"manifests":{}}"#).is_err());
+        assert!(api_manifests(br#"{"schemaVersion":1,"manifests":null}"#).is_err());
+    }
 
     #[test]
     fn fallback_tag_form() {

@@ -22,6 +22,9 @@ use serde_json::Value;
 use trusted_root::TrustedRoot;
 
 pub const IN_TOTO_STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+/// The in-toto Statement v0.1 type, which `cosign attest` (v3.1.3 included) still writes into
+/// its DSSE bundles; its `subject` and `predicateType` have the v1 shape, so it binds alike.
+pub(crate) const IN_TOTO_STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
 
 /// What a signature must be about: the artifact's manifest.
 #[derive(Debug, Clone, Copy)]
@@ -73,14 +76,17 @@ pub fn verify(
         let statement = (env.payload_type == IN_TOTO_PAYLOAD_TYPE)
             .then(|| serde_json::from_slice::<Value>(&env.payload).ok())
             .flatten()
-            .filter(|s| s.get("_type").and_then(Value::as_str) == Some(IN_TOTO_STATEMENT_V1));
+            .filter(|s| {
+                let t = s.get("_type").and_then(Value::as_str);
+                t == Some(IN_TOTO_STATEMENT_V1) || t == Some(IN_TOTO_STATEMENT_V01)
+            });
         match statement {
             Some(s) => out.statement = Some(s),
             None => {
                 v.broken(breaks(
                     req::BUNDLE_FORM,
                     format!(
-                        "the DSSE payload ({}) is not an in-toto Statement v1",
+                        "the DSSE payload ({}) is not an in-toto Statement (v1 or v0.1)",
                         env.payload_type
                     ),
                 ));
