@@ -59,4 +59,4 @@ rm -f reports/interop-matrix/matrix.json reports/interop-matrix/matrix.md
     adapters/modctl.json adapters/skopeo.json adapters/oras-py.json adapters/oras-cli.json adapters/umoci.json >/dev/null || true
 echo "reports/interop-matrix: $(grep -c '✅' reports/interop-matrix/matrix.md) passing cells"
 python3 reports/rollups.py reports/reference-* reports/olot-* reports/omlmd-* reports/umoci-* reports/skopeo-* reports/oras-py-* \
-    reports/oras-cli-* reports/kit-* reports/modctl-* reports/olareg-* reports/distribution-3.*
+    reports/oras-cli-* reports/kit-* reports/modctl-*

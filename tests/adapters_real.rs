@@ -443,10 +443,49 @@ fn modctl_v0_1_2_writes_the_pre_rename_cnai_names() {
     assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
     assert_eq!(status(&run.steps, "PCK-001"), Status::Fail);
     let m = messages(&run.steps, "PCK-001");
-    assert!(m.contains("application/vnd.cnai.model.manifest.v1+json"), "{m}");
+    assert!(
+        m.contains("application/vnd.cnai.model.manifest.v1+json"),
+        "{m}"
+    );
     // Its file paths are under org.cnai.model.filepath, which the contract does not read.
     assert_eq!(status(&run.steps, "PCK-002"), Status::Fail);
     assert!(messages(&run.steps, "PCK-002").contains("names no file path"));
     // `--no-creation-time` drops createdAt, yet the Modelfile annotation carries the build time.
     assert_eq!(status(&run.steps, "PCK-005"), Status::Fail);
+}
+
+#[test]
+fn modctl_unpacks_raw_models_refuses_tar_gzip_and_writes_outside_for_a_parent_path() {
+    let Some((a, _reg)) = registry_tool("modctl") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&a, &fixtures(), d.path());
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    // modctl 0.1.2 has no codec for ModelPack's `…code.v1.tar+gzip`.
+    assert_eq!(status(&run.steps, "RUN-001"), Status::Fail);
+    assert!(messages(&run.steps, "RUN-001").contains("unsupported codec type"));
+    assert_eq!(status(&run.steps, "RUN-004"), Status::Pass);
+    assert_eq!(status(&run.steps, "RUN-008"), Status::Pass);
+    // `org.cncf.model.filepath` = `../README.md`: written beside the destination, then refused.
+    assert_eq!(status(&run.steps, "RUN-009"), Status::Fail);
+    let m = messages(&run.steps, "RUN-009");
+    assert!(m.contains("written outside the destination"), "{m}");
+    assert_eq!(status(&run.steps, "RUN-010"), Status::Skip);
+}
+
+#[test]
+fn modctl_moves_artifacts_through_its_storage_byte_for_byte() {
+    let Some((a, reg)) = registry_tool("modctl") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::transport::run(&a, &fixtures(), &reg, d.path());
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    assert_eq!(
+        status(&run.steps, "TRN-001"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "TRN-001")
+    );
 }

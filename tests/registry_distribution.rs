@@ -397,7 +397,10 @@ fn olareg_referrers_api() {
         golden::SIGNATURE_TYPE
     );
     // No fallback tag: a registry that answers OCI-Subject leaves it to nobody.
-    let tag = format!("sha256-{}", m.digest.to_string().trim_start_matches("sha256:"));
+    let tag = format!(
+        "sha256-{}",
+        m.digest.to_string().trim_start_matches("sha256:")
+    );
     let src = ai_interop::targets::registry::source::RegistrySource::new(
         std::sync::Arc::new(client),
         repo.clone(),
