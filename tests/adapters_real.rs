@@ -435,21 +435,34 @@ fn kit_unpacks_models_but_refuses_links_and_leaves_partial_output() {
 }
 
 #[test]
-fn modctl_v0_1_2_writes_the_pre_rename_cnai_names() {
+fn modctl_v0_1_2_writes_modelpack_s_earlier_names_and_config() {
     let Some((a, _reg)) = registry_tool("modctl") else {
         return;
     };
     let run = packer_run(&a);
     assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    // ModelPack's earlier names (`vnd.cnai`, `org.cnai.model.filepath`) are accepted as
+    // equivalents (MPK-011 is a SHOULD); what breaks is the earlier config field `diff_ids`
+    // where ModelPack now has `diffIds`, and the contract's annotations.
     assert_eq!(status(&run.steps, "PCK-001"), Status::Fail);
     let m = messages(&run.steps, "PCK-001");
-    assert!(
-        m.contains("application/vnd.cnai.model.manifest.v1+json"),
-        "{m}"
-    );
-    // Its file paths are under org.cnai.model.filepath, which the contract does not read.
-    assert_eq!(status(&run.steps, "PCK-002"), Status::Fail);
-    assert!(messages(&run.steps, "PCK-002").contains("names no file path"));
+    assert!(m.contains("\"diffIds\" is a required property"), "{m}");
+    assert!(m.contains("ANN-001"), "{m}");
+    // Every file is there at its (legacy-keyed) path, nothing added: not a failure.
+    for r in ["PCK-002", "PCK-003"] {
+        assert_ne!(
+            status(&run.steps, r),
+            Status::Fail,
+            "{}",
+            messages(&run.steps, r)
+        );
+        assert_ne!(
+            status(&run.steps, r),
+            Status::Error,
+            "{}",
+            messages(&run.steps, r)
+        );
+    }
     // `--no-creation-time` drops createdAt, yet the Modelfile annotation carries the build time.
     assert_eq!(status(&run.steps, "PCK-005"), Status::Fail);
 }
