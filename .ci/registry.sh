@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Real registries for the registry tests: Debian's docker-registry (CNCF Distribution 2.8.2),
 # started three times on free loopback ports with temporary configs: plain HTTP, htpasswd basic
-# auth, and TLS from a throw-away CA made here with openssl.
+# auth, and TLS from a throw-away CA made here with openssl. Distribution 2.8.2 has no referrers
+# API: it is the referrers tag-schema (fallback tag) case. Beside them, two registries with the
+# OCI 1.1 referrers API, built from their Go modules by .ci/go-tools.sh (target/tools/bin):
+# olareg and CNCF Distribution v3, plain HTTP each.
 #
 # Use (from .ci/run or a shell):
 #   source .ci/registry.sh
@@ -13,11 +16,15 @@
 #   AI_INTEROP_TEST_REGISTRY             http://127.0.0.1:<port>
 #   AI_INTEROP_TEST_REGISTRY_BASIC       http://127.0.0.1:<port>   (+ _USER, _PASSWORD)
 #   AI_INTEROP_TEST_REGISTRY_TLS         https://127.0.0.1:<port>  (+ _CA: PEM of the CA)
+#   AI_INTEROP_TEST_REGISTRY_OLAREG      http://127.0.0.1:<port>   (olareg, referrers API)
+#   AI_INTEROP_TEST_REGISTRY_V3          http://127.0.0.1:<port>   (Distribution v3)
 # Every server binds 127.0.0.1 only. Run as a script (`bash .ci/registry.sh`) it starts them,
 # prints the exports and waits until interrupted.
 
 REGISTRY_PIDS=()
 REGISTRY_TMP=""
+# shellcheck source=.ci/go-tools.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-tools.sh"
 
 registry_install() {
     local need=()
@@ -56,9 +63,9 @@ PY
     return 1
 }
 
-# registry_serve NAME PORT EXTRA_YAML -> starts one instance, sets REGISTRY_LAST_PID
+# registry_serve NAME PORT EXTRA_YAML [BINARY] -> starts one instance, sets REGISTRY_LAST_PID
 registry_serve() {
-    local name=$1 port=$2 extra=$3
+    local name=$1 port=$2 extra=$3 binary=${4:-docker-registry}
     local dir="$REGISTRY_TMP/$name"
     mkdir -p "$dir/data"
     cat >"$dir/config.yml" <<YAML
@@ -78,7 +85,7 @@ http:
 $extra
 YAML
     # Exec the binary itself so that $! is the server's own PID.
-    docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+    "$binary" serve "$dir/config.yml" >"$dir/log" 2>&1 &
     REGISTRY_LAST_PID=$!
     REGISTRY_PIDS+=("$REGISTRY_LAST_PID")
 }
@@ -149,6 +156,33 @@ registry_start_all() {
     export AI_INTEROP_TEST_REGISTRY_TLS_CA="$t/ca.crt"
 
     echo "registry.sh: Distribution $(docker-registry --version 2>/dev/null | awk '{print $NF}') plain $AI_INTEROP_TEST_REGISTRY, basic $AI_INTEROP_TEST_REGISTRY_BASIC, tls $AI_INTEROP_TEST_REGISTRY_TLS; PIDs ${REGISTRY_PIDS[*]}"
+    registry_start_referrers
+}
+
+# The two registries with the referrers API (the Go tools: built, or reused, by go_tools_install).
+registry_start_referrers() {
+    # A Go tool that did not build is said by go_tools_install; these two are what is needed here.
+    go_tools_install >&2 || true
+    local bin=${AI_INTEROP_TOOLS_BIN:-$GO_TOOLS_BIN_DEFAULT} p pid
+    [ -x "$bin/olareg" ] && [ -x "$bin/registry-v3" ] || { echo "registry.sh: olareg or registry-v3 missing in $bin" >&2; return 1; }
+    # olareg: its own storage directory (an OCI layout per repository); deletes on, so that the
+    # suite can clean up and probe the `delete` feature.
+    p=$(registry_free_port) || return 1
+    mkdir -p "$REGISTRY_TMP/olareg/data"
+    "$bin/olareg" serve --addr 127.0.0.1 --port "$p" --dir "$REGISTRY_TMP/olareg/data" \
+        --api-delete --api-blob-delete >"$REGISTRY_TMP/olareg/log" 2>&1 &
+    pid=$!
+    REGISTRY_PIDS+=("$pid")
+    registry_wait "http://127.0.0.1:$p" "$pid" || { cat "$REGISTRY_TMP/olareg/log" >&2; return 1; }
+    export AI_INTEROP_TEST_REGISTRY_OLAREG="http://127.0.0.1:$p"
+
+    # Distribution v3: the same configuration as the plain 2.8.2 instance.
+    p=$(registry_free_port) || return 1
+    registry_serve v3 "$p" "" "$bin/registry-v3"
+    pid=$REGISTRY_LAST_PID
+    registry_wait "http://127.0.0.1:$p" "$pid" || { cat "$REGISTRY_TMP/v3/log" >&2; return 1; }
+    export AI_INTEROP_TEST_REGISTRY_V3="http://127.0.0.1:$p"
+    echo "registry.sh: olareg $AI_INTEROP_TEST_REGISTRY_OLAREG, Distribution $("$bin/registry-v3" --version 2>/dev/null | awk '{print $NF}') $AI_INTEROP_TEST_REGISTRY_V3; PIDs ${REGISTRY_PIDS[*]}"
 }
 
 registry_stop_all() {

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The real tools the packer, runtime and transport suites run through adapters/ (source it):
-#   skopeo, umoci (apt) and a venv with oras-py, olot and omlmd (pip, pinned).
-#   tools_install      # installs what is missing; exports AI_INTEROP_TOOLS_VENV
+#   skopeo, umoci (apt), a venv with oras-py, olot and omlmd (pip, pinned), and the Go tools of
+#   the field (kit, modctl, oras, cosign, notation, olareg, Distribution v3; .ci/go-tools.sh,
+#   pinned, built once into target/tools/bin and reused while the pin is unchanged).
+#   tools_install      # installs what is missing; exports AI_INTEROP_TOOLS_VENV and
+#                      # AI_INTEROP_TOOLS_BIN (on PATH)
+# shellcheck source=.ci/go-tools.sh
+source "$(dirname "${BASH_SOURCE[0]}")/go-tools.sh"
 TOOLS_VENV_DEFAULT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/tools-venv"
 TOOLS_PIP_PINS=(oras==0.2.43 olot==1.2.1 omlmd==0.1.6)
 
@@ -22,5 +27,7 @@ tools_install() {
         "$venv/bin/pip" install -q --disable-pip-version-check "${TOOLS_PIP_PINS[@]}" || return 1
     fi
     export AI_INTEROP_TOOLS_VENV="$venv"
+    # Go comes with the machine (Debian's golang-go, 1.19, is too old for these modules).
+    go_tools_install || return 1
     echo "tools.sh: skopeo $(skopeo --version | awk '{print $3}'), umoci $(umoci --version | awk '{print $3}'), venv $venv: $("$venv/bin/pip" freeze 2>/dev/null | grep -E '^(oras|olot|omlmd)==' | tr '\n' ' ')"
 }

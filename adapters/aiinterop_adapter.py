@@ -282,3 +282,30 @@ def layout_to_registry(layout, tag, base, repository):
     _, headers, _ = _http("PUT", f"{base}/v2/{repository}/manifests/{tag}", data=raw,
                           headers={"Content-Type": media_type})
     return headers.get("Docker-Content-Digest") or desc["digest"]
+
+
+# The Go tools of the field, pinned and built by .ci/go-tools.sh into target/tools/bin.
+
+def go_tool(name):
+    """The pinned binary `name` in $AI_INTEROP_TOOLS_BIN (else target/tools/bin), else on PATH."""
+    bin_dir = os.environ.get("AI_INTEROP_TOOLS_BIN") or os.path.join(HERE, "..", "target", "tools", "bin")
+    path = os.path.join(bin_dir, name)
+    return os.path.abspath(path) if os.access(path, os.X_OK) else name
+
+
+def tool_env(req, **extra):
+    """The environment of a tool run: HOME, XDG dirs and DOCKER_CONFIG inside the request's work
+    directory, so that no tool reads or writes the user's own configuration, credentials or
+    storage."""
+    work = req["workDir"]
+    env = dict(os.environ)
+    env.update({
+        "HOME": work,
+        "XDG_CONFIG_HOME": os.path.join(work, ".config"),
+        "XDG_DATA_HOME": os.path.join(work, ".local", "share"),
+        "XDG_CACHE_HOME": os.path.join(work, ".cache"),
+        "DOCKER_CONFIG": os.path.join(work, ".docker"),
+        "TMPDIR": work,
+    })
+    env.update(extra)
+    return env

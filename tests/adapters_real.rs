@@ -1,6 +1,7 @@
 //! The real tools through their adapters (`adapters/`): skopeo and umoci from apt, oras-py, olot
-//! and omlmd from the pinned tools venv (`.ci/tools.sh`), transports and the registry-only omlmd
-//! against the real Distribution registry of `.ci/registry.sh`. The verdicts asserted here are the published reports under
+//! and omlmd from the pinned tools venv, kit, modctl and the oras CLI built from their Go modules
+//! into `target/tools/bin` (`.ci/tools.sh`), transports and the registry-only tools against the
+//! real Distribution registry of `.ci/registry.sh`. The verdicts asserted here are the published reports under
 //! `reports/<tool>-<version>/`: a tool that changes behaviour changes this test, on purpose.
 //!
 //! Without the tools (or the registry) these tests print a skip line and pass, unless `CI=true`.
@@ -40,8 +41,15 @@ fn adapter(name: &str) -> Option<Adapter> {
     let venv = env("AI_INTEROP_TOOLS_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target/tools-venv"));
+    // The Go tools: the pinned binaries `.ci/go-tools.sh` builds.
+    let go_bin = env("AI_INTEROP_TOOLS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/tools/bin"));
     let ready = match name {
         "skopeo" | "umoci" => on_path(name),
+        "kit" | "kit-modelpack" => go_bin.join("kit").is_file(),
+        "modctl" => go_bin.join("modctl").is_file(),
+        "oras-cli" => go_bin.join("oras").is_file(),
         _ => venv.join("bin/python").is_file(),
     };
     if !ready {
@@ -50,6 +58,8 @@ fn adapter(name: &str) -> Option<Adapter> {
     let mut spec = AdapterSpec::load(&root().join(format!("adapters/{name}.json"))).unwrap();
     spec.env
         .push(("AI_INTEROP_TOOLS_VENV".into(), venv.display().to_string()));
+    spec.env
+        .push(("AI_INTEROP_TOOLS_BIN".into(), go_bin.display().to_string()));
     Some(Adapter::new(spec))
 }
 
@@ -324,5 +334,171 @@ fn the_reference_implementation_passes_its_runtime_suite() {
         run.steps
             .iter()
             .any(|s| s.id == "runtime.signature-policy" && s.covers.contains(&"RUN-010"))
+    );
+}
+
+/// The Go tools that speak only to registries get the registry's scratch repository.
+fn registry_tool(name: &str) -> Option<(Adapter, Registry)> {
+    let a = adapter(name)?;
+    let reg = registry()?;
+    Some((a.with_registry(Some(reg.scratch())), reg))
+}
+
+fn packer_run(a: &Adapter) -> ai_interop::suites::packer::PackerRun {
+    let d = tmp();
+    ai_interop::suites::packer::run(
+        Catalog::embedded(),
+        a,
+        &fixtures().join("sources"),
+        d.path(),
+    )
+}
+
+#[test]
+fn oras_cli_copies_manifests_byte_for_byte() {
+    let (Some(a), Some(reg)) = (adapter("oras-cli"), registry()) else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::transport::run(&a, &fixtures(), &reg, d.path());
+    assert_eq!(status(&run.steps, "ADP-002"), Status::Pass);
+    // `oras cp` moves the manifest as bytes (unlike the SDK path oras-py takes): every digest kept.
+    assert_eq!(
+        status(&run.steps, "TRN-001"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "TRN-001")
+    );
+    // Its layout's index.json names the manifest without `artifactType` (optional there).
+    assert_eq!(status(&run.steps, "TRN-002"), Status::Fail);
+    assert!(messages(&run.steps, "TRN-002").contains("lacks `artifactType`"));
+}
+
+#[test]
+fn kit_packs_a_modelkit_not_a_modelpack_artifact_by_default() {
+    let Some((a, _reg)) = registry_tool("kit") else {
+        return;
+    };
+    let run = packer_run(&a);
+    assert_eq!(
+        status(&run.steps, "ADP-003"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "ADP-003")
+    );
+    assert_eq!(status(&run.steps, "PCK-001"), Status::Fail);
+    let m = messages(&run.steps, "PCK-001");
+    assert!(
+        m.contains("application/vnd.kitops.modelkit.manifest.v1+json"),
+        "{m}"
+    );
+    // kit has no way to set manifest annotations.
+    assert_eq!(status(&run.steps, "PCK-004"), Status::Fail);
+    assert!(messages(&run.steps, "PCK-004").contains("org.cncf.ai.artifact.type"));
+    assert_eq!(status(&run.steps, "ADP-004"), Status::Pass);
+}
+
+#[test]
+fn kit_with_use_model_pack_writes_modelpack_but_not_the_contract_annotations() {
+    let Some((a, _reg)) = registry_tool("kit-modelpack") else {
+        return;
+    };
+    let run = packer_run(&a);
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    assert_eq!(status(&run.steps, "PCK-001"), Status::Fail);
+    let m = messages(&run.steps, "PCK-001");
+    // The ModelPack media types and config are right: only the contract's annotations fail.
+    assert!(!m.contains("MPK-"), "{m}");
+    assert!(m.contains("ANN-001"), "{m}");
+    assert_eq!(status(&run.steps, "PCK-004"), Status::Fail);
+}
+
+#[test]
+fn kit_unpacks_models_but_refuses_links_and_leaves_partial_output() {
+    let Some((a, _reg)) = registry_tool("kit") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&a, &fixtures(), d.path());
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    // A tar layer with a symbolic and a hard link inside the tree: kit extracts only
+    // directories and regular files.
+    assert_eq!(status(&run.steps, "RUN-001"), Status::Fail);
+    assert!(messages(&run.steps, "RUN-001").contains("unrecognized type in archive"));
+    // It refuses a blob whose size is off by one and a layer media type it does not know ...
+    assert_eq!(status(&run.steps, "RUN-004"), Status::Pass);
+    assert_eq!(status(&run.steps, "RUN-008"), Status::Pass);
+    // ... but leaves what it wrote before it stopped.
+    assert_eq!(status(&run.steps, "RUN-009"), Status::Fail);
+    assert!(messages(&run.steps, "RUN-009").contains("left in the destination"));
+    assert_eq!(status(&run.steps, "RUN-010"), Status::Skip);
+}
+
+#[test]
+fn modctl_v0_1_2_writes_modelpack_s_earlier_names_and_config() {
+    let Some((a, _reg)) = registry_tool("modctl") else {
+        return;
+    };
+    let run = packer_run(&a);
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    // ModelPack's earlier names (`vnd.cnai`, `org.cnai.model.filepath`) are accepted as
+    // equivalents (MPK-011 is a SHOULD); what breaks is the earlier config field `diff_ids`
+    // where ModelPack now has `diffIds`, and the contract's annotations.
+    assert_eq!(status(&run.steps, "PCK-001"), Status::Fail);
+    let m = messages(&run.steps, "PCK-001");
+    assert!(m.contains("\"diffIds\" is a required property"), "{m}");
+    assert!(m.contains("ANN-001"), "{m}");
+    // Every file is there at its (legacy-keyed) path, nothing added: not a failure.
+    for r in ["PCK-002", "PCK-003"] {
+        assert_ne!(
+            status(&run.steps, r),
+            Status::Fail,
+            "{}",
+            messages(&run.steps, r)
+        );
+        assert_ne!(
+            status(&run.steps, r),
+            Status::Error,
+            "{}",
+            messages(&run.steps, r)
+        );
+    }
+    // `--no-creation-time` drops createdAt, yet the Modelfile annotation carries the build time.
+    assert_eq!(status(&run.steps, "PCK-005"), Status::Fail);
+}
+
+#[test]
+fn modctl_unpacks_raw_models_refuses_tar_gzip_and_writes_outside_for_a_parent_path() {
+    let Some((a, _reg)) = registry_tool("modctl") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::runtime::run(&a, &fixtures(), d.path());
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    // modctl 0.1.2 has no codec for ModelPack's `…code.v1.tar+gzip`.
+    assert_eq!(status(&run.steps, "RUN-001"), Status::Fail);
+    assert!(messages(&run.steps, "RUN-001").contains("unsupported codec type"));
+    assert_eq!(status(&run.steps, "RUN-004"), Status::Pass);
+    assert_eq!(status(&run.steps, "RUN-008"), Status::Pass);
+    // `org.cncf.model.filepath` = `../README.md`: written beside the destination, then refused.
+    assert_eq!(status(&run.steps, "RUN-009"), Status::Fail);
+    let m = messages(&run.steps, "RUN-009");
+    assert!(m.contains("written outside the destination"), "{m}");
+    assert_eq!(status(&run.steps, "RUN-010"), Status::Skip);
+}
+
+#[test]
+fn modctl_moves_artifacts_through_its_storage_byte_for_byte() {
+    let Some((a, reg)) = registry_tool("modctl") else {
+        return;
+    };
+    let d = tmp();
+    let run = ai_interop::suites::transport::run(&a, &fixtures(), &reg, d.path());
+    assert_eq!(status(&run.steps, "ADP-003"), Status::Pass);
+    assert_eq!(
+        status(&run.steps, "TRN-001"),
+        Status::Pass,
+        "{}",
+        messages(&run.steps, "TRN-001")
     );
 }

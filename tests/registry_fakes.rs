@@ -109,7 +109,7 @@ fn distribution_like_fake_passes_core_and_skips_absent_features() {
     }
     expect(&run, "REG-011", Status::NotApplicable);
     for r in [
-        "REG-020", "REG-021", "REG-022", "REG-023", "REG-024", "REG-027",
+        "REG-020", "REG-021", "REG-022", "REG-023", "REG-024", "REG-027", "REG-029",
     ] {
         expect(&run, r, Status::Skip);
     }
@@ -493,6 +493,19 @@ fn referrers_filter_ignored_silently_is_unsupported() {
     });
     expect(&run, "REG-023", Status::Skip);
     expect_message(&run, "REG-023", "without OCI-Filters-Applied");
+    expect(&run, "REG-022", Status::Pass);
+}
+
+#[test]
+fn fault_referrers_404_for_a_missing_subject() {
+    let run = with_referrers(ReferrersFaults {
+        not_found_when_subject_missing: true,
+        ..Default::default()
+    });
+    expect(&run, "REG-029", Status::Fail);
+    expect_message(&run, "REG-029", "which names no manifest");
+    // Subjects that exist are answered as before.
+    expect(&run, "REG-021", Status::Pass);
     expect(&run, "REG-022", Status::Pass);
 }
 

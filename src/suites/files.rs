@@ -3,6 +3,7 @@
 //! runtimes (artifact vs destination).
 
 use crate::artifact::Limits;
+use crate::checks::support::{FILEPATH, LEGACY_FILEPATH};
 use crate::digest::{Digest, Hasher};
 use crate::targets::layout::OciLayout;
 use serde_json::Value;
@@ -78,7 +79,8 @@ fn walk(root: &Path, dir: &Path, tree: &mut Tree) -> Result<(), String> {
 }
 
 /// The files of the artifact tagged `tag` in the layout: a raw layer is one file at its
-/// `org.cncf.model.filepath` (else its `org.opencontainers.image.title`); a tar layer gives its
+/// `org.cncf.model.filepath` (else the legacy `org.cnai.model.filepath`, else its
+/// `org.opencontainers.image.title`); a tar layer gives its
 /// entries at their own paths.
 pub fn artifact_tree(layout: &Path, tag: &str) -> Result<Tree, String> {
     let limits = Limits::default();
@@ -111,7 +113,10 @@ pub fn artifact_tree(layout: &Path, tag: &str) -> Result<Tree, String> {
         if media_type.contains("tar") {
             read_tar(blob, media_type, &mut tree).map_err(|e| format!("layer {i}: {e}"))?;
         } else {
-            let path = annotation("org.cncf.model.filepath")
+            // ModelPack's earlier key is an equivalent that consumers accept (spec/v1.0/modelpack.md,
+            // MPK-011): older packers (modctl 0.1.x) name every file by it.
+            let path = annotation(FILEPATH)
+                .or_else(|| annotation(LEGACY_FILEPATH))
                 .or_else(|| annotation("org.opencontainers.image.title"))
                 .ok_or_else(|| format!("raw layer {i} names no file path"))?;
             let (digest, size) = hash_reader(blob).map_err(|e| format!("layer {i}: {e}"))?;

@@ -49,6 +49,8 @@ pub struct ReferrersFaults {
     /// Return everything without the header (spec-valid: feature unsupported).
     pub ignore_filter: bool,
     pub no_oci_subject: bool,
+    /// 404 for a subject that is not a manifest of the repository (even if it has referrers).
+    pub not_found_when_subject_missing: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -910,6 +912,14 @@ fn tags(s: &Shared, req: &Req, name: &str) -> Resp {
 
 fn referrers(s: &Shared, req: &Req, name: &str, subject: &str, f: &ReferrersFaults) -> Resp {
     let st = s.state.lock().unwrap();
+    if f.not_found_when_subject_missing
+        && !st
+            .manifests
+            .contains_key(&(name.to_string(), subject.to_string()))
+    {
+        drop(st);
+        return oci_error(s, 404, "MANIFEST_UNKNOWN", "no such subject");
+    }
     let mut list: Vec<Value> = Vec::new();
     for ((repo, digest), (ct, bytes)) in st.manifests.iter() {
         if repo != name {

@@ -362,3 +362,66 @@ pub(super) fn referrers_fallback(ctx: &mut Ctx, m: &mut Marks) {
         }
     }
 }
+
+/// REG-029: the distribution-spec answers `200` for a subject digest whether or not it names a
+/// manifest, and registries must take referrers and subjects in either order; so the referrer
+/// pushed for a missing subject (REG-009's probe) must be listed.
+pub(super) fn referrers_missing_subject(ctx: &mut Ctx, m: &mut Marks) {
+    const R: &str = "REG-029";
+    match &ctx.referrers_api {
+        Some(Ok(true)) => {}
+        Some(Ok(false)) => {
+            return m.skip(R, "feature referrers-api not supported: no referrers API");
+        }
+        Some(Err(e)) => return m.error(R, loc("index"), format!("precondition: {e}")),
+        None => return m.error(R, loc("index"), "precondition: referrers API not probed"),
+    }
+    let Some((subject, referrer)) = ctx.phantom.clone() else {
+        return m.error(
+            R,
+            loc("manifest"),
+            "precondition: no referrer of a missing subject was stored (REG-009)",
+        );
+    };
+    let answer = match referrers::query_api(&ctx.client, &ctx.repo, &subject, None) {
+        Ok(a) => a,
+        Err(e) => {
+            return m.error(
+                R,
+                loc("index"),
+                format!("GET referrers of a missing subject: {e}"),
+            );
+        }
+    };
+    if answer.status != 200 {
+        return m.fail(
+            R,
+            loc("index"),
+            format!(
+                "GET referrers of {subject}, which names no manifest: {} (expected 200 with an image index)",
+                answer.evidence()
+            ),
+        );
+    }
+    match index_manifests(&answer.body) {
+        Err(e) => m.fail(
+            R,
+            loc("index"),
+            format!("GET referrers of a missing subject: not an image index: {e}"),
+        ),
+        Ok(l) if !l
+            .iter()
+            .any(|d| d.get("digest").and_then(Value::as_str) == Some(&referrer.to_string())) =>
+        {
+            m.fail(
+                R,
+                loc("index"),
+                format!(
+                    "the referrer {referrer} of the missing subject {subject} is not listed ({} descriptors)",
+                    l.len()
+                ),
+            )
+        }
+        Ok(_) => {}
+    }
+}

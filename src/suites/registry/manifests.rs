@@ -335,7 +335,13 @@ pub(super) fn subject_missing(ctx: &mut Ctx, m: &mut Marks) {
                 ),
             );
         }
-        Ok(_) => ctx.pushed.push((ctx.repo.clone(), r.digest.clone(), true)),
+        Ok(_) => {
+            ctx.pushed.push((ctx.repo.clone(), r.digest.clone(), true));
+            ctx.phantom = phantom["digest"]
+                .as_str()
+                .and_then(|d| Digest::parse(d).ok())
+                .map(|d| (d, r.digest.clone()));
+        }
     }
 }
 

@@ -75,7 +75,10 @@ pub struct SuiteRun {
 
 /// Extended features and the requirements that decide them.
 pub const FEATURES: &[(&str, &[&str])] = &[
-    ("referrers-api", &["REG-020", "REG-021", "REG-022"]),
+    (
+        "referrers-api",
+        &["REG-020", "REG-021", "REG-022", "REG-029"],
+    ),
     ("artifact-type-filter", &["REG-023"]),
     ("oci-subject-header", &["REG-024"]),
     ("cross-repo-mount", &["REG-025"]),
@@ -256,6 +259,13 @@ pub const TESTS: &[SuiteTest] = &[
         run: attached::referrers_filter,
     },
     SuiteTest {
+        id: "registry.referrers-missing-subject",
+        title: "Referrers API: the referrer of a subject not in the repository is listed",
+        covers: &["REG-029"],
+        read_only: false,
+        run: attached::referrers_missing_subject,
+    },
+    SuiteTest {
         id: "registry.referrers-fallback",
         title: "Referrers tag schema fallback index",
         covers: &["REG-012"],
@@ -322,6 +332,9 @@ struct Ctx {
     referrers: Vec<Pushable>,
     oci_subject: Vec<Option<String>>,
     referrers_api: Option<Result<bool, String>>,
+    /// `(subject, referrer)`: a referrer pushed for a subject that is not in the repository
+    /// (REG-009), which the referrers API must list all the same (REG-029).
+    phantom: Option<(Digest, Digest)>,
     extra_tags: Vec<String>,
     /// The positive golden fixtures to push (read before the run), or why they cannot be read.
     fixture_defs: Result<Vec<golden::Fixture>, String>,
@@ -685,6 +698,7 @@ fn run_selected_observed(
         referrers: Vec::new(),
         oci_subject: Vec::new(),
         referrers_api: None,
+        phantom: None,
         extra_tags: Vec::new(),
         fixture_defs: Ok(Vec::new()),
         fixtures: Vec::new(),
