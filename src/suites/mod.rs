@@ -26,6 +26,7 @@ pub const COVERAGE: &[(&str, &[&str])] = &[
         "packer.reproducible",
         &["ADP-001", "ADP-003", "ADP-004", "PCK-005"],
     ),
+    ("runtime.scope", &["RUN-011"]),
     (
         "runtime.unpack.<case>",
         &["ADP-001", "ADP-003", "ADP-004", "RUN-001", "RUN-002"],

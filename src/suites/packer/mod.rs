@@ -140,9 +140,19 @@ pub fn judge_artifact(
     layout: &Path,
     profile: &str,
 ) -> Result<Vec<String>, String> {
+    judge_artifact_at(catalog, layout, TAG, profile)
+}
+
+/// [`judge_artifact`] on the manifest tagged `tag`.
+pub fn judge_artifact_at(
+    catalog: &Catalog,
+    layout: &Path,
+    tag: &str,
+    profile: &str,
+) -> Result<Vec<String>, String> {
     let target = TargetRef::Layout {
         dir: layout.to_path_buf(),
-        selector: Some(TAG.to_string()),
+        selector: Some(tag.to_string()),
     };
     let artifact = target
         .load(&Limits::default(), &InspectOptions::default())
