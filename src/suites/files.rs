@@ -111,8 +111,8 @@ pub fn artifact_tree(layout: &Path, tag: &str) -> Result<Tree, String> {
         if media_type.contains("tar") {
             read_tar(blob, media_type, &mut tree).map_err(|e| format!("layer {i}: {e}"))?;
         } else {
-            let path = annotation("org.cncf.model.filepath")
-                .or_else(|| annotation("org.opencontainers.image.title"))
+            let path = annotation(crate::checks::support::FILEPATH)
+                .or_else(|| annotation(crate::checks::support::IMAGE_TITLE))
                 .ok_or_else(|| format!("raw layer {i} names no file path"))?;
             let (digest, size) = hash_reader(blob).map_err(|e| format!("layer {i}: {e}"))?;
             tree.insert(normalize(path), Node::File { digest, size });
