@@ -690,3 +690,51 @@ fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut 
     };
     refused(&ex, &dest, unsigned, "RUN-010", m);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    fn runtime(kinds: Option<&[&str]>, scope: Option<&str>) -> ToolInfo {
+        ToolInfo {
+            name: "t".into(),
+            roles: vec!["runtime".into()],
+            capabilities: vec!["unpack".into()],
+            artifact_kinds: kinds.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            scope: scope.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_runtime_cannot_dodge_by_declaring_nothing() {
+        let outcome = |t: &ToolInfo| scope_step(t).marks.outcome("RUN-011");
+        // No declaration: held to every kind, and RUN-011 fails.
+        let silent = runtime(None, None);
+        assert_eq!(outcome(&silent), Status::Fail);
+        assert_eq!(silent.out_of_scope("skill"), None);
+        // Declares no kind: claims nothing, skip (never pass), everything out of scope.
+        let none = runtime(Some(&[]), Some("container images"));
+        assert_eq!(outcome(&none), Status::Skip);
+        assert!(none.out_of_scope("model").unwrap().contains("container images"));
+        // Leaves kinds out without saying why: fails.
+        assert_eq!(outcome(&runtime(Some(&["model"]), None)), Status::Fail);
+        let models = runtime(Some(&["model"]), Some("models only"));
+        assert_eq!(outcome(&models), Status::Pass);
+        assert_eq!(models.out_of_scope("model"), None);
+        assert!(models.out_of_scope("prompt").is_some());
+    }
+
+    #[test]
+    fn every_positive_is_conformant() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0");
+        for case in POSITIVES.iter().chain([SIGNED].iter()) {
+            assert_eq!(
+                nonconformant(&fixtures.join(case), case_kind(case)),
+                None,
+                "{case}"
+            );
+        }
+    }
+}
