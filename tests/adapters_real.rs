@@ -148,6 +148,10 @@ fn umoci_is_out_of_scope_for_ai_artifacts() {
     assert_eq!(status(&run.steps, "ADP-002"), Status::Pass);
     assert_eq!(status(&run.steps, "RUN-011"), Status::Skip);
     assert!(messages(&run.steps, "RUN-011").contains("claims no AI artifact kind"));
+    // Nothing in its scope, so nothing was asked of it: nothing about the protocol either.
+    for r in ["ADP-003", "ADP-004"] {
+        assert_eq!(status(&run.steps, r), Status::NotApplicable, "{r}");
+    }
     for r in [
         "RUN-001", "RUN-002", "RUN-003", "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008",
         "RUN-009", "RUN-010",

@@ -16,6 +16,7 @@ pub mod transport;
 pub const COVERAGE: &[(&str, &[&str])] = &[
     ("adapter.describe", &["ADP-001", "ADP-002"]),
     ("adapter.registry", &["ADP-003", "ADP-004"]),
+    ("adapter.requests", &["ADP-003", "ADP-004"]),
     (
         "packer.pack-<kind>",
         &[

@@ -175,7 +175,12 @@ pub fn judge_artifact_at(
                 .find(|f| f.requirement == r.id)
                 .map(|f| format!(": {}", f.message))
                 .unwrap_or_default();
-            let mut line = format!("{} {}{first}", r.id, r.status);
+            // Whose rule it is, so a defect against OCI or ModelPack stands apart from a
+            // disagreement with this contract.
+            let origin = catalog
+                .get(&r.id)
+                .map_or("", |q| if q.origin.is_upstream() { q.origin.label() } else { "contract only" });
+            let mut line = format!("{} {} [{origin}]{first}", r.id, r.status);
             if line.len() > 300 {
                 line.truncate(300);
                 line.push('…');

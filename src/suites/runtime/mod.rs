@@ -370,6 +370,28 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
             signature_policy(adapter, fixtures, run_dir, m)
         }),
     });
+    // A runtime whose declared scope left the suite nothing to ask made no request: the
+    // protocol requirements only a request decides are not-applicable, not undecided.
+    let asked: &[&'static str] = &["ADP-003", "ADP-004"];
+    if asked
+        .iter()
+        .all(|r| !steps.iter().any(|s| s.covers.contains(r)))
+    {
+        let why = format!(
+            "no request was made of the tool: {}",
+            info.scope.as_deref().unwrap_or("nothing was in its declared scope")
+        );
+        steps.push(StepResult::run(
+            "adapter.requests",
+            "The requests the suite made of the adapter",
+            asked,
+            |m| {
+                for r in asked {
+                    m.not_applicable(r, why.clone());
+                }
+            },
+        ));
+    }
     RuntimeRun { steps, tool }
 }
 
