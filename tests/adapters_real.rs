@@ -242,7 +242,10 @@ fn omlmd_pulls_only_layers_named_by_a_title() {
     // It claims models only: the skill, prompt and workflow positives are not-applicable, and
     // the model positives (conformant, checked by the suite) are what RUN-001 judges.
     assert_eq!(status(&run.steps, "RUN-011"), Status::Pass);
-    assert_eq!(status_of(&run.steps, "runtime.unpack.pass-prompt", "RUN-001"), Status::NotApplicable);
+    assert_eq!(
+        status_of(&run.steps, "runtime.unpack.pass-prompt", "RUN-001"),
+        Status::NotApplicable
+    );
     assert_eq!(status(&run.steps, "RUN-001"), Status::Fail);
     assert!(
         messages(&run.steps, "RUN-001").contains("KeyError: 'org.opencontainers.image.title'"),
@@ -368,14 +371,21 @@ fn the_matrix_blames_the_packer_and_layers_each_cell() {
     };
     let own = cell("ai-interop", "ai-interop", "model");
     assert_eq!(own.verdict, "pass", "{}", own.message);
-    for l in [&own.layers.bytes_intact, &own.layers.files_placed, &own.layers.contract_conformant] {
+    for l in [
+        &own.layers.bytes_intact,
+        &own.layers.files_placed,
+        &own.layers.contract_conformant,
+    ] {
         assert_eq!(l.verdict, "pass", "{}", l.message);
     }
     assert_eq!(own.layers.placement.as_deref(), Some("filepath"));
 
     let olot_ref = cell("olot", "ai-interop", "model");
     assert_eq!(olot_ref.verdict, "fail");
-    assert_eq!((olot_ref.step, olot_ref.requirement), (Some("pack"), Some("PCK-001")));
+    assert_eq!(
+        (olot_ref.step, olot_ref.requirement),
+        (Some("pack"), Some("PCK-001"))
+    );
     assert_eq!(olot_ref.layers.bytes_intact.verdict, "pass");
     assert_eq!(olot_ref.layers.contract_conformant.verdict, "fail");
     assert!(

@@ -312,7 +312,15 @@ fn route_cell(
     packer: &str,
     source: &Path,
     run_dir: &Path,
-) -> ((&'static str, Option<&'static str>, Option<&'static str>, String), Layer) {
+) -> (
+    (
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        String,
+    ),
+    Layer,
+) {
     let stop = |(v, s, r, m): Stop| (v, Some(s), r, m);
     let layout = match moved {
         Err(st) => {
@@ -443,7 +451,9 @@ fn blobs_intact(layout: &Path, want: &str) -> Result<usize, String> {
         if let Some(s) = size
             && *s != n
         {
-            return Err(format!("blob {digest} has {n} bytes, its descriptor says {s}"));
+            return Err(format!(
+                "blob {digest} has {n} bytes, its descriptor says {s}"
+            ));
         }
     }
     Ok(descriptors.len() - 1)
@@ -664,7 +674,11 @@ pub fn to_markdown(m: &Matrix) -> String {
                     }
                 })
                 .collect();
-            if v.is_empty() { "—".to_string() } else { v.join(", ") }
+            if v.is_empty() {
+                "—".to_string()
+            } else {
+                v.join(", ")
+            }
         };
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",

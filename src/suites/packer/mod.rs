@@ -177,9 +177,13 @@ pub fn judge_artifact_at(
                 .unwrap_or_default();
             // Whose rule it is, so a defect against OCI or ModelPack stands apart from a
             // disagreement with this contract.
-            let origin = catalog
-                .get(&r.id)
-                .map_or("", |q| if q.origin.is_upstream() { q.origin.label() } else { "contract only" });
+            let origin = catalog.get(&r.id).map_or("", |q| {
+                if q.origin.is_upstream() {
+                    q.origin.label()
+                } else {
+                    "contract only"
+                }
+            });
             let mut line = format!("{} {} [{origin}]{first}", r.id, r.status);
             if line.len() > 300 {
                 line.truncate(300);

@@ -379,7 +379,9 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
     {
         let why = format!(
             "no request was made of the tool: {}",
-            info.scope.as_deref().unwrap_or("nothing was in its declared scope")
+            info.scope
+                .as_deref()
+                .unwrap_or("nothing was in its declared scope")
         );
         steps.push(StepResult::run(
             "adapter.requests",
@@ -739,7 +741,11 @@ mod tests {
         // Declares no kind: claims nothing, skip (never pass), everything out of scope.
         let none = runtime(Some(&[]), Some("container images"));
         assert_eq!(outcome(&none), Status::Skip);
-        assert!(none.out_of_scope("model").unwrap().contains("container images"));
+        assert!(
+            none.out_of_scope("model")
+                .unwrap()
+                .contains("container images")
+        );
         // Leaves kinds out without saying why: fails.
         assert_eq!(outcome(&runtime(Some(&["model"]), None)), Status::Fail);
         let models = runtime(Some(&["model"]), Some("models only"));
