@@ -378,7 +378,7 @@ fn the_matrix_blames_the_packer_and_layers_each_cell() {
     ] {
         assert_eq!(l.verdict, "pass", "{}", l.message);
     }
-    assert_eq!(own.layers.placement.as_deref(), Some("filepath"));
+    assert_eq!(own.layers.placement.as_deref(), Some("filepath+tar"));
 
     let olot_ref = cell("olot", "ai-interop", "model");
     assert_eq!(olot_ref.verdict, "fail");
