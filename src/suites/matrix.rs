@@ -120,6 +120,14 @@ pub struct Matrix {
 /// A stop on the way: verdict, step, requirement, message.
 type Stop = (&'static str, &'static str, Option<&'static str>, String);
 
+/// A cell's verdict, step (none on a pass), requirement and message.
+type Verdict = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    String,
+);
+
 /// What a packer made of one source tree: the layout, its manifest digest, and what the
 /// contract and the file naming say about it.
 #[derive(Debug, Clone)]
@@ -312,15 +320,7 @@ fn route_cell(
     packer: &str,
     source: &Path,
     run_dir: &Path,
-) -> (
-    (
-        &'static str,
-        Option<&'static str>,
-        Option<&'static str>,
-        String,
-    ),
-    Layer,
-) {
+) -> (Verdict, Layer) {
     let stop = |(v, s, r, m): Stop| (v, Some(s), r, m);
     let layout = match moved {
         Err(st) => {
@@ -356,14 +356,14 @@ fn route_cell(
             requirement: *r,
             message: format!("at `{s}`: {m}"),
         },
-        Err((_, s, _, m)) if contract_broken.is_some() => {
+        Err((_, s, r, m)) if contract_broken.is_some() && on_the_artifact(*r) => {
             Layer::fail(None, format!("at `{s}`: {m}"))
         }
         Err((_, s, r, m)) => Layer::fail(*r, format!("at `{s}`: {m}")),
     };
     let verdict = match (outcome, contract_broken) {
         (Err(st), _) if st.0 == "error" => stop(st),
-        (Err((_, s, _, m)), Some(broken)) => (
+        (Err((_, s, r, m)), Some(broken)) if on_the_artifact(r) => (
             "fail",
             Some("pack"),
             Some("PCK-001"),
@@ -372,7 +372,7 @@ fn route_cell(
                 label(rt)
             ),
         ),
-        (Err(st), None) => stop(st),
+        (Err(st), _) => stop(st),
         (Ok(()), _) if bytes.verdict == "fail" => (
             "fail",
             Some(if bytes.requirement == Some("TRN-001") {
@@ -393,6 +393,13 @@ fn route_cell(
     (verdict, files)
 }
 
+/// Whether a runtime's failure is about the artifact it was handed (refusing it, RUN-001, or
+/// not placing its files, RUN-002), and so excused when the artifact is not conformant; a
+/// write outside its work directory (ADP-004) is the runtime's whatever it was handed.
+fn on_the_artifact(requirement: Option<&'static str>) -> bool {
+    matches!(requirement, Some("RUN-001" | "RUN-002"))
+}
+
 /// The bytes-intact layer of a route: on the layout the runtime is handed, the manifest has
 /// the packer's digest (checked by the move) and every blob hashes to its descriptor.
 fn bytes_layer(packed: &PackResult, moved: &Result<PathBuf, Stop>, direct: bool) -> Layer {
@@ -401,7 +408,7 @@ fn bytes_layer(packed: &PackResult, moved: &Result<PathBuf, Stop>, direct: bool)
         (Err(st), _) => Layer::not_reached(format!("not reached: {} at `{}`", st.0, st.1)),
         (_, Err(st)) if st.2 == Some("TRN-001") => Layer::fail(Some("TRN-001"), st.3.clone()),
         (_, Err(st)) => Layer::not_reached(format!("not reached: {} at `{}`", st.0, st.1)),
-        (Ok(p), Ok(layout)) => match blobs_intact(layout, &p.digest) {
+        (Ok(p), Ok(layout)) => match blobs_intact(layout, TAG, &p.digest) {
             Ok(n) => Layer::pass(format!(
                 "manifest {} and its {n} blob(s) hash to their descriptors",
                 p.digest
@@ -413,10 +420,10 @@ fn bytes_layer(packed: &PackResult, moved: &Result<PathBuf, Stop>, direct: bool)
 
 /// Hash the tagged manifest and every blob it references against their descriptors; the
 /// number of blobs checked.
-fn blobs_intact(layout: &Path, want: &str) -> Result<usize, String> {
+fn blobs_intact(layout: &Path, tag: &str, want: &str) -> Result<usize, String> {
     let limits = Limits::default();
     let l = OciLayout::open(layout, &limits).map_err(|e| e.to_string())?;
-    let (_, manifest) = l.select(Some(TAG), &limits).map_err(|e| e.to_string())?;
+    let (_, manifest) = l.select(Some(tag), &limits).map_err(|e| e.to_string())?;
     let json = manifest.json.map_err(|e| format!("manifest: {e}"))?;
     let mut descriptors: Vec<(String, Option<u64>)> = vec![(want.to_string(), None)];
     for d in std::iter::once(json.get("config"))
@@ -499,7 +506,7 @@ fn assess(layout: PathBuf, digest: String, kind: &str) -> PackedArtifact {
             Vec::new(),
         ),
     };
-    let placement = placement(&layout);
+    let placement = placement(&layout, TAG);
     PackedArtifact {
         layout,
         digest,
@@ -512,10 +519,10 @@ fn assess(layout: PathBuf, digest: String, kind: &str) -> PackedArtifact {
 /// How the artifact names its files: `filepath` (ModelPack's annotation, or its legacy
 /// name), `title` (`org.opencontainers.image.title`), `tar` (entries of tar layers), `none`;
 /// several joined by `+`.
-fn placement(layout: &Path) -> Option<String> {
+fn placement(layout: &Path, tag: &str) -> Option<String> {
     let limits = Limits::default();
     let l = OciLayout::open(layout, &limits).ok()?;
-    let (_, manifest) = l.select(Some(TAG), &limits).ok()?;
+    let (_, manifest) = l.select(Some(tag), &limits).ok()?;
     let json = manifest.json.ok()?;
     let mut ways: Vec<&str> = Vec::new();
     for layer in json.get("layers").and_then(Value::as_array)? {
@@ -765,4 +772,44 @@ fn short(c: &Cell) -> String {
         glyph(c.layers.files_placed.verdict),
         glyph(c.layers.contract_conformant.verdict)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suites::runtime::case_tag;
+
+    fn case(name: &str) -> (PathBuf, String, String) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/v1.0")
+            .join(name);
+        let tag = case_tag(&dir).unwrap();
+        let digest = tagged_digest(&dir, &tag).unwrap();
+        (dir, tag, digest)
+    }
+
+    #[test]
+    fn bytes_intact_hashes_every_blob() {
+        let (dir, tag, digest) = case("model/pass-model-raw");
+        assert!(blobs_intact(&dir, &tag, &digest).unwrap() >= 2);
+        let (dir, tag, digest) = case("model/dsc-004-layer-bytes-changed");
+        let e = blobs_intact(&dir, &tag, &digest).unwrap_err();
+        assert!(e.contains("hashes to"), "{e}");
+    }
+
+    #[test]
+    fn placement_names_how_files_are_named() {
+        let (dir, tag, _) = case("model/pass-model-raw");
+        assert_eq!(placement(&dir, &tag).as_deref(), Some("filepath"));
+        let (dir, tag, _) = case("model/pass-model-tar");
+        assert!(placement(&dir, &tag).unwrap().contains("tar"));
+    }
+
+    #[test]
+    fn only_failures_on_the_artifact_are_excused_by_a_non_conformant_one() {
+        assert!(on_the_artifact(Some("RUN-001")));
+        assert!(on_the_artifact(Some("RUN-002")));
+        assert!(!on_the_artifact(Some("ADP-004")));
+        assert!(!on_the_artifact(None));
+    }
 }

@@ -690,6 +690,14 @@ fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut 
         }
     };
     let signed = case_name(SIGNED);
+    if let Some(why) = nonconformant(&fixtures.join(SIGNED), case_kind(SIGNED)) {
+        m.error(
+            "RUN-010",
+            at(signed),
+            format!("the suite's signed control {SIGNED} is not conformant, so it judges no runtime: {why}"),
+        );
+        return;
+    }
     let Some((ex, dest, tree, _sandbox)) = ask(SIGNED, m) else {
         return;
     };
