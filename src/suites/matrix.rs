@@ -722,9 +722,29 @@ pub fn to_markdown(m: &Matrix) -> String {
         }
         s.push('\n');
     }
+    // A runtime's scope is one sentence per runtime and kind, not one per route.
+    s.push_str("\n## Outside a runtime's declared scope (not-applicable)\n\n");
+    let mut scoped = std::collections::BTreeSet::new();
+    for c in m.cells.iter().filter(|c| c.verdict == "not-applicable") {
+        if scoped.insert((c.runtime.clone(), c.kind.clone())) {
+            s.push_str(&format!(
+                "- {} ({}): {}\n",
+                c.runtime,
+                c.kind,
+                c.message.replace('\n', " ")
+            ));
+        }
+    }
+    if scoped.is_empty() {
+        s.push_str("None.\n");
+    }
     s.push_str("\n## Why a cell did not pass\n\n");
     let mut seen = std::collections::BTreeSet::new();
-    for c in m.cells.iter().filter(|c| c.verdict != "pass") {
+    for c in m
+        .cells
+        .iter()
+        .filter(|c| c.verdict != "pass" && c.verdict != "not-applicable")
+    {
         let line = format!(
             "- {} → {} → {} ({}): {} at `{}`{}: {}\n",
             c.packer,
