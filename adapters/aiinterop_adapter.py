@@ -47,14 +47,14 @@ def reply(doc):
     sys.stdout.flush()
 
 
-def validate(request):
+def validate(document, schema_file="adapter-request.schema.json"):
     try:
         import jsonschema  # noqa: PLC0415 - optional
     except ImportError:
         return None
-    with open(os.path.join(SCHEMAS, "adapter-request.schema.json")) as f:
+    with open(os.path.join(SCHEMAS, schema_file)) as f:
         schema = json.load(f)
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(request), key=str)
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=str)
     return "; ".join(e.message for e in errors[:3]) or None
 
 
@@ -105,7 +105,11 @@ def serve(tool, handlers):
     command = request.get("command")
     try:
         if command == "describe":
-            reply(ok(tool=tool()))
+            # The describe reply is the adapter's claim (roles, capabilities, scope): check it
+            # against the reply schema here too, so a malformed claim is the adapter's error.
+            described = ok(tool=tool(), protocol=PROTOCOL)
+            problem = validate(described, "adapter-reply.schema.json")
+            reply(error(f"invalid describe reply: {problem}") if problem else described)
             return
         handler = handlers.get(command)
         if handler is None:

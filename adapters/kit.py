@@ -41,6 +41,9 @@ def tool():
         "version": version(),
         "homepage": "https://github.com/kitops-ml/kitops",
         "roles": ["packer", "runtime"],
+        # A model tool: it claims no other artifact kind (RUN-011).
+        "artifactKinds": ["model"],
+        "scope": "kit packs and unpacks ModelKits and ModelPack model artifacts; it has no mapping for the contract's agent skills, prompt templates or workflows",
         "capabilities": ["pack-model", "unpack"],
         "needsRegistry": True,
         "unsupported": {

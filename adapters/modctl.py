@@ -46,6 +46,9 @@ def tool():
         "version": version(),
         "homepage": "https://github.com/modelpack/modctl",
         "roles": ["packer", "runtime", "transport"],
+        # A model tool: it claims no other artifact kind (RUN-011).
+        "artifactKinds": ["model"],
+        "scope": "modctl builds, pushes, pulls and extracts ModelPack model artifacts; it has no mapping for the contract's agent skills, prompt templates or workflows",
         # reproducible: `modctl build --no-creation-time` is the tool's own switch for repeated
         # builds (no createdAt in the config); the suite checks the claim (PCK-005).
         "capabilities": ["pack-model", "reproducible", "unpack", "push", "pull"],

@@ -31,6 +31,9 @@ def tool():
         "version": version("omlmd"),
         "homepage": "https://github.com/containers/omlmd",
         "roles": ["packer", "runtime"],
+        # omlmd is for ML models and their metadata: it claims no other kind (RUN-011).
+        "artifactKinds": ["model"],
+        "scope": "omlmd pushes and pulls ML models with their model metadata; it has no mapping for agent skills, prompt templates or workflows",
         # reproducible: oras-py, which omlmd pushes with, tars a directory with every mtime 0
         # into a gzip stream without a time stamp, and the manifest carries no time: the suite
         # checks the claim (PCK-005).

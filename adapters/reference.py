@@ -28,6 +28,7 @@ def tool():
         "version": m.group(1) if code == 0 and m else "unknown",
         "homepage": "https://github.com/cncf/ai-interop",
         "roles": ["packer", "runtime"],
+        "artifactKinds": ["model", "skill", "prompt", "workflow"],
         "capabilities": ["pack-model", "pack-skill", "pack-prompt", "pack-workflow", "reproducible",
                          "verify", "unpack", "verify-signatures"],
         "unsupported": {

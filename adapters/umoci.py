@@ -23,6 +23,11 @@ def tool():
         "version": version(),
         "homepage": "https://github.com/opencontainers/umoci",
         "roles": ["runtime"],
+        # umoci unpacks container images. The OCI image spec tells an implementation not to
+        # parse a config media type it does not know, so refusing an AI artifact's config is
+        # right: it claims no AI artifact kind (RUN-011), and the suite judges it on none.
+        "artifactKinds": [],
+        "scope": "umoci unpacks OCI container images (config media type application/vnd.oci.image.config.v1+json) into a root filesystem; the OCI image spec tells it not to parse a config media type it does not know, so AI artifacts are outside its scope",
         "capabilities": ["unpack"],
         "unsupported": {
             "verify": "umoci has no verify command; it checks digests while it unpacks",

@@ -69,6 +69,80 @@ impl AppliesTo {
     }
 }
 
+/// Whose rule a requirement is: an upstream specification the contract restates (a defect
+/// against it is a defect against that spec, whatever this contract says), or this contract's
+/// own rule (a disagreement with the contract only). Written as the optional third field of a
+/// requirement's parenthesis, e.g. `(artifact; core; oci-image-spec)`; absent means `contract`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// OCI image-spec: manifests, descriptors, layers, indexes.
+    OciImageSpec,
+    /// OCI image-spec, image layout chapter.
+    OciImageLayout,
+    /// OCI distribution-spec: registries.
+    OciDistributionSpec,
+    /// CNCF ModelPack model-spec.
+    Modelpack,
+    /// Sigstore bundle and verification rules.
+    Sigstore,
+    /// Notary Project signature specification.
+    Notary,
+    /// OpenSSF model signing (OMS).
+    ModelSigning,
+    /// This contract's own rule.
+    Contract,
+}
+
+impl Origin {
+    pub const ALL: &[Origin] = &[
+        Origin::OciImageSpec,
+        Origin::OciImageLayout,
+        Origin::OciDistributionSpec,
+        Origin::Modelpack,
+        Origin::Sigstore,
+        Origin::Notary,
+        Origin::ModelSigning,
+        Origin::Contract,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::OciImageSpec => "oci-image-spec",
+            Origin::OciImageLayout => "oci-image-layout",
+            Origin::OciDistributionSpec => "oci-distribution-spec",
+            Origin::Modelpack => "modelpack",
+            Origin::Sigstore => "sigstore",
+            Origin::Notary => "notary",
+            Origin::ModelSigning => "model-signing",
+            Origin::Contract => "contract",
+        }
+    }
+
+    /// For readers: "OCI image-spec", "this contract", …
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::OciImageSpec => "OCI image-spec",
+            Origin::OciImageLayout => "OCI image layout",
+            Origin::OciDistributionSpec => "OCI distribution-spec",
+            Origin::Modelpack => "ModelPack",
+            Origin::Sigstore => "Sigstore",
+            Origin::Notary => "Notary Project",
+            Origin::ModelSigning => "OpenSSF model signing",
+            Origin::Contract => "this contract",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Origin> {
+        Origin::ALL.iter().copied().find(|o| o.as_str() == s)
+    }
+
+    /// Whether a defect against the requirement breaks an upstream specification.
+    pub fn is_upstream(self) -> bool {
+        self != Origin::Contract
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Requirement {
@@ -77,6 +151,8 @@ pub struct Requirement {
     pub applies_to: Vec<AppliesTo>,
     /// The profile that introduces the requirement; every profile extending it inherits it.
     pub profile: String,
+    /// Whose rule it is.
+    pub origin: Origin,
     pub text: String,
     /// `file.md` and the heading the requirement stands under.
     pub source: String,
@@ -127,7 +203,7 @@ impl Catalog {
 
     pub fn parse(files: &[(&str, &str)]) -> Result<Catalog, SpecError> {
         let item = Regex::new(
-            r"^- \[(?P<id>[A-Z]{2,5}-\d{3})\] \*\*(?P<level>MUST|SHOULD|MAY)(?: NOT)?\*\* \((?P<applies>[a-z, ]+); (?P<profile>[a-z-]+)\) (?P<text>.+)$",
+            r"^- \[(?P<id>[A-Z]{2,5}-\d{3})\] \*\*(?P<level>MUST|SHOULD|MAY)(?: NOT)?\*\* \((?P<applies>[a-z, ]+); (?P<profile>[a-z-]+)(?:; (?P<origin>[a-z-]+))?\) (?P<text>.+)$",
         )
         .expect("static regex");
         let loose = Regex::new(r"^\s*[-*]?\s*\[[A-Z]{2,5}-\d{3}\]").expect("static regex");
@@ -171,18 +247,24 @@ impl Catalog {
                                 .ok_or_else(|| err(format!("unknown target {:?}", s.trim())))
                         })
                         .collect::<Result<Vec<_>, _>>()?;
+                    let origin = match c.name("origin") {
+                        None => Origin::Contract,
+                        Some(o) => Origin::parse(o.as_str())
+                            .ok_or_else(|| err(format!("unknown origin {:?}", o.as_str())))?,
+                    };
                     current = Some(Requirement {
                         id: c["id"].to_string(),
                         level,
                         applies_to: applies,
                         profile: c["profile"].to_string(),
+                        origin,
                         text: c["text"].to_string(),
                         source: format!("{file}#{heading}"),
                     });
                 } else if loose.is_match(line) {
                     return Err(err(format!(
                         "line looks like a requirement but does not follow the form \
-                         `- [ID] **LEVEL** (targets; profile) text`: {line}"
+                         `- [ID] **LEVEL** (targets; profile[; origin]) text`: {line}"
                     )));
                 }
             }
@@ -355,6 +437,17 @@ mod tests {
         );
         assert!(c.in_profile(&c.requirements[0], "trusted"));
         assert!(!c.in_profile(&c.requirements[1], "core"));
+    }
+
+    #[test]
+    fn origin_is_the_optional_third_field() {
+        let text = "- [MAN-001] **MUST** (artifact; core; oci-image-spec) It MUST.\n- [MAN-002] **MUST** (artifact; core) It MUST.\n";
+        let c = Catalog::parse(&[("profiles.md", LADDER), ("m.md", text)]).unwrap();
+        assert_eq!(c.requirements[0].origin, Origin::OciImageSpec);
+        assert_eq!(c.requirements[1].origin, Origin::Contract);
+        let bad = "- [MAN-001] **MUST** (artifact; core; ietf) It MUST.\n";
+        let e = Catalog::parse(&[("profiles.md", LADDER), ("m.md", bad)]).unwrap_err();
+        assert!(e.message.contains("unknown origin"), "{e}");
     }
 
     #[test]

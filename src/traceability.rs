@@ -15,6 +15,8 @@ pub struct Coverage {
     pub id: String,
     pub level: String,
     pub profile: String,
+    /// Whose rule it is (`oci-image-spec`, `modelpack`, …, `contract`).
+    pub origin: String,
     pub applies_to: Vec<String>,
     pub text: String,
     pub source: String,
@@ -69,6 +71,7 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
             id: r.id.clone(),
             level: r.level.to_string(),
             profile: r.profile.clone(),
+            origin: r.origin.as_str().to_string(),
             applies_to: r
                 .applies_to
                 .iter()

@@ -110,7 +110,11 @@ pub fn problems(report: &ConformanceReport, catalog: &Catalog) -> Vec<String> {
         return out;
     }
     for (r, c) in report.requirements.iter().zip(&expected) {
-        if r.level != c.level || r.profile != c.profile || r.applies_to != c.applies_to {
+        if r.level != c.level
+            || r.profile != c.profile
+            || r.applies_to != c.applies_to
+            || r.origin.is_some_and(|o| o != c.origin)
+        {
             out.push(format!(
                 "{}: recorded as {} in profile {:?}, but the spec says {} in profile {:?}",
                 r.id, r.level, r.profile, c.level, c.profile

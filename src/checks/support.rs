@@ -10,6 +10,8 @@ pub const LEGACY_MODEL_MANIFEST: &str = "application/vnd.cnai.model.manifest.v1+
 pub const LEGACY_MODEL_CONFIG: &str = "application/vnd.cnai.model.config.v1+json";
 pub const FILEPATH: &str = "org.cncf.model.filepath";
 pub const LEGACY_FILEPATH: &str = "org.cnai.model.filepath";
+/// The OCI annotation some tools (oras, omlmd) name a raw layer's file by.
+pub const IMAGE_TITLE: &str = "org.opencontainers.image.title";
 pub const FILE_METADATA: &str = "org.cncf.model.file.metadata+json";
 pub const LEGACY_FILE_METADATA: &str = "org.cnai.model.file.metadata+json";
 pub const UNTESTED: &str = "org.cncf.model.file.mediatype.untested";

@@ -41,15 +41,16 @@ pub fn run(args: RequirementsArgs) -> Result<u8, Exit> {
 
 fn markdown(rows: &[Coverage]) -> String {
     let mut s = format!(
-        "# Requirement coverage (spec {})\n\n| ID | Level | Profile | Checks | Negative fixtures | Positive fixtures | Requirement |\n|---|---|---|---|---|---|---|\n",
+        "# Requirement coverage (spec {})\n\n| ID | Level | Profile | Origin | Checks | Negative fixtures | Positive fixtures | Requirement |\n|---|---|---|---|---|---|---|---|\n",
         Catalog::embedded().version
     );
     for r in rows {
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.id,
             r.level,
             r.profile,
+            r.origin,
             r.checks.join(", "),
             r.negative_fixtures.len(),
             r.positive_fixtures.len(),

@@ -89,6 +89,7 @@ mod tests {
             level,
             profile: "core".into(),
             applies_to: vec![AppliesTo::Artifact],
+            origin: None,
             status,
             tests: vec![],
             manifests: vec![],

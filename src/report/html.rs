@@ -396,11 +396,15 @@ pub fn to_html(
         for r in rs {
             let _ = writeln!(
                 out,
-                r##"<tr class="req" id="req-{anchor}" data-status="{st}"><td class="id">{id}<br>{level}</td><td>{pill}</td><td>{profile}</td><td class="text">{text}</td><td class="by">{tests}</td></tr>"##,
+                r##"<tr class="req" id="req-{anchor}" data-status="{st}"><td class="id">{id}<br>{level}{origin}</td><td>{pill}</td><td>{profile}</td><td class="text">{text}</td><td class="by">{tests}</td></tr>"##,
                 anchor = slug(&r.id),
                 st = r.status.as_str(),
                 id = esc(&r.id),
                 level = r.level,
+                origin = r
+                    .origin
+                    .map(|o| format!(r#"<br><span class="muted">{}</span>"#, esc(o.label())))
+                    .unwrap_or_default(),
                 pill = pill(r.status),
                 profile = esc(&r.profile),
                 text = requirement_text(Some(r)),

@@ -34,10 +34,16 @@ pub fn test_group(id: &str) -> &str {
 pub fn finding_line(f: &Finding) -> String {
     let location = f.location.to_string();
     let message = one_line(&f.message);
+    // A rule of an upstream specification says so, so that a CI log tells an OCI defect from
+    // a disagreement with this contract.
+    let level = match crate::spec::Catalog::embedded().get(&f.requirement) {
+        Some(r) if r.origin.is_upstream() => format!("{}, {}", f.level, r.origin.label()),
+        _ => f.level.to_string(),
+    };
     if location.is_empty() {
-        format!("{} [{}]: {message}", f.requirement, f.level)
+        format!("{} [{level}]: {message}", f.requirement)
     } else {
-        format!("{} [{}] {location}: {message}", f.requirement, f.level)
+        format!("{} [{level}] {location}: {message}", f.requirement)
     }
 }
 

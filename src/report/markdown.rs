@@ -178,7 +178,8 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
     for (id, findings) in &by_requirement {
         let known = catalog.get(id);
         let level = known.map_or(findings[0].1.level, |r| r.level);
-        let _ = writeln!(out, "### {} ({level})\n", inline(id));
+        let origin = known.map_or(String::new(), |r| format!(", rule of {}", r.origin.label()));
+        let _ = writeln!(out, "### {} ({level}{origin})\n", inline(id));
         match known {
             Some(r) => {
                 let _ = writeln!(out, "> {}\n", inline(&r.text));
@@ -213,7 +214,10 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
     }
 
     out.push_str("## Requirements\n\n");
-    header(&mut out, &["ID", "Level", "Profile", "Status", "Tests"]);
+    header(
+        &mut out,
+        &["ID", "Level", "Profile", "Origin", "Status", "Tests"],
+    );
     for r in &report.requirements {
         row(
             &mut out,
@@ -221,6 +225,7 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
                 cell(&r.id),
                 r.level.to_string(),
                 cell(&r.profile),
+                r.origin.map_or("—", |o| o.label()).to_string(),
                 r.status.to_string(),
                 cell(&r.tests.join(", ")),
             ],

@@ -2,7 +2,7 @@
 //! `schemas/v1.0/report.schema.json`.
 
 use crate::model::{Finding, Level, Status};
-use crate::spec::{AppliesTo, ProfileStatus};
+use crate::spec::{AppliesTo, Origin, ProfileStatus};
 use serde::{Deserialize, Serialize};
 
 pub const API_VERSION: &str = "ai-interop.dev/v1alpha1";
@@ -174,6 +174,10 @@ pub struct RequirementResult {
     pub level: Level,
     pub profile: String,
     pub applies_to: Vec<AppliesTo>,
+    /// Whose rule it is (an upstream specification or this contract); absent in reports
+    /// written before the field existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
     pub status: Status,
     /// IDs of the tests that decided this requirement.
     pub tests: Vec<String>,
@@ -199,6 +203,7 @@ impl RequirementResult {
             level: r.level,
             profile: r.profile.clone(),
             applies_to: r.applies_to.clone(),
+            origin: Some(r.origin),
             status,
             tests,
             manifests: Vec::new(),

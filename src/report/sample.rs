@@ -54,6 +54,7 @@ fn requirement(
         level,
         profile: profile.into(),
         applies_to: vec![AppliesTo::Artifact],
+        origin: None,
         status,
         tests: tests.iter().map(|t| t.to_string()).collect(),
         manifests: vec![],

@@ -3,7 +3,7 @@
 //! runtimes (artifact vs destination).
 
 use crate::artifact::Limits;
-use crate::checks::support::{FILEPATH, LEGACY_FILEPATH};
+use crate::checks::support::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
 use crate::digest::{Digest, Hasher};
 use crate::targets::layout::OciLayout;
 use serde_json::Value;
@@ -117,7 +117,7 @@ pub fn artifact_tree(layout: &Path, tag: &str) -> Result<Tree, String> {
             // MPK-011): older packers (modctl 0.1.x) name every file by it.
             let path = annotation(FILEPATH)
                 .or_else(|| annotation(LEGACY_FILEPATH))
-                .or_else(|| annotation("org.opencontainers.image.title"))
+                .or_else(|| annotation(IMAGE_TITLE))
                 .ok_or_else(|| format!("raw layer {i} names no file path"))?;
             let (digest, size) = hash_reader(blob).map_err(|e| format!("layer {i}: {e}"))?;
             tree.insert(normalize(path), Node::File { digest, size });

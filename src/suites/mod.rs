@@ -16,6 +16,7 @@ pub mod transport;
 pub const COVERAGE: &[(&str, &[&str])] = &[
     ("adapter.describe", &["ADP-001", "ADP-002"]),
     ("adapter.registry", &["ADP-003", "ADP-004"]),
+    ("adapter.requests", &["ADP-003", "ADP-004"]),
     (
         "packer.pack-<kind>",
         &[
@@ -26,6 +27,7 @@ pub const COVERAGE: &[(&str, &[&str])] = &[
         "packer.reproducible",
         &["ADP-001", "ADP-003", "ADP-004", "PCK-005"],
     ),
+    ("runtime.scope", &["RUN-011"]),
     (
         "runtime.unpack.<case>",
         &["ADP-001", "ADP-003", "ADP-004", "RUN-001", "RUN-002"],

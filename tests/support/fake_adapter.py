@@ -22,7 +22,7 @@ def reply(doc):
     out.flush()
 
 
-TOOL = {"name": "fake", "version": "0.0.1", "roles": ["packer", "transport", "runtime"],
+TOOL = {"name": "fake", "version": "0.0.1", "roles": ["packer", "transport", "runtime"], "artifactKinds": ["model", "skill", "prompt", "workflow"],
         "capabilities": ["pack-model", "push", "pull", "unpack"]}
 
 if mode == "hang":

@@ -140,9 +140,19 @@ pub fn judge_artifact(
     layout: &Path,
     profile: &str,
 ) -> Result<Vec<String>, String> {
+    judge_artifact_at(catalog, layout, TAG, profile)
+}
+
+/// [`judge_artifact`] on the manifest tagged `tag`.
+pub fn judge_artifact_at(
+    catalog: &Catalog,
+    layout: &Path,
+    tag: &str,
+    profile: &str,
+) -> Result<Vec<String>, String> {
     let target = TargetRef::Layout {
         dir: layout.to_path_buf(),
-        selector: Some(TAG.to_string()),
+        selector: Some(tag.to_string()),
     };
     let artifact = target
         .load(&Limits::default(), &InspectOptions::default())
@@ -165,7 +175,16 @@ pub fn judge_artifact(
                 .find(|f| f.requirement == r.id)
                 .map(|f| format!(": {}", f.message))
                 .unwrap_or_default();
-            let mut line = format!("{} {}{first}", r.id, r.status);
+            // Whose rule it is, so a defect against OCI or ModelPack stands apart from a
+            // disagreement with this contract.
+            let origin = catalog.get(&r.id).map_or("", |q| {
+                if q.origin.is_upstream() {
+                    q.origin.label()
+                } else {
+                    "contract only"
+                }
+            });
+            let mut line = format!("{} {} [{origin}]{first}", r.id, r.status);
             if line.len() > 300 {
                 line.truncate(300);
                 line.push('…');

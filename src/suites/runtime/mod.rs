@@ -115,6 +115,88 @@ pub const VERIFY_SIGNATURES: &str = "verify-signatures";
 pub const SIGNED: &str = "model/pass-signed-key-notary-oms";
 pub const UNSIGNED: &str = "model/sig-001-unsigned";
 
+/// A fixture case's artifact kind (`model/pass-model-raw` → `model`): the directory it is in.
+pub fn case_kind(case: &str) -> &str {
+    case.split('/').next().unwrap_or(case)
+}
+
+/// The profile a conformant artifact of `kind` meets (the packer suite's table).
+fn kind_profile(kind: &str) -> &'static str {
+    super::packer::SOURCES
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map_or("core", |(_, _, p)| p)
+}
+
+/// The step that judges the runtime's declared scope (RUN-011): `artifactKinds` missing fails
+/// (silence must not dodge a failure); a list that leaves a kind out without a `scope` fails;
+/// an empty list claims no part of the role and is `skip`, so the runtime roll-up can never
+/// be `success`; a list of kinds passes.
+pub fn scope_step(info: &ToolInfo) -> StepResult {
+    let title = "The runtime declares the artifact kinds it unpacks (its scope)";
+    StepResult::run("runtime.scope", title, &["RUN-011"], |m| {
+        let kinds = ["model", "skill", "prompt", "workflow"];
+        match &info.artifact_kinds {
+            None => m.fail(
+                "RUN-011",
+                at("describe"),
+                format!(
+                    "{} has the role `runtime` but its describe reply declares no `artifactKinds`: it would be held to every kind, and cannot claim a narrower scope",
+                    info.name
+                ),
+            ),
+            Some(declared) if declared.is_empty() => m.skip(
+                "RUN-011",
+                format!(
+                    "{} claims no AI artifact kind: {}",
+                    info.name,
+                    info.scope.as_deref().unwrap_or("no scope given")
+                ),
+            ),
+            Some(declared) => {
+                let left_out = kinds.iter().any(|k| !declared.iter().any(|d| d == k));
+                if left_out && info.scope.is_none() {
+                    m.fail(
+                        "RUN-011",
+                        at("describe"),
+                        format!(
+                            "{} declares the kinds {} and leaves others out without a `scope` saying why",
+                            info.name,
+                            declared.join(", ")
+                        ),
+                    );
+                } else {
+                    m.pass("RUN-011");
+                }
+            }
+        }
+    })
+}
+
+/// A positive case handed to a runtime must be conformant: a runtime is judged only on
+/// conformant artifacts. The broken requirements of the suite's own fixture, when any.
+fn nonconformant(case_dir: &Path, kind: &str) -> Option<String> {
+    let tag = match case_tag(case_dir) {
+        Ok(t) => t,
+        Err(e) => return Some(e),
+    };
+    match super::packer::judge_artifact_at(
+        crate::spec::Catalog::embedded(),
+        case_dir,
+        &tag,
+        kind_profile(kind),
+    ) {
+        Ok(broken) if broken.is_empty() => None,
+        Ok(broken) => Some(format!(
+            "it breaks {} requirement(s) of `{}`: {}",
+            broken.len(),
+            kind_profile(kind),
+            files::first(&broken, 4)
+        )),
+        Err(e) => Some(format!("it cannot be read: {e}")),
+    }
+}
+
 /// A fixture case's short name (`model/pass-model-raw` → `pass-model-raw`), for step ids and
 /// findings.
 pub fn case_name(case: &str) -> &str {
@@ -201,6 +283,7 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
         return RuntimeRun { steps, tool };
     };
     steps.extend(super::tool::registry_step(adapter, &info));
+    steps.push(scope_step(&info));
     let mut controls: BTreeMap<&'static str, Control> = BTreeMap::new();
     for case in POSITIVES {
         let name = case_name(case);
@@ -210,6 +293,27 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
         if let Some(why) = blocked(adapter, &info, "unpack") {
             steps.push(StepResult::run(id, title, &covers[3..], |m| {
                 skip_all(m, &covers[3..], &why)
+            }));
+            continue;
+        }
+        if let Some(why) = info.out_of_scope(case_kind(case)) {
+            steps.push(StepResult::run(id, title, &covers[3..], |m| {
+                for r in &covers[3..] {
+                    m.not_applicable(r, why.clone());
+                }
+            }));
+            continue;
+        }
+        if let Some(why) = nonconformant(&fixtures.join(case), case_kind(case)) {
+            // The suite's defect, not the runtime's: nothing is asked of the runtime.
+            steps.push(StepResult::run(id, title, &covers[3..], |m| {
+                for r in &covers[3..] {
+                    m.error(
+                        r,
+                        at(name),
+                        format!("the suite's positive {case} is not conformant, so it judges no runtime: {why}"),
+                    );
+                }
             }));
             continue;
         }
@@ -232,6 +336,14 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
             }));
             continue;
         }
+        if let Some(why) = info.out_of_scope(case_kind(case)) {
+            steps.push(StepResult::run(id, title, &covers[2..], |m| {
+                for r in &covers[2..] {
+                    m.not_applicable(r, why.clone());
+                }
+            }));
+            continue;
+        }
         steps.push(StepResult::run(id, title, &covers, |m| {
             let control = controls
                 .entry(negative_case.control)
@@ -248,12 +360,40 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
     let blocked_by = [VERIFY_SIGNATURES, "unpack"]
         .into_iter()
         .find_map(|c| blocked(adapter, &info, c));
-    steps.push(match blocked_by {
-        Some(why) => StepResult::run(id, title, &covers[3..4], |m| m.skip("RUN-010", why)),
-        None => StepResult::run(id, title, covers, |m| {
+    let out_of_scope = info.out_of_scope(case_kind(SIGNED));
+    steps.push(match (blocked_by, out_of_scope) {
+        (_, Some(why)) => StepResult::run(id, title, &covers[3..4], |m| {
+            m.not_applicable("RUN-010", why)
+        }),
+        (Some(why), None) => StepResult::run(id, title, &covers[3..4], |m| m.skip("RUN-010", why)),
+        (None, None) => StepResult::run(id, title, covers, |m| {
             signature_policy(adapter, fixtures, run_dir, m)
         }),
     });
+    // A runtime whose declared scope left the suite nothing to ask made no request: the
+    // protocol requirements only a request decides are not-applicable, not undecided.
+    let asked: &[&'static str] = &["ADP-003", "ADP-004"];
+    if asked
+        .iter()
+        .all(|r| !steps.iter().any(|s| s.covers.contains(r)))
+    {
+        let why = format!(
+            "no request was made of the tool: {}",
+            info.scope
+                .as_deref()
+                .unwrap_or("nothing was in its declared scope")
+        );
+        steps.push(StepResult::run(
+            "adapter.requests",
+            "The requests the suite made of the adapter",
+            asked,
+            |m| {
+                for r in asked {
+                    m.not_applicable(r, why.clone());
+                }
+            },
+        ));
+    }
     RuntimeRun { steps, tool }
 }
 
@@ -550,6 +690,14 @@ fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut 
         }
     };
     let signed = case_name(SIGNED);
+    if let Some(why) = nonconformant(&fixtures.join(SIGNED), case_kind(SIGNED)) {
+        m.error(
+            "RUN-010",
+            at(signed),
+            format!("the suite's signed control {SIGNED} is not conformant, so it judges no runtime: {why}"),
+        );
+        return;
+    }
     let Some((ex, dest, tree, _sandbox)) = ask(SIGNED, m) else {
         return;
     };
@@ -573,4 +721,56 @@ fn signature_policy(adapter: &Adapter, fixtures: &Path, run_dir: &Path, m: &mut 
         return;
     };
     refused(&ex, &dest, unsigned, "RUN-010", m);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    fn runtime(kinds: Option<&[&str]>, scope: Option<&str>) -> ToolInfo {
+        ToolInfo {
+            name: "t".into(),
+            roles: vec!["runtime".into()],
+            capabilities: vec!["unpack".into()],
+            artifact_kinds: kinds.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            scope: scope.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_runtime_cannot_dodge_by_declaring_nothing() {
+        let outcome = |t: &ToolInfo| scope_step(t).marks.outcome("RUN-011");
+        // No declaration: held to every kind, and RUN-011 fails.
+        let silent = runtime(None, None);
+        assert_eq!(outcome(&silent), Status::Fail);
+        assert_eq!(silent.out_of_scope("skill"), None);
+        // Declares no kind: claims nothing, skip (never pass), everything out of scope.
+        let none = runtime(Some(&[]), Some("container images"));
+        assert_eq!(outcome(&none), Status::Skip);
+        assert!(
+            none.out_of_scope("model")
+                .unwrap()
+                .contains("container images")
+        );
+        // Leaves kinds out without saying why: fails.
+        assert_eq!(outcome(&runtime(Some(&["model"]), None)), Status::Fail);
+        let models = runtime(Some(&["model"]), Some("models only"));
+        assert_eq!(outcome(&models), Status::Pass);
+        assert_eq!(models.out_of_scope("model"), None);
+        assert!(models.out_of_scope("prompt").is_some());
+    }
+
+    #[test]
+    fn every_positive_is_conformant() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0");
+        for case in POSITIVES.iter().chain([SIGNED].iter()) {
+            assert_eq!(
+                nonconformant(&fixtures.join(case), case_kind(case)),
+                None,
+                "{case}"
+            );
+        }
+    }
 }

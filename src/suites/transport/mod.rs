@@ -210,7 +210,7 @@ pub fn compare(
             "TRN-002",
             at(subject),
             format!(
-                "the pulled index.json descriptor lacks `artifactType` {want} (it has {})",
+                "the pulled index.json descriptor lacks `artifactType` {want} (it has {}); the OCI image layout leaves this field optional: a shortfall against this contract only",
                 b.0.get("artifactType")
                     .map_or("none".to_string(), |v| v.to_string())
             ),

@@ -248,6 +248,12 @@ pub struct ToolInfo {
     /// The tool speaks only to registries: its requests need a [`ScratchRegistry`].
     #[serde(rename = "needsRegistry", skip_serializing_if = "std::ops::Not::not")]
     pub needs_registry: bool,
+    /// A runtime's scope (RUN-011): the artifact kinds it unpacks; `None` when not declared.
+    #[serde(rename = "artifactKinds", skip_serializing_if = "Option::is_none")]
+    pub artifact_kinds: Option<Vec<String>>,
+    /// What the tool is for, in the adapter's words (the reason of a `not-applicable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl ToolInfo {
@@ -256,6 +262,25 @@ impl ToolInfo {
     }
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|c| c == role)
+    }
+    /// Why an artifact of `kind` is out of the runtime's declared scope, or `None` when the
+    /// runtime declares it. A runtime that declares no scope at all is not out of scope here
+    /// (RUN-011 fails it instead, and it is judged on every kind: silence dodges nothing).
+    pub fn out_of_scope(&self, kind: &str) -> Option<String> {
+        let kinds = self.artifact_kinds.as_ref()?;
+        if kinds.iter().any(|k| k == kind) {
+            return None;
+        }
+        Some(format!(
+            "{} does not declare the artifact kind `{kind}` (it declares {}): {}",
+            self.name,
+            if kinds.is_empty() {
+                "none".to_string()
+            } else {
+                kinds.join(", ")
+            },
+            self.scope.as_deref().unwrap_or("no scope given")
+        ))
     }
     /// Why a capability is lacking, in the adapter's words when it gave any.
     pub fn lacking(&self, capability: &str) -> String {
@@ -553,6 +578,14 @@ fn parse_reply(command: Command, stdout: &[u8], redactor: &Redactor) -> Result<R
                 })
                 .unwrap_or_default(),
             needs_registry: t.get("needsRegistry").and_then(Value::as_bool) == Some(true),
+            artifact_kinds: t
+                .get("artifactKinds")
+                .and_then(Value::as_array)
+                .map(|_| list("artifactKinds")),
+            scope: t
+                .get("scope")
+                .and_then(Value::as_str)
+                .map(|s| redactor.redact(s)),
         }
     });
     if command == Command::Describe && status == ReplyStatus::Ok && tool.is_none() {
