@@ -258,7 +258,9 @@ pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
 pub struct UnpackArgs {
     /// oci:<dir>[:<tag>|@<digest>] or <registry>/<repo>[:<tag>|@<digest>].
     pub target: String,
-    /// The directory to create (it must not exist, or be empty); written atomically.
+    /// The directory to write, atomically. One that already holds this manifest's content
+    /// (recorded beside it, and verified again) is left as it is: an init container that runs
+    /// twice succeeds. One that holds anything else is replaced.
     pub destination: PathBuf,
     #[command(flatten)]
     pub gate: GateArgs,
@@ -268,14 +270,25 @@ pub struct UnpackArgs {
 
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
-    let Some((source, manifest, _)) = gate(&args.target, &args.common, &args.gate, false)? else {
+    let Some((source, manifest, digest)) = gate(&args.target, &args.common, &args.gate, false)?
+    else {
         eprintln!("ai-interop: unpack refused; nothing written");
         return Ok(1);
     };
     let opts = UnpackOptions {
         limits: args.common.limits(),
+        manifest_digest: Some(digest.clone()),
     };
     match crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts) {
+        Ok(stats) if stats.already_present => {
+            println!(
+                "{} already holds {} {digest} (verified); nothing written ({:.2} s)",
+                args.destination.display(),
+                args.target,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
         Ok(stats) => {
             println!(
                 "unpacked {} into {} ({} files, {} bytes, {} layers, {:.2} s)",
