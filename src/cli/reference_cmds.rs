@@ -95,6 +95,9 @@ pub struct PushArgs {
     /// Registry settings (JSON); `AI_INTEROP_REGISTRY_*` variables override it.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    /// PEM bundle of CA certificates for the registry's TLS (as for `check --ca-file`).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 pub fn push(args: PushArgs) -> Result<u8, Exit> {
@@ -109,7 +112,7 @@ pub fn push(args: PushArgs) -> Result<u8, Exit> {
     };
     let dest = Reference::parse(&args.destination)
         .map_err(|e| Exit::usage(format!("{}: {}", args.destination, e.message)))?;
-    let cfg = registry_config(args.registry_config.as_ref())?;
+    let cfg = registry_config(args.registry_config.as_ref(), args.ca_file.as_ref())?;
     let started = Instant::now();
     let pushed = crate::reference::push::push(&dir, selector.as_deref(), &dest, &cfg)
         .map_err(|e| Exit::harness(format!("push to {dest}: {e:#}")))?;
@@ -169,7 +172,7 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
             Ok((Box::new(layout), json, manifest.sha256))
         }
         TargetRef::Registry(_) => {
-            let cfg = registry_config(common.registry_config.as_ref())?;
+            let cfg = registry_config(common.registry_config.as_ref(), common.ca_file.as_ref())?;
             let shown = target.describe();
             let art = crate::targets::registry::open(&shown, &cfg)
                 .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
