@@ -190,7 +190,10 @@ fn child(mode: &str) {
                 &l,
                 &json,
                 Path::new(out),
-                &ai_interop::reference::UnpackOptions { limits },
+                &ai_interop::reference::UnpackOptions {
+                    limits,
+                    ..Default::default()
+                },
             )
             .expect("unpack");
         }

@@ -308,6 +308,7 @@ fn the_extractor_refuses_hostile_artifacts_without_the_verifier() {
             &dest,
             &UnpackOptions {
                 limits: limits.clone(),
+                ..Default::default()
             },
         );
         assert!(
@@ -320,29 +321,87 @@ fn the_extractor_refuses_hostile_artifacts_without_the_verifier() {
     }
 }
 
+/// The inode of a file: the same inode after a run means the run did not rewrite it.
+fn inode(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().ino()
+}
+
+/// An init container that runs twice: the second run of the same manifest finds its content
+/// in place (verified, not trusted) and writes nothing; a tampered tree, another manifest,
+/// or a directory of someone else's files is replaced whole, with nothing left beside it.
 #[test]
-fn unpack_into_an_empty_directory_and_never_over_content() {
+fn unpack_twice_is_idempotent_and_anything_else_is_replaced() {
     let work = tempfile::tempdir().unwrap();
     let dest = work.path().join("models");
     std::fs::create_dir(&dest).unwrap();
+    let raw = "oci:fixtures/v1.0/model/pass-model-raw:v1";
+    let raw_tree = || {
+        let first = ai_interop(&["unpack", raw, s(&dest)]);
+        assert_eq!(first.status.code(), Some(0), "{first:?}");
+    };
+    raw_tree();
+    let weights = dest.join("model.safetensors");
+    let before = (inode(&weights), std::fs::read(&weights).unwrap());
+    let record = ".models.ai-interop-unpacked.json";
+    assert_eq!(entries(work.path()), [record, "models"]);
+
+    // The same manifest again: success, nothing rewritten.
+    let again = ok(&["unpack", raw, s(&dest)]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("nothing written"),
+        "{again:?}"
+    );
+    assert_eq!(inode(&weights), before.0, "the weights were not rewritten");
+
+    // A tree changed since (one byte appended): verified, so it is written again.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&weights)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"x"))
+        .unwrap();
+    let repaired = ok(&["unpack", raw, s(&dest)]);
+    assert!(
+        !String::from_utf8_lossy(&repaired.stdout).contains("nothing written"),
+        "{repaired:?}"
+    );
+    assert_eq!(std::fs::read(&weights).unwrap(), before.1);
+    assert_ne!(inode(&weights), before.0, "replaced, not patched");
+    // An extra file is a change too.
+    std::fs::write(dest.join("extra"), b"").unwrap();
+    ok(&["unpack", raw, s(&dest)]);
+    assert!(!dest.join("extra").exists());
+
+    // Another manifest: its tree replaces the old one whole.
     ok(&[
-        "unpack",
-        "oci:fixtures/v1.0/model/pass-model-raw:v1",
-        s(&dest),
-    ]);
-    assert!(dest.join("model.safetensors").is_file());
-    // Not empty now: refused as a harness error, and the content stays.
-    let out = ai_interop(&[
         "unpack",
         "oci:fixtures/v1.0/model/pass-model-tar:v1",
         s(&dest),
     ]);
-    assert_eq!(out.status.code(), Some(3));
+    let src = work.path().join("tar-alone");
+    ok(&[
+        "unpack",
+        "oci:fixtures/v1.0/model/pass-model-tar:v1",
+        s(&src),
+    ]);
+    assert_eq!(tree(&dest), tree(&src));
+    std::fs::remove_dir_all(&src).unwrap();
+    std::fs::remove_file(work.path().join(".tar-alone.ai-interop-unpacked.json")).unwrap();
+    assert_eq!(
+        entries(work.path()),
+        [record, "models"],
+        "nothing left beside"
+    );
+
+    // Someone else's files, with no record: replaced too.
+    std::fs::remove_file(work.path().join(record)).unwrap();
+    std::fs::write(dest.join("stale"), b"old").unwrap();
+    raw_tree();
     assert_eq!(
         entries(&dest),
         ["README.md", "config.json", "model.safetensors"]
     );
-    assert_eq!(entries(work.path()), ["models"]);
+    assert_eq!(entries(work.path()), [record, "models"]);
 }
 
 fn registry() -> Option<String> {

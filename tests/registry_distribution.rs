@@ -166,6 +166,58 @@ fn distribution_tls_custom_ca() {
     );
 }
 
+/// An image without a CA store (`SSL_CERT_FILE`/`SSL_CERT_DIR` point at nothing, as in a
+/// distroless or air-gapped image): plain http needs no store at all; https falls back to the
+/// built-in roots, refuses the throw-away CA with one error that says what to do, and is
+/// verified with `--ca-file`.
+#[test]
+fn distribution_without_a_system_ca_store() {
+    let (Some(plain), Some(tls)) = (
+        registry("AI_INTEROP_TEST_REGISTRY"),
+        registry("AI_INTEROP_TEST_REGISTRY_TLS"),
+    ) else {
+        return;
+    };
+    let ca = env("AI_INTEROP_TEST_REGISTRY_TLS_CA").expect("AI_INTEROP_TEST_REGISTRY_TLS_CA");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let no_store = std::env::temp_dir().join("ai-interop-no-ca-store");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+            .args(args)
+            .current_dir(&root)
+            .env("SSL_CERT_FILE", &no_store)
+            .env("SSL_CERT_DIR", &no_store)
+            .env_remove("AI_INTEROP_REGISTRY_CA_FILE")
+            .env_remove("AI_INTEROP_REGISTRY_CONFIG")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let layout = "oci:fixtures/v1.0/model/pass-model-raw:v1";
+    let at = |base: &str| format!("{base}/ai-interop-test/no-ca-store:v1");
+
+    let (code, err) = run(&["push", layout, &at(plain.trim_start_matches("http://"))]);
+    assert_eq!(code, Some(0), "plain http needs no CA store: {err}");
+
+    let (code, err) = run(&["push", layout, &at(&tls)]);
+    assert_eq!(code, Some(3), "{err}");
+    assert_eq!(err.lines().count(), 1, "one error: {err}");
+    assert!(
+        err.contains("cannot be verified (UnknownIssuer)")
+            && err.contains("built-in Mozilla roots")
+            && err.contains("--ca-file"),
+        "{err}"
+    );
+
+    let (code, err) = run(&["push", layout, &at(&tls), "--ca-file", &ca]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run(&["verify", &at(&tls), "--ca-file", &ca]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
 #[test]
 fn distribution_check_reference_by_tag_and_digest() {
     let Some(url) = registry("AI_INTEROP_TEST_REGISTRY") else {

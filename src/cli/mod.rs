@@ -92,6 +92,11 @@ pub struct CommonArgs {
     /// override it. Without it, `AI_INTEROP_REGISTRY_CONFIG` names the file, if any.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    /// PEM bundle of CA certificates the registry's TLS certificate is verified against, in
+    /// addition to the system store (or, without one, the Mozilla roots built in). Overrides
+    /// `AI_INTEROP_REGISTRY_CA_FILE` and the registry config's `tls.caFile`.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     /// When the target is an image index: check only its manifests for this platform.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
@@ -244,10 +249,11 @@ pub fn load_expected_failures(
 }
 
 /// The registry settings: `--registry-config FILE` (else the file `AI_INTEROP_REGISTRY_CONFIG`
-/// names), then the `AI_INTEROP_REGISTRY_*` overrides. A bad file or value is a usage error; the
+/// names), then the `AI_INTEROP_REGISTRY_*` overrides, then `--ca-file`. A bad file or value is a usage error; the
 /// message never holds a credential.
 pub fn registry_config(
     path: Option<&PathBuf>,
+    ca_file: Option<&PathBuf>,
 ) -> Result<crate::targets::registry::config::RegistryConfig, Exit> {
     use crate::targets::registry::config::RegistryConfig;
     let cfg = match path {
@@ -257,7 +263,11 @@ pub fn registry_config(
         }),
         None => RegistryConfig::from_env(),
     };
-    cfg.map_err(|e| Exit::usage(e.to_string()))
+    let mut cfg = cfg.map_err(|e| Exit::usage(e.to_string()))?;
+    if let Some(ca) = ca_file {
+        cfg.tls.ca_file = Some(ca.clone());
+    }
+    Ok(cfg)
 }
 
 /// Refuse a profile the spec does not define.

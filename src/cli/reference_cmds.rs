@@ -95,6 +95,9 @@ pub struct PushArgs {
     /// Registry settings (JSON); `AI_INTEROP_REGISTRY_*` variables override it.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    /// PEM bundle of CA certificates for the registry's TLS (as for `check --ca-file`).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 pub fn push(args: PushArgs) -> Result<u8, Exit> {
@@ -109,7 +112,7 @@ pub fn push(args: PushArgs) -> Result<u8, Exit> {
     };
     let dest = Reference::parse(&args.destination)
         .map_err(|e| Exit::usage(format!("{}: {}", args.destination, e.message)))?;
-    let cfg = registry_config(args.registry_config.as_ref())?;
+    let cfg = registry_config(args.registry_config.as_ref(), args.ca_file.as_ref())?;
     let started = Instant::now();
     let pushed = crate::reference::push::push(&dir, selector.as_deref(), &dest, &cfg)
         .map_err(|e| Exit::harness(format!("push to {dest}: {e:#}")))?;
@@ -169,7 +172,7 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
             Ok((Box::new(layout), json, manifest.sha256))
         }
         TargetRef::Registry(_) => {
-            let cfg = registry_config(common.registry_config.as_ref())?;
+            let cfg = registry_config(common.registry_config.as_ref(), common.ca_file.as_ref())?;
             let shown = target.describe();
             let art = crate::targets::registry::open(&shown, &cfg)
                 .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
@@ -258,7 +261,9 @@ pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
 pub struct UnpackArgs {
     /// oci:<dir>[:<tag>|@<digest>] or <registry>/<repo>[:<tag>|@<digest>].
     pub target: String,
-    /// The directory to create (it must not exist, or be empty); written atomically.
+    /// The directory to write, atomically. One that already holds this manifest's content
+    /// (recorded beside it, and verified again) is left as it is: an init container that runs
+    /// twice succeeds. One that holds anything else is replaced.
     pub destination: PathBuf,
     #[command(flatten)]
     pub gate: GateArgs,
@@ -268,14 +273,25 @@ pub struct UnpackArgs {
 
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
-    let Some((source, manifest, _)) = gate(&args.target, &args.common, &args.gate, false)? else {
+    let Some((source, manifest, digest)) = gate(&args.target, &args.common, &args.gate, false)?
+    else {
         eprintln!("ai-interop: unpack refused; nothing written");
         return Ok(1);
     };
     let opts = UnpackOptions {
         limits: args.common.limits(),
+        manifest_digest: Some(digest.clone()),
     };
     match crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts) {
+        Ok(stats) if stats.already_present => {
+            println!(
+                "{} already holds {} {digest} (verified); nothing written ({:.2} s)",
+                args.destination.display(),
+                args.target,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(0)
+        }
         Ok(stats) => {
             println!(
                 "unpacked {} into {} ({} files, {} bytes, {} layers, {:.2} s)",

@@ -10,9 +10,12 @@
 //! - `pack`: the layers, config, manifest and `index.json`, in one pass per file.
 //! - `unpack`: every layer written at its path, each digest checked, nothing outside the
 //!   destination.
+//! - `destination`: the directory unpack writes, idempotent: the same manifest twice is one
+//!   write; anything else there is replaced atomically.
 //! - `push`: a layout's manifest and blobs, streamed into a registry.
 
 pub mod blobs;
+mod destination;
 pub mod pack;
 pub mod plan;
 pub mod push;

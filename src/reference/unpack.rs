@@ -47,6 +47,9 @@ fn io_err(what: impl std::fmt::Display, e: impl std::fmt::Display) -> UnpackErro
 #[derive(Debug, Clone, Default)]
 pub struct UnpackOptions {
     pub limits: Limits,
+    /// The digest of `manifest`: recorded beside the destination, so that a second unpack of
+    /// the same manifest finds it in place (see `destination`). `None`: always written.
+    pub manifest_digest: Option<Digest>,
 }
 
 /// What was written.
@@ -55,10 +58,14 @@ pub struct Unpacked {
     pub files: u64,
     pub bytes: u64,
     pub layers: usize,
+    /// The destination already held exactly this manifest's content (verified): nothing was
+    /// written.
+    pub already_present: bool,
 }
 
-/// Unpack the image manifest `manifest` whose blobs `source` serves into `dest`, which must
-/// not exist or be an empty directory.
+/// Unpack the image manifest `manifest` whose blobs `source` serves into `dest`. A `dest` that
+/// already holds this manifest's content (`opts.manifest_digest`, verified) is left as it is;
+/// one holding anything else is replaced atomically.
 pub fn unpack(
     source: &dyn BlobSource,
     manifest: &Value,
@@ -73,32 +80,20 @@ pub fn unpack(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    match fs::symlink_metadata(dest) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Ok(m) if m.is_dir() => {
-            let mut it = fs::read_dir(dest).map_err(|e| io_err(dest.display(), e))?;
-            if it.next().is_some() {
-                return Err(UnpackError::Io(format!(
-                    "{} exists and is not empty",
-                    dest.display()
-                )));
-            }
-        }
-        Ok(_) => {
-            return Err(UnpackError::Io(format!(
-                "{} exists and is not a directory",
-                dest.display()
-            )));
-        }
-        Err(e) => return Err(io_err(dest.display(), e)),
+    let record = super::destination::record_path(&parent, name);
+    let digest = opts.manifest_digest.as_ref();
+    let found = super::destination::inspect(dest, &record, digest)?;
+    if found == super::destination::Found::Current {
+        return Ok(Unpacked {
+            already_present: true,
+            ..Default::default()
+        });
     }
     fs::create_dir_all(&parent).map_err(|e| io_err(parent.display(), e))?;
     let tmp = parent.join(super::blobs::unique_name(&format!(".{name}.unpack-")));
     fs::create_dir(&tmp).map_err(|e| io_err(tmp.display(), e))?;
     let result = unpack_into(source, manifest, &tmp, opts).and_then(|stats| {
-        // rename(2) replaces an empty directory (an emptyDir mount point's child, for one).
-        fs::rename(&tmp, dest)
-            .map_err(|e| io_err(format!("renaming into {}", dest.display()), e))?;
+        super::destination::commit(&tmp, dest, &record, found, digest)?;
         Ok(stats)
     });
     if result.is_err() {

@@ -361,6 +361,97 @@ pub fn install_crypto_provider() {
     });
 }
 
+/// The HTTP client, and a description of what its https connections trust.
+///
+/// reqwest verifies https with the platform verifier, which on Linux needs a system CA store
+/// and fails to *build* without one, even for a plain-http registry; air-gapped images often
+/// have none. So: `caFile` alone when `caOnly`; else the system store plus `caFile`; and when
+/// there is no system store, the Mozilla roots built into this binary plus `caFile`.
+fn http_client(
+    cfg: &RegistryConfig,
+    base: &Url,
+) -> Result<(reqwest::blocking::Client, String), ClientError> {
+    let builder = || {
+        let b = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(cfg.timeouts.connect())
+            .timeout(cfg.timeouts.request())
+            .user_agent(concat!("ai-interop/", env!("CARGO_PKG_VERSION")));
+        if !cfg.use_proxy || is_loopback(base) {
+            b.no_proxy()
+        } else {
+            b
+        }
+    };
+    let built = |b: reqwest::blocking::ClientBuilder| {
+        b.build()
+            .map_err(|e| ClientError::Config(format!("HTTP client: {e}")))
+    };
+    if cfg.tls.insecure_skip_verify {
+        let http = built(builder().tls_danger_accept_invalid_certs(true))?;
+        return Ok((http, "nothing (insecureSkipVerify)".into()));
+    }
+    let (extra, named) = match &cfg.tls.ca_file {
+        Some(ca) => (ca_bundle(ca)?, format!(" and the CA file {}", ca.display())),
+        None => (Vec::new(), String::new()),
+    };
+    if let (true, Some(ca)) = (cfg.tls.ca_only, &cfg.tls.ca_file) {
+        let http = built(builder().tls_certs_only(extra))?;
+        return Ok((http, format!("only the CA file {}", ca.display())));
+    }
+    match builder().tls_certs_merge(extra.clone()).build() {
+        Ok(http) => Ok((http, format!("the system CA store{named}"))),
+        Err(_) => {
+            let mut roots = built_in_roots();
+            roots.extend(extra);
+            let http = built(builder().tls_certs_only(roots))?;
+            Ok((
+                http,
+                format!("the built-in Mozilla roots (no system CA store here){named}"),
+            ))
+        }
+    }
+}
+
+/// The certificates of a PEM bundle the user named.
+fn ca_bundle(ca: &std::path::Path) -> Result<Vec<reqwest::Certificate>, ClientError> {
+    let pem = crate::input::read_bounded(ca, crate::input::MAX_INPUT_BYTES)
+        .map_err(|e| ClientError::Config(format!("CA bundle {e}")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| ClientError::Config(format!("CA bundle {}: {e}", ca.display())))?;
+    if certs.is_empty() {
+        return Err(ClientError::Config(format!(
+            "CA bundle {}: no certificate found",
+            ca.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// Mozilla's root certificates, as compiled into this binary (`webpki-root-certs`).
+fn built_in_roots() -> Vec<reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|c| reqwest::Certificate::from_der(c.as_ref()).ok())
+        .collect()
+}
+
+/// Why a connection failed, when it failed because the peer's certificate was not trusted.
+fn certificate_error(e: &reqwest::Error) -> Option<String> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        if let Some(rustls::Error::InvalidCertificate(why)) = err.downcast_ref::<rustls::Error>() {
+            return Some(format!("{why:?}"));
+        }
+        // io::Error's source() skips the error it wraps (here an io::Error around rustls's).
+        next = match err.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
+}
+
 /// An OCI registry client for one registry origin.
 pub struct Client {
     http: reqwest::blocking::Client,
@@ -371,6 +462,9 @@ pub struct Client {
     auth: Mutex<HashMap<String, String>>,
     redactor: Redactor,
     push: bool,
+    /// Which certificates an https connection is verified against, for the error that says
+    /// it could not be.
+    trust: String,
 }
 
 impl std::fmt::Debug for Client {
@@ -399,37 +493,10 @@ impl Client {
             Credentials::Token(t) => redactor.add(t.expose()),
             Credentials::Anonymous => {}
         }
-        let mut b = reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(cfg.timeouts.connect())
-            .timeout(cfg.timeouts.request())
-            .user_agent(concat!("ai-interop/", env!("CARGO_PKG_VERSION")));
-        if !cfg.use_proxy || is_loopback(&base) {
-            b = b.no_proxy();
-        }
-        if let Some(ca) = &cfg.tls.ca_file {
-            let pem = crate::input::read_bounded(ca, crate::input::MAX_INPUT_BYTES)
-                .map_err(|e| ClientError::Config(format!("CA bundle {e}")))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| ClientError::Config(format!("CA bundle {}: {e}", ca.display())))?;
-            if certs.is_empty() {
-                return Err(ClientError::Config(format!(
-                    "CA bundle {}: no certificate found",
-                    ca.display()
-                )));
-            }
-            b = if cfg.tls.ca_only {
-                b.tls_certs_only(certs)
-            } else {
-                b.tls_certs_merge(certs)
-            };
-        }
-        if cfg.tls.insecure_skip_verify {
-            b = b.tls_danger_accept_invalid_certs(true);
-        }
-        let http = b
-            .build()
-            .map_err(|e| ClientError::Config(redactor.redact(&format!("HTTP client: {e}"))))?;
+        let (http, trust) = http_client(cfg, &base).map_err(|e| match e {
+            ClientError::Config(m) => ClientError::Config(redactor.redact(&m)),
+            other => other,
+        })?;
         Ok(Client {
             http,
             base,
@@ -438,6 +505,7 @@ impl Client {
             auth: Mutex::new(HashMap::new()),
             redactor,
             push: !cfg.read_only,
+            trust,
         })
     }
 
@@ -509,6 +577,18 @@ impl Client {
                 method: method.to_string(),
                 url: self.redactor.redact(url.as_str()),
                 timeout_ms: timeout.as_millis(),
+            };
+        }
+        if let Some(why) = certificate_error(&e) {
+            return ClientError::Transport {
+                method: method.to_string(),
+                url: self.redactor.redact(url.as_str()),
+                message: format!(
+                    "TLS: the registry's certificate cannot be verified ({why}) against {}; \
+                     name the CA that signed it with --ca-file FILE (or \
+                     AI_INTEROP_REGISTRY_CA_FILE, or tls.caFile in the registry config)",
+                    self.trust
+                ),
             };
         }
         let mut msg = e.to_string();
