@@ -43,6 +43,8 @@ pub struct PolicyFile {
     pub verification_time: Option<String>,
     #[serde(default)]
     pub offline: bool,
+    #[serde(default)]
+    pub sigstore_thresholds: super::inputs::Thresholds,
 }
 
 /// Read a small file, refusing anything that is not a regular file or is too large.
@@ -145,6 +147,7 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
             })
             .transpose()?;
         inputs.offline |= policy.offline;
+        inputs.thresholds = policy.sigstore_thresholds;
         inputs.policy = Some(policy_path.clone());
     }
     if let Some(p) = &options.trusted_root {
