@@ -128,14 +128,20 @@ fn thresholds_come_from_the_policy() {
         V2Variant::Cert(CertVariant::NoSct),
     );
     let no_ts = bundle_v2(&pki, Signs::Message(MANIFEST), V2Variant::NoTimestamp);
-    // Relaxed: no SCT and no verified time required (the chain is then not reached).
+    // Relaxed: no SCT and no verified time required. Without a verified time the chain is
+    // judged at the verification time, an hour after the short-lived certificate expired.
     i.thresholds = Thresholds {
         scts: Some(0),
         timestamps: Some(0),
         tlog_entries: None,
     };
     assert!(run(&no_sct, &i).verified());
+    let v = run(&no_ts, &i);
+    let f: Vec<_> = v.failures().map(|f| f.requirement()).collect();
+    assert_eq!(f, ["SIG-005"]);
+    i.verification_time = Some(crate::trust::testpki::SIGNED_AT);
     assert!(run(&no_ts, &i).verified());
+    i.verification_time = Some(VERIFY_AT);
     // Stricter: two timestamps, two logs, two SCTs — one of each is not enough.
     for (t, want) in [
         (
