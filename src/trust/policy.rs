@@ -212,6 +212,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sigstore_thresholds_are_read_and_unknown_or_negative_ones_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("policy.yaml");
+        std::fs::write(
+            &policy,
+            "sigstoreThresholds: {tlogEntries: 2, timestamps: 0}\n",
+        )
+        .unwrap();
+        let inputs = load(&TrustOptions {
+            policy: Some(policy.clone()),
+            ..TrustOptions::default()
+        })
+        .unwrap();
+        assert_eq!(
+            inputs.thresholds,
+            super::super::inputs::Thresholds {
+                tlog_entries: Some(2),
+                timestamps: Some(0),
+                scts: None,
+            }
+        );
+        for bad in [
+            "sigstoreThresholds: {witnesses: 1}\n",
+            "sigstoreThresholds: {scts: -1}\n",
+        ] {
+            std::fs::write(&policy, bad).unwrap();
+            assert!(
+                load(&TrustOptions {
+                    policy: Some(policy.clone()),
+                    ..TrustOptions::default()
+                })
+                .is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn policy_paths_are_relative_to_the_policy_and_urls_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let key = super::super::keys::SigningKey::ed25519_from_seed(&[7; 32]);
