@@ -1,7 +1,8 @@
 //! Time to verify one keyless Sigstore bundle offline (message signature over a manifest):
 //! bundle parse, certificate chain to the trusted root, transparency log entry (body, RFC 6962
-//! audit path, signed checkpoint, SET) and identity policy. Test-only material from
-//! `ai_interop::trust::testpki`.
+//! audit path, signed checkpoint, SET), embedded SCT and identity policy; and the same for a
+//! Rekor v2 bundle (signed-note checkpoint, RFC 3161 timestamp instead of a SET). Test-only
+//! material from `ai_interop::trust::testpki` and `testpki_sigstore`.
 //!
 //! ```text
 //! cargo bench --bench signature_verify
@@ -47,7 +48,22 @@ fn main() {
     }
     let per = start.elapsed() / reps;
     println!(
-        "keyless Sigstore bundle ({} bytes): {per:?} per verification ({reps} reps)",
+        "keyless Sigstore bundle, Rekor v1 ({} bytes): {per:?} per verification ({reps} reps)",
         b.len()
+    );
+    let v2 = ai_interop::trust::testpki_sigstore::bundle_v2(
+        &pki,
+        Signs::Message(manifest),
+        ai_interop::trust::testpki_sigstore::V2Variant::Good,
+    );
+    assert!(verify(&v2, Some(subject), &inputs).verification.verified());
+    let start = Instant::now();
+    for _ in 0..reps {
+        assert!(verify(&v2, Some(subject), &inputs).verification.verified());
+    }
+    let per = start.elapsed() / reps;
+    println!(
+        "keyless Sigstore bundle, Rekor v2 + RFC 3161 timestamp ({} bytes): {per:?} per verification ({reps} reps)",
+        v2.len()
     );
 }

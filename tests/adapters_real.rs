@@ -520,6 +520,8 @@ fn modctl_moves_artifacts_through_its_storage_byte_for_byte() {
         "{}",
         messages(&run.steps, "TRN-001")
     );
+}
+
 /// The matrix blames the right party and shows what moved: olot's artifact is not conformant
 /// (ModelPack's diffIds without algorithm, among others), so the reference runtime's refusal
 /// fails the cell at the packer (PCK-001), while the bytes still arrive intact; umoci is

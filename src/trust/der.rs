@@ -112,6 +112,16 @@ pub const OID_FULCIO_ISSUER_V2: &str = "1.3.6.1.4.1.57264.1.8";
 /// Fulcio's OIDC issuer extension (v1: the raw string).
 pub const OID_FULCIO_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
 
+/// One X.509 `Extension`: its OID, the critical flag when set, and the DER value.
+pub fn extension(id: &str, critical: bool, value: &[u8]) -> Vec<u8> {
+    let mut parts = vec![oid(id)];
+    if critical {
+        parts.push(boolean(true));
+    }
+    parts.push(octets(value));
+    seq(&parts)
+}
+
 /// What goes into a test certificate.
 pub struct CertSpec<'a> {
     pub serial: u64,
@@ -131,6 +141,14 @@ pub struct CertSpec<'a> {
 impl CertSpec<'_> {
     /// The DER certificate, signed by `signer` (the issuer's key).
     pub fn build(&self, signer: &SigningKey) -> Vec<u8> {
+        self.build_with(signer, &[])
+    }
+
+    /// The DER certificate with `extra` extensions (DER `Extension`s, see [`extension`]) after
+    /// the usual ones; an extra extendedKeyUsage replaces the default one of a leaf.
+    pub fn build_with(&self, signer: &SigningKey, extra: &[Vec<u8>]) -> Vec<u8> {
+        let eku = oid("2.5.29.37");
+        let custom_eku = extra.iter().any(|e| e.windows(eku.len()).any(|w| w == eku));
         let ext = |id: &str, critical: bool, value: Vec<u8>| {
             let mut parts = vec![oid(id)];
             if critical {
@@ -148,7 +166,9 @@ impl CertSpec<'_> {
             // digitalSignature
             exts.push(ext("2.5.29.15", true, tlv(0x03, &[0x07, 0x80])));
             // extendedKeyUsage: codeSigning
-            exts.push(ext("2.5.29.37", false, seq(&[oid("1.3.6.1.5.5.7.3.3")])));
+            if !custom_eku {
+                exts.push(ext("2.5.29.37", false, seq(&[oid("1.3.6.1.5.5.7.3.3")])));
+            }
         }
         if let Some(san) = self.san {
             let general_name = if san.contains("://") {
@@ -161,6 +181,7 @@ impl CertSpec<'_> {
         if let Some(issuer) = self.oidc_issuer {
             exts.push(ext(OID_FULCIO_ISSUER_V2, false, utf8(issuer)));
         }
+        exts.extend(extra.iter().cloned());
         let alg = signature_algorithm(signer.algorithm);
         let tbs = seq(&[
             explicit(0, &uint(2)),

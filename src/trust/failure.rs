@@ -65,6 +65,13 @@ pub mod req {
     pub const OMS_STATEMENT: &str = "SIG-010";
     pub const OMS_BRIDGE: &str = "SIG-011";
     pub const LEGACY: &str = "SIG-012";
+    pub const TIMESTAMP: &str = "SIG-013";
+    pub const TSA_WINDOW: &str = "SIG-014";
+    pub const VERIFIED_TIME: &str = "SIG-015";
+    pub const CHECKPOINT_SIGNATURE: &str = "SIG-016";
+    pub const CHECKPOINT_KEY_HINT: &str = "SIG-017";
+    pub const SCT: &str = "SIG-018";
+    pub const NO_ROOT_IN_CHAIN: &str = "SIG-019";
 }
 
 /// What a verified signature says about who signed.

@@ -32,6 +32,20 @@ pub struct TrustInputs {
     pub verification_time: Option<i64>,
     /// `--offline`: the evaluation must not open a socket.
     pub offline: bool,
+    /// Sigstore evidence thresholds from the policy; unset ones take the clients' defaults.
+    pub thresholds: Thresholds,
+}
+
+/// How much independent Sigstore evidence a bundle must carry (`sigstoreThresholds`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Thresholds {
+    #[serde(default)]
+    pub tlog_entries: Option<usize>,
+    #[serde(default)]
+    pub timestamps: Option<usize>,
+    #[serde(default)]
+    pub scts: Option<usize>,
 }
 
 impl TrustInputs {

@@ -2,6 +2,7 @@
 //! evidence arrives in. Verifiers of each evidence family (signatures, provenance, reports) build
 //! on these; none of them ever trusts a key that the evidence itself names.
 
+pub mod asn1;
 pub mod cert;
 pub mod codec;
 pub mod cosign;
@@ -19,3 +20,4 @@ pub mod provenance;
 pub mod sbom;
 pub mod sigstore;
 pub mod testpki;
+pub mod testpki_sigstore;

@@ -43,6 +43,8 @@ pub struct PolicyFile {
     pub verification_time: Option<String>,
     #[serde(default)]
     pub offline: bool,
+    #[serde(default)]
+    pub sigstore_thresholds: super::inputs::Thresholds,
 }
 
 /// Read a small file, refusing anything that is not a regular file or is too large.
@@ -145,6 +147,7 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
             })
             .transpose()?;
         inputs.offline |= policy.offline;
+        inputs.thresholds = policy.sigstore_thresholds;
         inputs.policy = Some(policy_path.clone());
     }
     if let Some(p) = &options.trusted_root {
@@ -207,6 +210,44 @@ pub fn fixture_inputs() -> Result<TrustInputs, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sigstore_thresholds_are_read_and_unknown_or_negative_ones_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("policy.yaml");
+        std::fs::write(
+            &policy,
+            "sigstoreThresholds: {tlogEntries: 2, timestamps: 0}\n",
+        )
+        .unwrap();
+        let inputs = load(&TrustOptions {
+            policy: Some(policy.clone()),
+            ..TrustOptions::default()
+        })
+        .unwrap();
+        assert_eq!(
+            inputs.thresholds,
+            super::super::inputs::Thresholds {
+                tlog_entries: Some(2),
+                timestamps: Some(0),
+                scts: None,
+            }
+        );
+        for bad in [
+            "sigstoreThresholds: {witnesses: 1}\n",
+            "sigstoreThresholds: {scts: -1}\n",
+        ] {
+            std::fs::write(&policy, bad).unwrap();
+            assert!(
+                load(&TrustOptions {
+                    policy: Some(policy.clone()),
+                    ..TrustOptions::default()
+                })
+                .is_err(),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn policy_paths_are_relative_to_the_policy_and_urls_are_refused() {

@@ -23,10 +23,10 @@ pub const T0: i64 = SIGNED_AT - 86_400;
 /// The identity and OIDC issuer of the test-only keyless signer.
 pub const IDENTITY: &str = "signer@test-only.invalid";
 pub const ISSUER: &str = "https://oidc.test-only.invalid";
-const ORG: &str = "ai-interop test-only";
+pub(crate) const ORG: &str = "ai-interop test-only";
 const REKOR_ORIGIN: &str = "rekor.test-only.invalid - 1";
 
-fn seed(label: &str) -> [u8; 32] {
+pub(crate) fn seed(label: &str) -> [u8; 32] {
     sha2::Sha256::digest(format!("ai-interop test-only key: {label}").as_bytes()).into()
 }
 
@@ -61,6 +61,10 @@ pub enum CertVariant {
     WrongIdentity,
     /// Expired before the entry was integrated.
     Expired,
+    /// No embedded SCT.
+    NoSct,
+    /// An embedded SCT whose signature does not verify.
+    BadSct,
 }
 
 impl TestPki {
@@ -131,7 +135,7 @@ impl TestPki {
             CertVariant::WrongIdentity => "someone-else@test-only.invalid",
             _ => IDENTITY,
         };
-        CertSpec {
+        let spec = CertSpec {
             serial: 100,
             issuer: (ORG, "test-only Fulcio intermediate"),
             subject: (ORG, ""),
@@ -141,8 +145,19 @@ impl TestPki {
             ca: false,
             san: Some(san),
             oidc_issuer: Some(ISSUER),
+        };
+        let precert = spec.build(&self.fulcio_intermediate);
+        if variant == CertVariant::NoSct {
+            return precert;
         }
-        .build(&self.fulcio_intermediate)
+        // Fulcio embeds the CT log's SCT over the precertificate (this TBS without the SCT).
+        let sct = super::testpki_sigstore::sct_extension(
+            self,
+            &super::testpki_sigstore::tbs_of(&precert),
+            &self.fulcio_intermediate.public_key().spki_der,
+            variant == CertVariant::BadSct,
+        );
+        spec.build_with(&self.fulcio_intermediate, &[sct])
     }
 
     /// The Notary signing certificate, valid for a year from `T0`.
@@ -180,7 +195,7 @@ impl TestPki {
                 "logId": {"keyId": b64_encode(&sha2::Sha256::digest(&k.public_key().spki_der))},
             })
         };
-        let root = json!({
+        let mut root = json!({
             "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
             "tlogs": [log(&self.rekor, "https://rekor.test-only.invalid")],
             "certificateAuthorities": [{
@@ -195,6 +210,7 @@ impl TestPki {
             "ctlogs": [log(&self.ctlog, "https://ctfe.test-only.invalid")],
             "timestampAuthorities": [],
         });
+        super::testpki_sigstore::extend_trusted_root(&mut root, &start);
         pretty(&root)
     }
 
@@ -347,8 +363,8 @@ pub fn bundle(
 }
 
 /// A transparency log entry for `body` at index 5 of an 8-leaf test-only log.
-fn tlog_entry(pki: &TestPki, body: &Value, variant: BundleVariant) -> Value {
-    let body = serde_json::to_vec(body).expect("body serializes");
+fn tlog_entry(pki: &TestPki, body_json: &Value, variant: BundleVariant) -> Value {
+    let body = serde_json::to_vec(body_json).expect("body serializes");
     const INDEX: usize = 5;
     let mut leaves: Vec<merkle::Hash> = (0..8)
         .map(|i| merkle::leaf_hash(format!("test-only log entry {i}").as_bytes()))
@@ -360,7 +376,14 @@ fn tlog_entry(pki: &TestPki, body: &Value, variant: BundleVariant) -> Value {
         path[0][0] ^= 1;
     }
     let text = format!("{REKOR_ORIGIN}\n{}\n{}\n", leaves.len(), b64_encode(&root));
-    let hint = &pki.rekor_log_id()[..4];
+    // The signed-note key hint of an Ed25519 log (the signature line's name is the log's host).
+    let hint = &{
+        let spki = &pki.rekor.public_key().spki_der;
+        let mut h = sha2::Sha256::new();
+        h.update(b"rekor.test-only.invalid\n\x01");
+        h.update(&spki[spki.len() - 32..]);
+        h.finalize()
+    }[..4];
     let sig = [hint, &pki.rekor.sign(text.as_bytes())].concat();
     let checkpoint = format!(
         "{text}\n\u{2014} rekor.test-only.invalid {}\n",
@@ -374,7 +397,7 @@ fn tlog_entry(pki: &TestPki, body: &Value, variant: BundleVariant) -> Value {
     json!({
         "logIndex": log_index.to_string(),
         "logId": {"keyId": b64_encode(&log_id)},
-        "kindVersion": {"kind": "hashedrekord", "version": "0.0.1"},
+        "kindVersion": {"kind": body_json["kind"], "version": body_json["apiVersion"]},
         "integratedTime": SIGNED_AT.to_string(),
         "inclusionPromise": {"signedEntryTimestamp": b64_encode(&set)},
         "inclusionProof": {

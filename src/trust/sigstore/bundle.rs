@@ -49,7 +49,8 @@ pub struct TlogEntry {
     pub log_id: Vec<u8>,
     pub kind: String,
     pub version: String,
-    pub integrated_time: i64,
+    /// Rekor v1 entries state the time the log integrated them; Rekor v2 entries do not.
+    pub integrated_time: Option<i64>,
     pub set: Option<Vec<u8>>,
     pub proof: Option<InclusionProof>,
     pub body: Vec<u8>,
@@ -60,6 +61,8 @@ pub struct Bundle {
     pub media_type: String,
     pub material: Material,
     pub tlog_entries: Vec<TlogEntry>,
+    /// `timestampVerificationData.rfc3161Timestamps[].signedTimestamp`: DER TimeStampResp.
+    pub timestamps: Vec<Vec<u8>>,
     pub content: Content,
 }
 
@@ -137,7 +140,13 @@ fn tlog_entry(e: &Value, i: usize) -> Result<TlogEntry, String> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string(),
-        integrated_time: int(e.get("integratedTime"), &format!("{at}.integratedTime"))?,
+        integrated_time: match e.get("integratedTime") {
+            // Protobuf JSON omits zero values: a Rekor v2 entry has no integrated time.
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s == "0" => None,
+            Some(Value::Number(n)) if n.as_i64() == Some(0) => None,
+            t => Some(int(t, &format!("{at}.integratedTime"))?),
+        },
         set: e
             .pointer("/inclusionPromise/signedEntryTimestamp")
             .map(|v| bytes(Some(v), &format!("{at}.inclusionPromise")))
@@ -205,6 +214,20 @@ impl Bundle {
             .enumerate()
             .map(|(i, e)| tlog_entry(e, i))
             .collect::<Result<Vec<_>, _>>()?;
+        let timestamps = vm
+            .pointer("/timestampVerificationData/rfc3161Timestamps")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                bytes(
+                    t.get("signedTimestamp"),
+                    &format!("timestampVerificationData.rfc3161Timestamps[{i}].signedTimestamp"),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let content = match (v.get("messageSignature"), v.get("dsseEnvelope")) {
             (Some(m), None) => Content::Message {
                 algorithm: m
@@ -239,6 +262,7 @@ impl Bundle {
             media_type,
             material,
             tlog_entries,
+            timestamps,
             content,
         })
     }

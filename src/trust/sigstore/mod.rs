@@ -7,8 +7,10 @@
 //! few hundred lines on ring, x509-parser and our RFC 6962 code.
 
 pub mod bundle;
+pub mod sct;
 pub mod tlog;
 pub mod trusted_root;
+pub mod tsa;
 
 use crate::digest::Digest;
 use crate::trust::cert;
@@ -173,9 +175,9 @@ fn signature_verifies(bundle: &Bundle, subject: Option<Signed<'_>>, key: &Public
     }
 }
 
-fn dsse_payload(bundle: &Bundle) -> Option<&[u8]> {
+fn dsse_payload(bundle: &Bundle) -> Option<(&str, &[u8])> {
     match &bundle.content {
-        Content::Dsse(env) => Some(&env.payload),
+        Content::Dsse(env) => Some((env.payload_type.as_str(), env.payload.as_slice())),
         Content::Message { .. } => None,
     }
 }
@@ -184,13 +186,20 @@ fn artifact_sha256(subject: Option<Signed<'_>>) -> Option<Vec<u8>> {
     subject.and_then(|s| unhex(s.digest.encoded()).ok())
 }
 
-/// Verify every tlog entry; the integrated time of the first.
-fn entries(
+/// Verify the transparency log entries and RFC 3161 timestamps of a bundle against the root,
+/// recording SIG-007, SIG-013…SIG-017 as reached. Returns the verified times (RFC 3161 times,
+/// and integrated times a signed entry timestamp vouches for), or `None` when some evidence
+/// failed or a threshold was not met.
+fn evidence(
     bundle: &Bundle,
     root: &TrustedRoot,
     subject: Option<Signed<'_>>,
     verifier_der: &[u8],
-) -> Result<Option<i64>, SigFailure> {
+    keyless: bool,
+    inputs: &TrustInputs,
+    v: &mut Verification,
+) -> Option<Vec<i64>> {
+    let defaults = usize::from(keyless);
     let digest = artifact_sha256(subject);
     let want = tlog::Expected {
         artifact_sha256: digest.as_deref(),
@@ -198,13 +207,99 @@ fn entries(
         signature: bundle.signature(),
         verifier_der,
     };
-    let mut first = None;
+    let mut ok = true;
+    let mut logs: Vec<String> = Vec::new();
+    let mut times: Vec<(String, i64)> = Vec::new();
+    let mut checkpoints = false;
     for (i, e) in bundle.tlog_entries.iter().enumerate() {
-        let t = tlog::verify_entry(e, root, &want)
-            .map_err(|m| breaks(req::TLOG, format!("transparency log entry {i}: {m}")))?;
-        first.get_or_insert(t);
+        match tlog::verify_entry(e, root, &want) {
+            Ok(t) => {
+                checkpoints |= e.proof.is_some();
+                if let Some(time) = t.time
+                    && !times.iter().any(|(l, _)| *l == t.log)
+                {
+                    times.push((t.log.clone(), time));
+                }
+                if !logs.contains(&t.log) {
+                    logs.push(t.log);
+                }
+            }
+            Err(f) => {
+                ok = false;
+                v.broken(breaks(
+                    f.requirement(),
+                    format!("transparency log entry {i}: {}", f.message()),
+                ));
+            }
+        }
     }
-    Ok(first)
+    if ok {
+        if checkpoints {
+            v.holds(req::CHECKPOINT_KEY_HINT);
+            v.holds(req::CHECKPOINT_SIGNATURE);
+        }
+        let need = inputs.thresholds.tlog_entries.unwrap_or(defaults);
+        if logs.len() < need {
+            ok = false;
+            v.broken(breaks(
+                req::TLOG,
+                if keyless && logs.is_empty() {
+                    "a keyless bundle carries no transparency log entry".to_string()
+                } else {
+                    format!(
+                        "{} transparency log(s) vouch for the bundle; the policy asks for {need}",
+                        logs.len()
+                    )
+                },
+            ));
+        } else if need > 0 || !logs.is_empty() {
+            v.holds(req::TLOG);
+        }
+    }
+    if !ok {
+        // A failed entry is SIG-007's (or SIG-016/017's) finding; time is then not reached.
+        return None;
+    }
+    let mut stamped = true;
+    for (i, der) in bundle.timestamps.iter().enumerate() {
+        match tsa::verify(der, bundle.signature(), root) {
+            Ok(t) => {
+                if !times.iter().any(|(u, _)| *u == t.uri) {
+                    times.push((t.uri, t.time));
+                }
+            }
+            Err(e) => {
+                stamped = false;
+                let r = match e {
+                    tsa::TimestampError::OutsideWindow { .. } => req::TSA_WINDOW,
+                    _ => req::TIMESTAMP,
+                };
+                v.broken(breaks(r, format!("RFC 3161 timestamp {i}: {e}")));
+            }
+        }
+    }
+    if !stamped {
+        return None;
+    }
+    if !bundle.timestamps.is_empty() {
+        v.holds(req::TIMESTAMP);
+        v.holds(req::TSA_WINDOW);
+    }
+    let need = inputs.thresholds.timestamps.unwrap_or(defaults);
+    if times.len() < need {
+        v.broken(breaks(
+            req::VERIFIED_TIME,
+            format!(
+                "the bundle carries {} verified time(s) (RFC 3161 timestamps, or integrated times with a signed entry timestamp); {need} are required",
+                times.len()
+            ),
+        ));
+        return None;
+    }
+    if need > 0 || !times.is_empty() {
+        v.holds(req::VERIFIED_TIME);
+    }
+    Some(times.into_iter().map(|(_, t)| t).collect())
 }
 
 fn key_based(
@@ -239,15 +334,19 @@ fn key_based(
         identity: format!("key {}", key.key_id()),
         notes: Vec::new(),
     });
-    if bundle.tlog_entries.is_empty() {
+    let t = inputs.thresholds;
+    if bundle.tlog_entries.is_empty()
+        && bundle.timestamps.is_empty()
+        && t.tlog_entries.unwrap_or(0) == 0
+        && t.timestamps.unwrap_or(0) == 0
+    {
         return;
     }
     match trusted_root(inputs) {
         Err(e) => v.broken(undecided(req::TLOG, e)),
-        Ok(root) => v.push(
-            req::TLOG,
-            entries(bundle, &root, subject, &key.spki_der).map(|_| ()),
-        ),
+        Ok(root) => {
+            evidence(bundle, &root, subject, &key.spki_der, false, inputs, v);
+        }
     }
 }
 
@@ -314,42 +413,98 @@ fn keyless(
             return;
         }
     };
-    if bundle.tlog_entries.is_empty() {
-        v.broken(breaks(
-            req::TLOG,
-            "a keyless bundle carries no transparency log entry",
-        ));
-    } else {
-        v.push(
-            req::TLOG,
-            entries(bundle, &root, subject, &certs[0]).map(|_| ()),
-        );
-    }
-    // The chain is judged at the time the log integrated the entry (as the bundle states it:
-    // a bad entry is SIG-007's failure, not the chain's).
-    let Some(at) = bundle.tlog_entries.first().map(|e| e.integrated_time) else {
+    v.push(req::NO_ROOT_IN_CHAIN, no_root_in_chain(certs));
+    scts(&leaf, certs, &root, inputs, v);
+    let Some(times) = evidence(bundle, &root, subject, &certs[0], true, inputs, v) else {
         return;
     };
-    let anchors: Vec<Vec<u8>> = root
-        .authorities
-        .iter()
-        .filter(|a| a.valid.contains(at))
-        .flat_map(|a| a.certs.iter().cloned())
-        .collect();
-    if anchors.is_empty() {
-        v.broken(breaks(
-            req::CHAIN,
-            "no certificate authority of the trusted root was valid at the integrated time",
-        ));
-        return;
+    // The chain is judged at every verified time (a bad entry or timestamp is SIG-007's or
+    // SIG-013's failure, not the chain's). When the policy asks for no verified time and none
+    // was found, it is judged at the verification time, as the clients do.
+    let times = if times.is_empty() {
+        vec![inputs.now()]
+    } else {
+        times
+    };
+    let mut result = Ok(());
+    for &at in &times {
+        let anchors: Vec<Vec<u8>> = root
+            .authorities
+            .iter()
+            .filter(|a| a.valid.contains(at))
+            .flat_map(|a| a.certs.iter().cloned())
+            .collect();
+        if anchors.is_empty() {
+            result = Err(breaks(
+                req::CHAIN,
+                format!(
+                    "no certificate authority of the trusted root was valid at the verified time {}",
+                    crate::trust::codec::to_rfc3339(at)
+                ),
+            ));
+            break;
+        }
+        if let Err(e) = cert::verify_chain(certs, &anchors, at, true) {
+            result = Err(breaks(req::CHAIN, e.to_string()));
+            break;
+        }
     }
-    v.push(
-        req::CHAIN,
-        cert::verify_chain(certs, &anchors, at, true)
-            .map(|_| ())
-            .map_err(|e| breaks(req::CHAIN, e.to_string())),
-    );
+    v.push(req::CHAIN, result);
+}
+
+/// SIG-019: the chain a bundle carries ends below the root: a self-signed certificate in it is
+/// refused, as the Sigstore clients refuse it (the root comes from the trusted root only).
+fn no_root_in_chain(certs: &[Vec<u8>]) -> Result<(), SigFailure> {
+    for (i, der) in certs.iter().enumerate() {
+        if let Ok(c) = cert::parse(der)
+            && c.subject() == c.issuer()
+            && c.verify_signature(None).is_ok()
+        {
+            return Err(breaks(
+                req::NO_ROOT_IN_CHAIN,
+                format!(
+                    "certificate {i} of the bundle's chain ({}) is a self-signed root; a bundle carries its chain without the root",
+                    c.subject()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// SIG-018: the signing certificate carries SCTs of enough CT logs of the trusted root.
+fn scts(
+    leaf: &x509_parser::certificate::X509Certificate<'_>,
+    certs: &[Vec<u8>],
+    root: &TrustedRoot,
+    inputs: &TrustInputs,
+    v: &mut Verification,
+) {
+    let need = inputs.thresholds.scts.unwrap_or(1);
+    let candidates: Vec<&[u8]> = certs[1..]
+        .iter()
+        .chain(root.authorities.iter().flat_map(|a| a.certs.iter()))
+        .map(Vec::as_slice)
+        .collect();
+    let result = match sct::issuer_spki(leaf, &candidates) {
+        None if need == 0 => return,
+        None => Err(sct::SctError::NoIssuer.to_string()),
+        Some(spki) => match sct::verify_embedded(&certs[0], &spki, root) {
+            Ok(n) if n >= need => Ok(n),
+            Ok(n) => Err(format!(
+                "the signing certificate carries {n} verifiable SCT(s) from CT logs of the trusted root; {need} are required"
+            )),
+            Err(e) => Err(e.to_string()),
+        },
+    };
+    match result {
+        Ok(0) => {}
+        Ok(_) => v.holds(req::SCT),
+        Err(m) => v.broken(breaks(req::SCT, m)),
+    }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v2;

@@ -47,6 +47,8 @@ pub struct TrustedRoot {
     pub tlogs: Vec<Log>,
     pub ctlogs: Vec<Log>,
     pub authorities: Vec<Authority>,
+    /// RFC 3161 timestamp authorities: the signing certificate first, then its chain.
+    pub timestamp_authorities: Vec<Authority>,
     /// Entries skipped because their key algorithm is not one this suite verifies (e.g. RSA).
     pub skipped: Vec<String>,
 }
@@ -119,6 +121,54 @@ fn logs(root: &Value, field: &str, skipped: &mut Vec<String>) -> Result<Vec<Log>
     Ok(out)
 }
 
+/// Certificate authorities (`certificateAuthorities`) or timestamp authorities
+/// (`timestampAuthorities`): the same shape in the trusted root.
+fn read_authorities(root: &Value, field: &str) -> Result<Vec<Authority>, String> {
+    let mut out = Vec::new();
+    for (i, ca) in root
+        .get(field)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let at = format!("{field}[{i}]");
+        let certs = ca
+            .pointer("/certChain/certificates")
+            .and_then(Value::as_array)
+            .ok_or(format!("{at} has no certChain.certificates"))?
+            .iter()
+            .map(|c| {
+                c.get("rawBytes")
+                    .and_then(Value::as_str)
+                    .ok_or(format!("{at}: a certificate has no rawBytes"))
+                    .and_then(|s| b64(s).map_err(|e| format!("{at}: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(Authority {
+            uri: ca
+                .get("uri")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            certs,
+            valid: window(ca.get("validFor")).map_err(|e| format!("{at}: {e}"))?,
+        });
+    }
+    Ok(out)
+}
+
+impl Log {
+    /// The name a Rekor v2 log signs its checkpoints with: the host of its base URL, as the
+    /// Sigstore clients derive it.
+    pub fn origin(&self) -> Option<String> {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    }
+}
+
 impl TrustedRoot {
     pub fn parse(bytes: &[u8]) -> Result<TrustedRoot, String> {
         let root: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
@@ -131,42 +181,13 @@ impl TrustedRoot {
         let mut skipped = Vec::new();
         let tlogs = logs(&root, "tlogs", &mut skipped)?;
         let ctlogs = logs(&root, "ctlogs", &mut skipped)?;
-        let mut authorities = Vec::new();
-        for (i, ca) in root
-            .get("certificateAuthorities")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            let at = format!("certificateAuthorities[{i}]");
-            let certs = ca
-                .pointer("/certChain/certificates")
-                .and_then(Value::as_array)
-                .ok_or(format!("{at} has no certChain.certificates"))?
-                .iter()
-                .map(|c| {
-                    c.get("rawBytes")
-                        .and_then(Value::as_str)
-                        .ok_or(format!("{at}: a certificate has no rawBytes"))
-                        .and_then(|s| b64(s).map_err(|e| format!("{at}: {e}")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            authorities.push(Authority {
-                uri: ca
-                    .get("uri")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-                certs,
-                valid: window(ca.get("validFor")).map_err(|e| format!("{at}: {e}"))?,
-            });
-        }
+        let authorities = read_authorities(&root, "certificateAuthorities")?;
+        let timestamp_authorities = read_authorities(&root, "timestampAuthorities")?;
         Ok(TrustedRoot {
             tlogs,
             ctlogs,
             authorities,
+            timestamp_authorities,
             skipped,
         })
     }
