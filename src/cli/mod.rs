@@ -108,12 +108,16 @@ pub struct TrustArgs {
     /// Sigstore trusted root (trusted_root.json) for keyless signatures.
     #[arg(long, value_name = "FILE")]
     pub trust_root: Option<PathBuf>,
-    /// A trusted public key (PEM; ECDSA P-256/P-384 or Ed25519); repeatable.
+    /// A trusted public key (PEM; ECDSA P-256/P-384/P-521, Ed25519 or RSA); repeatable.
     #[arg(long = "key", value_name = "FILE")]
     pub keys: Vec<PathBuf>,
     /// Notary Project trust store: a directory of PEM CA certificates.
     #[arg(long, value_name = "DIR")]
     pub notary_trust_store: Option<PathBuf>,
+    /// PEM CA certificates of a private PKI that OpenSSF model signing certificate signatures
+    /// chain to (no OIDC issuer, no log entry); repeatable.
+    #[arg(long = "oms-certificate-chain", value_name = "FILE")]
+    pub oms_certificate_chain: Vec<PathBuf>,
     /// Expected signer identity of keyless signatures (certificate SAN).
     #[arg(long)]
     pub identity: Option<String>,
@@ -137,6 +141,7 @@ impl TrustArgs {
             trusted_root: self.trust_root.clone(),
             keys: self.keys.clone(),
             notary_trust_store: self.notary_trust_store.clone(),
+            oms_certificate_chain: self.oms_certificate_chain.clone(),
             identity: self.identity.clone(),
             issuer: self.issuer.clone(),
             policy: self.policy.clone(),

@@ -62,6 +62,12 @@ pub fn verify(
         }
     };
     let keys = inputs.public_keys();
+    if keys.is_empty()
+        && let Some(fs) = inputs.only_unsupported_keys()
+    {
+        fs.into_iter().for_each(|f| v.broken(f));
+        return v;
+    }
     if keys.is_empty() {
         v.broken(undecided(
             req::SIGNATURE,
@@ -72,6 +78,7 @@ pub fn verify(
     match keys.iter().find(|k| k.verify(payload, &sig)) {
         Some(k) => {
             v.holds(req::SIGNATURE);
+            v.holds(req::ALGORITHM);
             v.signer = Some(Signer {
                 identity: format!("key {} (legacy cosign tag)", k.key_id()),
                 notes: Vec::new(),

@@ -51,6 +51,23 @@ pub fn undecided(requirement: &'static str, message: impl Into<String>) -> SigFa
     }
 }
 
+/// The failures of a signature whose signer key could not be used: an algorithm the contract does
+/// not profile is SIG-020's failure (and SIG-004 then cannot be decided); a malformed key is
+/// SIG-004's.
+pub fn key_failures(what: &str, e: &crate::trust::keys::KeyError) -> Vec<SigFailure> {
+    use crate::trust::keys::KeyError;
+    match e {
+        KeyError::Unsupported(_) => vec![
+            breaks(req::ALGORITHM, format!("{what}: {e}")),
+            undecided(
+                req::SIGNATURE,
+                format!("{what} is of an algorithm this suite does not verify (SIG-020)"),
+            ),
+        ],
+        _ => vec![breaks(req::SIGNATURE, format!("{what}: {e}"))],
+    }
+}
+
 /// Requirement IDs of the signature verifiers.
 pub mod req {
     pub const PRESENT: &str = "SIG-001";
@@ -65,6 +82,8 @@ pub mod req {
     pub const OMS_STATEMENT: &str = "SIG-010";
     pub const OMS_BRIDGE: &str = "SIG-011";
     pub const LEGACY: &str = "SIG-012";
+    pub const ALGORITHM: &str = "SIG-020";
+    pub const OMS_CERT: &str = "SIG-021";
 }
 
 /// What a verified signature says about who signed.

@@ -2,6 +2,7 @@
 //! evidence arrives in. Verifiers of each evidence family (signatures, provenance, reports) build
 //! on these; none of them ever trusts a key that the evidence itself names.
 
+pub mod bundles;
 pub mod cert;
 pub mod codec;
 pub mod cosign;

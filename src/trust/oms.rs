@@ -4,7 +4,10 @@
 //! the SHA-256 of the file named by its filepath annotation, which OMS lists as a resource.
 
 use super::codec::{hex, unhex};
-use super::failure::{SigFailure, breaks, req};
+use super::cert;
+use super::failure::{SigFailure, Verification, breaks, req, undecided};
+use super::inputs::TrustInputs;
+use super::sigstore::bundle::{Bundle, Material};
 use serde_json::Value;
 use sha2::Digest as _;
 
@@ -162,6 +165,106 @@ pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFail
         }
     }
     Ok(())
+}
+
+/// SIG-010 and SIG-011 of a verified-or-not OMS bundle. The Statement's claims are only worth
+/// judging once its signature verified (SIG-010 says so): while SIG-004 does not hold, both are
+/// undecided, never `pass`; a broken Statement leaves the bridge undecided.
+pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer]) {
+    let signed = v
+        .results
+        .iter()
+        .any(|(r, f)| *r == req::SIGNATURE && f.is_none())
+        && v.results
+            .iter()
+            .all(|(r, f)| *r != req::SIGNATURE || f.is_none());
+    let resources = statement(st);
+    if !signed {
+        let why = "the model signature does not verify (SIG-004), so its Statement is not authenticated";
+        match resources {
+            Err(e) => v.broken(e),
+            Ok(_) => v.broken(undecided(req::OMS_STATEMENT, why)),
+        }
+        v.broken(undecided(req::OMS_BRIDGE, why));
+        return;
+    }
+    match resources {
+        Ok(resources) => {
+            v.holds(req::OMS_STATEMENT);
+            v.push(req::OMS_BRIDGE, bridge(&resources, layers));
+        }
+        Err(e) => {
+            v.broken(e);
+            v.broken(undecided(
+                req::OMS_BRIDGE,
+                "the model signature's Statement is malformed (SIG-010), so its files cannot be compared with the layers",
+            ));
+        }
+    }
+}
+
+/// Whether a bundle is an OMS signature made with a certificate of a private PKI (model_signing's
+/// `certificate` flavour): certificate material and no transparency log entry. A keyless Sigstore
+/// bundle always carries a log entry; one stripped of it cannot pass as private-PKI either, as its
+/// Fulcio chain does not reach the policy's private CA.
+pub fn is_private_pki(bundle: &Bundle) -> bool {
+    matches!(bundle.material, Material::Certificates(_)) && bundle.tlog_entries.is_empty()
+}
+
+/// SIG-021 in place of the keyless rules (SIG-005, SIG-006, SIG-007), which a private-PKI
+/// signature cannot meet by construction: the chain leads to a CA of the policy's
+/// `omsCertificateChain`, every certificate valid at the leaf's notBefore (the signing time
+/// model_signing verifies at), and the leaf may sign (key usage digitalSignature or extended key
+/// usage codeSigning). SIG-004 (the signature verifies with the leaf's key) stays as found.
+pub fn private_pki(v: &mut Verification, bundle: &Bundle, inputs: &TrustInputs) {
+    let Material::Certificates(certs) = &bundle.material else {
+        return;
+    };
+    v.results
+        .retain(|(r, _)| ![req::CHAIN, req::IDENTITY, req::TLOG].contains(r));
+    if inputs.oms_anchors.is_empty() {
+        v.broken(undecided(
+            req::OMS_CERT,
+            "a model signature made with a private-PKI certificate needs that PKI's CA certificates (omsCertificateChain in the policy, --oms-certificate-chain)",
+        ));
+        return;
+    }
+    let anchors: Vec<Vec<u8>> = inputs.oms_anchors.iter().map(|a| a.value.clone()).collect();
+    let result = match cert::parse(&certs[0]) {
+        Err(e) => Err(format!("the signing certificate: {e}")),
+        Ok(leaf) => {
+            if let Some(s) = v.signer.as_mut() {
+                s.identity = format!("x509 {} (private PKI)", leaf.subject());
+            }
+            let at = leaf.validity().not_before.timestamp();
+            cert::verify_chain(certs, &anchors, at, true)
+                .map_err(|e| e.to_string())
+                .and_then(|_| may_sign(&leaf))
+        }
+    };
+    v.push(req::OMS_CERT, result.map_err(|m| breaks(req::OMS_CERT, m)));
+}
+
+/// Key usage digitalSignature, or extended key usage codeSigning.
+fn may_sign(leaf: &x509_parser::certificate::X509Certificate<'_>) -> Result<(), String> {
+    let ku = leaf
+        .key_usage()
+        .ok()
+        .flatten()
+        .is_some_and(|k| k.value.digital_signature());
+    let eku = leaf
+        .extended_key_usage()
+        .ok()
+        .flatten()
+        .is_some_and(|k| k.value.code_signing);
+    if ku || eku {
+        Ok(())
+    } else {
+        Err(format!(
+            "the signing certificate {} may not sign: no key usage digitalSignature and no extended key usage codeSigning",
+            leaf.subject()
+        ))
+    }
 }
 
 /// An OMS Statement over `files` (name, SHA-256 hex), sorted as OMS requires. For fixtures.

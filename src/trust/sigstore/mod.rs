@@ -209,6 +209,12 @@ fn key_based(
     v: &mut Verification,
 ) {
     let keys = inputs.public_keys();
+    if keys.is_empty()
+        && let Some(fs) = inputs.only_unsupported_keys()
+    {
+        fs.into_iter().for_each(|f| v.broken(f));
+        return;
+    }
     if keys.is_empty() {
         v.broken(undecided(
             req::SIGNATURE,
@@ -229,6 +235,7 @@ fn key_based(
         return;
     };
     v.holds(req::SIGNATURE);
+    v.holds(req::ALGORITHM);
     v.signer = Some(Signer {
         identity: format!("key {}", key.key_id()),
         notes: Vec::new(),
@@ -260,15 +267,22 @@ fn keyless(
         }
     };
     match cert::public_key(&leaf) {
-        Ok(key) if signature_verifies(bundle, subject, &key) => v.holds(req::SIGNATURE),
-        Ok(_) => v.broken(breaks(
-            req::SIGNATURE,
-            "the signature does not verify with the signing certificate's key",
-        )),
-        Err(e) => v.broken(breaks(
-            req::SIGNATURE,
-            format!("the signing certificate's key: {e}"),
-        )),
+        Ok(key) => {
+            v.holds(req::ALGORITHM);
+            if signature_verifies(bundle, subject, &key) {
+                v.holds(req::SIGNATURE)
+            } else {
+                v.broken(breaks(
+                    req::SIGNATURE,
+                    "the signature does not verify with the signing certificate's key",
+                ))
+            }
+        }
+        Err(e) => {
+            for f in crate::trust::failure::key_failures("the signing certificate's key", &e) {
+                v.broken(f);
+            }
+        }
     }
     let (sans, issuer) = cert::identity(&leaf);
     v.signer = Some(Signer {
@@ -322,6 +336,16 @@ fn keyless(
     // The chain is judged at the time the log integrated the entry (as the bundle states it:
     // a bad entry is SIG-007's failure, not the chain's).
     let Some(at) = bundle.tlog_entries.first().map(|e| e.integrated_time) else {
+        // SIG-005 judges the chain at the integrated time; without an entry there is none. The
+        // chain's signatures are still checked, so a broken chain fails; otherwise undecided.
+        let anchors: Vec<Vec<u8>> = root.authorities.iter().flat_map(|a| a.certs.clone()).collect();
+        v.broken(match cert::verify_chain(certs, &anchors, 0, false) {
+            Err(e) => breaks(req::CHAIN, e.to_string()),
+            Ok(_) => undecided(
+                req::CHAIN,
+                "the bundle has no transparency log entry, so there is no integrated time at which to judge the certificates' validity (SIG-007)",
+            ),
+        });
         return;
     };
     let anchors: Vec<Vec<u8>> = root
