@@ -11,6 +11,7 @@ mod run;
 mod run_tools;
 mod validate;
 mod validate_asset;
+mod verify_bundle;
 
 use crate::artifact::Limits;
 use crate::report::Format;
@@ -52,6 +53,9 @@ enum Command {
     Verify(reference_cmds::VerifyArgs),
     /// Reference runtime: verify, then write every file atomically into a new directory.
     Unpack(reference_cmds::UnpackArgs),
+    /// Verify a Sigstore bundle or OpenSSF model signature against the file, digest or model
+    /// directory it signs: exit 0 verified, 1 refused, 2 usage or undecidable.
+    VerifyBundle(verify_bundle::VerifyBundleArgs),
 }
 
 /// Options shared by the commands that evaluate targets.
@@ -210,6 +214,7 @@ pub fn main() -> ExitCode {
         Command::Push(a) => reference_cmds::push(a),
         Command::Verify(a) => reference_cmds::verify(a),
         Command::Unpack(a) => reference_cmds::unpack(a),
+        Command::VerifyBundle(a) => verify_bundle::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -18,11 +18,13 @@ pub struct Outcome {
 
 /// Verify `bytes` as a Sigstore bundle of `subject`. An OMS bundle signs files instead: SIG-010
 /// and SIG-011 (against `layers`) replace SIG-003, and a private-PKI certificate signature is
-/// judged by SIG-021 instead of the keyless rules.
+/// judged by SIG-021 instead of the keyless rules. `complete`: `layers` are every file of the
+/// model (a directory), so a signed file missing from them is refused.
 pub fn verify(
     bytes: &[u8],
     subject: Signed<'_>,
     layers: &[oms::RawLayer],
+    complete: bool,
     inputs: &TrustInputs,
 ) -> Outcome {
     let mut bv = sigstore::verify(bytes, Some(subject), inputs);
@@ -40,7 +42,7 @@ pub fn verify(
         {
             oms::private_pki(&mut verification, &bundle, inputs);
         }
-        oms::judge(&mut verification, &st, layers);
+        oms::judge(&mut verification, &st, layers, complete);
     }
     Outcome {
         verification,

@@ -36,8 +36,7 @@ pub enum KeyError {
 }
 
 /// The key algorithms this suite verifies, for messages that name them.
-pub const SUPPORTED: &str =
-    "ECDSA P-256, ECDSA P-384, ECDSA P-521, Ed25519, RSA 2048-8192 bits";
+pub const SUPPORTED: &str = "ECDSA P-256, ECDSA P-384, ECDSA P-521, Ed25519, RSA 2048-8192 bits";
 
 /// The signature algorithm of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

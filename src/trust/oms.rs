@@ -3,8 +3,8 @@
 //! OCI mapping; ours: a ModelPack `.raw` layer holds one uncompressed file, so its blob digest is
 //! the SHA-256 of the file named by its filepath annotation, which OMS lists as a resource.
 
-use super::codec::{hex, unhex};
 use super::cert;
+use super::codec::{hex, unhex};
 use super::failure::{SigFailure, Verification, breaks, req, undecided};
 use super::inputs::TrustInputs;
 use super::sigstore::bundle::{Bundle, Material};
@@ -16,8 +16,10 @@ pub const PREDICATE_TYPE: &str = "https://model_signing/signature/v1.0";
 /// One signed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
+    /// A file path, or `path:start:end` for a shard.
     pub name: String,
-    /// SHA-256, lowercase hex.
+    pub algorithm: String,
+    /// Lowercase hex.
     pub digest: String,
 }
 
@@ -43,6 +45,25 @@ pub fn canonical(name: &str) -> bool {
         && name
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+/// The digest algorithms model_signing writes: per file sha256, blake2b (64 bytes) or blake3,
+/// and per shard `<sha256|blake2b>-sharded-<shard size>`.
+fn digest_fits(alg: &str, digest: &str) -> bool {
+    let base = match alg.split_once("-sharded-") {
+        Some((b, size)) if size.parse::<u64>().is_ok_and(|n| n > 0) => b,
+        Some(_) => return false,
+        None => alg,
+    };
+    let len = match base {
+        "sha256" | "blake3" => 64,
+        "blake2b" => 128,
+        _ => return false,
+    };
+    digest.len() == len
+        && digest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 fn sha256_hex(s: &str) -> bool {
@@ -112,15 +133,19 @@ pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
                 prev.name
             )));
         }
-        let alg = r.get("algorithm").and_then(Value::as_str);
+        let alg = r
+            .get("algorithm")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let digest = r.get("digest").and_then(Value::as_str).unwrap_or_default();
-        if alg != Some("sha256") || !sha256_hex(digest) {
+        if !digest_fits(alg, digest) {
             return Err(bad(format!(
-                "resources[{i}] ({name}) has no sha256 digest ({alg:?})"
+                "resources[{i}] ({name}) has no {alg:?} digest of the right length in lowercase hex (algorithms: sha256, blake2b, blake3, and <alg>-sharded-<size> for shards)"
             )));
         }
         out.push(Resource {
             name: name.to_string(),
+            algorithm: alg.to_string(),
             digest: digest.to_string(),
         });
     }
@@ -140,6 +165,16 @@ pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
 
 /// SIG-011: every raw layer is a signed file with the layer's digest.
 pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFailure> {
+    // A layer digest is a SHA-256 of the whole file: only a per-file SHA-256 compares with it.
+    if let Some(r) = resources.iter().find(|r| r.algorithm != "sha256") {
+        return Err(undecided(
+            req::OMS_BRIDGE,
+            format!(
+                "the model signature signs {} with {}, which cannot be compared with the SHA-256 layer digests without reading the layers",
+                r.name, r.algorithm
+            ),
+        ));
+    }
     for l in layers {
         let want = l.digest.strip_prefix("sha256:").unwrap_or("");
         match resources.iter().find(|r| r.name == l.filepath) {
@@ -170,7 +205,9 @@ pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFail
 /// SIG-010 and SIG-011 of a verified-or-not OMS bundle. The Statement's claims are only worth
 /// judging once its signature verified (SIG-010 says so): while SIG-004 does not hold, both are
 /// undecided, never `pass`; a broken Statement leaves the bridge undecided.
-pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer]) {
+/// With `complete`, `layers` are all the model's files (a directory): every signed file must be
+/// among them too, so a deleted file is refused.
+pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer], complete: bool) {
     let signed = v
         .results
         .iter()
@@ -180,7 +217,8 @@ pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer]) {
             .all(|(r, f)| *r != req::SIGNATURE || f.is_none());
     let resources = statement(st);
     if !signed {
-        let why = "the model signature does not verify (SIG-004), so its Statement is not authenticated";
+        let why =
+            "the model signature does not verify (SIG-004), so its Statement is not authenticated";
         match resources {
             Err(e) => v.broken(e),
             Ok(_) => v.broken(undecided(req::OMS_STATEMENT, why)),
@@ -191,7 +229,20 @@ pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer]) {
     match resources {
         Ok(resources) => {
             v.holds(req::OMS_STATEMENT);
-            v.push(req::OMS_BRIDGE, bridge(&resources, layers));
+            let missing = resources
+                .iter()
+                .map(|r| r.name.rsplitn(3, ':').last().unwrap_or(&r.name))
+                .find(|n| complete && !layers.iter().any(|l| l.filepath == *n));
+            v.push(
+                req::OMS_BRIDGE,
+                match missing {
+                    Some(n) => Err(breaks(
+                        req::OMS_BRIDGE,
+                        format!("the signed file {n} is missing"),
+                    )),
+                    None => bridge(&resources, layers),
+                },
+            );
         }
         Err(e) => {
             v.broken(e);
@@ -331,7 +382,7 @@ mod tests {
             Box::new(|s| s["predicate"]["resources"] = json!([])),
             Box::new(|s| s["predicate"]["resources"][0]["name"] = json!("./README.md")),
             Box::new(|s| s["predicate"]["resources"][0]["name"] = json!("zzz")),
-            Box::new(|s| s["predicate"]["resources"][1]["algorithm"] = json!("blake3")),
+            Box::new(|s| s["predicate"]["resources"][1]["algorithm"] = json!("md5")),
             Box::new(|s| s["predicate"]["resources"][1]["digest"] = json!("x")),
             Box::new(|s| {
                 s.as_object_mut().unwrap().remove("predicate");

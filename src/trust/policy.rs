@@ -110,7 +110,9 @@ fn load_key(path: &Path, inputs: &mut TrustInputs) -> Result<(), String> {
     let path = path.to_path_buf();
     match PublicKey::from_pem(&pem) {
         Ok(value) => inputs.keys.push(Loaded { path, value }),
-        Err(KeyError::Unsupported(alg)) => inputs.unsupported_keys.push(Loaded { path, value: alg }),
+        Err(KeyError::Unsupported(alg)) => {
+            inputs.unsupported_keys.push(Loaded { path, value: alg })
+        }
         Err(e) => return Err(format!("{}: {e}", path.display())),
     }
     Ok(())

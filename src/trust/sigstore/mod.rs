@@ -338,7 +338,11 @@ fn keyless(
     let Some(at) = bundle.tlog_entries.first().map(|e| e.integrated_time) else {
         // SIG-005 judges the chain at the integrated time; without an entry there is none. The
         // chain's signatures are still checked, so a broken chain fails; otherwise undecided.
-        let anchors: Vec<Vec<u8>> = root.authorities.iter().flat_map(|a| a.certs.clone()).collect();
+        let anchors: Vec<Vec<u8>> = root
+            .authorities
+            .iter()
+            .flat_map(|a| a.certs.clone())
+            .collect();
         v.broken(match cert::verify_chain(certs, &anchors, 0, false) {
             Err(e) => breaks(req::CHAIN, e.to_string()),
             Ok(_) => undecided(
