@@ -273,6 +273,10 @@ pub fn private_pki(v: &mut Verification, bundle: &Bundle, inputs: &TrustInputs) 
     };
     v.results
         .retain(|(r, _)| ![req::CHAIN, req::IDENTITY, req::TLOG].contains(r));
+    let leaf = cert::parse(&certs[0]);
+    if let (Ok(leaf), Some(s)) = (&leaf, v.signer.as_mut()) {
+        s.identity = format!("x509 {} (private PKI)", leaf.subject());
+    }
     if inputs.oms_anchors.is_empty() {
         v.broken(undecided(
             req::OMS_CERT,
@@ -281,12 +285,9 @@ pub fn private_pki(v: &mut Verification, bundle: &Bundle, inputs: &TrustInputs) 
         return;
     }
     let anchors: Vec<Vec<u8>> = inputs.oms_anchors.iter().map(|a| a.value.clone()).collect();
-    let result = match cert::parse(&certs[0]) {
+    let result = match leaf {
         Err(e) => Err(format!("the signing certificate: {e}")),
         Ok(leaf) => {
-            if let Some(s) = v.signer.as_mut() {
-                s.identity = format!("x509 {} (private PKI)", leaf.subject());
-            }
             let at = leaf.validity().not_before.timestamp();
             cert::verify_chain(certs, &anchors, at, true)
                 .map_err(|e| e.to_string())
