@@ -63,9 +63,9 @@ pub fn verify(
     };
     let keys = inputs.public_keys();
     if keys.is_empty()
-        && let Some(fs) = inputs.only_unsupported_keys()
+        && let Some(f) = inputs.only_unsupported_keys()
     {
-        fs.into_iter().for_each(|f| v.broken(f));
+        v.broken(f);
         return v;
     }
     if keys.is_empty() {

@@ -52,19 +52,13 @@ pub fn undecided(requirement: &'static str, message: impl Into<String>) -> SigFa
 }
 
 /// The failures of a signature whose signer key could not be used: an algorithm the contract does
-/// not profile is SIG-020's failure (and SIG-004 then cannot be decided); a malformed key is
-/// SIG-004's.
-pub fn key_failures(what: &str, e: &crate::trust::keys::KeyError) -> Vec<SigFailure> {
+/// not profile is SIG-020's failure, and SIG-004 does not reach such a signature (SIG-020 says
+/// so); a malformed key is SIG-004's.
+pub fn key_failures(what: &str, e: &crate::trust::keys::KeyError) -> SigFailure {
     use crate::trust::keys::KeyError;
     match e {
-        KeyError::Unsupported(_) => vec![
-            breaks(req::ALGORITHM, format!("{what}: {e}")),
-            undecided(
-                req::SIGNATURE,
-                format!("{what} is of an algorithm this suite does not verify (SIG-020)"),
-            ),
-        ],
-        _ => vec![breaks(req::SIGNATURE, format!("{what}: {e}"))],
+        KeyError::Unsupported(_) => breaks(req::ALGORITHM, format!("{what}: {e}")),
+        _ => breaks(req::SIGNATURE, format!("{what}: {e}")),
     }
 }
 

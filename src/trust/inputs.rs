@@ -1,7 +1,7 @@
 //! What the user trusts, as given on the command line or in a policy file. Everything here is
 //! local: a trust input is never fetched, so verification works the same in an air-gapped site.
 
-use super::failure::{SigFailure, breaks, req, undecided};
+use super::failure::{SigFailure, breaks, req};
 use super::keys::{PublicKey, SUPPORTED};
 use std::path::PathBuf;
 
@@ -48,8 +48,9 @@ impl TrustInputs {
     }
 
     /// When the only trusted keys are of algorithms this suite does not verify: SIG-020's failure
-    /// naming them, and SIG-004 undecided (a finding, where a usage error would leave no report).
-    pub fn only_unsupported_keys(&self) -> Option<Vec<SigFailure>> {
+    /// naming them (a finding, where a usage error would leave no report). SIG-004 does not reach
+    /// the signature, as SIG-020 says.
+    pub fn only_unsupported_keys(&self) -> Option<SigFailure> {
         if !self.keys.is_empty() || self.unsupported_keys.is_empty() {
             return None;
         }
@@ -58,19 +59,13 @@ impl TrustInputs {
             .iter()
             .map(|k| format!("{} ({})", k.path.display(), k.value))
             .collect();
-        Some(vec![
-            breaks(
-                req::ALGORITHM,
-                format!(
-                    "the trusted key(s) {} are of an algorithm the contract does not profile (supported: {SUPPORTED})",
-                    list.join(", ")
-                ),
+        Some(breaks(
+            req::ALGORITHM,
+            format!(
+                "the trusted key(s) {} are of an algorithm the contract does not profile (supported: {SUPPORTED}), so the signature could not be checked",
+                list.join(", ")
             ),
-            undecided(
-                req::SIGNATURE,
-                "every trusted key is of an algorithm this suite does not verify (SIG-020)",
-            ),
-        ])
+        ))
     }
 
     /// The verification time in seconds since the Unix epoch.

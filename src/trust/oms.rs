@@ -120,7 +120,7 @@ pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
     let mut out: Vec<Resource> = Vec::with_capacity(list.len());
     for (i, r) in list.iter().enumerate() {
         let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
-        if !canonical(name.rsplitn(3, ':').last().unwrap_or(name)) {
+        if !canonical(shard_of(name).unwrap_or(name)) {
             return Err(bad(format!(
                 "resources[{i}].name {name:?} is not a canonical relative path"
             )));
@@ -163,21 +163,35 @@ pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
     Ok(out)
 }
 
+/// The resources of a Statement that breaks another rule of SIG-010 (order, subject digest),
+/// when every one still has a name and a digest of a known algorithm.
+fn readable_resources(st: &Value) -> Option<Vec<Resource>> {
+    let list = st.pointer("/predicate/resources")?.as_array()?;
+    list.iter()
+        .map(|r| {
+            let field = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
+            let (name, algorithm, digest) = (field("name")?, field("algorithm")?, field("digest")?);
+            digest_fits(&algorithm, &digest).then_some(Resource {
+                name,
+                algorithm,
+                digest,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|r| !r.is_empty())
+}
+
 /// SIG-011: every raw layer is a signed file with the layer's digest.
 pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFailure> {
-    // A layer digest is a SHA-256 of the whole file: only a per-file SHA-256 compares with it.
-    if let Some(r) = resources.iter().find(|r| r.algorithm != "sha256") {
-        return Err(undecided(
-            req::OMS_BRIDGE,
-            format!(
-                "the model signature signs {} with {}, which cannot be compared with the SHA-256 layer digests without reading the layers",
-                r.name, r.algorithm
-            ),
-        ));
-    }
     for l in layers {
         let want = l.digest.strip_prefix("sha256:").unwrap_or("");
-        match resources.iter().find(|r| r.name == l.filepath) {
+        let signed = signed_sha256(resources, &l.filepath).map_err(|m| {
+            undecided(
+                req::OMS_BRIDGE,
+                format!("layer {} ({}): {m}", l.index, l.filepath),
+            )
+        })?;
+        match signed {
             None => {
                 return Err(breaks(
                     req::OMS_BRIDGE,
@@ -187,12 +201,12 @@ pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFail
                     ),
                 ));
             }
-            Some(r) if r.digest != want => {
+            Some(d) if d != want => {
                 return Err(breaks(
                     req::OMS_BRIDGE,
                     format!(
-                        "layer {} ({}) has the digest {}, the model signature signs sha256:{}",
-                        l.index, l.filepath, l.digest, r.digest
+                        "layer {} ({}) has the digest {}, the model signature signs sha256:{d}",
+                        l.index, l.filepath, l.digest
                     ),
                 ));
             }
@@ -200,6 +214,45 @@ pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFail
         }
     }
     Ok(())
+}
+
+/// The SHA-256 of the whole file `path` as the signature states it: a `files` resource with a
+/// sha256 digest, or a file signed as one shard from offset 0 with a sha256 shard digest (a
+/// shard digest is the digest of the shard's bytes). `Ok(None)`: the file is not signed; `Err`:
+/// it is signed in a way a layer's SHA-256 cannot be compared with (another algorithm, or
+/// several shards) without reading the layer.
+fn signed_sha256<'a>(resources: &'a [Resource], path: &str) -> Result<Option<&'a str>, String> {
+    let mine: Vec<&Resource> = resources
+        .iter()
+        .filter(|r| r.name == path || shard_of(&r.name) == Some(path))
+        .collect();
+    match mine.as_slice() {
+        [] => Ok(None),
+        [r] if r.name == path && r.algorithm == "sha256" => Ok(Some(&r.digest)),
+        [r] if r
+            .name
+            .strip_prefix(path)
+            .is_some_and(|t| t.starts_with(":0:"))
+            && r.algorithm.starts_with("sha256-sharded-") =>
+        {
+            Ok(Some(&r.digest))
+        }
+        [r] => Err(format!(
+            "signed as {} with {}, which cannot be compared with the layer's SHA-256 without reading it",
+            r.name, r.algorithm
+        )),
+        many => Err(format!(
+            "signed as {} shards, which cannot be compared with the layer's SHA-256 without reading it",
+            many.len()
+        )),
+    }
+}
+
+/// The file path of a shard name `path:start:end`.
+fn shard_of(name: &str) -> Option<&str> {
+    let mut parts = name.rsplitn(3, ':');
+    let (end, start, path) = (parts.next()?, parts.next()?, parts.next()?);
+    (start.parse::<u64>().is_ok() && end.parse::<u64>().is_ok()).then_some(path)
 }
 
 /// SIG-010 and SIG-011 of a verified-or-not OMS bundle. The Statement's claims are only worth
@@ -231,7 +284,7 @@ pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer], complete: bo
             v.holds(req::OMS_STATEMENT);
             let missing = resources
                 .iter()
-                .map(|r| r.name.rsplitn(3, ':').last().unwrap_or(&r.name))
+                .map(|r| shard_of(&r.name).unwrap_or(&r.name))
                 .find(|n| complete && !layers.iter().any(|l| l.filepath == *n));
             v.push(
                 req::OMS_BRIDGE,
@@ -246,10 +299,17 @@ pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer], complete: bo
         }
         Err(e) => {
             v.broken(e);
-            v.broken(undecided(
+            // SIG-011 is about the listed files: judged whenever they can be read at all.
+            v.push(
                 req::OMS_BRIDGE,
-                "the model signature's Statement is malformed (SIG-010), so its files cannot be compared with the layers",
-            ));
+                match readable_resources(st) {
+                    Some(resources) => bridge(&resources, layers),
+                    None => Err(undecided(
+                        req::OMS_BRIDGE,
+                        "the model signature's resources cannot be read (SIG-010), so its files cannot be compared with the layers",
+                    )),
+                },
+            );
         }
     }
 }

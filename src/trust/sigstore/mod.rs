@@ -210,9 +210,9 @@ fn key_based(
 ) {
     let keys = inputs.public_keys();
     if keys.is_empty()
-        && let Some(fs) = inputs.only_unsupported_keys()
+        && let Some(f) = inputs.only_unsupported_keys()
     {
-        fs.into_iter().for_each(|f| v.broken(f));
+        v.broken(f);
         return;
     }
     if keys.is_empty() {
@@ -278,11 +278,10 @@ fn keyless(
                 ))
             }
         }
-        Err(e) => {
-            for f in crate::trust::failure::key_failures("the signing certificate's key", &e) {
-                v.broken(f);
-            }
-        }
+        Err(e) => v.broken(crate::trust::failure::key_failures(
+            "the signing certificate's key",
+            &e,
+        )),
     }
     let (sans, issuer) = cert::identity(&leaf);
     v.signer = Some(Signer {
