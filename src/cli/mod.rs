@@ -56,6 +56,9 @@ enum Command {
     /// Verify a Sigstore bundle or OpenSSF model signature against the file, digest or model
     /// directory it signs: exit 0 verified, 1 refused, 2 usage or undecidable.
     VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// Attach an evidence file as an OCI 1.1 referrer of a manifest in a layout or a registry
+    /// (the referrers fallback tag index is updated where the registry has no referrers API).
+    Attach(reference_cmds::AttachArgs),
 }
 
 /// Options shared by the commands that evaluate targets.
@@ -215,6 +218,7 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => reference_cmds::verify(a),
         Command::Unpack(a) => reference_cmds::unpack(a),
         Command::VerifyBundle(a) => verify_bundle::run(a),
+        Command::Attach(a) => reference_cmds::attach(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

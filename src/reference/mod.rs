@@ -12,6 +12,7 @@
 //!   destination.
 //! - `push`: a layout's manifest and blobs, streamed into a registry.
 
+pub mod attach;
 pub mod blobs;
 pub mod pack;
 pub mod plan;
