@@ -363,3 +363,139 @@ fn a_private_ca_certificate_signature_verifies_against_the_policy_anchor() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("SIG-011 fail"), "{out}");
 }
+
+#[test]
+fn every_serialization_and_hash_verifies_and_a_changed_shard_is_refused() {
+    let Some(tool) = model_signing() else { return };
+    let python = tool.with_file_name("python");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    model(dir);
+    // A file of several 8-byte shards, one in a directory whose name sorts against a file.
+    std::fs::write(
+        dir.join("model/big.bin"),
+        b"0123456789abcdefghijklmnopqrstuvwxyz",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("model/a")).unwrap();
+    std::fs::write(dir.join("model/a/b"), b"b").unwrap();
+    std::fs::write(dir.join("model/a.txt"), b"a").unwrap();
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "k.key",
+        ],
+    );
+    openssl(dir, &["pkey", "-in", "k.key", "-pubout", "-out", "k.pub"]);
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tools/model_signing_variants.py");
+    ok(Command::new(&python)
+        .current_dir(dir)
+        .arg(script)
+        .args(["k.key", "model", "."]));
+    let variants = [
+        "files-blake2b",
+        "files-blake3",
+        "shards-sha256",
+        "shards-blake2b",
+    ];
+    for v in variants {
+        let sig = format!("{v}.sig");
+        let (code, out) = ours(dir, &["--bundle", &sig, "--key", "k.pub", "model"]);
+        assert_eq!(code, 0, "{v}: {out}");
+        assert!(
+            out.contains("SIG-010 pass") && out.contains("SIG-011 pass"),
+            "{v}: {out}"
+        );
+    }
+    // One byte of the fourth shard of big.bin.
+    std::fs::write(
+        dir.join("model/big.bin"),
+        b"0123456789abcdefghijklmnopqrstuvwxyZ",
+    )
+    .unwrap();
+    for v in variants {
+        let sig = format!("{v}.sig");
+        let (code, out) = ours(dir, &["--bundle", &sig, "--key", "k.pub", "model"]);
+        assert_eq!(code, 1, "{v}: {out}");
+        assert!(
+            out.contains("SIG-011 fail") && out.contains("big.bin"),
+            "{v}: {out}"
+        );
+    }
+}
+
+/// Sign before pack: model_signing signs the directory, the reference packer packs it, `attach`
+/// puts the signature next to the manifest as a referrer, and `check --profile trusted` verifies
+/// the signed files against the layer digests (SIG-010, SIG-011).
+#[test]
+fn sign_pack_attach_check() {
+    let Some(tool) = model_signing() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    model(dir);
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-521",
+            "-out",
+            "k.key",
+        ],
+    );
+    openssl(dir, &["pkey", "-in", "k.key", "-pubout", "-out", "k.pub"]);
+    ok(Command::new(&tool).current_dir(dir).args([
+        "sign",
+        "key",
+        "--private_key",
+        "k.key",
+        "--signature",
+        "model.sig",
+        "model",
+    ]));
+    let bin = env!("CARGO_BIN_EXE_ai-interop");
+    let target = "oci:layout:v1";
+    ok(Command::new(bin)
+        .current_dir(dir)
+        .args(["pack", "model", target, "--kind", "model"]));
+    let bundle = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    ok(Command::new(bin).current_dir(dir).args([
+        "attach",
+        target,
+        "model.sig",
+        "--artifact-type",
+        bundle,
+    ]));
+    let out = run(Command::new(bin).current_dir(dir).args([
+        "check",
+        target,
+        "--profile",
+        "trusted",
+        "--key",
+        "k.pub",
+        "--format",
+        "json",
+    ]));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |id: &str| {
+        report["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    for id in ["SIG-002", "SIG-004", "SIG-010", "SIG-011", "SIG-020"] {
+        assert_eq!(status(id), "pass", "{id}: {report}");
+    }
+}

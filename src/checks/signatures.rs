@@ -229,7 +229,12 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
         let bundles::Outcome {
             verification,
             is_oms,
-        } = bundles::verify(bytes, subject, &raw_layers(a), false, &a.trust);
+        } = bundles::verify(
+            bytes,
+            subject,
+            oms::Against::Layers(&raw_layers(a)),
+            &a.trust,
+        );
         out.push(Checked {
             label,
             signature: !is_oms,

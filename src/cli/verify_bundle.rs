@@ -6,20 +6,17 @@
 
 use super::{Exit, TrustArgs};
 use crate::digest::Digest;
-use crate::input::{open_regular, read_bounded};
+use crate::input::read_bounded;
 use crate::trust::failure::SigFailure;
-use crate::trust::oms::RawLayer;
+use crate::trust::model_dir::{self, Serialization};
+use crate::trust::oms::{Against, Resource, peek_statement};
 use crate::trust::sigstore::Signed;
 use clap::Args;
-use sha2::Digest as _;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A bundle is small; a message-signed file is read whole (the signature is over its bytes).
 const MAX_BUNDLE_BYTES: u64 = 4 << 20;
 const MAX_SIGNED_FILE_BYTES: u64 = 1 << 30;
-/// Most files of a model directory.
-const MAX_MODEL_FILES: usize = 100_000;
 
 #[derive(Args)]
 pub struct VerifyBundleArgs {
@@ -40,7 +37,7 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8, Exit> {
     let inputs = args.trust.load()?;
     let bundle =
         read_bounded(&args.bundle, MAX_BUNDLE_BYTES).map_err(|e| Exit::usage(e.to_string()))?;
-    let (digest, bytes, layers) = match (&args.digest, &args.file) {
+    let (digest, bytes, files) = match (&args.digest, &args.file) {
         (Some(d), _) => {
             let d = Digest::parse(d).map_err(|e| Exit::usage(format!("--digest {d}: {e}")))?;
             (d, Vec::new(), None)
@@ -48,7 +45,7 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8, Exit> {
         (None, Some(f)) if f.is_dir() => (
             Digest::sha256_of(b""),
             Vec::new(),
-            Some(model_files(f, &args.bundle)?),
+            Some(model_files(f, &args.bundle, &bundle)?),
         ),
         (None, Some(f)) => {
             let bytes =
@@ -57,28 +54,20 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8, Exit> {
         }
         (None, None) => return Err(Exit::usage("name the signed FILE or give --digest")),
     };
-    let by_digest = args.digest.is_some();
-    let subject = Signed {
-        digest: &digest,
-        bytes: &bytes,
-    };
-    let out = crate::trust::bundles::verify(
-        &bundle,
-        subject,
-        layers.as_deref().unwrap_or_default(),
-        layers.is_some(),
-        &inputs,
-    );
-    if layers.is_some() && !out.is_oms {
-        return Err(Exit::usage(
-            "a directory is verified against an OpenSSF model signature only; name the signed file for other bundles",
-        ));
-    }
-    if by_digest && is_message_signature(&bundle) {
+    if args.digest.is_some() && is_message_signature(&bundle) {
         return Err(Exit::usage(
             "a message-signature bundle signs the file's bytes, not its digest: name the FILE instead of --digest",
         ));
     }
+    let subject = Signed {
+        digest: &digest,
+        bytes: &bytes,
+    };
+    let against = match &files {
+        Some(f) => Against::Files(f),
+        None => Against::Layers(&[]),
+    };
+    let out = crate::trust::bundles::verify(&bundle, subject, against, &inputs);
     let v = &out.verification;
     let mut refused = false;
     let mut undecided = false;
@@ -119,73 +108,13 @@ fn is_message_signature(bundle: &[u8]) -> bool {
         .is_some_and(|b| b.get("messageSignature").is_some())
 }
 
-/// The regular files of a model directory (relative POSIX paths, SHA-256), without the bundle
-/// itself and git metadata, as model_signing leaves them out. Symbolic links are refused, as
-/// model_signing refuses them by default.
-fn model_files(dir: &Path, bundle: &Path) -> Result<Vec<RawLayer>, Exit> {
-    let skip = std::fs::canonicalize(bundle).ok();
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries =
-            std::fs::read_dir(&d).map_err(|e| Exit::usage(format!("{}: {e}", d.display())))?;
-        for e in entries {
-            let e = e.map_err(|e| Exit::usage(format!("{}: {e}", d.display())))?;
-            let path = e.path();
-            let name = e.file_name();
-            if name.to_string_lossy().starts_with(".git") {
-                continue;
-            }
-            let t = e
-                .file_type()
-                .map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
-            if t.is_symlink() {
-                return Err(Exit::usage(format!(
-                    "{}: a symbolic link in the model directory",
-                    path.display()
-                )));
-            }
-            if t.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if skip.is_some() && std::fs::canonicalize(&path).ok() == skip {
-                continue;
-            }
-            let rel = path
-                .strip_prefix(dir)
-                .ok()
-                .and_then(|p| p.to_str())
-                .ok_or_else(|| Exit::usage(format!("{}: not a UTF-8 path", path.display())))?
-                .replace(std::path::MAIN_SEPARATOR, "/");
-            out.push(RawLayer {
-                index: out.len(),
-                filepath: rel,
-                digest: format!("sha256:{}", sha256_file(&path)?),
-            });
-            if out.len() > MAX_MODEL_FILES {
-                return Err(Exit::usage(format!(
-                    "{}: more than {MAX_MODEL_FILES} files",
-                    dir.display()
-                )));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn sha256_file(path: &Path) -> Result<String, Exit> {
-    let (mut f, _) = open_regular(path).map_err(|e| Exit::usage(e.to_string()))?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| Exit::usage(format!("{}: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(crate::trust::codec::hex(&h.finalize()))
+/// The files of a model directory, serialized as the model signature's Statement says.
+fn model_files(dir: &Path, bundle_path: &Path, bundle: &[u8]) -> Result<Vec<Resource>, Exit> {
+    let st = peek_statement(bundle).ok_or_else(|| {
+        Exit::usage(
+            "a directory is verified against an OpenSSF model signature (a DSSE bundle over a model signing Statement); name the signed file for other bundles",
+        )
+    })?;
+    let s = Serialization::from_statement(&st).map_err(|e| Exit::usage(e.to_string()))?;
+    model_dir::resources(dir, &s, Some(bundle_path)).map_err(|e| Exit::usage(e.to_string()))
 }

@@ -17,14 +17,12 @@ pub struct Outcome {
 }
 
 /// Verify `bytes` as a Sigstore bundle of `subject`. An OMS bundle signs files instead: SIG-010
-/// and SIG-011 (against `layers`) replace SIG-003, and a private-PKI certificate signature is
-/// judged by SIG-021 instead of the keyless rules. `complete`: `layers` are every file of the
-/// model (a directory), so a signed file missing from them is refused.
+/// and SIG-011 (its files compared with `against`) replace SIG-003, and a private-PKI
+/// certificate signature is judged by SIG-021 instead of the keyless rules.
 pub fn verify(
     bytes: &[u8],
     subject: Signed<'_>,
-    layers: &[oms::RawLayer],
-    complete: bool,
+    against: oms::Against<'_>,
     inputs: &TrustInputs,
 ) -> Outcome {
     let mut bv = sigstore::verify(bytes, Some(subject), inputs);
@@ -42,7 +40,7 @@ pub fn verify(
         {
             oms::private_pki(&mut verification, &bundle, inputs);
         }
-        oms::judge(&mut verification, &st, layers, complete);
+        oms::judge(&mut verification, &st, against);
     }
     Outcome {
         verification,

@@ -12,6 +12,7 @@ pub mod failure;
 pub mod inputs;
 pub mod keys;
 pub mod merkle;
+pub mod model_dir;
 pub mod notary;
 pub mod oms;
 pub mod openness;

@@ -126,10 +126,10 @@ pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
             )));
         }
         if let Some(prev) = out.last()
-            && prev.name.as_str() >= name
+            && order_key(&prev.name) >= order_key(name)
         {
             return Err(bad(format!(
-                "resources are not sorted by name: {:?} comes before {name:?}",
+                "resources are not sorted by path (segment by segment, then shard offset): {:?} comes before {name:?}",
                 prev.name
             )));
         }
@@ -248,6 +248,20 @@ fn signed_sha256<'a>(resources: &'a [Resource], path: &str) -> Result<Option<&'a
     }
 }
 
+/// The order model_signing sorts resources in: by path segment by segment (so `a/b` comes
+/// before `a.txt`), then a shard's start and end offsets, as numbers.
+pub fn order_key(name: &str) -> (Vec<&str>, u64, u64) {
+    let (path, start, end) = match shard_of(name) {
+        Some(path) => {
+            let mut p = name[path.len() + 1..].split(':');
+            let n = |x: Option<&str>| x.and_then(|v| v.parse().ok()).unwrap_or(0);
+            (path, n(p.next()), n(p.next()))
+        }
+        None => (name, 0, 0),
+    };
+    (path.split('/').collect(), start, end)
+}
+
 /// The file path of a shard name `path:start:end`.
 fn shard_of(name: &str) -> Option<&str> {
     let mut parts = name.rsplitn(3, ':');
@@ -255,12 +269,19 @@ fn shard_of(name: &str) -> Option<&str> {
     (start.parse::<u64>().is_ok() && end.parse::<u64>().is_ok()).then_some(path)
 }
 
+/// What the signed files are compared with (SIG-011).
+#[derive(Debug, Clone, Copy)]
+pub enum Against<'a> {
+    /// The raw layers of a manifest (the referrer path of `check`).
+    Layers(&'a [RawLayer]),
+    /// Every file of a model directory, serialized as the Statement says (`verify-bundle`).
+    Files(&'a [Resource]),
+}
+
 /// SIG-010 and SIG-011 of a verified-or-not OMS bundle. The Statement's claims are only worth
 /// judging once its signature verified (SIG-010 says so): while SIG-004 does not hold, both are
-/// undecided, never `pass`; a broken Statement leaves the bridge undecided.
-/// With `complete`, `layers` are all the model's files (a directory): every signed file must be
-/// among them too, so a deleted file is refused.
-pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer], complete: bool) {
+/// undecided, never `pass`. SIG-011 is judged whenever the listed files can be read at all.
+pub fn judge(v: &mut Verification, st: &Value, against: Against<'_>) {
     let signed = v
         .results
         .iter()
@@ -279,38 +300,59 @@ pub fn judge(v: &mut Verification, st: &Value, layers: &[RawLayer], complete: bo
         v.broken(undecided(req::OMS_BRIDGE, why));
         return;
     }
-    match resources {
-        Ok(resources) => {
+    let listed = match resources {
+        Ok(r) => {
             v.holds(req::OMS_STATEMENT);
-            let missing = resources
-                .iter()
-                .map(|r| shard_of(&r.name).unwrap_or(&r.name))
-                .find(|n| complete && !layers.iter().any(|l| l.filepath == *n));
-            v.push(
-                req::OMS_BRIDGE,
-                match missing {
-                    Some(n) => Err(breaks(
-                        req::OMS_BRIDGE,
-                        format!("the signed file {n} is missing"),
-                    )),
-                    None => bridge(&resources, layers),
-                },
-            );
+            Some(r)
         }
         Err(e) => {
             v.broken(e);
-            // SIG-011 is about the listed files: judged whenever they can be read at all.
-            v.push(
-                req::OMS_BRIDGE,
-                match readable_resources(st) {
-                    Some(resources) => bridge(&resources, layers),
-                    None => Err(undecided(
-                        req::OMS_BRIDGE,
-                        "the model signature's resources cannot be read (SIG-010), so its files cannot be compared with the layers",
-                    )),
-                },
-            );
+            readable_resources(st)
         }
+    };
+    v.push(
+        req::OMS_BRIDGE,
+        match (listed, against) {
+            (None, _) => Err(undecided(
+                req::OMS_BRIDGE,
+                "the model signature's resources cannot be read (SIG-010), so its files cannot be compared",
+            )),
+            (Some(r), Against::Layers(layers)) => bridge(&r, layers),
+            (Some(r), Against::Files(files)) => same_files(&r, files),
+        },
+    );
+}
+
+/// SIG-011 against a model directory: exactly the signed files, each with its signed digest.
+pub fn same_files(signed: &[Resource], present: &[Resource]) -> Result<(), SigFailure> {
+    let fail = |m: String| Err(breaks(req::OMS_BRIDGE, m));
+    for r in signed {
+        match present.iter().find(|p| p.name == r.name) {
+            None => return fail(format!("the signed file {} is missing", r.name)),
+            Some(p) if p.algorithm != r.algorithm || p.digest != r.digest => {
+                return fail(format!(
+                    "{} has the {} digest {}, the model signature signs {}",
+                    p.name, p.algorithm, p.digest, r.digest
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    match present
+        .iter()
+        .find(|p| !signed.iter().any(|r| r.name == p.name))
+    {
+        Some(p) => fail(format!("{} is not signed by the model signature", p.name)),
+        None => Ok(()),
+    }
+}
+
+/// The in-toto Statement a bundle's DSSE envelope carries, unverified: for choosing how to
+/// serialize a directory before the verification that judges the same Statement.
+pub fn peek_statement(bundle: &[u8]) -> Option<Value> {
+    match Bundle::parse(bundle).ok()?.content {
+        super::sigstore::bundle::Content::Dsse(env) => serde_json::from_slice(&env.payload).ok(),
+        _ => None,
     }
 }
 
@@ -382,7 +424,7 @@ fn may_sign(leaf: &x509_parser::certificate::X509Certificate<'_>) -> Result<(), 
 /// An OMS Statement over `files` (name, SHA-256 hex), sorted as OMS requires. For fixtures.
 pub fn make_statement(model_name: &str, files: &[(String, String)]) -> Value {
     let mut files = files.to_vec();
-    files.sort();
+    files.sort_by(|a, b| order_key(&a.0).cmp(&order_key(&b.0)));
     let mut h = sha2::Sha256::new();
     for (_, d) in &files {
         h.update(unhex(d).expect("hex digest"));
@@ -458,6 +500,10 @@ mod tests {
                 "edit {n}"
             );
         }
+        // model_signing's order: segment by segment, shards by offset.
+        let mut names = vec!["a.txt", "a/b", "big:16:24", "big:8:16", "big:0:8"];
+        names.sort_by_key(|n| order_key(n));
+        assert_eq!(names, ["a/b", "a.txt", "big:0:8", "big:8:16", "big:16:24"]);
         for bad in ["", "/a", "a/", "a//b", "./a", "a/../b", "."] {
             assert!(!canonical(bad), "{bad}");
         }
