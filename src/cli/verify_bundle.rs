@@ -9,7 +9,7 @@ use crate::digest::Digest;
 use crate::input::read_bounded;
 use crate::trust::failure::SigFailure;
 use crate::trust::model_dir::{self, Serialization};
-use crate::trust::oms::{Against, Resource, peek_statement};
+use crate::trust::oms::{Against, PREDICATE_TYPE, Resource, peek_statement};
 use crate::trust::sigstore::Signed;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -54,6 +54,13 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8, Exit> {
         }
         (None, None) => return Err(Exit::usage("name the signed FILE or give --digest")),
     };
+    let is_oms = peek_statement(&bundle)
+        .is_some_and(|st| st.get("predicateType").and_then(|p| p.as_str()) == Some(PREDICATE_TYPE));
+    if is_oms && files.is_none() {
+        return Err(Exit::usage(
+            "an OpenSSF model signature signs a model's files: name the model directory",
+        ));
+    }
     if args.digest.is_some() && is_message_signature(&bundle) {
         return Err(Exit::usage(
             "a message-signature bundle signs the file's bytes, not its digest: name the FILE instead of --digest",
@@ -110,7 +117,9 @@ fn is_message_signature(bundle: &[u8]) -> bool {
 
 /// The files of a model directory, serialized as the model signature's Statement says.
 fn model_files(dir: &Path, bundle_path: &Path, bundle: &[u8]) -> Result<Vec<Resource>, Exit> {
-    let st = peek_statement(bundle).ok_or_else(|| {
+    let st = peek_statement(bundle)
+        .filter(|st| st.get("predicateType").and_then(|p| p.as_str()) == Some(PREDICATE_TYPE))
+        .ok_or_else(|| {
         Exit::usage(
             "a directory is verified against an OpenSSF model signature (a DSSE bundle over a model signing Statement); name the signed file for other bundles",
         )
