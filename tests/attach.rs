@@ -8,10 +8,11 @@
 //! The registry test needs `AI_INTEROP_TEST_REGISTRY`; without it it prints `skipped`, with
 //! `CI=true` it fails instead.
 
+mod signed;
+
 use ai_interop::digest::Digest;
 use ai_interop::trust::sigstore::bundle::MEDIA_TYPE_V03;
-use ai_interop::trust::testpki::{BundleVariant, Signs, TestPki, bundle};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -48,40 +49,6 @@ fn packed(dir: &Path) -> (String, Vec<u8>) {
     let digest = Digest::parse(index["manifests"][0]["digest"].as_str().unwrap()).unwrap();
     let bytes = std::fs::read(dir.join("layout/blobs/sha256").join(digest.encoded())).unwrap();
     (target, bytes)
-}
-
-/// Two signatures of `manifest` with the test-only key (a message signature and a DSSE
-/// Statement), written into `dir`, and the key's PEM file.
-fn sign(dir: &Path, manifest: &[u8]) -> (String, String, String) {
-    let pki = TestPki::new();
-    let message = bundle(
-        &pki,
-        Signs::Message(manifest),
-        Some(&pki.key),
-        BundleVariant::Good,
-    );
-    let statement = json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "manifest", "digest": {"sha256": Digest::sha256_of(manifest).encoded()}}],
-        "predicateType": "https://ai-interop.test-only.invalid/signed/v1",
-        "predicate": {},
-    });
-    let dsse = bundle(
-        &pki,
-        Signs::Statement(&statement),
-        Some(&pki.key),
-        BundleVariant::Good,
-    );
-    let write = |name: &str, bytes: &[u8]| {
-        let p = dir.join(name);
-        std::fs::write(&p, bytes).unwrap();
-        p.display().to_string()
-    };
-    (
-        write("message.sigstore.json", &message),
-        write("dsse.sigstore.json", &dsse),
-        write("key.pub", pki.key.public_key_pem().as_bytes()),
-    )
 }
 
 fn attach(target: &str, file: &str) -> String {
@@ -136,7 +103,7 @@ fn status<'a>(s: &'a [(String, String)], id: &str) -> &'a str {
 fn attach_to_a_layout_then_check_finds_and_verifies_it() {
     let tmp = tempfile::tempdir().unwrap();
     let (target, manifest) = packed(tmp.path());
-    let (message, dsse, key) = sign(tmp.path(), &manifest);
+    let signed::Signed { message, dsse, key } = signed::sign(tmp.path(), &manifest);
     // Before: unsigned.
     let before = signature_statuses(&target, &key);
     assert_eq!(status(&before, "SIG-001"), "fail", "{before:?}");
@@ -192,7 +159,7 @@ fn attach_in_distribution_2_8_2_writes_the_fallback_tag_and_check_finds_both() {
     let host = registry.trim_start_matches("http://").trim_end_matches('/');
     let tmp = tempfile::tempdir().unwrap();
     let (layout, manifest) = packed(tmp.path());
-    let (message, dsse, key) = sign(tmp.path(), &manifest);
+    let signed::Signed { message, dsse, key } = signed::sign(tmp.path(), &manifest);
     let repo = format!("ai-interop-test/attach-{}", std::process::id());
     let target = format!("{host}/{repo}:v1");
     ok(&["push", &layout, &target]);

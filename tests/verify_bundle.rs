@@ -2,10 +2,12 @@
 //! tests/oms_real_tools.rs), and unsupported key algorithms as findings with a report — never an
 //! exit without one — in `verify-bundle` and in `check`.
 
+mod signed;
+
 use ai_interop::digest::Digest;
 use ai_interop::trust::keys::pem_encode;
-use ai_interop::trust::testpki::{BundleVariant, Signs, TestPki, bundle, secp256k1_spki};
-use serde_json::{Value, json};
+use ai_interop::trust::testpki::secp256k1_spki;
+use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
@@ -25,33 +27,12 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String) {
     )
 }
 
-/// A signed file: `weights.bin`, a message-signature bundle, a DSSE bundle over its digest, the
-/// key, and a secp256k1 key.
+/// A signed file: `weights.bin`, a message-signature bundle and a DSSE bundle over its digest
+/// (tests/signed), the key, and a secp256k1 key.
 fn setup(dir: &Path) {
-    let pki = TestPki::new();
     let file = b"test-only weights";
     std::fs::write(dir.join("weights.bin"), file).unwrap();
-    let message = bundle(
-        &pki,
-        Signs::Message(file),
-        Some(&pki.key),
-        BundleVariant::Good,
-    );
-    let statement = json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "weights.bin", "digest": {"sha256": Digest::sha256_of(file).encoded()}}],
-        "predicateType": "https://ai-interop.test-only.invalid/signed/v1",
-        "predicate": {},
-    });
-    let dsse = bundle(
-        &pki,
-        Signs::Statement(&statement),
-        Some(&pki.key),
-        BundleVariant::Good,
-    );
-    std::fs::write(dir.join("message.json"), message).unwrap();
-    std::fs::write(dir.join("dsse.json"), dsse).unwrap();
-    std::fs::write(dir.join("key.pub"), pki.key.public_key_pem()).unwrap();
+    signed::sign(dir, file);
     std::fs::write(
         dir.join("k1.pub"),
         pem_encode("PUBLIC KEY", &secp256k1_spki()),

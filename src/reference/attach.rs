@@ -11,7 +11,7 @@ use crate::media_types::{OCI_EMPTY as EMPTY_MEDIA_TYPE, OCI_MANIFEST};
 use crate::reference::blobs::{BlobStore, unique_name};
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::client::Client;
-use crate::targets::registry::config::{self, RegistryConfig};
+use crate::targets::registry::config::RegistryConfig;
 use crate::targets::registry::reference::Reference;
 use crate::targets::registry::referrers::{referrer_descriptor, update_fallback_index};
 use crate::targets::registry::source::RegistrySource;
@@ -149,15 +149,7 @@ pub fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<At
 
 /// Attach `ev` to the manifest `target` names in a registry.
 pub fn to_registry(target: &Reference, base: &RegistryConfig, ev: &Evidence) -> Result<Attached> {
-    let mut cfg = base.clone();
-    let same_host = base
-        .base_url()
-        .ok()
-        .is_some_and(|u| config::host_port(&u) == target.registry);
-    if !same_host || target.scheme.is_some() {
-        cfg.url = target.base_url();
-    }
-    cfg.read_only = false;
+    let cfg = super::push::writable_config(base, target);
     let client = Arc::new(Client::new(&cfg)?);
     let repo = target.repository.clone();
     let source = RegistrySource::new(client.clone(), repo.clone());
