@@ -273,18 +273,34 @@ fn a_private_ca_certificate_signature_verifies_against_the_policy_anchor() {
         "cert.sig",
         "model",
     ]));
-    assert!(theirs(
-        &tool,
-        dir,
-        &[
-            "certificate",
-            "--certificate_chain",
-            "ca.pem",
-            "--signature",
-            "cert.sig",
-            "model"
-        ]
-    ));
+    // model_signing's verdict and ours with `ca` as the only trust anchor.
+    let theirs_with = |ca: &str| {
+        theirs(
+            &tool,
+            dir,
+            &[
+                "certificate",
+                "--certificate_chain",
+                ca,
+                "--signature",
+                "cert.sig",
+                "model",
+            ],
+        )
+    };
+    let ours_with = |ca: &str| {
+        ours(
+            dir,
+            &[
+                "--bundle",
+                "cert.sig",
+                "--oms-certificate-chain",
+                ca,
+                "model",
+            ],
+        )
+    };
+    assert!(theirs_with("ca.pem"));
     // The anchor from a policy file (omsCertificateChain), as a site would configure it.
     std::fs::write(
         dir.join("policy.json"),
@@ -312,54 +328,14 @@ fn a_private_ca_certificate_signature_verifies_against_the_policy_anchor() {
     let (code, out) = ours(dir, &["--bundle", "cert.sig", "model"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("SIG-021 error"), "{out}");
-    assert!(!theirs(
-        &tool,
-        dir,
-        &[
-            "certificate",
-            "--certificate_chain",
-            "other-ca.pem",
-            "--signature",
-            "cert.sig",
-            "model"
-        ]
-    ));
-    let (code, out) = ours(
-        dir,
-        &[
-            "--bundle",
-            "cert.sig",
-            "--oms-certificate-chain",
-            "other-ca.pem",
-            "model",
-        ],
-    );
+    assert!(!theirs_with("other-ca.pem"));
+    let (code, out) = ours_with("other-ca.pem");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("SIG-021 fail"), "{out}");
     // A tampered file.
     std::fs::write(dir.join("model/model.safetensors"), b"test-only weights!").unwrap();
-    assert!(!theirs(
-        &tool,
-        dir,
-        &[
-            "certificate",
-            "--certificate_chain",
-            "ca.pem",
-            "--signature",
-            "cert.sig",
-            "model"
-        ]
-    ));
-    let (code, out) = ours(
-        dir,
-        &[
-            "--bundle",
-            "cert.sig",
-            "--oms-certificate-chain",
-            "ca.pem",
-            "model",
-        ],
-    );
+    assert!(!theirs_with("ca.pem"));
+    let (code, out) = ours_with("ca.pem");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("SIG-011 fail"), "{out}");
 }
