@@ -5,3 +5,5 @@
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 /// An OCI image index.
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The OCI 1.1 empty descriptor (`{}`), the config of an artifact manifest.
+pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";

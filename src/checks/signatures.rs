@@ -7,14 +7,14 @@ use crate::artifact::Artifact;
 use crate::evidence::{EvidenceFacts, Via};
 use crate::model::Location;
 use crate::trust::failure::{SigFailure, Verification, breaks, req};
-use crate::trust::sigstore::{self, Signed, bundle::MEDIA_TYPE_V03};
-use crate::trust::{cosign, notary, oms};
+use crate::trust::sigstore::{Signed, bundle::MEDIA_TYPE_V03};
+use crate::trust::{bundles, cosign, notary, oms};
 use serde_json::Value;
 
 const ALL: &[&str] = &[
     "SIG-001", "SIG-002", "SIG-003", "SIG-004", "SIG-005", "SIG-006", "SIG-007", "SIG-008",
     "SIG-009", "SIG-010", "SIG-011", "SIG-012", "SIG-013", "SIG-014", "SIG-015", "SIG-016",
-    "SIG-017", "SIG-018", "SIG-019",
+    "SIG-017", "SIG-018", "SIG-019", "SIG-020", "SIG-021",
 ];
 
 pub const CHECKS: &[Check] = &[Check {
@@ -229,32 +229,20 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
                 continue;
             }
         };
-        let mut bv = sigstore::verify(bytes, Some(subject), &a.trust);
-        let is_oms = bv
-            .statement
-            .as_ref()
-            .and_then(|s| s.get("predicateType"))
-            .and_then(Value::as_str)
-            == Some(oms::PREDICATE_TYPE);
-        if is_oms {
-            // An OMS bundle signs the files, not the manifest: SIG-010/011 replace SIG-003.
-            bv.verification
-                .results
-                .retain(|(rq, _)| *rq != req::SUBJECT);
-            match oms::statement(bv.statement.as_ref().expect("checked")) {
-                Ok(resources) => {
-                    bv.verification.holds(req::OMS_STATEMENT);
-                    bv.verification
-                        .push(req::OMS_BRIDGE, oms::bridge(&resources, &raw_layers(a)));
-                }
-                Err(e) => bv.verification.broken(e),
-            }
-        }
+        let bundles::Outcome {
+            verification,
+            is_oms,
+        } = bundles::verify(
+            bytes,
+            subject,
+            oms::Against::Layers(&raw_layers(a)),
+            &a.trust,
+        );
         out.push(Checked {
             label,
             signature: !is_oms,
             legacy: false,
-            verification: bv.verification,
+            verification,
         });
     }
     out

@@ -11,6 +11,7 @@ mod run;
 mod run_tools;
 mod validate;
 mod validate_asset;
+mod verify_bundle;
 
 use crate::artifact::Limits;
 use crate::report::Format;
@@ -52,6 +53,12 @@ enum Command {
     Verify(reference_cmds::VerifyArgs),
     /// Reference runtime: verify, then write every file atomically into a new directory.
     Unpack(reference_cmds::UnpackArgs),
+    /// Verify a Sigstore bundle or OpenSSF model signature against the file, digest or model
+    /// directory it signs: exit 0 verified, 1 refused, 2 usage or undecidable.
+    VerifyBundle(verify_bundle::VerifyBundleArgs),
+    /// Attach an evidence file as an OCI 1.1 referrer of a manifest in a layout or a registry
+    /// (the referrers fallback tag index is updated where the registry has no referrers API).
+    Attach(reference_cmds::AttachArgs),
 }
 
 /// Options shared by the commands that evaluate targets.
@@ -113,12 +120,16 @@ pub struct TrustArgs {
     /// Sigstore trusted root (trusted_root.json) for keyless signatures.
     #[arg(long, value_name = "FILE")]
     pub trust_root: Option<PathBuf>,
-    /// A trusted public key (PEM; ECDSA P-256/P-384 or Ed25519); repeatable.
+    /// A trusted public key (PEM; ECDSA P-256/P-384/P-521, Ed25519 or RSA); repeatable.
     #[arg(long = "key", value_name = "FILE")]
     pub keys: Vec<PathBuf>,
     /// Notary Project trust store: a directory of PEM CA certificates.
     #[arg(long, value_name = "DIR")]
     pub notary_trust_store: Option<PathBuf>,
+    /// PEM CA certificates of a private PKI that OpenSSF model signing certificate signatures
+    /// chain to (no OIDC issuer, no log entry); repeatable.
+    #[arg(long = "oms-certificate-chain", value_name = "FILE")]
+    pub oms_certificate_chain: Vec<PathBuf>,
     /// Expected signer identity of keyless signatures (certificate SAN).
     #[arg(long)]
     pub identity: Option<String>,
@@ -142,6 +153,7 @@ impl TrustArgs {
             trusted_root: self.trust_root.clone(),
             keys: self.keys.clone(),
             notary_trust_store: self.notary_trust_store.clone(),
+            oms_certificate_chain: self.oms_certificate_chain.clone(),
             identity: self.identity.clone(),
             issuer: self.issuer.clone(),
             policy: self.policy.clone(),
@@ -210,6 +222,8 @@ pub fn main() -> ExitCode {
         Command::Push(a) => reference_cmds::push(a),
         Command::Verify(a) => reference_cmds::verify(a),
         Command::Unpack(a) => reference_cmds::unpack(a),
+        Command::VerifyBundle(a) => verify_bundle::run(a),
+        Command::Attach(a) => reference_cmds::attach(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -311,3 +311,68 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
         Err(UnpackError::Io(m)) => Err(Exit::harness(format!("unpack: {m}; nothing written"))),
     }
 }
+
+#[derive(Args)]
+pub struct AttachArgs {
+    /// The subject manifest: oci:<dir>[:<tag>|@<digest>] or <registry>/<repo>[:<tag>|@<digest>].
+    pub target: String,
+    /// The evidence file (a signature bundle, an SBOM, provenance, …).
+    pub file: PathBuf,
+    /// The referrer's artifactType, e.g. application/vnd.dev.sigstore.bundle.v0.3+json.
+    #[arg(long, value_name = "MEDIA-TYPE")]
+    pub artifact_type: String,
+    /// The layer's media type (default: the artifactType).
+    #[arg(long, value_name = "MEDIA-TYPE")]
+    pub media_type: Option<String>,
+    /// A referrer manifest annotation; repeatable.
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Registry settings (JSON); `AI_INTEROP_REGISTRY_*` variables override it.
+    #[arg(long, value_name = "FILE")]
+    pub registry_config: Option<PathBuf>,
+    /// PEM bundle of CA certificates for the registry's TLS (as for `check --ca-file`).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Evidence files are documents: the bound of any document the suite reads.
+const MAX_EVIDENCE_BYTES: u64 = crate::input::MAX_INPUT_BYTES;
+
+pub fn attach(args: AttachArgs) -> Result<u8, Exit> {
+    use crate::reference::attach::{Evidence, to_layout, to_registry};
+    let mut annotations = std::collections::BTreeMap::new();
+    for a in &args.annotations {
+        let (k, v) = a
+            .split_once('=')
+            .filter(|(k, _)| !k.is_empty())
+            .ok_or_else(|| Exit::usage(format!("--annotation {a}: expected KEY=VALUE")))?;
+        annotations.insert(k.to_string(), v.to_string());
+    }
+    let bytes = crate::input::read_bounded(&args.file, MAX_EVIDENCE_BYTES)
+        .map_err(|e| Exit::usage(e.to_string()))?;
+    let ev = Evidence {
+        bytes,
+        media_type: args
+            .media_type
+            .clone()
+            .unwrap_or_else(|| args.artifact_type.clone()),
+        artifact_type: args.artifact_type.clone(),
+        annotations,
+    };
+    let attached = match TargetRef::parse(&args.target).map_err(target_error)? {
+        TargetRef::Layout { dir, selector } => to_layout(&dir, selector.as_deref(), &ev),
+        TargetRef::Registry(r) => {
+            let cfg = registry_config(args.registry_config.as_ref(), args.ca_file.as_ref())?;
+            to_registry(&r, &cfg, &ev)
+        }
+    }
+    .map_err(|e| Exit::harness(format!("attach to {}: {e:#}", args.target)))?;
+    println!(
+        "attached {} to {} as referrer {} (found through {})",
+        args.file.display(),
+        attached.subject,
+        attached.referrer,
+        attached.via
+    );
+    Ok(0)
+}

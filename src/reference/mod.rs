@@ -14,6 +14,7 @@
 //!   write; anything else there is replaced atomically.
 //! - `push`: a layout's manifest and blobs, streamed into a registry.
 
+pub mod attach;
 pub mod blobs;
 mod destination;
 pub mod pack;

@@ -23,6 +23,21 @@ pub struct Pushed {
     pub bytes_sent: u64,
 }
 
+/// The settings for writing to `dest`: `base`'s credentials, TLS and timeouts, `dest`'s URL
+/// unless `base` names the same host without a scheme of its own; never read-only.
+pub(crate) fn writable_config(base: &RegistryConfig, dest: &Reference) -> RegistryConfig {
+    let mut cfg = base.clone();
+    let same_host = base
+        .base_url()
+        .ok()
+        .is_some_and(|u| config::host_port(&u) == dest.registry);
+    if !same_host || dest.scheme.is_some() {
+        cfg.url = dest.base_url();
+    }
+    cfg.read_only = false;
+    cfg
+}
+
 /// Push the manifest `selector` selects in `layout` to `dest` (which names a tag or a digest).
 /// `base` supplies credentials, TLS and timeouts; the URL comes from `dest`.
 pub fn push(
@@ -50,16 +65,7 @@ pub fn push(
         .and_then(Value::as_str)
         .unwrap_or(crate::media_types::OCI_MANIFEST)
         .to_string();
-    let mut cfg = base.clone();
-    let same_host = base
-        .base_url()
-        .ok()
-        .is_some_and(|u| config::host_port(&u) == dest.registry);
-    if !same_host || dest.scheme.is_some() {
-        cfg.url = dest.base_url();
-    }
-    cfg.read_only = false;
-    let client = Client::new(&cfg)?;
+    let client = Client::new(&writable_config(base, dest))?;
     let repo = &dest.repository;
     let mut out = Pushed {
         manifest_digest: Digest::sha256_of(&bytes),

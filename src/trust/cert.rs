@@ -43,8 +43,8 @@ pub fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
 }
 
 /// The certified public key, when it is one of the algorithms this suite verifies.
-pub fn public_key(cert: &X509Certificate<'_>) -> Result<PublicKey, String> {
-    PublicKey::from_spki_der(cert.public_key().raw).map_err(|e| e.to_string())
+pub fn public_key(cert: &X509Certificate<'_>) -> Result<PublicKey, crate::trust::keys::KeyError> {
+    PublicKey::from_spki_der(cert.public_key().raw)
 }
 
 fn valid_at(cert: &X509Certificate<'_>, at: i64) -> Result<(), ChainError> {

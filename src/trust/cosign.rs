@@ -67,6 +67,12 @@ pub fn verify(
         }
     };
     let keys = inputs.public_keys();
+    if keys.is_empty()
+        && let Some(f) = inputs.only_unsupported_keys()
+    {
+        v.broken(f);
+        return v;
+    }
     if keys.is_empty() {
         v.broken(undecided(
             req::SIGNATURE,
@@ -77,6 +83,7 @@ pub fn verify(
     match keys.iter().find(|k| k.verify(payload, &sig)) {
         Some(k) => {
             v.holds(req::SIGNATURE);
+            v.holds(req::ALGORITHM);
             v.signer = Some(Signer {
                 identity: format!("key {} (legacy cosign tag)", k.key_id()),
                 notes: Vec::new(),

@@ -104,6 +104,9 @@ pub fn signature_algorithm(alg: Algorithm) -> Vec<u8> {
         Algorithm::Ed25519 => seq(&[oid("1.3.101.112")]),
         Algorithm::EcdsaP256Sha256 => seq(&[oid("1.2.840.10045.4.3.2")]),
         Algorithm::EcdsaP384Sha384 => seq(&[oid("1.2.840.10045.4.3.3")]),
+        Algorithm::EcdsaP521Sha512 => seq(&[oid("1.2.840.10045.4.3.4")]),
+        // sha256WithRSAEncryption, parameters NULL.
+        Algorithm::RsaSha256 => seq(&[oid("1.2.840.113549.1.1.11"), tlv(0x05, &[])]),
     }
 }
 

@@ -51,6 +51,17 @@ pub fn undecided(requirement: &'static str, message: impl Into<String>) -> SigFa
     }
 }
 
+/// The failures of a signature whose signer key could not be used: an algorithm the contract does
+/// not profile is SIG-020's failure, and SIG-004 does not reach such a signature (SIG-020 says
+/// so); a malformed key is SIG-004's.
+pub fn key_failures(what: &str, e: &crate::trust::keys::KeyError) -> SigFailure {
+    use crate::trust::keys::KeyError;
+    match e {
+        KeyError::Unsupported(_) => breaks(req::ALGORITHM, format!("{what}: {e}")),
+        _ => breaks(req::SIGNATURE, format!("{what}: {e}")),
+    }
+}
+
 /// Requirement IDs of the signature verifiers.
 pub mod req {
     pub const PRESENT: &str = "SIG-001";
@@ -72,6 +83,8 @@ pub mod req {
     pub const CHECKPOINT_KEY_HINT: &str = "SIG-017";
     pub const SCT: &str = "SIG-018";
     pub const NO_ROOT_IN_CHAIN: &str = "SIG-019";
+    pub const ALGORITHM: &str = "SIG-020";
+    pub const OMS_CERT: &str = "SIG-021";
 }
 
 /// What a verified signature says about who signed.

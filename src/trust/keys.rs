@@ -1,8 +1,10 @@
 //! Public keys a user trusts and signing keys for test fixtures and reports.
 //!
 //! Keys are read from PEM (SPKI for public keys, PKCS#8 for private ones); the algorithms are the
-//! ones the evidence formats we profile use: ECDSA P-256 and P-384 (ASN.1 DER signatures over
-//! SHA-256 / SHA-384) and Ed25519. Verification is ring's; parsing of SPKI is x509-parser's.
+//! ones the evidence formats we profile use: ECDSA P-256, P-384 and P-521 (ASN.1 DER signatures
+//! over SHA-256 / SHA-384 / SHA-512), Ed25519, and RSA (PKCS#1 v1.5 or PSS over SHA-256, as
+//! cosign signs with RSA keys). Verification is ring's, except P-521, which ring lacks: that is
+//! RustCrypto's `p521`. Parsing of SPKI is x509-parser's.
 
 use crate::digest::Digest;
 use ring::rand::SystemRandom;
@@ -15,6 +17,8 @@ use x509_parser::x509::SubjectPublicKeyInfo;
 const OID_EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
 const OID_P384: &str = "1.3.132.0.34";
+const OID_P521: &str = "1.3.132.0.35";
+const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_ED25519: &str = "1.3.101.112";
 
 /// Why a key could not be used.
@@ -25,18 +29,24 @@ pub enum KeyError {
         expected: &'static str,
         message: String,
     },
-    #[error("unsupported key algorithm {0} (supported: ECDSA P-256, ECDSA P-384, Ed25519)")]
+    #[error("unsupported key algorithm {0} (supported: {SUPPORTED})")]
     Unsupported(String),
     #[error("malformed key: {0}")]
     Malformed(String),
 }
+
+/// The key algorithms this suite verifies, for messages that name them.
+pub const SUPPORTED: &str = "ECDSA P-256, ECDSA P-384, ECDSA P-521, Ed25519, RSA 2048-8192 bits";
 
 /// The signature algorithm of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
     EcdsaP256Sha256,
     EcdsaP384Sha384,
+    EcdsaP521Sha512,
     Ed25519,
+    /// RSA, PKCS#1 v1.5 or PSS over SHA-256.
+    RsaSha256,
 }
 
 impl Algorithm {
@@ -44,7 +54,9 @@ impl Algorithm {
         match self {
             Algorithm::EcdsaP256Sha256 => "ecdsa-p256-sha256",
             Algorithm::EcdsaP384Sha384 => "ecdsa-p384-sha384",
+            Algorithm::EcdsaP521Sha512 => "ecdsa-p521-sha512",
             Algorithm::Ed25519 => "ed25519",
+            Algorithm::RsaSha256 => "rsa-sha256",
         }
     }
 }
@@ -81,6 +93,7 @@ impl PublicKey {
         let oid = spki.algorithm.algorithm.to_id_string();
         let algorithm = match oid.as_str() {
             OID_ED25519 => Algorithm::Ed25519,
+            OID_RSA => Algorithm::RsaSha256,
             OID_EC_PUBLIC_KEY => {
                 let curve = spki
                     .algorithm
@@ -92,6 +105,7 @@ impl PublicKey {
                 match curve.as_str() {
                     OID_P256 => Algorithm::EcdsaP256Sha256,
                     OID_P384 => Algorithm::EcdsaP384Sha384,
+                    OID_P521 => Algorithm::EcdsaP521Sha512,
                     other => return Err(KeyError::Unsupported(format!("EC curve {other}"))),
                 }
             }
@@ -112,15 +126,34 @@ impl PublicKey {
     /// Verify `signature` over `message`. ECDSA signatures are ASN.1 DER, as DSSE, Sigstore and
     /// cosign write them.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        let alg: &dyn signature::VerificationAlgorithm = match self.algorithm {
-            Algorithm::EcdsaP256Sha256 => &signature::ECDSA_P256_SHA256_ASN1,
-            Algorithm::EcdsaP384Sha384 => &signature::ECDSA_P384_SHA384_ASN1,
-            Algorithm::Ed25519 => &signature::ED25519,
+        let ring_verify = |alg: &'static dyn signature::VerificationAlgorithm| {
+            UnparsedPublicKey::new(alg, &self.raw)
+                .verify(message, signature)
+                .is_ok()
         };
-        UnparsedPublicKey::new(alg, &self.raw)
-            .verify(message, signature)
-            .is_ok()
+        match self.algorithm {
+            Algorithm::EcdsaP256Sha256 => ring_verify(&signature::ECDSA_P256_SHA256_ASN1),
+            Algorithm::EcdsaP384Sha384 => ring_verify(&signature::ECDSA_P384_SHA384_ASN1),
+            Algorithm::Ed25519 => ring_verify(&signature::ED25519),
+            Algorithm::RsaSha256 => {
+                ring_verify(&signature::RSA_PKCS1_2048_8192_SHA256)
+                    || ring_verify(&signature::RSA_PSS_2048_8192_SHA256)
+            }
+            Algorithm::EcdsaP521Sha512 => p521_verify(&self.raw, message, signature),
+        }
     }
+}
+
+/// ECDSA P-521 over SHA-512, ASN.1 DER signature.
+fn p521_verify(point: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    use p521::ecdsa::signature::Verifier;
+    let Ok(key) = p521::ecdsa::VerifyingKey::from_sec1_bytes(point) else {
+        return false;
+    };
+    let Ok(sig) = p521::ecdsa::Signature::from_der(signature) else {
+        return false;
+    };
+    key.verify(message, &sig).is_ok()
 }
 
 /// A private key for signing test fixtures and reports. Ed25519 signatures are deterministic,
@@ -136,6 +169,8 @@ enum Signer {
     Ecdsa(EcdsaKeyPair),
     /// Test-only: an ECDSA key whose nonces derive from the key and message alone.
     EcdsaDeterministic(EcdsaKeyPair),
+    /// P-521 (RFC 6979 nonces: deterministic).
+    P521(Box<p521::ecdsa::SigningKey>),
 }
 
 impl SigningKey {
@@ -216,6 +251,22 @@ impl SigningKey {
         }
     }
 
+    /// Test-only: an ECDSA P-521 key from a seed (the scalar, 66 bytes, below the group order).
+    /// P-521 signatures use RFC 6979 nonces, so they are deterministic.
+    pub fn ecdsa_p521_from_seed(seed: &[u8; 66]) -> SigningKey {
+        let key = p521::ecdsa::SigningKey::from_slice(seed).expect("a scalar below the order");
+        let point = p521::ecdsa::VerifyingKey::from(&key)
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec();
+        let public = ec_spki(OID_P521_DER, &point);
+        SigningKey {
+            algorithm: Algorithm::EcdsaP521Sha512,
+            public: PublicKey::from_spki_der(&public).expect("well-formed EC SPKI"),
+            inner: Signer::P521(Box::new(key)),
+        }
+    }
+
     pub fn public_key(&self) -> &PublicKey {
         &self.public
     }
@@ -234,6 +285,11 @@ impl SigningKey {
                 .expect("ECDSA signing")
                 .as_ref()
                 .to_vec(),
+            Signer::P521(key) => {
+                use p521::ecdsa::signature::Signer as _;
+                let sig: p521::ecdsa::Signature = key.sign(message);
+                sig.to_der().as_bytes().to_vec()
+            }
         }
     }
 
@@ -259,6 +315,7 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
 // DER encodings of the curve OIDs, for building SPKI structures around ring's raw public keys.
 const OID_P256_DER: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const OID_P384_DER: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+const OID_P521_DER: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23];
 const OID_EC_PUBLIC_KEY_DER: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 
 fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
@@ -331,6 +388,21 @@ mod tests {
         assert_ne!(sig, key.sign(b"n"));
         assert!(key.public_key().verify(b"m", &sig));
         assert!(!key.public_key().verify(b"n", &sig));
+    }
+
+    #[test]
+    fn p521_signs_verifies_and_round_trips_through_pem() {
+        let mut seed = [0u8; 66];
+        seed[65] = 9;
+        seed[1] = 0x42;
+        let key = SigningKey::ecdsa_p521_from_seed(&seed);
+        let public = PublicKey::from_pem(key.public_key_pem().as_bytes()).unwrap();
+        assert_eq!(public.algorithm, Algorithm::EcdsaP521Sha512);
+        let sig = key.sign(b"model");
+        assert_eq!(sig, key.sign(b"model"), "RFC 6979 is deterministic");
+        assert!(public.verify(b"model", &sig));
+        assert!(!public.verify(b"modem", &sig));
+        assert!(!public.verify(b"model", &sig[..sig.len() - 1]));
     }
 
     #[test]

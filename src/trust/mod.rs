@@ -3,6 +3,7 @@
 //! on these; none of them ever trusts a key that the evidence itself names.
 
 pub mod asn1;
+pub mod bundles;
 pub mod cert;
 pub mod codec;
 pub mod cosign;
@@ -12,6 +13,7 @@ pub mod failure;
 pub mod inputs;
 pub mod keys;
 pub mod merkle;
+pub mod model_dir;
 pub mod notary;
 pub mod oms;
 pub mod openness;

@@ -5,7 +5,7 @@
 //! interpreted by its verifier.
 
 use super::inputs::{Loaded, TrustInputs};
-use super::keys::PublicKey;
+use super::keys::{KeyError, PublicKey};
 use crate::schemas::{SchemaKind, validate};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -19,6 +19,7 @@ pub struct TrustOptions {
     pub trusted_root: Option<PathBuf>,
     pub keys: Vec<PathBuf>,
     pub notary_trust_store: Option<PathBuf>,
+    pub oms_certificate_chain: Vec<PathBuf>,
     pub identity: Option<String>,
     pub issuer: Option<String>,
     pub policy: Option<PathBuf>,
@@ -35,6 +36,8 @@ pub struct PolicyFile {
     pub keys: Vec<String>,
     #[serde(default)]
     pub notary_trust_store: Option<String>,
+    #[serde(default)]
+    pub oms_certificate_chain: Vec<String>,
     #[serde(default)]
     pub identity: Option<String>,
     #[serde(default)]
@@ -102,13 +105,39 @@ pub fn read_policy(path: &Path) -> Result<PolicyFile, String> {
     serde_json::from_value(value).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn load_key(path: &Path) -> Result<Loaded<PublicKey>, String> {
+/// A trusted key; a well-formed key of an algorithm the suite does not verify is kept aside, so
+/// that its signature becomes a finding (SIG-020) instead of a usage error without a report.
+fn load_key(path: &Path, inputs: &mut TrustInputs) -> Result<(), String> {
     let pem = read_small(path)?;
-    let value = PublicKey::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Loaded {
-        path: path.to_path_buf(),
-        value,
-    })
+    let path = path.to_path_buf();
+    match PublicKey::from_pem(&pem) {
+        Ok(value) => inputs.keys.push(Loaded { path, value }),
+        Err(KeyError::Unsupported(alg)) => {
+            inputs.unsupported_keys.push(Loaded { path, value: alg })
+        }
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    }
+    Ok(())
+}
+
+/// The PEM certificates of a file (at least one).
+fn load_certificates(path: &Path) -> Result<Vec<Loaded<Vec<u8>>>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem = read_small(path)?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .map(|c| {
+            c.map(|c| Loaded {
+                path: path.to_path_buf(),
+                value: c.to_vec(),
+            })
+            .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if certs.is_empty() {
+        return Err(format!("{}: holds no PEM certificate", path.display()));
+    }
+    Ok(certs)
 }
 
 /// The trust inputs of one evaluation: the policy file (if any), then the command line on top.
@@ -119,6 +148,7 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
     };
     let mut trusted_root: Option<PathBuf> = None;
     let mut keys: Vec<PathBuf> = Vec::new();
+    let mut oms_chain: Vec<PathBuf> = Vec::new();
     if let Some(policy_path) = &options.policy {
         let policy = read_policy(policy_path)?;
         let base = policy_path.parent().unwrap_or(Path::new("."));
@@ -129,6 +159,9 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
         trusted_root = policy.trusted_root.as_deref().map(local).transpose()?;
         for k in &policy.keys {
             keys.push(local(k)?);
+        }
+        for c in &policy.oms_certificate_chain {
+            oms_chain.push(local(c)?);
         }
         inputs.notary_trust_store = policy
             .notary_trust_store
@@ -154,6 +187,7 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
         trusted_root = Some(p.clone());
     }
     keys.extend(options.keys.iter().cloned());
+    oms_chain.extend(options.oms_certificate_chain.iter().cloned());
     if let Some(d) = &options.notary_trust_store {
         inputs.notary_trust_store = Some(d.clone());
     }
@@ -177,7 +211,11 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
     }
     for k in &keys {
         refuse_url(&k.to_string_lossy())?;
-        inputs.keys.push(load_key(k)?);
+        load_key(k, &mut inputs)?;
+    }
+    for c in &oms_chain {
+        refuse_url(&c.to_string_lossy())?;
+        inputs.oms_anchors.extend(load_certificates(c)?);
     }
     if let Some(d) = &inputs.notary_trust_store
         && !d.is_dir()

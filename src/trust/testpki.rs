@@ -65,6 +65,8 @@ pub enum CertVariant {
     NoSct,
     /// An embedded SCT whose signature does not verify.
     BadSct,
+    /// Certifies a secp256k1 key, an algorithm the contract does not profile (SIG-020).
+    UnsupportedKey,
 }
 
 impl TestPki {
@@ -141,7 +143,10 @@ impl TestPki {
             subject: (ORG, ""),
             not_before: from,
             not_after: to,
-            spki: &self.keyless.public_key().spki_der,
+            spki: &match variant {
+                CertVariant::UnsupportedKey => secp256k1_spki(),
+                _ => self.keyless.public_key().spki_der.clone(),
+            },
             ca: false,
             san: Some(san),
             oidc_issuer: Some(ISSUER),
@@ -232,6 +237,18 @@ impl TestPki {
             ),
         ]
     }
+}
+
+/// A well-formed SubjectPublicKeyInfo of a secp256k1 key (the curve's generator point): parsed,
+/// then refused as an algorithm the contract does not profile.
+pub fn secp256k1_spki() -> Vec<u8> {
+    use super::der::{bits, oid, seq};
+    let g = "0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8";
+    let point = super::codec::unhex(g).expect("hex");
+    seq(&[
+        seq(&[oid("1.2.840.10045.2.1"), oid("1.3.132.0.10")]),
+        bits(&point),
+    ])
 }
 
 /// Pretty JSON with a trailing newline.

@@ -185,11 +185,12 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
         f.trust.clone(),
     );
     let m = run(&a);
-    for (r, s) in outcomes(&m) {
+    for (r, s) in outcomes(&m).into_iter().filter(|(r, _)| *r != "SIG-021") {
         assert_eq!(s, Status::Pass, "{r}: {:?}", m.marks);
     }
-    // Every requirement was looked at: an explicit pass, not an implicit one.
-    for r in ALL {
+    // Every requirement was looked at: an explicit pass, not an implicit one. SIG-021 (OMS
+    // private-PKI certificates) is proven with real model_signing output in tests/oms_real_tools.rs.
+    for r in ALL.iter().filter(|r| **r != "SIG-021") {
         assert!(
             m.marks
                 .iter()
@@ -257,7 +258,7 @@ fn missing_trust_inputs_are_errors_not_passes() {
 #[test]
 fn a_tampered_signature_fails_only_sig_004() {
     let f = fx();
-    let st = json!({"_type": sigstore::IN_TOTO_STATEMENT_V1, "subject": [{"name": "m", "digest": {"sha256": Digest::sha256_of(&manifest()).encoded()}}], "predicateType": "https://example.test/v1"});
+    let st = json!({"_type": crate::trust::sigstore::IN_TOTO_STATEMENT_V1, "subject": [{"name": "m", "digest": {"sha256": Digest::sha256_of(&manifest()).encoded()}}], "predicateType": "https://example.test/v1"});
     let a = artifact(
         vec![bundle_ref(bundle(
             &f.pki,
@@ -391,4 +392,77 @@ fn notary_cose_is_undecided_and_a_layerless_notary_manifest_fails() {
         outcomes(&run(&artifact(vec![empty], f.trust.clone())))["SIG-008"],
         Status::Fail
     );
+}
+
+/// Statuses follow the requirement text: SIG-010 says the Statement's signature verifies as
+/// SIG-004 says, so a model signature that does not verify leaves SIG-010 and SIG-011 undecided
+/// (`error`), never `pass`.
+#[test]
+fn a_broken_oms_signature_does_not_pass_sig_010_or_sig_011() {
+    let f = fx();
+    let st = oms::make_statement(
+        "model",
+        &[(
+            "model.safetensors".into(),
+            Digest::sha256_of(WEIGHTS).encoded().into(),
+        )],
+    );
+    let stranger = crate::trust::keys::SigningKey::ed25519_from_seed(&[99; 32]);
+    let b = bundle(
+        &f.pki,
+        Signs::Statement(&st),
+        Some(&stranger),
+        BundleVariant::Good,
+    );
+    let m = run(&artifact(vec![bundle_ref(b)], f.trust.clone()));
+    let o = outcomes(&m);
+    assert_eq!(o["SIG-004"], Status::Fail, "{:?}", m.marks);
+    assert_eq!(o["SIG-010"], Status::Error, "{:?}", m.marks);
+    assert_eq!(o["SIG-011"], Status::Error, "{:?}", m.marks);
+}
+
+/// SIG-005 judges the chain at the log's integrated time; a keyless bundle without a log entry
+/// has none, so SIG-005 is undecided (`error`), not `not-applicable`, and SIG-007 fails.
+#[test]
+fn a_keyless_bundle_without_a_log_entry_leaves_sig_005_undecided() {
+    let f = fx();
+    let mut b: Value = serde_json::from_slice(&bundle(
+        &f.pki,
+        Signs::Message(&manifest()),
+        None,
+        BundleVariant::Good,
+    ))
+    .unwrap();
+    b["verificationMaterial"]["tlogEntries"] = json!([]);
+    let m = run(&artifact(
+        vec![bundle_ref(serde_json::to_vec(&b).unwrap())],
+        f.trust.clone(),
+    ));
+    let o = outcomes(&m);
+    assert_eq!(o["SIG-007"], Status::Fail, "{:?}", m.marks);
+    assert_eq!(o["SIG-005"], Status::Error, "{:?}", m.marks);
+}
+
+/// A trusted key of an algorithm the suite does not verify is a finding (SIG-020 fails; SIG-004
+/// does not reach the signature), where it used to be a usage error with no report at all.
+#[test]
+fn an_unsupported_trusted_key_is_a_sig_020_finding() {
+    let f = fx();
+    let mut trust = f.trust.clone();
+    trust.keys.clear();
+    trust.unsupported_keys.push(crate::trust::inputs::Loaded {
+        path: "k1.pub".into(),
+        value: "EC curve 1.3.132.0.10".into(),
+    });
+    let m = run(&artifact(
+        vec![bundle_ref(oms_bundle(
+            &f,
+            Digest::sha256_of(WEIGHTS).encoded(),
+        ))],
+        trust,
+    ));
+    let o = outcomes(&m);
+    assert_eq!(o["SIG-020"], Status::Fail, "{:?}", m.marks);
+    assert_eq!(o["SIG-004"], Status::NotApplicable, "{:?}", m.marks);
+    assert_eq!(o["SIG-010"], Status::Error, "{:?}", m.marks);
 }

@@ -235,3 +235,22 @@ fn der_to_fixed_signature_conversion() {
         None
     );
 }
+
+#[test]
+fn es512_verifies_a_p521_fixed_width_signature_and_nothing_else() {
+    let mut scalar = [0u8; 66];
+    scalar[2..].copy_from_slice(&[0x5a; 64]);
+    let key = crate::trust::keys::SigningKey::ecdsa_p521_from_seed(&scalar);
+    let der = key.sign(b"header.payload");
+    let fixed = ecdsa_der_to_fixed(&der, 66).unwrap();
+    let spki = &key.public_key().spki_der;
+    assert!(es512_verify(spki, b"header.payload", &fixed));
+    assert!(!es512_verify(spki, b"header.payloaD", &fixed));
+    assert!(!es512_verify(spki, b"header.payload", &fixed[..131]));
+    let p256 = crate::trust::keys::SigningKey::ecdsa_p256_from_seed(&[4; 32]);
+    assert!(!es512_verify(
+        &p256.public_key().spki_der,
+        b"header.payload",
+        &fixed
+    ));
+}

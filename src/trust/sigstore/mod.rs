@@ -310,6 +310,12 @@ fn key_based(
     v: &mut Verification,
 ) {
     let keys = inputs.public_keys();
+    if keys.is_empty()
+        && let Some(f) = inputs.only_unsupported_keys()
+    {
+        v.broken(f);
+        return;
+    }
     if keys.is_empty() {
         v.broken(undecided(
             req::SIGNATURE,
@@ -330,6 +336,7 @@ fn key_based(
         return;
     };
     v.holds(req::SIGNATURE);
+    v.holds(req::ALGORITHM);
     v.signer = Some(Signer {
         identity: format!("key {}", key.key_id()),
         notes: Vec::new(),
@@ -365,14 +372,20 @@ fn keyless(
         }
     };
     match cert::public_key(&leaf) {
-        Ok(key) if signature_verifies(bundle, subject, &key) => v.holds(req::SIGNATURE),
-        Ok(_) => v.broken(breaks(
-            req::SIGNATURE,
-            "the signature does not verify with the signing certificate's key",
-        )),
-        Err(e) => v.broken(breaks(
-            req::SIGNATURE,
-            format!("the signing certificate's key: {e}"),
+        Ok(key) => {
+            v.holds(req::ALGORITHM);
+            if signature_verifies(bundle, subject, &key) {
+                v.holds(req::SIGNATURE)
+            } else {
+                v.broken(breaks(
+                    req::SIGNATURE,
+                    "the signature does not verify with the signing certificate's key",
+                ))
+            }
+        }
+        Err(e) => v.broken(crate::trust::failure::key_failures(
+            "the signing certificate's key",
+            &e,
         )),
     }
     let (sans, issuer) = cert::identity(&leaf);
@@ -416,6 +429,25 @@ fn keyless(
     v.push(req::NO_ROOT_IN_CHAIN, no_root_in_chain(certs));
     scts(&leaf, certs, &root, inputs, v);
     let Some(times) = evidence(bundle, &root, subject, &certs[0], true, inputs, v) else {
+        // SIG-005 judges the chain at the bundle's verified times. When a log entry or timestamp
+        // fails, that is its own requirement's finding and the chain is not reached. A bundle
+        // with no log entry and no timestamp at all still has its chain's signatures checked,
+        // so a broken chain fails; otherwise the requirement is undecided, not inapplicable.
+        if !bundle.tlog_entries.is_empty() || !bundle.timestamps.is_empty() {
+            return;
+        }
+        let anchors: Vec<Vec<u8>> = root
+            .authorities
+            .iter()
+            .flat_map(|a| a.certs.clone())
+            .collect();
+        v.broken(match cert::verify_chain(certs, &anchors, 0, false) {
+            Err(e) => breaks(req::CHAIN, e.to_string()),
+            Ok(_) => undecided(
+                req::CHAIN,
+                "the bundle has no verified time (SIG-007, SIG-015), so there is no time at which to judge the certificates' validity",
+            ),
+        });
         return;
     };
     // The chain is judged at every verified time (a bad entry or timestamp is SIG-007's or
