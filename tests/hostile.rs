@@ -469,6 +469,21 @@ fn non_regular_inputs_are_refused_quickly_with_exit_2() {
     let pass = format!("oci:{}:v1", case_dir("pass-model-minimal").display());
     let fifo_s = fifo.display().to_string();
     let big_s = big.display().to_string();
+    let keys = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    let key = keys.join("test-only-ed25519.pem").display().to_string();
+    let pubkey = keys.join("test-only-ed25519.pub.pem").display().to_string();
+    let report = tmp.path().join("report.json");
+    std::fs::write(&report, b"{}").unwrap();
+    let report_s = report.display().to_string();
+    let skill = tmp.path().join("my-skill");
+    std::fs::create_dir(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: my-skill\ndescription: d\n---\n",
+    )
+    .unwrap();
+    let skill_s = skill.display().to_string();
+    let layout_s = format!("oci:{}:v1", tmp.path().join("layout").display());
     let runs: Vec<(Vec<&str>, &str)> = vec![
         (vec!["validate", "manifest", "/dev/zero"], "/dev/zero"),
         (vec!["validate", "manifest", &fifo_s], "fifo"),
@@ -484,6 +499,40 @@ fn non_regular_inputs_are_refused_quickly_with_exit_2() {
             vec!["check", "127.0.0.1:9/none:v1", "--registry-config", &fifo_s],
             "fifo",
         ),
+        (
+            vec!["report", "sign", "--key", "/dev/zero", &report_s],
+            "/dev/zero",
+        ),
+        (vec!["report", "sign", "--key", &key, &fifo_s], "fifo"),
+        (
+            vec!["report", "verify", "--key", &fifo_s, &report_s],
+            "fifo",
+        ),
+        (
+            vec!["report", "verify", "--key", &pubkey, "/dev/zero"],
+            "/dev/zero",
+        ),
+        (
+            vec![
+                "report",
+                "verify",
+                "--key",
+                &pubkey,
+                "--envelope",
+                &fifo_s,
+                &report_s,
+            ],
+            "fifo",
+        ),
+        (
+            vec!["pack", &skill_s, &layout_s, "--metadata", "/dev/zero"],
+            "/dev/zero",
+        ),
+        (
+            vec!["pack", &skill_s, &layout_s, "--metadata", &fifo_s],
+            "fifo",
+        ),
+        (vec!["run", "packer", "--adapter", &fifo_s], "fifo"),
     ];
     for (args, needle) in runs {
         let started = std::time::Instant::now();
@@ -510,4 +559,54 @@ fn non_regular_inputs_are_refused_quickly_with_exit_2() {
         assert_eq!(status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+}
+
+// ------------------------------------------------------------------ writes never follow links
+
+/// `--out L` with `L → elsewhere`, or `--out L/new`, is refused (exit 2) and writes nothing
+/// there; a link planted at a report's file name is replaced, never written through.
+#[cfg(unix)]
+#[test]
+fn out_never_writes_through_a_symbolic_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let link = tmp.path().join("L");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let pass = format!("oci:{}:v1", case_dir("pass-model-minimal").display());
+    for out in [link.clone(), link.join("new")] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+            .args(["check", &pass, "--quiet", "--out"])
+            .arg(&out)
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", out.display());
+        assert!(err.contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "{err}");
+    }
+    let real = tmp.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, b"keep").unwrap();
+    std::os::unix::fs::symlink(&victim, real.join("report.json")).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+        .args(["check", &pass, "--quiet", "--out"])
+        .arg(&real)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+    assert!(
+        !std::fs::symlink_metadata(real.join("report.json"))
+            .unwrap()
+            .is_symlink()
+    );
 }

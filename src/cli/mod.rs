@@ -294,16 +294,29 @@ pub fn profile_names() -> PossibleValuesParser {
     )
 }
 
+/// Write the report in every format into `out` (never through a symbolic link: exit 2).
+pub(crate) fn write_reports(
+    report: &crate::report::ConformanceReport,
+    out: &std::path::Path,
+) -> Result<Vec<PathBuf>, Exit> {
+    crate::report::write_all(report, out).map_err(|e| output_exit(out, &e))
+}
+
+/// `--out DIR` refused (a link, a file in the way: exit 2) or failed (exit 3).
+pub(crate) fn output_exit(out: &std::path::Path, e: &crate::output::OutputError) -> Exit {
+    let message = format!("cannot write into {}: {e}", out.display());
+    if e.is_usage() {
+        Exit::usage(message)
+    } else {
+        Exit::harness(message)
+    }
+}
+
 /// Write the report in every format into `out` (if given) and print what `--format` asks for:
 /// the short summary (unless `--quiet`) or one whole report.
 pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Result<(), Exit> {
     if let Some(out) = &args.out {
-        let files = crate::report::write_all(report, out).map_err(|e| {
-            Exit::harness(format!(
-                "cannot write the report into {}: {e}",
-                out.display()
-            ))
-        })?;
+        let files = write_reports(report, out)?;
         progress::note(&format!(
             "wrote {} files into {}",
             files.len(),

@@ -71,8 +71,15 @@ pub fn pack(args: PackArgs) -> Result<u8, Exit> {
         annotations,
         threads: args.threads,
     };
-    let packed = crate::reference::pack(&args.source, &dir, &tag, &opts)
-        .map_err(|e| Exit::harness(format!("pack {}: {e:#}", args.source.display())))?;
+    let packed = crate::reference::pack(&args.source, &dir, &tag, &opts).map_err(|e| {
+        let message = format!("pack {}: {e:#}", args.source.display());
+        // A named file that cannot be read as one (a FIFO, a device, too large) is the user's to fix.
+        if e.downcast_ref::<crate::input::InputError>().is_some() {
+            Exit::usage(message)
+        } else {
+            Exit::harness(message)
+        }
+    })?;
     let bytes: u64 = packed.layers.iter().map(|l| l.size).sum();
     println!(
         "packed {} as a {:?} into oci:{}:{tag} {} ({} layers, {bytes} bytes, {:.2} s)",
@@ -195,12 +202,7 @@ fn gate(
     if print_report {
         emit(&report, common)?;
     } else if let Some(out) = &common.out {
-        crate::report::write_all(&report, out).map_err(|e| {
-            Exit::harness(format!(
-                "cannot write the report into {}: {e}",
-                out.display()
-            ))
-        })?;
+        super::write_reports(&report, out)?;
     }
     let breaking: Vec<String> = report
         .requirements

@@ -139,8 +139,12 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
         bail!("{tag:?} is not a valid tag");
     }
     let metadata: Metadata = match &opts.metadata {
-        Some(p) => serde_json::from_slice(&fs::read(p).with_context(|| p.display().to_string())?)
-            .with_context(|| format!("{}: not a metadata document", p.display()))?,
+        // A user-named file: bounded and regular (a FIFO or /dev/zero is refused, not read).
+        Some(p) => serde_json::from_slice(&crate::input::read_bounded(
+            p,
+            crate::input::MAX_INPUT_BYTES,
+        )?)
+        .with_context(|| format!("{}: not a metadata document", p.display()))?,
         None => Metadata::default(),
     };
     let kind = match opts.kind {
