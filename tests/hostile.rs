@@ -610,3 +610,164 @@ fn out_never_writes_through_a_symbolic_link() {
             .is_symlink()
     );
 }
+
+// ------------------------------------------------------------------ registry bodies
+
+/// How the fake registry answers a GET of the layer blob. A real registry cannot be made to do
+/// either, so this is a fake on loopback.
+#[derive(Clone, Copy)]
+enum BlobFault {
+    /// A 10 GiB body for a descriptor of a few KiB.
+    Oversized,
+    /// The right Content-Length, then one byte and silence.
+    Trickle,
+}
+
+/// A minimal read-only registry on loopback serving `pass-model-minimal` as `ns/m:v1`, the layer
+/// blob answered with `fault`. Returns its address and the count of layer bytes it sent.
+fn faulty_registry(fault: BlobFault) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let dir = case_dir("pass-model-minimal");
+    let manifest = manifest_bytes(&dir);
+    let m: Value = serde_json::from_slice(&manifest).unwrap();
+    let manifest_digest = ai_interop::digest::Digest::sha256_of(&manifest).to_string();
+    let layer = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let sent = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (manifest, manifest_digest, layer, dir, counter) = (
+                manifest.clone(),
+                manifest_digest.clone(),
+                layer.clone(),
+                dir.clone(),
+                counter.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap_or(0);
+                let mut parts = line.split_whitespace();
+                let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let head = method == "HEAD";
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                        break;
+                    }
+                }
+                let answer = |stream: &mut std::net::TcpStream,
+                              ty: &str,
+                              body: &[u8],
+                              extra: &str| {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: {ty}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                        body.len()
+                    );
+                    if !head {
+                        let _ = stream.write_all(body);
+                    }
+                };
+                if path == "/v2/" {
+                    answer(&mut stream, "application/json", b"{}", "");
+                } else if path.starts_with("/v2/ns/m/manifests/") {
+                    let extra = format!("Docker-Content-Digest: {manifest_digest}\r\n");
+                    answer(&mut stream, MANIFEST_TYPE, &manifest, &extra);
+                } else if let Some(d) = path.strip_prefix("/v2/ns/m/blobs/") {
+                    if d == layer && !head {
+                        let zeros = vec![0u8; 64 << 10];
+                        let len: u64 = match fault {
+                            BlobFault::Oversized => 10 << 30,
+                            BlobFault::Trickle => {
+                                std::fs::metadata(dir.join("blobs/sha256").join(&d[7..]))
+                                    .unwrap()
+                                    .len()
+                            }
+                        };
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                        );
+                        match fault {
+                            BlobFault::Oversized => {
+                                while stream.write_all(&zeros).is_ok() {
+                                    counter.fetch_add(zeros.len() as u64, Ordering::Relaxed);
+                                }
+                            }
+                            BlobFault::Trickle => {
+                                let _ = stream.write_all(&zeros[..1]);
+                                std::thread::sleep(std::time::Duration::from_secs(60));
+                            }
+                        }
+                    } else {
+                        match std::fs::read(dir.join("blobs/sha256").join(d.get(7..).unwrap_or("")))
+                        {
+                            Ok(b) => answer(&mut stream, "application/octet-stream", &b, ""),
+                            Err(_) => {
+                                let _ = write!(
+                                    stream,
+                                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                                );
+                            }
+                        }
+                    }
+                } else {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                }
+            });
+        }
+    });
+    (addr, sent)
+}
+
+/// A blob body longer than its descriptor is read to the descriptor's size + 1 byte and no
+/// further; a body that stops flowing ends in a timeout that says so.
+#[test]
+fn registry_bodies_stop_at_the_descriptor_size_and_time_out_clearly() {
+    for fault in [BlobFault::Oversized, BlobFault::Trickle] {
+        let (addr, sent) = faulty_registry(fault);
+        // Long enough that only the size bound can stop the oversized body early.
+        let timeout = match fault {
+            BlobFault::Oversized => "20000",
+            BlobFault::Trickle => "1500",
+        };
+        let started = std::time::Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+            .args(["check", &format!("{addr}/ns/m:v1"), "--format", "json"])
+            .env_remove("CI")
+            .env("AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS", timeout)
+            .env("AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS", timeout)
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{err}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{err}\n{report}");
+        match fault {
+            BlobFault::Oversized => {
+                assert!(report.contains("2161"), "{report}");
+                let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
+                // The socket buffers hold a few MiB; reading to the end would be 10 GiB.
+                assert!(sent < 64 << 20, "{sent} bytes were sent\n{report}");
+            }
+            BlobFault::Trickle => {
+                assert!(report.contains("timed out after 1500 ms"), "{report}");
+                assert!(
+                    !report.contains("request or response body error"),
+                    "{report}"
+                );
+            }
+        }
+    }
+}
