@@ -771,3 +771,85 @@ fn registry_bodies_stop_at_the_descriptor_size_and_time_out_clearly() {
         }
     }
 }
+
+// ------------------------------------------------------------------ one walker for validate and pack
+
+/// A skill directory holding a link to `/`, a referenced file that links to `/etc/passwd`, or a
+/// FIFO: `validate skill` says invalid (exit 1) exactly when `pack` refuses it.
+#[cfg(unix)]
+#[test]
+fn validate_skill_refuses_what_pack_refuses() {
+    let bin = env!("CARGO_BIN_EXE_ai-interop");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(bin)
+            .args(args)
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), text)
+    };
+    let make = |tmp: &Path| {
+        let skill = tmp.join("my-skill");
+        std::fs::create_dir_all(skill.join("scripts")).unwrap();
+        std::fs::write(
+            skill.join("SKILL.md"),
+            "---\nname: my-skill\ndescription: Says hello.\n---\nRun [the script](scripts/run.sh).\n",
+        )
+        .unwrap();
+        skill
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+        (
+            "a regular skill",
+            Box::new(|s: &Path| {
+                std::fs::write(s.join("scripts/run.sh"), "echo hi\n").unwrap();
+            }),
+        ),
+        (
+            "a link to /",
+            Box::new(|s: &Path| {
+                std::fs::write(s.join("scripts/run.sh"), "echo hi\n").unwrap();
+                std::os::unix::fs::symlink("/", s.join("root")).unwrap();
+            }),
+        ),
+        (
+            "a referenced file linking to /etc/passwd",
+            Box::new(|s: &Path| {
+                std::os::unix::fs::symlink("/etc/passwd", s.join("scripts/run.sh")).unwrap();
+            }),
+        ),
+        (
+            "a FIFO",
+            Box::new(|s: &Path| {
+                std::fs::write(s.join("scripts/run.sh"), "echo hi\n").unwrap();
+                let made = std::process::Command::new("mkfifo")
+                    .arg(s.join("scripts/pipe"))
+                    .status()
+                    .unwrap();
+                assert!(made.success());
+            }),
+        ),
+    ];
+    for (what, setup) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let skill = make(tmp.path());
+        setup(&skill);
+        let skill_s = skill.display().to_string();
+        let (validated, vtext) = run(&["validate", "skill", &skill_s]);
+        let layout = format!("oci:{}:v1", tmp.path().join("layout").display());
+        let (packed, ptext) = run(&["pack", &skill_s, &layout]);
+        if what == "a regular skill" {
+            assert_eq!(validated, Some(0), "{what}: {vtext}");
+            assert_eq!(packed, Some(0), "{what}: {ptext}");
+        } else {
+            assert_eq!(validated, Some(1), "{what}: {vtext}");
+            assert_ne!(packed, Some(0), "{what}: {ptext}");
+            assert!(vtext.contains("LAY-00"), "{what}: {vtext}");
+        }
+    }
+}
