@@ -67,7 +67,29 @@ pub fn create_dir_no_links(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
     Ok(created)
 }
 
-/// Remove the directories [`create_dir_no_links`] created, innermost first, as far as they are
+/// `fs::create_dir_all` that returns the directories it created, outermost first (links on
+/// the way are followed, as the user named them: unpack's destination keeps its meaning).
+pub fn create_dir_all_recorded(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let missing: Vec<&Path> = dir
+        .ancestors()
+        .filter(|p| !p.as_os_str().is_empty())
+        .take_while(|p| fs::symlink_metadata(p).is_err())
+        .collect();
+    let mut created = Vec::with_capacity(missing.len());
+    for p in missing.into_iter().rev() {
+        match fs::create_dir(p) {
+            Ok(()) => created.push(p.to_path_buf()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                remove_created(&created);
+                return Err(e);
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Remove the directories [`create_dir_no_links`] or [`create_dir_all_recorded`] created, innermost first, as far as they are
 /// empty (a directory something else wrote into stays).
 pub fn remove_created(created: &[PathBuf]) {
     for dir in created.iter().rev() {

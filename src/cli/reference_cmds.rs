@@ -295,5 +295,8 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
             Ok(1)
         }
         Err(UnpackError::Io(m)) => Err(Exit::harness(format!("unpack: {m}; nothing written"))),
+        Err(UnpackError::Destination(m)) => Err(Exit::usage(format!(
+            "unpack: {m}; choose a new or empty directory"
+        ))),
     }
 }

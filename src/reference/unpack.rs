@@ -34,6 +34,9 @@ pub enum UnpackError {
     Refused(String),
     #[error("{0}")]
     Io(String),
+    /// The destination exists and is not an empty directory: the user's to fix (exit 2).
+    #[error("{0}")]
+    Destination(String),
 }
 
 fn refused(m: impl Into<String>) -> UnpackError {
@@ -78,23 +81,29 @@ pub fn unpack(
         Ok(m) if m.is_dir() => {
             let mut it = fs::read_dir(dest).map_err(|e| io_err(dest.display(), e))?;
             if it.next().is_some() {
-                return Err(UnpackError::Io(format!(
+                return Err(UnpackError::Destination(format!(
                     "{} exists and is not empty",
                     dest.display()
                 )));
             }
         }
         Ok(_) => {
-            return Err(UnpackError::Io(format!(
+            return Err(UnpackError::Destination(format!(
                 "{} exists and is not a directory",
                 dest.display()
             )));
         }
         Err(e) => return Err(io_err(dest.display(), e)),
     }
-    fs::create_dir_all(&parent).map_err(|e| io_err(parent.display(), e))?;
+    // The parents this call creates are removed again when it fails: a refused unpack leaves
+    // nothing behind, `…/a/b/` of a destination `…/a/b/dest` included.
+    let created =
+        crate::output::create_dir_all_recorded(&parent).map_err(|e| io_err(parent.display(), e))?;
     let tmp = parent.join(super::blobs::unique_name(&format!(".{name}.unpack-")));
-    fs::create_dir(&tmp).map_err(|e| io_err(tmp.display(), e))?;
+    if let Err(e) = fs::create_dir(&tmp) {
+        crate::output::remove_created(&created);
+        return Err(io_err(tmp.display(), e));
+    }
     let result = unpack_into(source, manifest, &tmp, opts).and_then(|stats| {
         // rename(2) replaces an empty directory (an emptyDir mount point's child, for one).
         fs::rename(&tmp, dest)
@@ -103,6 +112,7 @@ pub fn unpack(
     });
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
+        crate::output::remove_created(&created);
     }
     result
 }
