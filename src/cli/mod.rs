@@ -224,13 +224,22 @@ pub fn load_expected_failures(
     };
     let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
         .map_err(|e| Exit::usage(e.to_string()))?;
-    let map: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&text).map_err(|e| {
-            Exit::usage(format!(
-                "{}: expected a JSON object of requirement ID to reason: {e}",
+    let Pairs(pairs) = serde_json::from_str(&text).map_err(|e| {
+        Exit::usage(format!(
+            "{}: expected a JSON object of requirement ID to reason: {e}",
+            path.display()
+        ))
+    })?;
+    let mut map = std::collections::BTreeMap::new();
+    for (id, reason) in pairs {
+        // A JSON parser keeps one of two equal keys silently; which reason was meant is unknown.
+        if map.insert(id.clone(), reason).is_some() {
+            return Err(Exit::usage(format!(
+                "{}: {id} is listed twice; give each requirement one reason",
                 path.display()
-            ))
-        })?;
+            )));
+        }
+    }
     let catalog = crate::spec::Catalog::embedded();
     for id in map.keys() {
         if catalog.get(id).is_none() {
@@ -241,6 +250,29 @@ pub fn load_expected_failures(
         }
     }
     Ok(map)
+}
+
+/// A JSON object's members in order, duplicates kept (so they can be refused).
+struct Pairs(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Pairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = a.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// The registry settings: `--registry-config FILE` (else the file `AI_INTEROP_REGISTRY_CONFIG`
