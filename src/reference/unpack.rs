@@ -364,6 +364,10 @@ pub fn safe_relative(path: &str) -> Result<PathBuf, String> {
     if out.as_os_str().is_empty() {
         return Err(format!("{path:?}: names no file"));
     }
+    // The bounds the checker judges by (LAY-011…013), so check and unpack agree.
+    if let Some(bound) = crate::inspect::names::path_bound(path) {
+        return Err(bound.to_string());
+    }
     Ok(out)
 }
 
@@ -625,6 +629,9 @@ fn extract_tar(
                         .link_name_bytes()
                         .map(|b| b.into_owned())
                         .unwrap_or_default();
+                    if let Some(bound) = crate::inspect::names::link_bound(&target) {
+                        return Err(EntryError::Refused(format!("{name}: {bound}")));
+                    }
                     let target = std::str::from_utf8(&target)
                         .map_err(|_| EntryError::Refused(format!("{name}: link target not UTF-8")))?
                         .to_string();
