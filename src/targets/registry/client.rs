@@ -973,6 +973,12 @@ mod tests {
     fn verifying_reader_detects_mismatch() {
         let good = Digest::sha256_of(b"hello");
         let mk = |data: &'static [u8]| VerifyingReader {
+            context: BodyContext {
+                method: "GET".into(),
+                url: "http://127.0.0.1/v2/r/blobs/x".into(),
+                redactor: Redactor::default(),
+                timeout: Duration::from_secs(1),
+            },
             inner: Some(HashingReader::new(
                 Box::new(io::Cursor::new(data)) as Box<dyn Read + Send>,
                 Hasher::new("sha256").unwrap(),
