@@ -71,8 +71,12 @@ impl PublicKey {
 
     /// Read a DER SubjectPublicKeyInfo (as found in certificates and Sigstore trusted roots).
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
-        let (rest, spki) = SubjectPublicKeyInfo::from_der(der)
-            .map_err(|e| KeyError::Malformed(format!("SubjectPublicKeyInfo: {e}")))?;
+        let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| {
+            KeyError::Malformed(format!(
+                "SubjectPublicKeyInfo: {}",
+                super::cert::parse_error_words(&e)
+            ))
+        })?;
         if !rest.is_empty() {
             return Err(KeyError::Malformed(
                 "trailing bytes after SubjectPublicKeyInfo".into(),
