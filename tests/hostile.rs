@@ -853,3 +853,69 @@ fn validate_skill_refuses_what_pack_refuses() {
         }
     }
 }
+
+// ------------------------------------------------------------------ names a file system can hold
+
+/// Each of LAY-011…014 is judged by `check` and refused by `unpack` the same way (exit 1, not a
+/// harness error after check called it conformant); names at the bounds unpack.
+#[test]
+fn check_and_unpack_agree_on_name_bounds() {
+    let cases = [
+        ("lay-011-component-too-long", Some("LAY-011")),
+        ("lay-012-path-too-long", Some("LAY-012")),
+        ("lay-013-path-too-deep", Some("LAY-013")),
+        ("lay-014-link-target-too-long", Some("LAY-014")),
+        ("pass-lay-name-bounds-at-the-limits", None),
+    ];
+    for (case, fails) in cases {
+        let (code, report, err) = check_json(&case_dir(case), &[]);
+        let failing: Vec<String> = not_passing(&report).into_iter().map(|(id, _)| id).collect();
+        match fails {
+            Some(req) => {
+                assert_eq!(code, Some(1), "{case}: {err}");
+                assert_eq!(failing, [req.to_string()], "{case}");
+            }
+            None => assert_eq!(code, Some(0), "{case}: {failing:?} {err}"),
+        }
+        let work = tempfile::tempdir().unwrap();
+        let dest = work.path().join("model");
+        let target = format!("oci:{}:v1", case_dir(case).display());
+        // Past the gate, the extractor's own guard: unpack with the verdict ignored is not
+        // available, so the library call stands in for a runtime without the checker.
+        let limits = Limits::default();
+        let layout = OciLayout::open(case_dir(case), &limits).unwrap();
+        let (_, manifest) = layout.select(Some("v1"), &limits).unwrap();
+        let got = ai_interop::reference::unpack(
+            &layout,
+            &manifest.json.unwrap(),
+            &dest,
+            &ai_interop::reference::UnpackOptions::default(),
+        );
+        match fails {
+            Some(req) => {
+                let e = got.unwrap_err();
+                assert!(
+                    matches!(e, ai_interop::reference::UnpackError::Refused(_)),
+                    "{case}: {e}"
+                );
+                assert!(e.to_string().contains(req), "{case}: {e}");
+                assert!(!dest.exists());
+            }
+            None => {
+                got.unwrap_or_else(|e| panic!("{case}: {e}"));
+                let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+                    .args(["unpack", &target])
+                    .arg(work.path().join("again"))
+                    .env_remove("CI")
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "{}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+        }
+    }
+}
