@@ -168,7 +168,7 @@ fn summary_names_the_files_written() {
     assert_eq!(
         last,
         format!(
-            "Full report: {} (also report.json, report.junit.xml, badges)",
+            "Full report: {} (also report.html, report.json, report.junit.xml, badges)",
             out.join("report.md").display()
         )
     );
@@ -287,7 +287,19 @@ fn one_flag_vocabulary() {
     let json = ai_interop(&["validate", "annotations", m, "--format", "json"]);
     let alias = ai_interop(&["validate", "annotations", m, "--json"]);
     assert_eq!(json.stdout, alias.stdout);
-    serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("JSON");
+    let v = serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("JSON");
+    // A result object for a valid file too, not a bare `[]`.
+    assert_eq!(v["kind"], "annotations", "{v}");
+    assert!(v["valid"].is_boolean() && v["problems"].is_array(), "{v}");
+    let v: serde_json::Value = serde_json::from_slice(
+        &ai_interop(&["validate", "manifest", m, "--format", "json"]).stdout,
+    )
+    .expect("JSON");
+    assert_eq!(
+        (v["valid"].as_bool(), v["errors"].as_u64()),
+        (Some(true), Some(0)),
+        "{v}"
+    );
     // --profile and --format list their values in --help, everywhere.
     for cmd in ["run", "check", "validate"] {
         let help = stdout(&ai_interop(&[cmd, "--help"]));
@@ -376,4 +388,76 @@ fn reports_name_the_build_commit() {
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| String::from_utf8_lossy(&git.stdout).trim().to_string());
     assert_eq!(commit, expected);
+}
+
+// Newcomer rough edges (issue 21).
+
+/// `ai-interop … | head -c 10`: the reader goes away; the command exits quietly (the status of a
+/// process ended by SIGPIPE), never with a panic.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::io::Read;
+    for args in [
+        &["requirements", "--format", "json"][..],
+        &["run", "--format", "json"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+            .args(args)
+            .current_dir(root())
+            .env_remove("CI")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // stdout is closed here, as `head -c 10` closes it.
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+    }
+}
+
+/// `verify` is a gate: its one-line verdict is its answer, on stdout.
+#[test]
+fn verify_prints_its_verdict_on_stdout() {
+    let o = ai_interop(&["verify", &case("pass-model-raw")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with("conformant (core): "),
+        "{}",
+        stdout(&o)
+    );
+    let o = ai_interop(&["verify", &case("man-003-schema-version-3")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("not conformant (core): "),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A profile where nothing applied (a bundle under `core`) is not a success and claims no
+/// conformance; the report's opening sentence names the claimed profile once.
+#[test]
+fn a_profile_where_nothing_applied_claims_nothing() {
+    let bundle = "oci:fixtures/v1.0/bundle/pass-bundle:v1";
+    let o = ai_interop(&["check", bundle]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("nothing applied to this target"), "{text}");
+    assert!(!text.contains("Conformant: yes"), "{text}");
+    let o = ai_interop(&["check", bundle, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["profiles"][0]["result"], "partial", "{v}");
+    let summary = v["summary"].as_str().unwrap();
+    assert_eq!(summary.matches("core:").count(), 1, "{summary}");
+    assert!(
+        summary.starts_with("Claimed profile core: partial"),
+        "{summary}"
+    );
 }

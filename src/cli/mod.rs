@@ -185,7 +185,43 @@ impl Exit {
     }
 }
 
+/// The width of the terminal stdout is, if it is one: summary lines are cut to it there, and
+/// never when piped (a tool reading the summary gets every finding whole).
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(cols);
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize struct it is given, nothing else.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+/// A reader that stops early (`ai-interop … | head`) closes the pipe: the next print fails with
+/// EPIPE, which `println!` turns into a panic. Exit quietly instead, with the status a process
+/// killed by SIGPIPE has (141), as `cat` and `yes` do; every other panic is reported as before.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info)
+    }));
+}
+
 pub fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -358,14 +394,18 @@ pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Res
     let format = match args.format {
         Output::Summary => {
             if !args.quiet {
-                print!("{}", crate::report::summary::to_summary(report));
+                print!(
+                    "{}",
+                    crate::report::summary::to_summary_for(report, terminal_width())
+                );
                 match &args.out {
                     Some(out) => println!(
-                        "Full report: {} (also report.json, report.junit.xml, badges)",
-                        out.join(Format::Markdown.file_name()).display()
+                        "Full report: {} (also {}, report.json, report.junit.xml, badges)",
+                        out.join(Format::Markdown.file_name()).display(),
+                        crate::report::HTML_FILE
                     ),
                     None => println!(
-                        "Full report: add --out DIR to write it (JSON, JUnit, Markdown, badges)"
+                        "Full report: add --out DIR to write it (JSON, JUnit, Markdown, HTML, badges)"
                     ),
                 }
             }

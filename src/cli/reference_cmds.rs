@@ -197,6 +197,7 @@ fn gate(
     common: &CommonArgs,
     gate: &GateArgs,
     print_report: bool,
+    verdict_on_stdout: bool,
 ) -> Result<Option<Opened>, Exit> {
     let report = check_target(target, common)?;
     if print_report {
@@ -211,10 +212,13 @@ fn gate(
         .map(|r| format!("{} {}", r.id, r.status))
         .collect();
     if !breaking.is_empty() {
-        eprintln!(
-            "not conformant ({}): {target}: {}",
-            common.profile,
-            breaking.join(", ")
+        say(
+            verdict_on_stdout,
+            &format!(
+                "not conformant ({}): {target}: {}",
+                common.profile,
+                breaking.join(", ")
+            ),
         );
         return Ok(None);
     }
@@ -234,21 +238,46 @@ fn gate(
             .and_then(serde_json::Value::as_str)
             .unwrap_or("(none)");
         if !gate.require_lifecycle.iter().any(|s| s == status) {
-            eprintln!(
-                "conformant ({}) but org.cncf.ai.lifecycle.status is {status}, not one of {}: {target}",
-                common.profile,
-                gate.require_lifecycle.join(", ")
+            say(
+                verdict_on_stdout,
+                &format!(
+                    "conformant ({}) but org.cncf.ai.lifecycle.status is {status}, not one of {}: {target}",
+                    common.profile,
+                    gate.require_lifecycle.join(", ")
+                ),
             );
             return Ok(None);
         }
     }
-    eprintln!("conformant ({}): {target}", common.profile);
+    say(
+        verdict_on_stdout,
+        &format!("conformant ({}): {target}", common.profile),
+    );
     Ok(Some(opened))
 }
 
+/// The gate's one-line verdict: on stdout for `verify` (it is the command's answer), unless
+/// stdout carries a machine-readable report; on stderr for `unpack`, whose answer is what it wrote.
+fn say(on_stdout: bool, verdict: &str) {
+    if on_stdout {
+        println!("{verdict}");
+    } else {
+        eprintln!("{verdict}");
+    }
+}
+
 pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
+    let on_stdout = !args.report || matches!(args.common.format, super::Output::Summary);
     Ok(
-        if gate(&args.target, &args.common, &args.gate, args.report)?.is_some() {
+        if gate(
+            &args.target,
+            &args.common,
+            &args.gate,
+            args.report,
+            on_stdout,
+        )?
+        .is_some()
+        {
             0
         } else {
             1
@@ -270,7 +299,8 @@ pub struct UnpackArgs {
 
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
-    let Some((source, manifest, _)) = gate(&args.target, &args.common, &args.gate, false)? else {
+    let Some((source, manifest, _)) = gate(&args.target, &args.common, &args.gate, false, false)?
+    else {
         eprintln!("ai-interop: unpack refused; nothing written");
         return Ok(1);
     };

@@ -117,6 +117,19 @@ pub fn write_all(
     crate::output::write_files_into(out_dir, &named)
 }
 
+/// Whether the report shows the target conformant to its claimed profile: no requirement
+/// breaks it, and something of the profile applied (a profile where everything is
+/// not-applicable claims nothing).
+pub fn conformant(report: &ConformanceReport) -> bool {
+    let breaks = report.requirements.iter().any(|r| r.status.breaks(r.level));
+    let nothing_applied = report
+        .profiles
+        .iter()
+        .find(|p| p.name == report.run.profile)
+        .is_some_and(|p| p.statistics.nothing_applied());
+    !breaks && !nothing_applied
+}
+
 /// When nothing was decided — every requirement errored (an unreachable registry, refused
 /// credentials, an adapter that cannot describe itself) — the first finding, saying why.
 pub fn nothing_decided(report: &ConformanceReport) -> Option<String> {
