@@ -461,3 +461,24 @@ fn a_profile_where_nothing_applied_claims_nothing() {
         "{summary}"
     );
 }
+
+/// The network timeouts are flags too, listed in `--help` beside the variables they override.
+#[test]
+fn timeouts_are_flags_listed_in_help() {
+    for cmd in ["check", "run", "push", "verify", "unpack"] {
+        let help = stdout(&ai_interop(&[cmd, "--help"]));
+        for flag in [
+            "--connect-timeout-ms",
+            "--request-timeout-ms",
+            "--large-blob-timeout-ms",
+        ] {
+            assert!(help.contains(flag), "{cmd}: {flag}: {help}");
+        }
+        assert!(
+            help.contains("AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS"),
+            "{cmd}"
+        );
+    }
+    let o = ai_interop(&["check", "127.0.0.1:9/x:v1", "--request-timeout-ms", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}

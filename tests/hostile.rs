@@ -740,13 +740,21 @@ fn registry_bodies_stop_at_the_descriptor_size_and_time_out_clearly() {
             BlobFault::Trickle => "1500",
         };
         let started = std::time::Instant::now();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"));
+        command
             .args(["check", &format!("{addr}/ns/m:v1"), "--format", "json"])
-            .env_remove("CI")
-            .env("AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS", timeout)
-            .env("AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS", timeout)
-            .output()
-            .unwrap();
+            .env_remove("CI");
+        match fault {
+            // The timeouts as environment variables, and as flags (which win over them).
+            BlobFault::Oversized => command
+                .env("AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS", timeout)
+                .env("AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS", timeout),
+            BlobFault::Trickle => command
+                .env("AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS", "600000")
+                .args(["--request-timeout-ms", timeout])
+                .args(["--large-blob-timeout-ms", timeout]),
+        };
+        let out = command.output().unwrap();
         let report = String::from_utf8_lossy(&out.stdout);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -51,7 +51,7 @@ pub fn check_target(
         )));
     }
     let registry = if target.is_registry() {
-        registry_config(common.registry_config.as_ref())?
+        registry_config(common.registry_config.as_ref(), &common.timeouts)?
     } else {
         Default::default()
     };

@@ -92,6 +92,8 @@ pub struct CommonArgs {
     /// override it. Without it, `AI_INTEROP_REGISTRY_CONFIG` names the file, if any.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: TimeoutArgs,
     /// When the target is an image index: check only its manifests for this platform.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
@@ -100,6 +102,25 @@ pub struct CommonArgs {
     pub artifact_type: Option<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
+}
+
+/// Network timeouts, in milliseconds. Each overrides the `AI_INTEROP_REGISTRY_*_TIMEOUT_MS`
+/// variable and the `timeouts` of the registry file (defaults: connect 10000, request 60000,
+/// large blob 1800000).
+#[derive(Args, Clone, Debug, Default)]
+pub struct TimeoutArgs {
+    /// Time to open a connection (overrides AI_INTEROP_REGISTRY_CONNECT_TIMEOUT_MS and
+    /// timeouts.connectMs).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout_ms: Option<u64>,
+    /// Time for one ordinary request, body included (overrides
+    /// AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS and timeouts.requestMs).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: Option<u64>,
+    /// Time for one large-blob transfer, body included (overrides
+    /// AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS and timeouts.largeBlobMs).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub large_blob_timeout_ms: Option<u64>,
 }
 
 /// Trust inputs: what evidence is verified against. Everything is a local file.
@@ -316,6 +337,7 @@ impl<'de> serde::Deserialize<'de> for Pairs {
 /// message never holds a credential.
 pub fn registry_config(
     path: Option<&PathBuf>,
+    timeouts: &TimeoutArgs,
 ) -> Result<crate::targets::registry::config::RegistryConfig, Exit> {
     use crate::targets::registry::config::RegistryConfig;
     let cfg = match path {
@@ -325,7 +347,18 @@ pub fn registry_config(
         }),
         None => RegistryConfig::from_env(),
     };
-    cfg.map_err(|e| Exit::usage(e.to_string()))
+    let mut cfg = cfg.map_err(|e| Exit::usage(e.to_string()))?;
+    // The flags come last: what the command line says wins.
+    if let Some(ms) = timeouts.connect_timeout_ms {
+        cfg.timeouts.connect_ms = ms;
+    }
+    if let Some(ms) = timeouts.request_timeout_ms {
+        cfg.timeouts.request_ms = ms;
+    }
+    if let Some(ms) = timeouts.large_blob_timeout_ms {
+        cfg.timeouts.large_blob_ms = ms;
+    }
+    Ok(cfg)
 }
 
 /// Refuse a profile the spec does not define.

@@ -102,6 +102,8 @@ pub struct PushArgs {
     /// Registry settings (JSON); `AI_INTEROP_REGISTRY_*` variables override it.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: super::TimeoutArgs,
 }
 
 pub fn push(args: PushArgs) -> Result<u8, Exit> {
@@ -116,7 +118,7 @@ pub fn push(args: PushArgs) -> Result<u8, Exit> {
     };
     let dest = Reference::parse(&args.destination)
         .map_err(|e| Exit::usage(format!("{}: {}", args.destination, e.message)))?;
-    let cfg = registry_config(args.registry_config.as_ref())?;
+    let cfg = registry_config(args.registry_config.as_ref(), &args.timeouts)?;
     let started = Instant::now();
     let pushed = crate::reference::push::push(&dir, selector.as_deref(), &dest, &cfg)
         .map_err(|e| Exit::harness(format!("push to {dest}: {e:#}")))?;
@@ -176,7 +178,7 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
             Ok((Box::new(layout), json, manifest.sha256))
         }
         TargetRef::Registry(_) => {
-            let cfg = registry_config(common.registry_config.as_ref())?;
+            let cfg = registry_config(common.registry_config.as_ref(), &common.timeouts)?;
             let shown = target.describe();
             let art = crate::targets::registry::open(&shown, &cfg)
                 .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;

@@ -136,7 +136,7 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
         ));
     }
     let expected_failures = load_expected_failures(args.common.expected_failures.as_ref())?;
-    let mut cfg = registry_config(args.common.registry_config.as_ref())?;
+    let mut cfg = registry_config(args.common.registry_config.as_ref(), &args.common.timeouts)?;
     // Held until the report is written: an embedded tree is removed on drop.
     let mut _tree = None;
     if cfg.fixtures.is_none() {
