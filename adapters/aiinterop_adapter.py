@@ -52,7 +52,12 @@ def validate(request):
         import jsonschema  # noqa: PLC0415 - optional
     except ImportError:
         return None
-    with open(os.path.join(SCHEMAS, "adapter-request.schema.json")) as f:
+    path = os.path.join(SCHEMAS, "adapter-request.schema.json")
+    if not os.path.exists(path):
+        # An adapter copied out of a checkout: the suite validated the request already.
+        log(f"note: {path} is absent (adapter outside a checkout); request not re-validated here")
+        return None
+    with open(path) as f:
         schema = json.load(f)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(request), key=str)
     return "; ".join(e.message for e in errors[:3]) or None

@@ -482,3 +482,34 @@ fn timeouts_are_flags_listed_in_help() {
     let o = ai_interop(&["check", "127.0.0.1:9/x:v1", "--request-timeout-ms", "0"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `run packer --adapter reference.json` works outside a checkout: the adapter copied alone to
+/// another directory, with no `ai-interop` on PATH, finds the suite's binary (the suite tells it)
+/// and does without `schemas/` beside it.
+#[test]
+fn the_reference_adapter_works_outside_a_checkout() {
+    if !std::path::Path::new("/usr/bin/python3").is_file() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but /usr/bin/python3 is absent"
+        );
+        eprintln!("skipped: no /usr/bin/python3");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["reference.json", "reference.py", "aiinterop_adapter.py"] {
+        std::fs::copy(root().join("adapters").join(f), tmp.path().join(f)).unwrap();
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+        .args(["run", "packer", "--adapter", "reference.json"])
+        .current_dir(tmp.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("AI_INTEROP_BIN")
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", stderr(&o));
+    assert!(!text.contains("no finding recorded"), "{text}");
+}

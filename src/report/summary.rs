@@ -143,7 +143,13 @@ fn failed_requirements(report: &ConformanceReport, out: &mut String) {
             let what = match (r.status, findings.first()) {
                 (Status::Xpass, _) => "expected to fail, but it passed".to_string(),
                 (_, Some(f)) => finding_text(f),
-                (_, None) => "no finding recorded".to_string(),
+                (_, None) if r.tests.is_empty() => {
+                    "nothing decided it: no check or suite step ran for it".to_string()
+                }
+                (_, None) => format!(
+                    "nothing decided it: {} ran but recorded no finding for it",
+                    r.tests.join(", ")
+                ),
             };
             let more = match findings.len() {
                 0 | 1 => String::new(),
