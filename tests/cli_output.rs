@@ -513,3 +513,70 @@ fn the_reference_adapter_works_outside_a_checkout() {
     assert_eq!(o.status.code(), Some(0), "{text}{}", stderr(&o));
     assert!(!text.contains("no finding recorded"), "{text}");
 }
+
+/// `pack` and `unpack` show a bar of bytes done out of the total, with the rate, on a terminal
+/// (a pseudo-terminal from util-linux `script`), and nothing on stderr when it is not one.
+#[test]
+fn pack_and_unpack_show_byte_progress_only_on_a_terminal() {
+    if !std::path::Path::new("/usr/bin/script").is_file() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI=true but /usr/bin/script (bsdutils) is absent"
+        );
+        eprintln!("skipped: no /usr/bin/script");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("m");
+    std::fs::create_dir(&src).unwrap();
+    // Large enough that a debug build takes several refreshes to pack it.
+    let weights: Vec<u8> = (0..24u32 << 20)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    std::fs::write(src.join("model.safetensors"), weights).unwrap();
+    let bin = env!("CARGO_BIN_EXE_ai-interop");
+    let on_tty = |cmd: String| {
+        let o = std::process::Command::new("/usr/bin/script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        String::from_utf8_lossy(&o.stdout).replace('\r', "\n")
+    };
+    let layout = tmp.path().join("l");
+    let seen = on_tty(format!(
+        "{bin} pack {} oci:{}:v1",
+        src.display(),
+        layout.display()
+    ));
+    assert!(
+        seen.contains("packing") && seen.contains("MiB/24.00 MiB"),
+        "{seen}"
+    );
+    assert!(seen.contains("/s"), "{seen}");
+    let seen = on_tty(format!(
+        "{bin} unpack oci:{}:v1 {}",
+        layout.display(),
+        tmp.path().join("u").display()
+    ));
+    assert!(seen.contains("unpacking"), "{seen}");
+    // Not a terminal: nothing on stderr.
+    let o = std::process::Command::new(bin)
+        .args(["pack", src.to_str().unwrap()])
+        .arg(format!("oci:{}:v2", layout.display()))
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

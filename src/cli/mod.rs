@@ -3,7 +3,7 @@
 
 mod check;
 mod fixtures_cmd;
-mod progress;
+pub(crate) mod progress;
 mod reference_cmds;
 mod report_cmd;
 mod requirements;

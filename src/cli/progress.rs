@@ -2,7 +2,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -100,6 +100,83 @@ impl Work {
 }
 
 impl Drop for Work {
+    fn drop(&mut self) {
+        if let Some((stop, ticker)) = self.ticker.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = ticker.join();
+        }
+        self.pb.finish_and_clear();
+    }
+}
+
+// ---- bytes of one long transfer (pack, unpack): done / total and rate -------------------------
+
+static BYTES_DONE: AtomicU64 = AtomicU64::new(0);
+static BYTES_TOTAL: AtomicU64 = AtomicU64::new(0);
+
+/// The loop about to move `total` bytes says so (pack: the source's bytes; unpack: the
+/// layers' stored bytes); the count of bytes done starts again at zero.
+pub(crate) fn expect_bytes(total: u64) {
+    BYTES_TOTAL.store(total, Ordering::Relaxed);
+    BYTES_DONE.store(0, Ordering::Relaxed);
+}
+
+/// `n` more bytes were moved. Cheap enough for every chunk (one relaxed atomic add).
+pub(crate) fn advance(n: u64) {
+    BYTES_DONE.fetch_add(n, Ordering::Relaxed);
+}
+
+/// A reader that reports every byte it yields to [`advance`].
+pub(crate) struct Counted<R>(pub R);
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        advance(n as u64);
+        Ok(n)
+    }
+}
+
+/// A bar of bytes done out of the total [`expect_bytes`] announced, with the rate and the time
+/// left, refreshed ten times a second; hidden (no thread) when stderr is not a terminal.
+pub(crate) struct Transfer {
+    pb: ProgressBar,
+    ticker: Option<(std::sync::Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl Transfer {
+    pub(crate) fn start(what: &str) -> Transfer {
+        expect_bytes(0);
+        if !interactive() {
+            return Transfer {
+                pb: ProgressBar::hidden(),
+                ticker: None,
+            };
+        }
+        let pb = ProgressBar::new(0);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} · {binary_bytes_per_sec} · {eta} left",
+        ) {
+            pb.set_style(style.progress_chars("=> "));
+        }
+        pb.set_message(what.to_string());
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let (bar, halt) = (pb.clone(), stop.clone());
+        let ticker = std::thread::spawn(move || {
+            while !halt.load(Ordering::Relaxed) {
+                bar.set_length(BYTES_TOTAL.load(Ordering::Relaxed));
+                bar.set_position(BYTES_DONE.load(Ordering::Relaxed));
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        Transfer {
+            pb,
+            ticker: Some((stop, ticker)),
+        }
+    }
+}
+
+impl Drop for Transfer {
     fn drop(&mut self) {
         if let Some((stop, ticker)) = self.ticker.take() {
             stop.store(true, Ordering::Relaxed);

@@ -71,6 +71,7 @@ pub fn pack(args: PackArgs) -> Result<u8, Exit> {
         annotations,
         threads: args.threads,
     };
+    let transfer = super::progress::Transfer::start(&format!("packing {}", args.source.display()));
     let packed = crate::reference::pack(&args.source, &dir, &tag, &opts).map_err(|e| {
         let message = format!("pack {}: {e:#}", args.source.display());
         // A named file that cannot be read as one (a FIFO, a device, too large) is the user's to fix.
@@ -80,6 +81,7 @@ pub fn pack(args: PackArgs) -> Result<u8, Exit> {
             Exit::harness(message)
         }
     })?;
+    drop(transfer);
     let bytes: u64 = packed.layers.iter().map(|l| l.size).sum();
     println!(
         "packed {} as a {:?} into oci:{}:{tag} {} ({} layers, {bytes} bytes, {:.2} s)",
@@ -309,7 +311,10 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let opts = UnpackOptions {
         limits: args.common.limits(),
     };
-    match crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts) {
+    let transfer = super::progress::Transfer::start(&format!("unpacking {}", args.target));
+    let unpacked = crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts);
+    drop(transfer);
+    match unpacked {
         Ok(stats) => {
             println!(
                 "unpacked {} into {} ({} files, {} bytes, {} layers, {:.2} s)",

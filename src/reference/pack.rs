@@ -154,6 +154,7 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
     let resolved = resolve_source(src, kind)?;
     let src = resolved.as_path();
     let layers = plan_layers(src, kind, &metadata, opts)?;
+    crate::cli::progress::expect_bytes(layers.iter().map(Layer::weight).sum());
     let store = BlobStore::open(layout).with_context(|| layout.display().to_string())?;
     let built = build_all(&store, &layers, kind, opts.threads)?;
 
@@ -390,6 +391,7 @@ fn copy_file(source: &Path, size: u64, out: &mut dyn Write, buf: &mut [u8]) -> R
             bail!("{}: shrank while it was packed", source.display());
         }
         out.write_all(&buf[..n])?;
+        crate::cli::progress::advance(n as u64);
         left -= n as u64;
     }
     if f.read(&mut buf[..1])? != 0 {

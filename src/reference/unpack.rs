@@ -134,6 +134,12 @@ fn unpack_into(
         .and_then(Value::as_array)
         .ok_or_else(|| refused("the manifest has no layers array"))?;
     let diff_ids = diff_ids(source, manifest, layers.len(), &opts.limits)?;
+    crate::cli::progress::expect_bytes(
+        layers
+            .iter()
+            .filter_map(|l| l.get("size").and_then(Value::as_u64))
+            .sum(),
+    );
     // One worker per core, the largest layers first; the first error stops the others.
     let workers = match opts.limits.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -219,6 +225,7 @@ fn unpack_layer(
         let reader = source
             .open_blob(&digest)
             .map_err(|e| UnpackError::Io(at(e.to_string())))?;
+        let reader = crate::cli::progress::Counted(reader);
         let hasher = Hasher::new(digest.algorithm())
             .ok_or_else(|| refused(at(format!("unsupported digest {digest}"))))?;
         let mut blob = HashingReader::new(reader, hasher);
