@@ -392,6 +392,21 @@ fn reports_name_the_build_commit() {
 
 // Newcomer rough edges (issue 21).
 
+/// Whether the tool a test needs is installed: without it the test is skipped under a plain
+/// `cargo test`, and fails when `CI=true`.
+fn tool(path: &str) -> bool {
+    if std::path::Path::new(path).is_file() {
+        return true;
+    }
+    assert_ne!(
+        std::env::var("CI").as_deref(),
+        Ok("true"),
+        "CI=true but {path} is absent"
+    );
+    eprintln!("skipped: no {path}");
+    false
+}
+
 /// `ai-interop … | head -c 10`: the reader goes away; the command exits quietly (the status of a
 /// process ended by SIGPIPE), never with a panic.
 #[test]
@@ -488,13 +503,7 @@ fn timeouts_are_flags_listed_in_help() {
 /// and does without `schemas/` beside it.
 #[test]
 fn the_reference_adapter_works_outside_a_checkout() {
-    if !std::path::Path::new("/usr/bin/python3").is_file() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but /usr/bin/python3 is absent"
-        );
-        eprintln!("skipped: no /usr/bin/python3");
+    if !tool("/usr/bin/python3") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -518,13 +527,7 @@ fn the_reference_adapter_works_outside_a_checkout() {
 /// (a pseudo-terminal from util-linux `script`), and nothing on stderr when it is not one.
 #[test]
 fn pack_and_unpack_show_byte_progress_only_on_a_terminal() {
-    if !std::path::Path::new("/usr/bin/script").is_file() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but /usr/bin/script (bsdutils) is absent"
-        );
-        eprintln!("skipped: no /usr/bin/script");
+    if !tool("/usr/bin/script") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
