@@ -811,7 +811,8 @@ fn validate_skill_refuses_what_pack_refuses() {
         .unwrap();
         skill
     };
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>)> = vec![
+    type Setup = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Setup)> = vec![
         (
             "a regular skill",
             Box::new(|s: &Path| {

@@ -131,7 +131,6 @@ impl Work {
     }
 }
 
-
 // ---- bytes of one long transfer (pack, unpack): done / total and rate -------------------------
 
 static BYTES_DONE: AtomicU64 = AtomicU64::new(0);
