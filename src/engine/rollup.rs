@@ -93,6 +93,29 @@ pub fn summary(profiles: &[ProfileResult], claimed: &str) -> String {
     }
 }
 
+/// The sentence as reports before this change wrote it (every profile listed, the claimed one
+/// again): accepted when a published report's roll-ups are recomputed.
+pub fn summary_before_0_2(profiles: &[ProfileResult], claimed: &str) -> String {
+    let parts: Vec<String> = profiles
+        .iter()
+        .map(|p| {
+            let mut s = format!("{}: {}", p.name, p.result.as_str());
+            if p.status == ProfileStatus::Provisional {
+                s.push_str(" (provisional profile)");
+            }
+            s
+        })
+        .collect();
+    let verdict = profiles
+        .iter()
+        .find(|p| p.name == claimed)
+        .map_or("not evaluated", |p| p.result.as_str());
+    format!(
+        "Claimed profile {claimed}: {verdict}. {}.",
+        parts.join("; ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
