@@ -52,7 +52,12 @@ def validate(document, schema_file="adapter-request.schema.json"):
         import jsonschema  # noqa: PLC0415 - optional
     except ImportError:
         return None
-    with open(os.path.join(SCHEMAS, schema_file)) as f:
+    path = os.path.join(SCHEMAS, schema_file)
+    if not os.path.exists(path):
+        # An adapter copied out of a checkout: the suite validated the request already.
+        log(f"note: {path} is absent (adapter outside a checkout); document not re-validated here")
+        return None
+    with open(path) as f:
         schema = json.load(f)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=str)
     return "; ".join(e.message for e in errors[:3]) or None

@@ -212,6 +212,8 @@ pub enum TarIssue {
     DuplicatePath,
     /// The entry name is not valid UTF-8, or holds a backslash or NUL.
     UnsafeName,
+    /// The path or link target exceeds a file-system bound (LAY-011…LAY-014).
+    NameBound(crate::inspect::names::NameBound),
     TooManyEntries,
 }
 

@@ -217,6 +217,8 @@ fn explain(message: &str) -> String {
     if let Some((head, _)) = first.split_once(", set DuplicateKeyPolicy") {
         first = head;
     }
+    let worded = budget_words(first);
+    let first = worded.as_str();
     let mut out: String = first.chars().take(300).collect();
     let lower = first.to_ascii_lowercase();
     if lower.contains("mapping values are not allowed") || lower.contains("mapping value") {
@@ -225,6 +227,28 @@ fn explain(message: &str) -> String {
         );
     }
     out
+}
+
+/// The parser names a breached budget by its debug form (`Documents { documents: 2 }`): say it
+/// in words, with the bound of [`options`].
+fn budget_words(message: &str) -> String {
+    static BREACH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"([A-Z][A-Za-z]*) \{ ([a-z_]+): (\d+) \}").expect("valid regex")
+    });
+    BREACH
+        .replace_all(message, |c: &regex::Captures<'_>| {
+            let n = &c[3];
+            match &c[1] {
+                "Documents" => format!("{n} YAML documents, where one is allowed"),
+                "Nodes" => format!("more than 20000 YAML nodes ({n} read)"),
+                "Depth" => format!("nesting {n} levels deep, more than 32"),
+                "Aliases" => format!("more than 1000 aliases ({n})"),
+                "Anchors" => format!("more than 1000 anchors ({n})"),
+                "Events" => format!("more than 100000 YAML events ({n})"),
+                _ => format!("too many {} ({n})", c[2].replace('_', " ")),
+            }
+        })
+        .into_owned()
 }
 
 /// The YAML 1.1 plain scalars `y|n|yes|no|on|off` in any of their spellings, read as strings
@@ -286,6 +310,14 @@ pub fn oci_references(v: &Value, at: String, out: &mut Vec<(String, String)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budget_breaches_are_said_in_words() {
+        let e = budget_words("budget breached: Documents { documents: 2 }");
+        assert_eq!(e, "budget breached: 2 YAML documents, where one is allowed");
+        assert!(!budget_words("Nodes { nodes: 20001 }").contains('{'));
+        assert!(!budget_words("MergeKeys { merge_keys: 9 }").contains('{'));
+    }
 
     #[test]
     fn references_are_found_anywhere() {

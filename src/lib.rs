@@ -36,6 +36,7 @@ pub mod input;
 pub mod inspect;
 pub mod media_types;
 pub mod model;
+pub mod output;
 pub mod reference;
 pub mod report;
 pub mod schemas;

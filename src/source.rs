@@ -25,3 +25,18 @@ pub trait BlobSource: Sync {
     /// Open the blob stored under `digest`, yielding its exact stored bytes.
     fn open_blob(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, BlobError>;
 }
+
+/// Open the blob a descriptor of `size` bytes names: the reader ends after `size + 1` bytes,
+/// which tells a longer blob from a right one (a size and digest finding) without reading the
+/// rest — a registry may answer a descriptor of a kilobyte with gigabytes.
+pub fn open_described<'a>(
+    source: &'a dyn BlobSource,
+    digest: &Digest,
+    size: Option<u64>,
+) -> Result<Box<dyn Read + Send + 'a>, BlobError> {
+    let reader = source.open_blob(digest)?;
+    Ok(match size {
+        Some(size) => Box::new(reader.take(size.saturating_add(1))),
+        None => reader,
+    })
+}

@@ -150,6 +150,15 @@ fn expected_failures_are_strict() {
             .code(),
         Some(2)
     );
+    // Two reasons for one requirement: which was meant is unknown, so the file is refused.
+    std::fs::write(&xfail, r#"{"MAN-003": "a", "MAN-003": "b"}"#).unwrap();
+    let o = ai_interop(&["check", &case("pass-model-raw"), "--expected-failures", x]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("MAN-003 is listed twice"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]

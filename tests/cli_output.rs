@@ -168,7 +168,7 @@ fn summary_names_the_files_written() {
     assert_eq!(
         last,
         format!(
-            "Full report: {} (also report.json, report.junit.xml, badges)",
+            "Full report: {} (also report.html, report.json, report.junit.xml, badges)",
             out.join("report.md").display()
         )
     );
@@ -287,7 +287,19 @@ fn one_flag_vocabulary() {
     let json = ai_interop(&["validate", "annotations", m, "--format", "json"]);
     let alias = ai_interop(&["validate", "annotations", m, "--json"]);
     assert_eq!(json.stdout, alias.stdout);
-    serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("JSON");
+    let v = serde_json::from_slice::<serde_json::Value>(&json.stdout).expect("JSON");
+    // A result object for a valid file too, not a bare `[]`.
+    assert_eq!(v["kind"], "annotations", "{v}");
+    assert!(v["valid"].is_boolean() && v["problems"].is_array(), "{v}");
+    let v: serde_json::Value = serde_json::from_slice(
+        &ai_interop(&["validate", "manifest", m, "--format", "json"]).stdout,
+    )
+    .expect("JSON");
+    assert_eq!(
+        (v["valid"].as_bool(), v["errors"].as_u64()),
+        (Some(true), Some(0)),
+        "{v}"
+    );
     // --profile and --format list their values in --help, everywhere.
     for cmd in ["run", "check", "validate"] {
         let help = stdout(&ai_interop(&[cmd, "--help"]));
@@ -376,4 +388,198 @@ fn reports_name_the_build_commit() {
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| String::from_utf8_lossy(&git.stdout).trim().to_string());
     assert_eq!(commit, expected);
+}
+
+// Newcomer rough edges (issue 21).
+
+/// Whether the tool a test needs is installed: without it the test is skipped under a plain
+/// `cargo test`, and fails when `CI=true`.
+fn tool(path: &str) -> bool {
+    if std::path::Path::new(path).is_file() {
+        return true;
+    }
+    assert_ne!(
+        std::env::var("CI").as_deref(),
+        Ok("true"),
+        "CI=true but {path} is absent"
+    );
+    eprintln!("skipped: no {path}");
+    false
+}
+
+/// `ai-interop … | head -c 10`: the reader goes away; the command exits quietly (the status of a
+/// process ended by SIGPIPE), never with a panic.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    use std::io::Read;
+    for args in [
+        &["requirements", "--format", "json"][..],
+        &["run", "--format", "json"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+            .args(args)
+            .current_dir(root())
+            .env_remove("CI")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // stdout is closed here, as `head -c 10` closes it.
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {err}");
+    }
+}
+
+/// `verify` is a gate: its one-line verdict is its answer, on stdout.
+#[test]
+fn verify_prints_its_verdict_on_stdout() {
+    let o = ai_interop(&["verify", &case("pass-model-raw")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with("conformant (core): "),
+        "{}",
+        stdout(&o)
+    );
+    let o = ai_interop(&["verify", &case("man-003-schema-version-3")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).starts_with("not conformant (core): "),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A profile where nothing applied (a bundle under `core`) is not a success and claims no
+/// conformance; the report's opening sentence names the claimed profile once.
+#[test]
+fn a_profile_where_nothing_applied_claims_nothing() {
+    let bundle = "oci:fixtures/v1.0/bundle/pass-bundle:v1";
+    let o = ai_interop(&["check", bundle]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("nothing applied to this target"), "{text}");
+    assert!(!text.contains("Conformant: yes"), "{text}");
+    let o = ai_interop(&["check", bundle, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["profiles"][0]["result"], "partial", "{v}");
+    let summary = v["summary"].as_str().unwrap();
+    assert_eq!(summary.matches("core:").count(), 1, "{summary}");
+    assert!(
+        summary.starts_with("Claimed profile core: partial"),
+        "{summary}"
+    );
+}
+
+/// The network timeouts are flags too, listed in `--help` beside the variables they override.
+#[test]
+fn timeouts_are_flags_listed_in_help() {
+    for cmd in ["check", "run", "push", "verify", "unpack"] {
+        let help = stdout(&ai_interop(&[cmd, "--help"]));
+        for flag in [
+            "--connect-timeout-ms",
+            "--request-timeout-ms",
+            "--large-blob-timeout-ms",
+        ] {
+            assert!(help.contains(flag), "{cmd}: {flag}: {help}");
+        }
+        assert!(
+            help.contains("AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS"),
+            "{cmd}"
+        );
+    }
+    let o = ai_interop(&["check", "127.0.0.1:9/x:v1", "--request-timeout-ms", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `run packer --adapter reference.json` works outside a checkout: the adapter copied alone to
+/// another directory, with no `ai-interop` on PATH, finds the suite's binary (the suite tells it)
+/// and does without `schemas/` beside it.
+#[test]
+fn the_reference_adapter_works_outside_a_checkout() {
+    if !tool("/usr/bin/python3") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["reference.json", "reference.py", "aiinterop_adapter.py"] {
+        std::fs::copy(root().join("adapters").join(f), tmp.path().join(f)).unwrap();
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+        .args(["run", "packer", "--adapter", "reference.json"])
+        .current_dir(tmp.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("AI_INTEROP_BIN")
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", stderr(&o));
+    assert!(!text.contains("no finding recorded"), "{text}");
+}
+
+/// `pack` and `unpack` show a bar of bytes done out of the total, with the rate, on a terminal
+/// (a pseudo-terminal from util-linux `script`), and nothing on stderr when it is not one.
+#[test]
+fn pack_and_unpack_show_byte_progress_only_on_a_terminal() {
+    if !tool("/usr/bin/script") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("m");
+    std::fs::create_dir(&src).unwrap();
+    // Large enough that a debug build takes several refreshes to pack it.
+    let weights: Vec<u8> = (0..24u32 << 20)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    std::fs::write(src.join("model.safetensors"), weights).unwrap();
+    let bin = env!("CARGO_BIN_EXE_ai-interop");
+    let on_tty = |cmd: String| {
+        let o = std::process::Command::new("/usr/bin/script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        String::from_utf8_lossy(&o.stdout).replace('\r', "\n")
+    };
+    let layout = tmp.path().join("l");
+    let seen = on_tty(format!(
+        "{bin} pack {} oci:{}:v1",
+        src.display(),
+        layout.display()
+    ));
+    assert!(
+        seen.contains("packing") && seen.contains("MiB/24.00 MiB"),
+        "{seen}"
+    );
+    assert!(seen.contains("/s"), "{seen}");
+    let seen = on_tty(format!(
+        "{bin} unpack oci:{}:v1 {}",
+        layout.display(),
+        tmp.path().join("u").display()
+    ));
+    assert!(seen.contains("unpacking"), "{seen}");
+    // Not a terminal: nothing on stderr.
+    let o = std::process::Command::new(bin)
+        .args(["pack", src.to_str().unwrap()])
+        .arg(format!("oci:{}:v2", layout.display()))
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -469,6 +469,21 @@ fn non_regular_inputs_are_refused_quickly_with_exit_2() {
     let pass = format!("oci:{}:v1", case_dir("pass-model-minimal").display());
     let fifo_s = fifo.display().to_string();
     let big_s = big.display().to_string();
+    let keys = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    let key = keys.join("test-only-ed25519.pem").display().to_string();
+    let pubkey = keys.join("test-only-ed25519.pub.pem").display().to_string();
+    let report = tmp.path().join("report.json");
+    std::fs::write(&report, b"{}").unwrap();
+    let report_s = report.display().to_string();
+    let skill = tmp.path().join("my-skill");
+    std::fs::create_dir(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: my-skill\ndescription: d\n---\n",
+    )
+    .unwrap();
+    let skill_s = skill.display().to_string();
+    let layout_s = format!("oci:{}:v1", tmp.path().join("layout").display());
     let runs: Vec<(Vec<&str>, &str)> = vec![
         (vec!["validate", "manifest", "/dev/zero"], "/dev/zero"),
         (vec!["validate", "manifest", &fifo_s], "fifo"),
@@ -484,6 +499,40 @@ fn non_regular_inputs_are_refused_quickly_with_exit_2() {
             vec!["check", "127.0.0.1:9/none:v1", "--registry-config", &fifo_s],
             "fifo",
         ),
+        (
+            vec!["report", "sign", "--key", "/dev/zero", &report_s],
+            "/dev/zero",
+        ),
+        (vec!["report", "sign", "--key", &key, &fifo_s], "fifo"),
+        (
+            vec!["report", "verify", "--key", &fifo_s, &report_s],
+            "fifo",
+        ),
+        (
+            vec!["report", "verify", "--key", &pubkey, "/dev/zero"],
+            "/dev/zero",
+        ),
+        (
+            vec![
+                "report",
+                "verify",
+                "--key",
+                &pubkey,
+                "--envelope",
+                &fifo_s,
+                &report_s,
+            ],
+            "fifo",
+        ),
+        (
+            vec!["pack", &skill_s, &layout_s, "--metadata", "/dev/zero"],
+            "/dev/zero",
+        ),
+        (
+            vec!["pack", &skill_s, &layout_s, "--metadata", &fifo_s],
+            "fifo",
+        ),
+        (vec!["run", "packer", "--adapter", &fifo_s], "fifo"),
     ];
     for (args, needle) in runs {
         let started = std::time::Instant::now();
@@ -509,5 +558,373 @@ fn non_regular_inputs_are_refused_quickly_with_exit_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+// ------------------------------------------------------------------ writes never follow links
+
+/// `--out L` with `L → elsewhere`, or `--out L/new`, is refused (exit 2) and writes nothing
+/// there; a link planted at a report's file name is replaced, never written through.
+#[cfg(unix)]
+#[test]
+fn out_never_writes_through_a_symbolic_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let link = tmp.path().join("L");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let pass = format!("oci:{}:v1", case_dir("pass-model-minimal").display());
+    for out in [link.clone(), link.join("new")] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+            .args(["check", &pass, "--quiet", "--out"])
+            .arg(&out)
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", out.display());
+        assert!(err.contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "{err}");
+    }
+    let real = tmp.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let victim = tmp.path().join("victim");
+    std::fs::write(&victim, b"keep").unwrap();
+    std::os::unix::fs::symlink(&victim, real.join("report.json")).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+        .args(["check", &pass, "--quiet", "--out"])
+        .arg(&real)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+    assert!(
+        !std::fs::symlink_metadata(real.join("report.json"))
+            .unwrap()
+            .is_symlink()
+    );
+}
+
+// ------------------------------------------------------------------ registry bodies
+
+/// How the fake registry answers a GET of the layer blob. A real registry cannot be made to do
+/// either, so this is a fake on loopback.
+#[derive(Clone, Copy)]
+enum BlobFault {
+    /// A 10 GiB body for a descriptor of a few KiB.
+    Oversized,
+    /// The right Content-Length, then one byte and silence.
+    Trickle,
+}
+
+/// A minimal read-only registry on loopback serving `pass-model-minimal` as `ns/m:v1`, the layer
+/// blob answered with `fault`. Returns its address and the count of layer bytes it sent.
+fn faulty_registry(fault: BlobFault) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let dir = case_dir("pass-model-minimal");
+    let manifest = manifest_bytes(&dir);
+    let m: Value = serde_json::from_slice(&manifest).unwrap();
+    let manifest_digest = ai_interop::digest::Digest::sha256_of(&manifest).to_string();
+    let layer = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let sent = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (manifest, manifest_digest, layer, dir, counter) = (
+                manifest.clone(),
+                manifest_digest.clone(),
+                layer.clone(),
+                dir.clone(),
+                counter.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap_or(0);
+                let mut parts = line.split_whitespace();
+                let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let head = method == "HEAD";
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                        break;
+                    }
+                }
+                let answer = |stream: &mut std::net::TcpStream,
+                              ty: &str,
+                              body: &[u8],
+                              extra: &str| {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: {ty}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                        body.len()
+                    );
+                    if !head {
+                        let _ = stream.write_all(body);
+                    }
+                };
+                if path == "/v2/" {
+                    answer(&mut stream, "application/json", b"{}", "");
+                } else if path.starts_with("/v2/ns/m/manifests/") {
+                    let extra = format!("Docker-Content-Digest: {manifest_digest}\r\n");
+                    answer(&mut stream, MANIFEST_TYPE, &manifest, &extra);
+                } else if let Some(d) = path.strip_prefix("/v2/ns/m/blobs/") {
+                    if d == layer && !head {
+                        let zeros = vec![0u8; 64 << 10];
+                        let len: u64 = match fault {
+                            BlobFault::Oversized => 10 << 30,
+                            BlobFault::Trickle => {
+                                std::fs::metadata(dir.join("blobs/sha256").join(&d[7..]))
+                                    .unwrap()
+                                    .len()
+                            }
+                        };
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
+                        );
+                        match fault {
+                            BlobFault::Oversized => {
+                                while stream.write_all(&zeros).is_ok() {
+                                    counter.fetch_add(zeros.len() as u64, Ordering::Relaxed);
+                                }
+                            }
+                            BlobFault::Trickle => {
+                                let _ = stream.write_all(&zeros[..1]);
+                                std::thread::sleep(std::time::Duration::from_secs(60));
+                            }
+                        }
+                    } else {
+                        match std::fs::read(dir.join("blobs/sha256").join(d.get(7..).unwrap_or("")))
+                        {
+                            Ok(b) => answer(&mut stream, "application/octet-stream", &b, ""),
+                            Err(_) => {
+                                let _ = write!(
+                                    stream,
+                                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                                );
+                            }
+                        }
+                    }
+                } else {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                }
+            });
+        }
+    });
+    (addr, sent)
+}
+
+/// A blob body longer than its descriptor is read to the descriptor's size + 1 byte and no
+/// further; a body that stops flowing ends in a timeout that says so.
+#[test]
+fn registry_bodies_stop_at_the_descriptor_size_and_time_out_clearly() {
+    for fault in [BlobFault::Oversized, BlobFault::Trickle] {
+        let (addr, sent) = faulty_registry(fault);
+        // Long enough that only the size bound can stop the oversized body early.
+        let timeout = match fault {
+            BlobFault::Oversized => "20000",
+            BlobFault::Trickle => "1500",
+        };
+        let started = std::time::Instant::now();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"));
+        command
+            .args(["check", &format!("{addr}/ns/m:v1"), "--format", "json"])
+            .env_remove("CI");
+        match fault {
+            // The timeouts as environment variables, and as flags (which win over them).
+            BlobFault::Oversized => command
+                .env("AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS", timeout)
+                .env("AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS", timeout),
+            BlobFault::Trickle => command
+                .env("AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS", "600000")
+                .args(["--request-timeout-ms", timeout])
+                .args(["--large-blob-timeout-ms", timeout]),
+        };
+        let out = command.output().unwrap();
+        let report = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{err}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{err}\n{report}");
+        match fault {
+            BlobFault::Oversized => {
+                assert!(report.contains("2161"), "{report}");
+                let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
+                // The socket buffers hold a few MiB; reading to the end would be 10 GiB.
+                assert!(sent < 64 << 20, "{sent} bytes were sent\n{report}");
+            }
+            BlobFault::Trickle => {
+                assert!(report.contains("timed out after 1500 ms"), "{report}");
+                assert!(
+                    !report.contains("request or response body error"),
+                    "{report}"
+                );
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ one walker for validate and pack
+
+/// A skill directory holding a link to `/`, a referenced file that links to `/etc/passwd`, or a
+/// FIFO: `validate skill` says invalid (exit 1) exactly when `pack` refuses it.
+#[cfg(unix)]
+#[test]
+fn validate_skill_refuses_what_pack_refuses() {
+    let bin = env!("CARGO_BIN_EXE_ai-interop");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(bin)
+            .args(args)
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), text)
+    };
+    let make = |tmp: &Path| {
+        let skill = tmp.join("my-skill");
+        std::fs::create_dir_all(skill.join("scripts")).unwrap();
+        std::fs::write(
+            skill.join("SKILL.md"),
+            "---\nname: my-skill\ndescription: Says hello.\n---\nRun [the script](scripts/run.sh).\n",
+        )
+        .unwrap();
+        skill
+    };
+    type Setup = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Setup)> = vec![
+        (
+            "a regular skill",
+            Box::new(|s: &Path| {
+                std::fs::write(s.join("scripts/run.sh"), "echo hi\n").unwrap();
+            }),
+        ),
+        (
+            "a link to /",
+            Box::new(|s: &Path| {
+                std::fs::write(s.join("scripts/run.sh"), "echo hi\n").unwrap();
+                std::os::unix::fs::symlink("/", s.join("root")).unwrap();
+            }),
+        ),
+        (
+            "a referenced file linking to /etc/passwd",
+            Box::new(|s: &Path| {
+                std::os::unix::fs::symlink("/etc/passwd", s.join("scripts/run.sh")).unwrap();
+            }),
+        ),
+        (
+            "a FIFO",
+            Box::new(|s: &Path| {
+                std::fs::write(s.join("scripts/run.sh"), "echo hi\n").unwrap();
+                let made = std::process::Command::new("mkfifo")
+                    .arg(s.join("scripts/pipe"))
+                    .status()
+                    .unwrap();
+                assert!(made.success());
+            }),
+        ),
+    ];
+    for (what, setup) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let skill = make(tmp.path());
+        setup(&skill);
+        let skill_s = skill.display().to_string();
+        let (validated, vtext) = run(&["validate", "skill", &skill_s]);
+        let layout = format!("oci:{}:v1", tmp.path().join("layout").display());
+        let (packed, ptext) = run(&["pack", &skill_s, &layout]);
+        if what == "a regular skill" {
+            assert_eq!(validated, Some(0), "{what}: {vtext}");
+            assert_eq!(packed, Some(0), "{what}: {ptext}");
+        } else {
+            assert_eq!(validated, Some(1), "{what}: {vtext}");
+            assert_ne!(packed, Some(0), "{what}: {ptext}");
+            assert!(vtext.contains("LAY-00"), "{what}: {vtext}");
+        }
+    }
+}
+
+// ------------------------------------------------------------------ names a file system can hold
+
+/// Each of LAY-011…014 is judged by `check` and refused by `unpack` the same way (exit 1, not a
+/// harness error after check called it conformant); names at the bounds unpack.
+#[test]
+fn check_and_unpack_agree_on_name_bounds() {
+    let cases = [
+        ("lay-011-component-too-long", Some("LAY-011")),
+        ("lay-012-path-too-long", Some("LAY-012")),
+        ("lay-013-path-too-deep", Some("LAY-013")),
+        ("lay-014-link-target-too-long", Some("LAY-014")),
+        ("pass-lay-name-bounds-at-the-limits", None),
+    ];
+    for (case, fails) in cases {
+        let (code, report, err) = check_json(&case_dir(case), &[]);
+        let failing: Vec<String> = not_passing(&report).into_iter().map(|(id, _)| id).collect();
+        match fails {
+            Some(req) => {
+                assert_eq!(code, Some(1), "{case}: {err}");
+                assert_eq!(failing, [req.to_string()], "{case}");
+            }
+            None => assert_eq!(code, Some(0), "{case}: {failing:?} {err}"),
+        }
+        let work = tempfile::tempdir().unwrap();
+        let dest = work.path().join("model");
+        let target = format!("oci:{}:v1", case_dir(case).display());
+        // Past the gate, the extractor's own guard: unpack with the verdict ignored is not
+        // available, so the library call stands in for a runtime without the checker.
+        let limits = Limits::default();
+        let layout = OciLayout::open(case_dir(case), &limits).unwrap();
+        let (_, manifest) = layout.select(Some("v1"), &limits).unwrap();
+        let got = ai_interop::reference::unpack(
+            &layout,
+            &manifest.json.unwrap(),
+            &dest,
+            &ai_interop::reference::UnpackOptions::default(),
+        );
+        match fails {
+            Some(req) => {
+                let e = got.unwrap_err();
+                assert!(
+                    matches!(e, ai_interop::reference::UnpackError::Refused(_)),
+                    "{case}: {e}"
+                );
+                assert!(e.to_string().contains(req), "{case}: {e}");
+                assert!(!dest.exists());
+            }
+            None => {
+                got.unwrap_or_else(|e| panic!("{case}: {e}"));
+                let o = std::process::Command::new(env!("CARGO_BIN_EXE_ai-interop"))
+                    .args(["unpack", &target])
+                    .arg(work.path().join("again"))
+                    .env_remove("CI")
+                    .output()
+                    .unwrap();
+                assert_eq!(
+                    o.status.code(),
+                    Some(0),
+                    "{}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+        }
     }
 }

@@ -43,7 +43,7 @@ fn browser(chromium: &Path, profile: &Path) -> Command {
         "--disable-component-update",
         "--disable-sync",
         "--hide-scrollbars",
-        "--window-size=1280,1100",
+        "--window-size=1400,1100",
     ])
     .arg(format!("--user-data-dir={}", profile.display()));
     c
@@ -114,6 +114,19 @@ fn chromium_renders_the_counts_of_the_report() {
     let profile = tmp.path().join("chromium-profile");
 
     let dom = dump_dom(&chromium, &profile, &url);
+    // Requirement text shows the spec's Markdown rendered: code, not raw backticks.
+    let texts: Vec<&str> = dom.split(r#"<td class="text">"#).skip(1).collect();
+    assert!(!texts.is_empty());
+    assert!(
+        texts.iter().any(|t| t.contains("<code>")),
+        "no rendered code"
+    );
+    assert!(
+        texts
+            .iter()
+            .all(|t| !t.split("</td>").next().unwrap_or("").contains('`')),
+        "raw backticks in requirement text"
+    );
     let requirements = report["requirements"].as_array().unwrap();
     let rows = tags(&dom, "req");
     assert_eq!(rows.len(), requirements.len());

@@ -296,8 +296,8 @@ fn the_extractor_refuses_hostile_artifacts_without_the_verifier() {
     };
     for case in cases {
         let work = tempfile::tempdir().unwrap();
-        let dest = work.path().join("sandbox/model");
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        // Parents that do not exist yet: the refused unpack removes the ones it created.
+        let dest = work.path().join("a/b/model");
         let layout =
             OciLayout::open(root().join(format!("fixtures/v1.0/model/{case}")), &limits).unwrap();
         let (_, manifest) = layout.select(Some("v1"), &limits).unwrap();
@@ -316,8 +316,11 @@ fn the_extractor_refuses_hostile_artifacts_without_the_verifier() {
             "{case}: {got:?}"
         );
         assert!(!dest.exists(), "{case}");
-        assert_eq!(entries(work.path()), ["sandbox"], "{case}");
-        assert!(entries(dest.parent().unwrap()).is_empty(), "{case}");
+        assert!(
+            entries(work.path()).is_empty(),
+            "{case}: {:?}",
+            entries(work.path())
+        );
     }
 }
 
@@ -329,7 +332,7 @@ fn inode(p: &Path) -> u64 {
 
 /// An init container that runs twice: the second run of the same manifest finds its content
 /// in place (verified, not trusted) and writes nothing; a tampered tree, another manifest,
-/// or a directory of someone else's files is replaced whole, with nothing left beside it.
+/// is replaced whole, with nothing left beside it; someone else's files (no record) are refused.
 #[test]
 fn unpack_twice_is_idempotent_and_anything_else_is_replaced() {
     let work = tempfile::tempdir().unwrap();
@@ -393,15 +396,14 @@ fn unpack_twice_is_idempotent_and_anything_else_is_replaced() {
         "nothing left beside"
     );
 
-    // Someone else's files, with no record: replaced too.
+    // Someone else's files, with no record: refused as a usage error (the user chose the
+    // directory), and the content stays.
     std::fs::remove_file(work.path().join(record)).unwrap();
     std::fs::write(dest.join("stale"), b"old").unwrap();
-    raw_tree();
-    assert_eq!(
-        entries(&dest),
-        ["README.md", "config.json", "model.safetensors"]
-    );
-    assert_eq!(entries(work.path()), [record, "models"]);
+    let out = ai_interop(&["unpack", raw, s(&dest)]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(dest.join("stale").exists());
+    assert_eq!(entries(work.path()), ["models"]);
 }
 
 fn registry() -> Option<String> {

@@ -286,3 +286,58 @@ fn refuses_a_report_with_a_requirement_removed() {
     let text = refused_for(&report, "roll-ups");
     assert!(text.contains("missing: LAY-005"), "{text}");
 }
+
+/// `report sign --key` takes the SEC1 keys `openssl ecparam -genkey` writes, not only PKCS#8;
+/// an RSA (PKCS#1) key is refused by name, and the message says how to convert other forms.
+#[test]
+fn sec1_keys_sign_and_rsa_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = check(tmp.path(), "model/pass-model-raw", "core");
+    let o = sign_cli(&report, "test-only-sec1-p384.pem");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = sign_cli(&report, "test-only-sec1-p256.pem");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = cli(&[
+        "report".as_ref(),
+        "verify".as_ref(),
+        "--key".as_ref(),
+        key_path("test-only-sec1-p256.pub.pem").as_os_str(),
+        report.as_os_str(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = sign_cli(&report, "test-only-pkcs1-rsa.pem");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("RSA"), "{err}");
+    let junk = tmp.path().join("junk.pem");
+    std::fs::write(
+        &junk,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let o = cli(&[
+        "report".as_ref(),
+        "sign".as_ref(),
+        "--key".as_ref(),
+        junk.as_os_str(),
+        report.as_os_str(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("openssl pkcs8 -topk8"), "{err}");
+}

@@ -10,7 +10,7 @@ pub const CHECKS: &[Check] = &[Check {
     title: "Tar layers are packed as declared and safe to unpack",
     covers: &[
         "LAY-001", "LAY-002", "LAY-003", "LAY-004", "LAY-005", "LAY-006", "LAY-007", "LAY-008",
-        "LAY-009", "LAY-010",
+        "LAY-009", "LAY-010", "LAY-011", "LAY-012", "LAY-013", "LAY-014",
     ],
     run,
 }];
@@ -18,11 +18,13 @@ pub const CHECKS: &[Check] = &[Check {
 /// Requirements decided by reading the tar stream itself.
 const TAR_LEVEL: &[&str] = &[
     "LAY-002", "LAY-003", "LAY-004", "LAY-005", "LAY-006", "LAY-007", "LAY-009", "LAY-010",
+    "LAY-011", "LAY-012", "LAY-013", "LAY-014",
 ];
 
 /// Those decided by the entries read so far, whether or not the archive was complete.
 const ENTRY_LEVEL: &[&str] = &[
-    "LAY-002", "LAY-003", "LAY-004", "LAY-005", "LAY-006", "LAY-007", "LAY-009",
+    "LAY-002", "LAY-003", "LAY-004", "LAY-005", "LAY-006", "LAY-007", "LAY-009", "LAY-011",
+    "LAY-012", "LAY-013", "LAY-014",
 ];
 
 fn run(a: &Artifact, m: &mut Marks) {
@@ -153,6 +155,7 @@ fn check_layer(a: &Artifact, layer: &LayerFacts, m: &mut Marks) {
                 at,
                 "the entry's path is not UTF-8 or contains a backslash or NUL",
             ),
+            TarIssue::NameBound(bound) => m.fail(bound.requirement(), at, bound.to_string()),
             TarIssue::TooManyEntries => {
                 limited = true;
                 for r in TAR_LEVEL {

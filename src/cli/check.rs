@@ -24,8 +24,11 @@ pub fn run(args: CheckArgs) -> Result<u8, Exit> {
     progress::set_quiet(args.common.quiet);
     let report = check_target(&args.target, &args.common)?;
     emit(&report, &args.common)?;
-    let conformant = !report.requirements.iter().any(|r| r.status.breaks(r.level));
-    Ok(if conformant { 0 } else { 1 })
+    Ok(if crate::report::conformant(&report) {
+        0
+    } else {
+        1
+    })
 }
 
 /// Evaluate one target and build its report (shared with `run <target>`).
@@ -48,7 +51,11 @@ pub fn check_target(
         )));
     }
     let registry = if target.is_registry() {
-        registry_config(common.registry_config.as_ref(), common.ca_file.as_ref())?
+        registry_config(
+            common.registry_config.as_ref(),
+            common.ca_file.as_ref(),
+            &common.timeouts,
+        )?
     } else {
         Default::default()
     };

@@ -3,7 +3,7 @@
 
 mod check;
 mod fixtures_cmd;
-mod progress;
+pub(crate) mod progress;
 mod reference_cmds;
 mod report_cmd;
 mod requirements;
@@ -104,6 +104,8 @@ pub struct CommonArgs {
     /// `AI_INTEROP_REGISTRY_CA_FILE` and the registry config's `tls.caFile`.
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: TimeoutArgs,
     /// When the target is an image index: check only its manifests for this platform.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
@@ -112,6 +114,25 @@ pub struct CommonArgs {
     pub artifact_type: Option<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
+}
+
+/// Network timeouts, in milliseconds. Each overrides the `AI_INTEROP_REGISTRY_*_TIMEOUT_MS`
+/// variable and the `timeouts` of the registry file (defaults: connect 10000, request 60000,
+/// large blob 1800000).
+#[derive(Args, Clone, Debug, Default)]
+pub struct TimeoutArgs {
+    /// Time to open a connection (overrides AI_INTEROP_REGISTRY_CONNECT_TIMEOUT_MS and
+    /// timeouts.connectMs).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub connect_timeout_ms: Option<u64>,
+    /// Time for one ordinary request, body included (overrides
+    /// AI_INTEROP_REGISTRY_REQUEST_TIMEOUT_MS and timeouts.requestMs).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: Option<u64>,
+    /// Time for one large-blob transfer, body included (overrides
+    /// AI_INTEROP_REGISTRY_LARGE_BLOB_TIMEOUT_MS and timeouts.largeBlobMs).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub large_blob_timeout_ms: Option<u64>,
 }
 
 /// Trust inputs: what evidence is verified against. Everything is a local file.
@@ -202,7 +223,43 @@ impl Exit {
     }
 }
 
+/// The width of the terminal stdout is, if it is one: summary lines are cut to it there, and
+/// never when piped (a tool reading the summary gets every finding whole).
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    if let Some(cols) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(cols);
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize struct it is given, nothing else.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+/// A reader that stops early (`ai-interop … | head`) closes the pipe: the next print fails with
+/// EPIPE, which `println!` turns into a panic. Exit quietly instead, with the status a process
+/// killed by SIGPIPE has (141), as `cat` and `yes` do; every other panic is reported as before.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info)
+    }));
+}
+
 pub fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -243,13 +300,22 @@ pub fn load_expected_failures(
     };
     let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
         .map_err(|e| Exit::usage(e.to_string()))?;
-    let map: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&text).map_err(|e| {
-            Exit::usage(format!(
-                "{}: expected a JSON object of requirement ID to reason: {e}",
+    let Pairs(pairs) = serde_json::from_str(&text).map_err(|e| {
+        Exit::usage(format!(
+            "{}: expected a JSON object of requirement ID to reason: {e}",
+            path.display()
+        ))
+    })?;
+    let mut map = std::collections::BTreeMap::new();
+    for (id, reason) in pairs {
+        // A JSON parser keeps one of two equal keys silently; which reason was meant is unknown.
+        if map.insert(id.clone(), reason).is_some() {
+            return Err(Exit::usage(format!(
+                "{}: {id} is listed twice; give each requirement one reason",
                 path.display()
-            ))
-        })?;
+            )));
+        }
+    }
     let catalog = crate::spec::Catalog::embedded();
     for id in map.keys() {
         if catalog.get(id).is_none() {
@@ -262,12 +328,36 @@ pub fn load_expected_failures(
     Ok(map)
 }
 
+/// A JSON object's members in order, duplicates kept (so they can be refused).
+struct Pairs(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Pairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = a.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 /// The registry settings: `--registry-config FILE` (else the file `AI_INTEROP_REGISTRY_CONFIG`
 /// names), then the `AI_INTEROP_REGISTRY_*` overrides, then `--ca-file`. A bad file or value is a usage error; the
 /// message never holds a credential.
 pub fn registry_config(
     path: Option<&PathBuf>,
     ca_file: Option<&PathBuf>,
+    timeouts: &TimeoutArgs,
 ) -> Result<crate::targets::registry::config::RegistryConfig, Exit> {
     use crate::targets::registry::config::RegistryConfig;
     let cfg = match path {
@@ -280,6 +370,16 @@ pub fn registry_config(
     let mut cfg = cfg.map_err(|e| Exit::usage(e.to_string()))?;
     if let Some(ca) = ca_file {
         cfg.tls.ca_file = Some(ca.clone());
+    }
+    // The flags come last: what the command line says wins.
+    if let Some(ms) = timeouts.connect_timeout_ms {
+        cfg.timeouts.connect_ms = ms;
+    }
+    if let Some(ms) = timeouts.request_timeout_ms {
+        cfg.timeouts.request_ms = ms;
+    }
+    if let Some(ms) = timeouts.large_blob_timeout_ms {
+        cfg.timeouts.large_blob_ms = ms;
     }
     Ok(cfg)
 }
@@ -318,16 +418,29 @@ pub fn profile_names() -> PossibleValuesParser {
     )
 }
 
+/// Write the report in every format into `out` (never through a symbolic link: exit 2).
+pub(crate) fn write_reports(
+    report: &crate::report::ConformanceReport,
+    out: &std::path::Path,
+) -> Result<Vec<PathBuf>, Exit> {
+    crate::report::write_all(report, out).map_err(|e| output_exit(out, &e))
+}
+
+/// `--out DIR` refused (a link, a file in the way: exit 2) or failed (exit 3).
+pub(crate) fn output_exit(out: &std::path::Path, e: &crate::output::OutputError) -> Exit {
+    let message = format!("cannot write into {}: {e}", out.display());
+    if e.is_usage() {
+        Exit::usage(message)
+    } else {
+        Exit::harness(message)
+    }
+}
+
 /// Write the report in every format into `out` (if given) and print what `--format` asks for:
 /// the short summary (unless `--quiet`) or one whole report.
 pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Result<(), Exit> {
     if let Some(out) = &args.out {
-        let files = crate::report::write_all(report, out).map_err(|e| {
-            Exit::harness(format!(
-                "cannot write the report into {}: {e}",
-                out.display()
-            ))
-        })?;
+        let files = write_reports(report, out)?;
         progress::note(&format!(
             "wrote {} files into {}",
             files.len(),
@@ -337,14 +450,18 @@ pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Res
     let format = match args.format {
         Output::Summary => {
             if !args.quiet {
-                print!("{}", crate::report::summary::to_summary(report));
+                print!(
+                    "{}",
+                    crate::report::summary::to_summary_for(report, terminal_width())
+                );
                 match &args.out {
                     Some(out) => println!(
-                        "Full report: {} (also report.json, report.junit.xml, badges)",
-                        out.join(Format::Markdown.file_name()).display()
+                        "Full report: {} (also {}, report.json, report.junit.xml, badges)",
+                        out.join(Format::Markdown.file_name()).display(),
+                        crate::report::HTML_FILE
                     ),
                     None => println!(
-                        "Full report: add --out DIR to write it (JSON, JUnit, Markdown, badges)"
+                        "Full report: add --out DIR to write it (JSON, JUnit, Markdown, HTML, badges)"
                     ),
                 }
             }

@@ -71,8 +71,17 @@ pub fn pack(args: PackArgs) -> Result<u8, Exit> {
         annotations,
         threads: args.threads,
     };
-    let packed = crate::reference::pack(&args.source, &dir, &tag, &opts)
-        .map_err(|e| Exit::harness(format!("pack {}: {e:#}", args.source.display())))?;
+    let transfer = super::progress::Transfer::start(&format!("packing {}", args.source.display()));
+    let packed = crate::reference::pack(&args.source, &dir, &tag, &opts).map_err(|e| {
+        let message = format!("pack {}: {e:#}", args.source.display());
+        // A named file that cannot be read as one (a FIFO, a device, too large) is the user's to fix.
+        if e.downcast_ref::<crate::input::InputError>().is_some() {
+            Exit::usage(message)
+        } else {
+            Exit::harness(message)
+        }
+    })?;
+    drop(transfer);
     let bytes: u64 = packed.layers.iter().map(|l| l.size).sum();
     println!(
         "packed {} as a {:?} into oci:{}:{tag} {} ({} layers, {bytes} bytes, {:.2} s)",
@@ -98,6 +107,8 @@ pub struct PushArgs {
     /// PEM bundle of CA certificates for the registry's TLS (as for `check --ca-file`).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: super::TimeoutArgs,
 }
 
 pub fn push(args: PushArgs) -> Result<u8, Exit> {
@@ -112,7 +123,11 @@ pub fn push(args: PushArgs) -> Result<u8, Exit> {
     };
     let dest = Reference::parse(&args.destination)
         .map_err(|e| Exit::usage(format!("{}: {}", args.destination, e.message)))?;
-    let cfg = registry_config(args.registry_config.as_ref(), args.ca_file.as_ref())?;
+    let cfg = registry_config(
+        args.registry_config.as_ref(),
+        args.ca_file.as_ref(),
+        &args.timeouts,
+    )?;
     let started = Instant::now();
     let pushed = crate::reference::push::push(&dir, selector.as_deref(), &dest, &cfg)
         .map_err(|e| Exit::harness(format!("push to {dest}: {e:#}")))?;
@@ -172,7 +187,11 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
             Ok((Box::new(layout), json, manifest.sha256))
         }
         TargetRef::Registry(_) => {
-            let cfg = registry_config(common.registry_config.as_ref(), common.ca_file.as_ref())?;
+            let cfg = registry_config(
+                common.registry_config.as_ref(),
+                common.ca_file.as_ref(),
+                &common.timeouts,
+            )?;
             let shown = target.describe();
             let art = crate::targets::registry::open(&shown, &cfg)
                 .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
@@ -193,17 +212,13 @@ fn gate(
     common: &CommonArgs,
     gate: &GateArgs,
     print_report: bool,
+    verdict_on_stdout: bool,
 ) -> Result<Option<Opened>, Exit> {
     let report = check_target(target, common)?;
     if print_report {
         emit(&report, common)?;
     } else if let Some(out) = &common.out {
-        crate::report::write_all(&report, out).map_err(|e| {
-            Exit::harness(format!(
-                "cannot write the report into {}: {e}",
-                out.display()
-            ))
-        })?;
+        super::write_reports(&report, out)?;
     }
     let breaking: Vec<String> = report
         .requirements
@@ -212,10 +227,13 @@ fn gate(
         .map(|r| format!("{} {}", r.id, r.status))
         .collect();
     if !breaking.is_empty() {
-        eprintln!(
-            "not conformant ({}): {target}: {}",
-            common.profile,
-            breaking.join(", ")
+        say(
+            verdict_on_stdout,
+            &format!(
+                "not conformant ({}): {target}: {}",
+                common.profile,
+                breaking.join(", ")
+            ),
         );
         return Ok(None);
     }
@@ -235,21 +253,46 @@ fn gate(
             .and_then(serde_json::Value::as_str)
             .unwrap_or("(none)");
         if !gate.require_lifecycle.iter().any(|s| s == status) {
-            eprintln!(
-                "conformant ({}) but org.cncf.ai.lifecycle.status is {status}, not one of {}: {target}",
-                common.profile,
-                gate.require_lifecycle.join(", ")
+            say(
+                verdict_on_stdout,
+                &format!(
+                    "conformant ({}) but org.cncf.ai.lifecycle.status is {status}, not one of {}: {target}",
+                    common.profile,
+                    gate.require_lifecycle.join(", ")
+                ),
             );
             return Ok(None);
         }
     }
-    eprintln!("conformant ({}): {target}", common.profile);
+    say(
+        verdict_on_stdout,
+        &format!("conformant ({}): {target}", common.profile),
+    );
     Ok(Some(opened))
 }
 
+/// The gate's one-line verdict: on stdout for `verify` (it is the command's answer), unless
+/// stdout carries a machine-readable report; on stderr for `unpack`, whose answer is what it wrote.
+fn say(on_stdout: bool, verdict: &str) {
+    if on_stdout {
+        println!("{verdict}");
+    } else {
+        eprintln!("{verdict}");
+    }
+}
+
 pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
+    let on_stdout = !args.report || matches!(args.common.format, super::Output::Summary);
     Ok(
-        if gate(&args.target, &args.common, &args.gate, args.report)?.is_some() {
+        if gate(
+            &args.target,
+            &args.common,
+            &args.gate,
+            args.report,
+            on_stdout,
+        )?
+        .is_some()
+        {
             0
         } else {
             1
@@ -273,7 +316,8 @@ pub struct UnpackArgs {
 
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
-    let Some((source, manifest, digest)) = gate(&args.target, &args.common, &args.gate, false)?
+    let Some((source, manifest, digest)) =
+        gate(&args.target, &args.common, &args.gate, false, false)?
     else {
         eprintln!("ai-interop: unpack refused; nothing written");
         return Ok(1);
@@ -282,7 +326,10 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
         limits: args.common.limits(),
         manifest_digest: Some(digest.clone()),
     };
-    match crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts) {
+    let transfer = super::progress::Transfer::start(&format!("unpacking {}", args.target));
+    let unpacked = crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts);
+    drop(transfer);
+    match unpacked {
         Ok(stats) if stats.already_present => {
             println!(
                 "{} already holds {} {digest} (verified); nothing written ({:.2} s)",
@@ -309,6 +356,9 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
             Ok(1)
         }
         Err(UnpackError::Io(m)) => Err(Exit::harness(format!("unpack: {m}; nothing written"))),
+        Err(UnpackError::Destination(m)) => Err(Exit::usage(format!(
+            "unpack: {m}; choose a new or empty directory"
+        ))),
     }
 }
 
@@ -333,6 +383,8 @@ pub struct AttachArgs {
     /// PEM bundle of CA certificates for the registry's TLS (as for `check --ca-file`).
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub timeouts: super::TimeoutArgs,
 }
 
 /// Evidence files are documents: the bound of any document the suite reads.
@@ -362,7 +414,11 @@ pub fn attach(args: AttachArgs) -> Result<u8, Exit> {
     let attached = match TargetRef::parse(&args.target).map_err(target_error)? {
         TargetRef::Layout { dir, selector } => to_layout(&dir, selector.as_deref(), &ev),
         TargetRef::Registry(r) => {
-            let cfg = registry_config(args.registry_config.as_ref(), args.ca_file.as_ref())?;
+            let cfg = registry_config(
+                args.registry_config.as_ref(),
+                args.ca_file.as_ref(),
+                &args.timeouts,
+            )?;
             to_registry(&r, &cfg, &ev)
         }
     }

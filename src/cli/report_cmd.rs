@@ -54,8 +54,10 @@ pub fn default_envelope(report: &Path) -> PathBuf {
     report.with_file_name("report.dsse.json")
 }
 
+/// Every file these commands read: a regular file within the input bound.
 fn read(path: &Path) -> Result<Vec<u8>, Exit> {
-    std::fs::read(path).map_err(|e| Exit::usage(format!("{}: {e}", path.display())))
+    crate::input::read_bounded(path, crate::input::MAX_INPUT_BYTES)
+        .map_err(|e| Exit::usage(e.to_string()))
 }
 
 pub fn run(args: ReportArgs) -> Result<u8, Exit> {
@@ -77,8 +79,8 @@ fn sign(args: SignArgs) -> Result<u8, Exit> {
         }
     };
     let out = args.out.unwrap_or_else(|| default_envelope(&args.report));
-    std::fs::write(&out, envelope.to_json())
-        .map_err(|e| Exit::harness(format!("{}: {e}", out.display())))?;
+    crate::output::write_atomic(&out, &envelope.to_json())
+        .map_err(|e| super::output_exit(&out, &e))?;
     println!(
         "signed {} with key {} → {}",
         args.report.display(),

@@ -139,6 +139,7 @@ fn run_registry(args: &RunArgs) -> Result<u8, Exit> {
     let mut cfg = registry_config(
         args.common.registry_config.as_ref(),
         args.common.ca_file.as_ref(),
+        &args.common.timeouts,
     )?;
     // Held until the report is written: an embedded tree is removed on drop.
     let mut _tree = None;

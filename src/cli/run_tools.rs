@@ -238,10 +238,15 @@ fn run_matrix(
     .map_err(|e| Exit::harness(e.to_string()))?;
     let md = crate::suites::matrix::to_markdown(&matrix);
     if let Some(out) = &common.out {
-        std::fs::create_dir_all(out)
-            .and_then(|()| std::fs::write(out.join("matrix.json"), format!("{json}\n")))
-            .and_then(|()| std::fs::write(out.join("matrix.md"), &md))
-            .map_err(|e| Exit::harness(format!("cannot write into {}: {e}", out.display())))?;
+        let json = format!("{json}\n");
+        crate::output::write_files_into(
+            out,
+            &[
+                ("matrix.json", json.as_bytes()),
+                ("matrix.md", md.as_bytes()),
+            ],
+        )
+        .map_err(|e| super::output_exit(out, &e))?;
     }
     match common.format {
         super::Output::Json => println!("{json}"),

@@ -254,9 +254,19 @@ pub(super) fn print(args: &ValidateArgs, kind: &str, problems: &[Problem]) -> u8
             .iter()
             .map(|(w, m, e)| serde_json::json!({"where": w, "message": m, "error": e}))
             .collect();
+        let errors = problems.iter().filter(|(_, _, e)| *e).count();
+        // A result object, also for a valid file: a bare `[]` said nothing about what was judged.
+        let result = serde_json::json!({
+            "file": shown,
+            "kind": kind,
+            "valid": errors == 0,
+            "errors": errors,
+            "warnings": problems.len() - errors,
+            "problems": items,
+        });
         println!(
             "{}",
-            serde_json::to_string_pretty(&items).unwrap_or_default()
+            serde_json::to_string_pretty(&result).unwrap_or_default()
         );
     } else {
         for (w, m, e) in problems {

@@ -27,7 +27,10 @@ pub fn run(args: &ValidateArgs) -> Result<Option<Vec<Problem>>, Exit> {
             ));
         }
         ValidateKind::Skill => {
-            let (paths, files) = walk_skill(&args.file)?;
+            let (paths, files) = match walk_skill(&args.file)? {
+                Ok(tree) => tree,
+                Err(refused) => return Ok(Some(vec![refused])),
+            };
             check_tree(
                 &SkillTree {
                     layer: None,
@@ -133,9 +136,14 @@ fn read_file(path: &Path) -> Result<CapturedFile, Exit> {
     })
 }
 
-/// The skill directory as a bundle would hold it: every path below `<name>/`, symlinks not
-/// followed, and `<name>/SKILL.md` / `<name>/skill.md` captured.
-fn walk_skill(dir: &Path) -> Result<(Vec<EntryPath>, Vec<CapturedFile>), Exit> {
+/// The skill directory as a bundle would hold it, walked by the packer's own walker
+/// ([`crate::reference::plan::walk`]): the same entries, and the same refusals — a link out of
+/// the skill (LAY-005), a device or FIFO (LAY-006), a non-portable name (LAY-009) — as a
+/// problem. `<name>/SKILL.md` / `<name>/skill.md` are captured.
+type SkillWalk = (Vec<EntryPath>, Vec<CapturedFile>);
+fn walk_skill(dir: &Path) -> Result<Result<SkillWalk, Problem>, Exit> {
+    use crate::fixtures::pack::Kind;
+    use crate::reference::plan::{WalkError, walk};
     if !dir.is_dir() {
         return Err(Exit::usage(format!(
             "{} is not a directory (validate skill takes the skill directory)",
@@ -143,48 +151,44 @@ fn walk_skill(dir: &Path) -> Result<(Vec<EntryPath>, Vec<CapturedFile>), Exit> {
         )));
     }
     let name = name_of(dir)?;
-    let mut paths = vec![EntryPath {
-        path: name.clone(),
-        kind: EntryKind::Directory,
-    }];
-    let mut files = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), name)];
-    while let Some((abs, rel)) = stack.pop() {
-        let mut entries: Vec<_> = fs::read_dir(&abs)
-            .map_err(|e| Exit::harness(format!("{}: {e}", abs.display())))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| Exit::harness(format!("{}: {e}", abs.display())))?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            if paths.len() >= MAX_PATHS {
-                return Err(Exit::harness(format!(
-                    "{} holds more than {MAX_PATHS} entries",
-                    dir.display()
-                )));
-            }
-            let ty = e
-                .file_type()
-                .map_err(|err| Exit::harness(format!("{}: {err}", e.path().display())))?;
-            let path = format!("{rel}/{}", e.file_name().to_string_lossy());
-            let kind = if ty.is_symlink() {
-                EntryKind::Symlink
-            } else if ty.is_dir() {
-                EntryKind::Directory
-            } else if ty.is_file() {
-                EntryKind::File
-            } else {
-                EntryKind::Other
-            };
-            if kind == EntryKind::Directory {
-                stack.push((e.path(), path.clone()));
-            }
-            if kind == EntryKind::File && crate::inspect::is_skill_md(&path) {
-                let mut f = read_file(&e.path())?;
-                f.path = path.clone();
-                files.push(f);
-            }
-            paths.push(EntryPath { path, kind });
-        }
+    let mut entries = Vec::new();
+    if let Err(e) = walk(dir, &name, &name, &mut entries) {
+        let requirement = match &e {
+            WalkError::Io { .. } => return Err(Exit::harness(e.to_string())),
+            WalkError::LinkLeaves { .. } => "LAY-005",
+            WalkError::Special { .. } => "LAY-006",
+            WalkError::Name(_) => "LAY-009",
+        };
+        let level = Catalog::embedded()
+            .get(requirement)
+            .map_or(crate::model::Level::Must, |r| r.level);
+        return Ok(Err((
+            format!("{requirement} [{level}] directory {}", dir.display()),
+            format!("{e} (pack refuses it too)"),
+            true,
+        )));
     }
-    Ok((paths, files))
+    if entries.len() > MAX_PATHS {
+        return Err(Exit::harness(format!(
+            "{} holds more than {MAX_PATHS} entries",
+            dir.display()
+        )));
+    }
+    let mut paths = Vec::with_capacity(entries.len());
+    let mut files = Vec::new();
+    for e in entries {
+        let kind = match e.kind {
+            Kind::Dir => EntryKind::Directory,
+            Kind::File => EntryKind::File,
+            Kind::Symlink => EntryKind::Symlink,
+            _ => EntryKind::Other,
+        };
+        if kind == EntryKind::File && crate::inspect::is_skill_md(&e.name) {
+            let mut f = read_file(&e.source)?;
+            f.path = e.name.clone();
+            files.push(f);
+        }
+        paths.push(EntryPath { path: e.name, kind });
+    }
+    Ok(Ok((paths, files)))
 }

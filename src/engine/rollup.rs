@@ -46,6 +46,11 @@ fn roll(results: &[&RequirementResult], status: ProfileStatus) -> Rollup {
     if results.iter().any(|r| r.status.breaks(r.level)) {
         return Rollup::Failure;
     }
+    // Nothing of the profile applied to the target (a bundle under `core`): nothing was shown
+    // to hold, so it is not a success.
+    if results.iter().all(|r| r.status == Status::NotApplicable) {
+        return Rollup::Partial;
+    }
     let soft = results
         .iter()
         .any(|r| r.status == Status::Skip || (r.status == Status::Fail && r.level != Level::Must));
@@ -58,6 +63,39 @@ fn roll(results: &[&RequirementResult], status: ProfileStatus) -> Rollup {
 
 /// One sentence a person reads first.
 pub fn summary(profiles: &[ProfileResult], claimed: &str) -> String {
+    let verdict = |p: &ProfileResult| {
+        let mut s = p.result.as_str().to_string();
+        if p.statistics.nothing_applied() {
+            s.push_str(" (nothing applied to this target)");
+        }
+        if p.status == ProfileStatus::Provisional {
+            s.push_str(" (provisional profile)");
+        }
+        s
+    };
+    // The claimed profile once, then the others of its ladder (not the claimed one again).
+    let others: Vec<String> = profiles
+        .iter()
+        .filter(|p| p.name != claimed)
+        .map(|p| format!("{}: {}", p.name, verdict(p)))
+        .collect();
+    let claimed_verdict = profiles
+        .iter()
+        .find(|p| p.name == claimed)
+        .map_or("not evaluated".to_string(), verdict);
+    if others.is_empty() {
+        format!("Claimed profile {claimed}: {claimed_verdict}.")
+    } else {
+        format!(
+            "Claimed profile {claimed}: {claimed_verdict}. {}.",
+            others.join("; ")
+        )
+    }
+}
+
+/// The sentence as reports before this change wrote it (every profile listed, the claimed one
+/// again): accepted when a published report's roll-ups are recomputed.
+pub fn summary_before_0_2(profiles: &[ProfileResult], claimed: &str) -> String {
     let parts: Vec<String> = profiles
         .iter()
         .map(|p| {

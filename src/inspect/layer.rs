@@ -120,7 +120,8 @@ pub(crate) fn inspect(
         Ok(d) => d,
         Err(p) => return unavailable(p),
     };
-    let reader = match source.open_blob(&digest) {
+    let size = descriptor.get("size").and_then(Value::as_u64);
+    let reader = match crate::source::open_described(source, &digest, size) {
         Ok(r) => r,
         Err(e) => return unavailable(blob_problem(e)),
     };

@@ -5,6 +5,7 @@
 //! decides requirement outcomes: that is the job of [`crate::checks`].
 
 mod layer;
+pub mod names;
 mod tar;
 mod tar_guard;
 
@@ -221,7 +222,8 @@ fn config_facts(source: &dyn BlobSource, descriptor: &Value, limits: &Limits) ->
         Ok(d) => d,
         Err(p) => return unreadable(p),
     };
-    let reader = match source.open_blob(&digest) {
+    let size = descriptor.get("size").and_then(Value::as_u64);
+    let reader = match crate::source::open_described(source, &digest, size) {
         Ok(r) => r,
         Err(e) => return unreadable(blob_problem(e)),
     };

@@ -159,6 +159,9 @@ impl Walk {
         if name.split('/').any(|c| c == "..") {
             self.problem(shown.clone(), TarIssue::ParentComponent);
         }
+        if let Some(bound) = super::names::path_bound(&name) {
+            self.problem(shown.clone(), TarIssue::NameBound(bound));
+        }
         let (norm, _) = normalize(&name);
 
         match kind {
@@ -166,10 +169,11 @@ impl Walk {
                 self.problem(shown.clone(), TarIssue::DeviceNode(kind));
             }
             EntryKind::Symlink | EntryKind::Hardlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|t| String::from_utf8_lossy(&t).into_owned())
-                    .unwrap_or_default();
+                let raw_target = entry.link_name_bytes().unwrap_or_default();
+                if let Some(bound) = super::names::link_bound(&raw_target) {
+                    self.problem(shown.clone(), TarIssue::NameBound(bound));
+                }
+                let target = String::from_utf8_lossy(&raw_target).into_owned();
                 self.link(&shown, &name, kind, &target);
             }
             _ => {}

@@ -80,16 +80,27 @@ pub(crate) fn inspect(
                 return Ok(Found::Nothing);
             }
         }
-        Ok(_) => return Ok(Found::Other),
+        Ok(_) => {
+            return Err(UnpackError::Destination(format!(
+                "{} exists and is not a directory",
+                dest.display()
+            )));
+        }
     }
-    let Some(digest) = digest else {
-        return Ok(Found::Other);
-    };
-    // A record that cannot be read or parsed is no record: the tree is replaced.
+    // Only a tree an earlier unpack recorded is ever replaced: a non-empty directory without a
+    // record is someone else's (a user's mistyped path), and is refused as a usage error.
     let Ok(bytes) = crate::input::read_bounded(record, crate::input::MAX_INPUT_BYTES) else {
+        return Err(UnpackError::Destination(format!(
+            "{} exists and is not empty, and holds no record of an earlier unpack ({})",
+            dest.display(),
+            record.display()
+        )));
+    };
+    // A record that cannot be parsed describes nothing: the recorded tree is replaced.
+    let Ok(recorded) = serde_json::from_slice::<Record>(&bytes) else {
         return Ok(Found::Other);
     };
-    let Ok(recorded) = serde_json::from_slice::<Record>(&bytes) else {
+    let Some(digest) = digest else {
         return Ok(Found::Other);
     };
     if recorded.manifest != digest.to_string() {

@@ -139,8 +139,12 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
         bail!("{tag:?} is not a valid tag");
     }
     let metadata: Metadata = match &opts.metadata {
-        Some(p) => serde_json::from_slice(&fs::read(p).with_context(|| p.display().to_string())?)
-            .with_context(|| format!("{}: not a metadata document", p.display()))?,
+        // A user-named file: bounded and regular (a FIFO or /dev/zero is refused, not read).
+        Some(p) => serde_json::from_slice(&crate::input::read_bounded(
+            p,
+            crate::input::MAX_INPUT_BYTES,
+        )?)
+        .with_context(|| format!("{}: not a metadata document", p.display()))?,
         None => Metadata::default(),
     };
     let kind = match opts.kind {
@@ -150,6 +154,7 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
     let resolved = resolve_source(src, kind)?;
     let src = resolved.as_path();
     let layers = plan_layers(src, kind, &metadata, opts)?;
+    crate::cli::progress::expect_bytes(layers.iter().map(Layer::weight).sum());
     let store = BlobStore::open(layout).with_context(|| layout.display().to_string())?;
     let built = build_all(&store, &layers, kind, opts.threads)?;
 
@@ -386,6 +391,7 @@ fn copy_file(source: &Path, size: u64, out: &mut dyn Write, buf: &mut [u8]) -> R
             bail!("{}: shrank while it was packed", source.display());
         }
         out.write_all(&buf[..n])?;
+        crate::cli::progress::advance(n as u64);
         left -= n as u64;
     }
     if f.read(&mut buf[..1])? != 0 {

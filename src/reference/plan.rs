@@ -191,10 +191,42 @@ fn normalized_mode(meta: &fs::Metadata) -> u32 {
     }
 }
 
+/// Why a directory cannot be packed as it stands. `validate skill` reports the same refusals as
+/// findings, so the walker that packs and the one that validates are this one.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A name that is not UTF-8 or holds a backslash or a control character (LAY-009).
+    #[error("{0}")]
+    Name(String),
+    /// A symbolic link that resolves outside the archive root, or is absolute (LAY-005).
+    #[error(
+        "{}: the symbolic link to {target} leaves {root}; a packed artifact may not point outside itself",
+        path.display()
+    )]
+    LinkLeaves {
+        path: PathBuf,
+        target: String,
+        root: String,
+    },
+    /// A device, FIFO or socket (LAY-006).
+    #[error("{}: a device, FIFO or socket cannot be packed", path.display())]
+    Special { path: PathBuf },
+}
+
 /// Every entry below `dir` (whose archive name is `name`), depth first in byte order of names,
 /// the directory itself first. `root` is the archive name links must stay inside.
-pub fn walk(dir: &Path, name: &str, root: &str, out: &mut Vec<Entry>) -> Result<()> {
-    let meta = fs::symlink_metadata(dir).with_context(|| dir.display().to_string())?;
+pub fn walk(dir: &Path, name: &str, root: &str, out: &mut Vec<Entry>) -> Result<(), WalkError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WalkError::Io { path, source }
+    };
+    let named = |p: &Path| checked_name(p).map_err(|e| WalkError::Name(e.to_string()));
+    let meta = fs::symlink_metadata(dir).map_err(io(dir))?;
     out.push(Entry {
         name: name.to_string(),
         kind: EntryKind::Dir,
@@ -204,9 +236,9 @@ pub fn walk(dir: &Path, name: &str, root: &str, out: &mut Vec<Entry>) -> Result<
         link: String::new(),
     });
     let mut children: Vec<(String, PathBuf)> = Vec::new();
-    for e in fs::read_dir(dir).with_context(|| dir.display().to_string())? {
-        let e = e?;
-        let file_name = checked_name(Path::new(&e.file_name()))?;
+    for e in fs::read_dir(dir).map_err(io(dir))? {
+        let e = e.map_err(io(dir))?;
+        let file_name = named(Path::new(&e.file_name()))?;
         if file_name.starts_with('.') {
             continue;
         }
@@ -215,7 +247,7 @@ pub fn walk(dir: &Path, name: &str, root: &str, out: &mut Vec<Entry>) -> Result<
     children.sort();
     for (child, path) in children {
         let child_name = format!("{name}/{child}");
-        let meta = fs::symlink_metadata(&path).with_context(|| path.display().to_string())?;
+        let meta = fs::symlink_metadata(&path).map_err(io(&path))?;
         let ft = meta.file_type();
         if ft.is_dir() {
             walk(&path, &child_name, root, out)?;
@@ -229,18 +261,18 @@ pub fn walk(dir: &Path, name: &str, root: &str, out: &mut Vec<Entry>) -> Result<
                 link: String::new(),
             });
         } else if ft.is_symlink() {
-            let target = fs::read_link(&path)?;
-            let target = checked_name(&target)?;
+            let target = fs::read_link(&path).map_err(io(&path))?;
+            let target = named(&target)?;
             // Resolved from the link's directory, the target must stay below the layer's root.
             let inside_root = !target.starts_with('/')
                 && normalize(&format!("{name}/{target}"))
                     .is_some_and(|n| n == root || n.starts_with(&format!("{root}/")));
             if !inside_root {
-                bail!(
-                    "{}: the symbolic link to {target} leaves {root}; a packed artifact \
-                     may not point outside itself",
-                    path.display()
-                );
+                return Err(WalkError::LinkLeaves {
+                    path,
+                    target,
+                    root: root.to_string(),
+                });
             }
             out.push(Entry {
                 name: child_name,
@@ -251,10 +283,7 @@ pub fn walk(dir: &Path, name: &str, root: &str, out: &mut Vec<Entry>) -> Result<
                 link: target,
             });
         } else {
-            bail!(
-                "{}: a device, FIFO or socket cannot be packed",
-                path.display()
-            );
+            return Err(WalkError::Special { path });
         }
     }
     Ok(())

@@ -34,6 +34,9 @@ pub enum UnpackError {
     Refused(String),
     #[error("{0}")]
     Io(String),
+    /// The destination exists and is not an empty directory: the user's to fix (exit 2).
+    #[error("{0}")]
+    Destination(String),
 }
 
 fn refused(m: impl Into<String>) -> UnpackError {
@@ -89,15 +92,22 @@ pub fn unpack(
             ..Default::default()
         });
     }
-    fs::create_dir_all(&parent).map_err(|e| io_err(parent.display(), e))?;
+    // The parents this call creates are removed again when it fails: a refused unpack leaves
+    // nothing behind, `…/a/b/` of a destination `…/a/b/dest` included.
+    let created =
+        crate::output::create_dir_all_recorded(&parent).map_err(|e| io_err(parent.display(), e))?;
     let tmp = parent.join(super::blobs::unique_name(&format!(".{name}.unpack-")));
-    fs::create_dir(&tmp).map_err(|e| io_err(tmp.display(), e))?;
+    if let Err(e) = fs::create_dir(&tmp) {
+        crate::output::remove_created(&created);
+        return Err(io_err(tmp.display(), e));
+    }
     let result = unpack_into(source, manifest, &tmp, opts).and_then(|stats| {
         super::destination::commit(&tmp, dest, &record, found, digest)?;
         Ok(stats)
     });
     if result.is_err() {
         let _ = fs::remove_dir_all(&tmp);
+        crate::output::remove_created(&created);
     }
     result
 }
@@ -119,6 +129,12 @@ fn unpack_into(
         .and_then(Value::as_array)
         .ok_or_else(|| refused("the manifest has no layers array"))?;
     let diff_ids = diff_ids(source, manifest, layers.len(), &opts.limits)?;
+    crate::cli::progress::expect_bytes(
+        layers
+            .iter()
+            .filter_map(|l| l.get("size").and_then(Value::as_u64))
+            .sum(),
+    );
     // One worker per core, the largest layers first; the first error stops the others.
     let workers = match opts.limits.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -204,6 +220,7 @@ fn unpack_layer(
         let reader = source
             .open_blob(&digest)
             .map_err(|e| UnpackError::Io(at(e.to_string())))?;
+        let reader = crate::cli::progress::Counted(reader);
         let hasher = Hasher::new(digest.algorithm())
             .ok_or_else(|| refused(at(format!("unsupported digest {digest}"))))?;
         let mut blob = HashingReader::new(reader, hasher);
@@ -348,6 +365,10 @@ pub fn safe_relative(path: &str) -> Result<PathBuf, String> {
     }
     if out.as_os_str().is_empty() {
         return Err(format!("{path:?}: names no file"));
+    }
+    // The bounds the checker judges by (LAY-011…013), so check and unpack agree.
+    if let Some(bound) = crate::inspect::names::path_bound(path) {
+        return Err(bound.to_string());
     }
     Ok(out)
 }
@@ -610,6 +631,9 @@ fn extract_tar(
                         .link_name_bytes()
                         .map(|b| b.into_owned())
                         .unwrap_or_default();
+                    if let Some(bound) = crate::inspect::names::link_bound(&target) {
+                        return Err(EntryError::Refused(format!("{name}: {bound}")));
+                    }
                     let target = std::str::from_utf8(&target)
                         .map_err(|_| EntryError::Refused(format!("{name}: link target not UTF-8")))?
                         .to_string();

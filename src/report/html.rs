@@ -30,6 +30,44 @@ pub const STATUSES: [Status; 7] = [
     Status::NotApplicable,
 ];
 
+/// The Markdown subset of the spec's requirement sentences, as HTML: `` `code` `` and
+/// `**strong**`; everything else is escaped text (a hostile report cannot inject markup: the
+/// markers are found in the raw text and every piece between them goes through [`esc`]).
+pub fn markdown_inline(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, piece) in s.split('`').enumerate() {
+        // Odd pieces lie between backticks; an unpaired last backtick stays literal.
+        let paired = i % 2 == 1 && s.split('`').count() > i + 1;
+        if paired {
+            let _ = write!(out, "<code>{}</code>", esc(piece));
+            continue;
+        }
+        if i % 2 == 1 {
+            out.push('`');
+        }
+        for (j, part) in piece.split("**").enumerate() {
+            let strong = j % 2 == 1 && piece.split("**").count() > j + 1;
+            match (strong, j % 2 == 1) {
+                (true, _) => {
+                    let _ = write!(out, "<strong>{}</strong>", esc(part));
+                }
+                (false, true) => {
+                    out.push_str("**");
+                    out.push_str(&esc(part));
+                }
+                (false, false) => out.push_str(&esc(part)),
+            }
+        }
+    }
+    out
+}
+
+/// A finding's location (a JSON pointer, a layer entry path) that may break only after a `/`,
+/// never inside a name.
+fn location_html(location: &str) -> String {
+    esc(location).replace('/', "/<wbr>")
+}
+
 /// Text safe in element content and in quoted attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -101,7 +139,7 @@ fn pill(status: Status) -> String {
 const STYLE: &str = r##"
 :root{--pass:#1a7f37;--fail:#cf222e;--error:#8250df;--skip:#9a6700;--not-applicable:#6e7781;--xfail:#0969da;--xpass:#bc4c00;--success:#1a7f37;--partial:#bc4c00;--failure:#cf222e;--line:#d0d7de;--muted:#57606a}
 *{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1f2328;margin:0;padding:24px 32px;max-width:1280px}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#1f2328;margin:0;padding:24px 32px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 .meta{color:var(--muted);margin:0 0 12px}.meta code{color:#1f2328}
 .summary{background:#f6f8fa;border:1px solid var(--line);border-radius:6px;padding:10px 14px;white-space:pre-wrap}
@@ -118,6 +156,8 @@ td.id{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,monospace
 .s-pass{background:var(--pass)}.s-fail{background:var(--fail)}.s-error{background:var(--error)}.s-skip{background:var(--skip)}.s-not-applicable{background:var(--not-applicable)}.s-xfail{background:var(--xfail)}.s-xpass{background:var(--xpass)}
 tr[data-status=fail] td:first-child,tr[data-status=error] td:first-child,tr[data-status=xpass] td:first-child{box-shadow:inset 4px 0 0 var(--fail)}
 td.by{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;overflow-wrap:anywhere;width:240px}.text{color:#1f2328}.text a{font-size:12px;margin-left:6px}
+.loc{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;overflow-wrap:normal;word-break:normal;min-width:160px}
+.text code{background:#f6f8fa;border-radius:4px;padding:0 3px;font-size:12px}
 .msg{white-space:pre-wrap;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 .filter{position:sticky;top:0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px 12px;margin:12px 0;display:flex;flex-wrap:wrap;gap:10px;align-items:center;z-index:1}
 .filter label{cursor:pointer}#shown{color:var(--muted);margin-left:auto}
@@ -181,7 +221,7 @@ fn requirement_text(r: Option<&RequirementResult>) -> String {
     let mut s = if r.text.is_empty() {
         r##"<span class="muted">(text not recorded in this report)</span>"##.to_string()
     } else {
-        esc(&r.text)
+        markdown_inline(&r.text)
     };
     match spec_href(&r.source) {
         Some(href) => {
@@ -199,7 +239,7 @@ fn finding_row(out: &mut String, t: &TestResult, f: &Finding, req: Option<&Requi
     let location = f.location.to_string();
     let _ = writeln!(
         out,
-        r##"<tr class="finding" data-status="{st}"><td class="id"><a href="#req-{anchor}">{id}</a><br>{level}</td><td>{pill}</td><td class="id">{test}</td><td class="msg">{loc}</td><td><div class="msg">{msg}</div><div class="text">{text}</div></td></tr>"##,
+        r##"<tr class="finding" data-status="{st}"><td class="id"><a href="#req-{anchor}">{id}</a><br>{level}</td><td>{pill}</td><td class="id">{test}</td><td class="loc">{loc}</td><td><div class="msg">{msg}</div><div class="text">{text}</div></td></tr>"##,
         st = f.status.as_str(),
         anchor = slug(&f.requirement),
         id = esc(&f.requirement),
@@ -209,7 +249,7 @@ fn finding_row(out: &mut String, t: &TestResult, f: &Finding, req: Option<&Requi
         loc = if location.is_empty() {
             "—".to_string()
         } else {
-            esc(&location)
+            location_html(&location)
         },
         msg = esc(&f.message),
         text = requirement_text(req),
@@ -501,6 +541,31 @@ mod tests {
             &coverage_of_cases(&[]),
             Some("no fixtures in unit tests"),
         )
+    }
+
+    #[test]
+    fn requirement_markdown_renders_and_locations_break_only_at_slashes() {
+        assert_eq!(
+            markdown_inline("The `artifactType` MUST be **set** <x>"),
+            "The <code>artifactType</code> MUST be <strong>set</strong> &lt;x&gt;"
+        );
+        assert_eq!(markdown_inline("a ` b"), "a ` b");
+        assert_eq!(markdown_inline("`<script>`"), "<code>&lt;script&gt;</code>");
+        assert_eq!(
+            location_html("manifest /layers/0/annotations"),
+            "manifest /<wbr>layers/<wbr>0/<wbr>annotations"
+        );
+        let html = to_html(&sample_report(), &[], None);
+        assert!(!html.contains("max-width:1280px"));
+        let text = sample_report()
+            .requirements
+            .iter()
+            .find(|r| r.text.contains('`'))
+            .map(|r| r.text.clone());
+        if let Some(t) = text {
+            let raw = esc(&t);
+            assert!(!html.contains(&raw), "raw backticks shown: {raw}");
+        }
     }
 
     #[test]

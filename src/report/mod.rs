@@ -17,11 +17,8 @@ pub(crate) mod sample;
 pub use model::*;
 
 use std::fmt;
-use std::fs;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A single-document rendering of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -86,12 +83,15 @@ pub const HTML_FILE: &str = "report.html";
 
 /// Write `report.json`, `report.junit.xml`, `report.md`, `report.html`, and
 /// `badge-<profile>.json` and `badge-<profile>.svg` for every profile into `out_dir` (created if missing; existing files of these names are replaced).
-/// Nothing is written outside `out_dir`. Each file is written to a temporary file in `out_dir`
-/// and renamed into place, so an interrupted run never leaves a half-written report.
+/// Nothing is written outside `out_dir`, and nothing through a symbolic link
+/// ([`crate::output`]): each file is written to a new temporary file in `out_dir` and renamed
+/// into place, so an interrupted run never leaves a half-written report.
 ///
 /// Returns the paths written, in the order above.
-pub fn write_all(report: &ConformanceReport, out_dir: &Path) -> io::Result<Vec<PathBuf>> {
-    fs::create_dir_all(out_dir)?;
+pub fn write_all(
+    report: &ConformanceReport,
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, crate::output::OutputError> {
     let mut files: Vec<(String, String)> = Format::ALL
         .into_iter()
         .map(|f| (f.file_name().to_string(), render(report, f)))
@@ -110,32 +110,24 @@ pub fn write_all(report: &ConformanceReport, out_dir: &Path) -> io::Result<Vec<P
             .zip(&badges)
             .map(|(p, (_, b))| (badge::svg_file_name(&p.name), b.to_svg())),
     );
-    let mut written = Vec::with_capacity(files.len());
-    for (name, content) in files {
-        written.push(write_atomic(out_dir, &name, content.as_bytes())?);
-    }
-    Ok(written)
+    let named: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_bytes()))
+        .collect();
+    crate::output::write_files_into(out_dir, &named)
 }
 
-/// Write `dir/name` through a temporary sibling and a rename.
-fn write_atomic(dir: &Path, name: &str, content: &[u8]) -> io::Result<PathBuf> {
-    let target = dir.join(name);
-    // Unique per process and per call, so concurrent writers never share a temporary file.
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(content)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, &target)
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(target)
+/// Whether the report shows the target conformant to its claimed profile: no requirement
+/// breaks it, and something of the profile applied (a profile where everything is
+/// not-applicable claims nothing).
+pub fn conformant(report: &ConformanceReport) -> bool {
+    let breaks = report.requirements.iter().any(|r| r.status.breaks(r.level));
+    let nothing_applied = report
+        .profiles
+        .iter()
+        .find(|p| p.name == report.run.profile)
+        .is_some_and(|p| p.statistics.nothing_applied());
+    !breaks && !nothing_applied
 }
 
 /// When nothing was decided — every requirement errored (an unreachable registry, refused
@@ -161,6 +153,7 @@ pub fn nothing_decided(report: &ConformanceReport) -> Option<String> {
 mod tests {
     use super::*;
     use sample::sample_report;
+    use std::fs;
 
     #[test]
     fn format_names() {

@@ -144,6 +144,11 @@ pub struct Statistics {
 }
 
 impl Statistics {
+    /// Every requirement was not applicable: nothing was shown to hold.
+    pub fn nothing_applied(&self) -> bool {
+        self.total > 0 && self.not_applicable == self.total
+    }
+
     pub fn add(&mut self, status: Status) {
         self.total += 1;
         match status {

@@ -11,8 +11,32 @@ use std::fmt::Write;
 /// At most this many failures are listed; the rest are counted.
 pub const MAX_LISTED: usize = 15;
 
-/// The summary as plain text lines.
+/// The summary as plain text lines, each whole.
 pub fn to_summary(report: &ConformanceReport) -> String {
+    to_summary_for(report, None)
+}
+
+/// The summary for a terminal of `width` columns: a longer line is cut to the width with `…`
+/// (`None`: not a terminal, nothing is cut).
+pub fn to_summary_for(report: &ConformanceReport, width: Option<usize>) -> String {
+    let whole = summary_lines(report);
+    let Some(width) = width.filter(|w| *w > 1) else {
+        return whole;
+    };
+    let mut out = String::with_capacity(whole.len());
+    for line in whole.lines() {
+        if line.chars().count() > width {
+            out.extend(line.chars().take(width - 1));
+            out.push('…');
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn summary_lines(report: &ConformanceReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -61,11 +85,15 @@ fn profiles(report: &ConformanceReport, out: &mut String) {
         if s.xpassed > 0 {
             counts.push(format!("{} xpass", s.xpassed));
         }
-        let provisional = if p.status == ProfileStatus::Provisional {
+        let mut provisional = if p.status == ProfileStatus::Provisional {
             " (provisional)"
         } else {
             ""
-        };
+        }
+        .to_string();
+        if s.nothing_applied() {
+            provisional.push_str(" — nothing applied to this target");
+        }
         let _ = writeln!(
             out,
             "  {:width$}  {:<8}  {}{provisional}",
@@ -115,7 +143,13 @@ fn failed_requirements(report: &ConformanceReport, out: &mut String) {
             let what = match (r.status, findings.first()) {
                 (Status::Xpass, _) => "expected to fail, but it passed".to_string(),
                 (_, Some(f)) => finding_text(f),
-                (_, None) => "no finding recorded".to_string(),
+                (_, None) if r.tests.is_empty() => {
+                    "nothing decided it: no check or suite step ran for it".to_string()
+                }
+                (_, None) => format!(
+                    "nothing decided it: {} ran but recorded no finding for it",
+                    r.tests.join(", ")
+                ),
             };
             let more = match findings.len() {
                 0 | 1 => String::new(),
@@ -133,7 +167,17 @@ fn failed_requirements(report: &ConformanceReport, out: &mut String) {
             let _ = writeln!(out, "  … and {} more", failed.len() - MAX_LISTED);
         }
     }
-    if breaking == 0 {
+    let claimed = report
+        .profiles
+        .iter()
+        .find(|p| p.name == report.run.profile);
+    if breaking == 0 && claimed.is_some_and(|p| p.statistics.nothing_applied()) {
+        let _ = writeln!(
+            out,
+            "\nConformant: no (no requirement of profile {} applied to this target)",
+            report.run.profile
+        );
+    } else if breaking == 0 {
         out.push_str("\nConformant: yes\n");
     } else {
         let _ = writeln!(
@@ -191,14 +235,18 @@ fn finding_text(f: &Finding) -> String {
     }
 }
 
-/// One line of at most 160 characters: a hostile message cannot flood the terminal.
+/// Longest text of one field: far beyond any message the suite writes (none is cut), yet a
+/// hostile one cannot flood the output.
+const MAX_FIELD_CHARS: usize = 2000;
+
+/// One line (control characters become spaces) of at most [`MAX_FIELD_CHARS`] characters.
 fn one_line(s: &str) -> String {
     let flat: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if flat.chars().count() > 160 {
-        let cut: String = flat.chars().take(159).collect();
+    if flat.chars().count() > MAX_FIELD_CHARS {
+        let cut: String = flat.chars().take(MAX_FIELD_CHARS - 1).collect();
         format!("{cut}…")
     } else {
         flat
@@ -235,6 +283,24 @@ mod tests {
     #[test]
     fn hostile_text_stays_on_one_line() {
         assert_eq!(one_line("a\nb\x1b[2J"), "a b [2J");
-        assert_eq!(one_line(&"x".repeat(500)).chars().count(), 160);
+        assert_eq!(one_line(&"x".repeat(5000)).chars().count(), MAX_FIELD_CHARS);
+        assert_eq!(one_line(&"x".repeat(500)).chars().count(), 500);
+    }
+
+    #[test]
+    fn lines_are_cut_only_to_a_terminal_width() {
+        let mut report = sample_report();
+        let long = format!("a finding with a fix hint at its end {}", "x".repeat(300));
+        let finding = report
+            .tests
+            .iter_mut()
+            .flat_map(|t| t.findings.iter_mut())
+            .find(|f| f.requirement == "MAN-005")
+            .expect("the sample fails MAN-005");
+        finding.message = long.clone();
+        assert!(to_summary(&report).contains(&long));
+        let cut = to_summary_for(&report, Some(80));
+        assert!(cut.lines().all(|l| l.chars().count() <= 80), "{cut}");
+        assert!(!cut.contains(&long));
     }
 }

@@ -38,7 +38,16 @@ pub fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
     match X509Certificate::from_der(der) {
         Ok((rest, _)) if !rest.is_empty() => Err("trailing bytes after the certificate".into()),
         Ok((_, cert)) => Ok(cert),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(parse_error_words(&e)),
+    }
+}
+
+/// A parser error in words: nom's own `Display` shows the inner error's debug form
+/// (`Parsing Error: Der(InvalidLength)`), x509-parser's says "BER error: Invalid Length".
+pub(crate) fn parse_error_words<E: std::fmt::Display>(e: &x509_parser::nom::Err<E>) -> String {
+    match e {
+        x509_parser::nom::Err::Incomplete(_) => "the DER data ends early".to_string(),
+        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e.to_string(),
     }
 }
 
@@ -178,6 +187,17 @@ pub(crate) mod tests {
     use crate::trust::keys::SigningKey;
 
     pub const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+    #[test]
+    fn parse_errors_are_words_not_debug_text() {
+        // A SEQUENCE whose length runs past the data.
+        let e = parse(&[0x30, 0x82, 0xff, 0xff, 0x00]).unwrap_err();
+        assert!(!e.contains("Der(") && !e.contains("Parsing Error"), "{e}");
+        let e = crate::trust::keys::PublicKey::from_spki_der(&[0x30, 0x05, 0x01])
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("Der(") && !e.contains("Parsing Error"), "{e}");
+    }
 
     pub fn key(seed: u8) -> SigningKey {
         SigningKey::ed25519_from_seed(&[seed; 32])

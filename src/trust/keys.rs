@@ -10,7 +10,12 @@ use crate::digest::Digest;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{PrivatePkcs8KeyDer, SubjectPublicKeyInfoDer};
+use rustls::pki_types::{
+    PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer, SubjectPublicKeyInfoDer,
+};
+
+/// How to turn another private-key form into the PKCS#8 this module reads.
+const PKCS8_COMMAND: &str = "openssl pkcs8 -topk8 -nocrypt -in KEY.pem -out key.pkcs8.pem";
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
@@ -83,8 +88,12 @@ impl PublicKey {
 
     /// Read a DER SubjectPublicKeyInfo (as found in certificates and Sigstore trusted roots).
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
-        let (rest, spki) = SubjectPublicKeyInfo::from_der(der)
-            .map_err(|e| KeyError::Malformed(format!("SubjectPublicKeyInfo: {e}")))?;
+        let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| {
+            KeyError::Malformed(format!(
+                "SubjectPublicKeyInfo: {}",
+                super::cert::parse_error_words(&e)
+            ))
+        })?;
         if !rest.is_empty() {
             return Err(KeyError::Malformed(
                 "trailing bytes after SubjectPublicKeyInfo".into(),
@@ -175,12 +184,51 @@ enum Signer {
 
 impl SigningKey {
     /// Read a `-----BEGIN PRIVATE KEY-----` (PKCS#8) PEM document.
+    /// Also `-----BEGIN EC PRIVATE KEY-----` (SEC1, what `openssl ecparam -genkey` writes),
+    /// wrapped into PKCS#8 here; an RSA key (PKCS#1) is refused by name.
     pub fn from_pem(pem: &[u8]) -> Result<SigningKey, KeyError> {
-        let der = PrivatePkcs8KeyDer::from_pem_slice(pem).map_err(|e| KeyError::Pem {
-            expected: "private key (PKCS#8)",
-            message: e.to_string(),
-        })?;
-        SigningKey::from_pkcs8_der(der.secret_pkcs8_der())
+        if let Ok(der) = PrivatePkcs8KeyDer::from_pem_slice(pem) {
+            return SigningKey::from_pkcs8_der(der.secret_pkcs8_der());
+        }
+        if let Ok(der) = PrivateSec1KeyDer::from_pem_slice(pem) {
+            return SigningKey::from_sec1_der(der.secret_sec1_der());
+        }
+        if PrivatePkcs1KeyDer::from_pem_slice(pem).is_ok() {
+            return Err(KeyError::Unsupported(
+                "RSA (a PKCS#1 RSA PRIVATE KEY)".into(),
+            ));
+        }
+        Err(KeyError::Pem {
+            expected: "private key",
+            message: format!(
+                "expected PKCS#8 (BEGIN PRIVATE KEY) or SEC1 (BEGIN EC PRIVATE KEY); \
+                 convert another form with `{PKCS8_COMMAND}`"
+            ),
+        })
+    }
+
+    /// A SEC1 `ECPrivateKey` as the PKCS#8 document ring reads: the key with the algorithm
+    /// identifier of each supported curve in turn (ring refuses a curve that does not match the
+    /// key's own parameters).
+    fn from_sec1_der(sec1: &[u8]) -> Result<SigningKey, KeyError> {
+        use super::der::tlv;
+        const EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+        const P256: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+        const P384: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+        for curve in [P256, P384] {
+            let algorithm = tlv(0x30, &[EC_PUBLIC_KEY, curve].concat());
+            let pkcs8 = tlv(
+                0x30,
+                &[&[0x02, 0x01, 0x00][..], &algorithm, &tlv(0x04, sec1)].concat(),
+            );
+            if let Ok(key) = SigningKey::from_pkcs8_der(&pkcs8) {
+                return Ok(key);
+            }
+        }
+        Err(KeyError::Unsupported(format!(
+            "an EC key on a curve other than P-256 or P-384, or a SEC1 key without its public \
+             key; `{PKCS8_COMMAND}` converts a supported one"
+        )))
     }
 
     pub fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, KeyError> {

@@ -59,14 +59,7 @@ pub fn load_trust_store(dir: &Path) -> Result<(Vec<Vec<u8>>, Level), String> {
     let mut certs = Vec::new();
     let mut level = Level::Strict;
     for f in files {
-        let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(u64::MAX);
-        if size > MAX_STORE_FILE {
-            return Err(format!(
-                "{} is larger than {MAX_STORE_FILE} bytes",
-                f.display()
-            ));
-        }
-        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let bytes = crate::input::read_bounded(&f, MAX_STORE_FILE).map_err(|e| e.to_string())?;
         if f.file_name().is_some_and(|n| n == "trustpolicy.json") {
             level = policy_level(&bytes).map_err(|e| format!("{}: {e}", f.display()))?;
             continue;

@@ -52,18 +52,7 @@ pub struct PolicyFile {
 
 /// Read a small file, refusing anything that is not a regular file or is too large.
 fn read_small(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!("{}: not a regular file", path.display()));
-    }
-    if meta.len() > MAX_TRUST_FILE_BYTES {
-        return Err(format!(
-            "{}: {} bytes, more than the {MAX_TRUST_FILE_BYTES}-byte limit of a trust input",
-            path.display(),
-            meta.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+    crate::input::read_bounded(path, MAX_TRUST_FILE_BYTES).map_err(|e| e.to_string())
 }
 
 fn refuse_url(s: &str) -> Result<(), String> {

@@ -111,7 +111,8 @@ impl AdapterSpec {
                 shown,
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
+            .map_err(|e| e.to_string())?;
         let d: Descriptor = serde_json::from_str(&text)
             .map_err(|e| format!("{shown}: not an adapter descriptor: {e}"))?;
         let base = std::path::absolute(path)

@@ -79,6 +79,17 @@ pub fn run(
         .stderr(Stdio::piped())
         // A group of its own: the kill on timeout reaches every tool the adapter started.
         .process_group(0);
+    // The suite's own binary, for adapters that call it back (adapters/reference.py): an
+    // adapter outside a checkout finds no target/ build, and PATH may hold another version.
+    // Only when this process is that binary (a test harness is not), and the user set none.
+    if std::env::var_os("AI_INTEROP_BIN").is_none()
+        && let Ok(exe) = std::env::current_exe()
+        && exe
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("ai-interop"))
+    {
+        cmd.env("AI_INTEROP_BIN", exe);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -184,7 +184,9 @@ impl Response {
         let url = self.url.to_string();
         let redactor = self.redactor.clone();
         let timeout = self.timeout;
-        let mut r = HashingReader::new(self.inner, hasher);
+        // A body longer than expected is read to one byte past the size, never to its end.
+        let bound = expected_size.map_or(u64::MAX, |s| s.saturating_add(1));
+        let mut r = HashingReader::new(self.inner.take(bound), hasher);
         io::copy(&mut r, sink).map_err(|e| {
             VerifyError::Transfer(io_error(&redactor, &method, &url, timeout, &e).to_string())
         })?;
@@ -211,6 +213,12 @@ impl Response {
     pub fn into_verifying_reader(self, expected: &Digest) -> Option<VerifyingReader> {
         let hasher = Hasher::new(expected.algorithm())?;
         Some(VerifyingReader {
+            context: BodyContext {
+                method: self.method.clone(),
+                url: self.url.to_string(),
+                redactor: self.redactor.clone(),
+                timeout: self.timeout,
+            },
             inner: Some(HashingReader::new(Box::new(self.inner), hasher)),
             expected: expected.clone(),
             expected_size: None,
@@ -233,8 +241,30 @@ pub enum VerifyError {
     Transfer(String),
 }
 
+/// What a failed body read is reported with: a trickling body ends in "timed out after N ms",
+/// not the transport's "request or response body error".
+struct BodyContext {
+    method: String,
+    url: String,
+    redactor: Redactor,
+    timeout: Duration,
+}
+
+impl BodyContext {
+    fn explain(&self, e: io::Error) -> io::Error {
+        let error = io_error(&self.redactor, &self.method, &self.url, self.timeout, &e);
+        let kind = if error.is_timeout() {
+            io::ErrorKind::TimedOut
+        } else {
+            e.kind()
+        };
+        io::Error::new(kind, error.to_string())
+    }
+}
+
 /// A reader that verifies the digest (and size, when known) when the stream ends.
 pub struct VerifyingReader {
+    context: BodyContext,
     inner: Option<HashingReader<Box<dyn Read + Send>>>,
     expected: Digest,
     expected_size: Option<u64>,
@@ -259,7 +289,7 @@ impl Read for VerifyingReader {
         let Some(inner) = self.inner.as_mut() else {
             return Ok(0);
         };
-        let n = inner.read(buf)?;
+        let n = inner.read(buf).map_err(|e| self.context.explain(e))?;
         if let Some(size) = self.expected_size
             && inner.count() > size
         {
@@ -1023,6 +1053,12 @@ mod tests {
     fn verifying_reader_detects_mismatch() {
         let good = Digest::sha256_of(b"hello");
         let mk = |data: &'static [u8]| VerifyingReader {
+            context: BodyContext {
+                method: "GET".into(),
+                url: "http://127.0.0.1/v2/r/blobs/x".into(),
+                redactor: Redactor::default(),
+                timeout: Duration::from_secs(1),
+            },
             inner: Some(HashingReader::new(
                 Box::new(io::Cursor::new(data)) as Box<dyn Read + Send>,
                 Hasher::new("sha256").unwrap(),
