@@ -82,9 +82,20 @@ def verify(req):
 
 
 def unpack(req):
-    code, out = a.run([binary(), "unpack", f"oci:{req['layout']}:{req['tag']}", req["destination"]]
+    # `ai-interop unpack` records what it wrote beside its destination (so that an init
+    # container's second run verifies instead of rewriting). The protocol lets a runtime write
+    # only inside the destination it names, so the tree is unpacked in the work directory, where
+    # the record may stay, and then renamed onto the (absent or empty) destination.
+    dest = req["destination"]
+    staged = os.path.join(req["workDir"], "unpacked", os.path.basename(dest.rstrip("/")) or "dest")
+    code, out = a.run([binary(), "unpack", f"oci:{req['layout']}:{req['tag']}", staged]
                       + policy_args(req))
-    return a.ok() if code == 0 else a.refused(code, f"ai-interop unpack exited {code}: {a.last_line(out)}")
+    if code != 0:
+        return a.refused(code, f"ai-interop unpack exited {code}: {a.last_line(out)}")
+    if os.path.isdir(dest) and not os.path.islink(dest):
+        os.rmdir(dest)  # the protocol hands an absent or empty destination
+    os.rename(staged, dest)
+    return a.ok()
 
 
 if __name__ == "__main__":
