@@ -416,6 +416,7 @@ fn kube_play_serves_the_real_model() {
         );
         ok(ai_interop(), &["push", &target, &format!("{repo}:{tag}")]);
         // Both signed, so that the experimental one is refused for its status alone.
+        let signing = Instant::now();
         let (digest, layers) = manifest_of(&layout, tag);
         let by_digest = format!("{repo}@{digest}");
         cosign_sign(&env.cosign, &keys, &by_digest, true);
@@ -427,6 +428,10 @@ fn kube_play_serves_the_real_model() {
             "all-MiniLM-L6-v2",
             &digest,
             &layers,
+        );
+        eprintln!(
+            "{tag}: cosign sign, oras attach SBOM and provenance: {:.1} s",
+            signing.elapsed().as_secs_f64()
         );
     }
     // The same manifest, byte for byte, in a repository where nothing refers to it: referrers
