@@ -147,6 +147,47 @@ fn the_init_container_unpacks_into_an_empty_dir_the_server_mounts() {
     );
 }
 
+/// The gate runs the `trusted` profile with a policy file from the ConfigMap volume it mounts,
+/// and that ConfigMap holds the policy and every key it names.
+fn trusted_with_the_mounted_policy(
+    objects: &[(PathBuf, Value)],
+    pod: &Value,
+    c: &Value,
+    args: &[&str],
+) {
+    let after = |flag: &str| args[args.iter().position(|a| *a == flag).expect(flag) + 1];
+    assert_eq!(after("--profile"), "trusted");
+    let policy = Path::new(after("--policy"));
+    let mount = c["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| policy.parent() == Some(Path::new(m["mountPath"].as_str().unwrap())))
+        .expect("the policy's directory is a mount");
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == mount["name"])
+        .expect("the mounted volume");
+    let name = &volume["configMap"]["name"];
+    let cm = of_kind(objects, "ConfigMap")
+        .into_iter()
+        .find(|m| &m["metadata"]["name"] == name)
+        .expect("the ConfigMap the gate mounts");
+    let file = policy.file_name().unwrap().to_str().unwrap();
+    let text = cm["data"][file]
+        .as_str()
+        .expect("the policy in the ConfigMap");
+    let p: Value = serde_json::from_str(text).unwrap();
+    for k in p["keys"].as_array().expect("keys") {
+        assert!(
+            cm["data"][k.as_str().unwrap()].is_string(),
+            "{k} in the ConfigMap"
+        );
+    }
+}
+
 #[test]
 fn every_gate_asks_for_the_lifecycle_status() {
     let objects = objects();
@@ -167,6 +208,7 @@ fn every_gate_asks_for_the_lifecycle_status() {
                         .position(|a| *a == "--require-lifecycle")
                         .expect("--require-lifecycle");
                     assert_eq!(args[i + 1], "validated,product-ready");
+                    trusted_with_the_mounted_policy(&objects, pod, c, &args);
                     gates += 1;
                 }
             }

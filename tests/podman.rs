@@ -18,11 +18,23 @@
 //! - `restartPolicy: Never`: under `Always`, 4.3.1 restarts the init container after it exits
 //!   and kube play then fails removing it.
 //!
+//! And one change that is not a podman gap: the ConfigMap of `trust-policy.yaml` (its policy
+//! kept as it is) gets the test-only public keys made at test time in place of its
+//! placeholders, and is played in the same file as the Deployment (kube play 4.3.1 mounts a
+//! `configMap` volume from a ConfigMap given there, as a podman volume of the ConfigMap's name).
+//! The artifacts are signed with cosign v3 (key-based, `--tlog-upload=false`) and given an SBOM
+//! and a provenance with `oras attach` (`tests/support/signing.rs`, shared with
+//! `tests/trust_real_tools.rs`), so that the init container's `--profile trusted` accepts them.
+//!
 //! Kubernetes re-runs an init container over the surviving emptyDir when a pod sandbox is
 //! recreated; podman removes its init containers once run, so the second run is the init
 //! container's own image, user, arguments and volume, started again with `podman run`.
 
+#[path = "support/signing.rs"]
+mod signing;
+
 use serde_json::{Value, json};
+use signing::{Work, attach_evidence, cosign_sign, find_tool, signing_keys};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -38,6 +50,9 @@ struct Env {
     image: String,
     embed_image: String,
     model: PathBuf,
+    cosign: PathBuf,
+    oras: PathBuf,
+    openssl: PathBuf,
 }
 
 fn env() -> Option<Env> {
@@ -55,11 +70,17 @@ fn env() -> Option<Env> {
     .into_iter()
     .filter(|n| var(n).is_none())
     .chain((!podman).then_some("podman"))
+    .chain(
+        ["cosign", "oras", "openssl"]
+            .into_iter()
+            .filter(|t| find_tool(t).is_none()),
+    )
     .collect();
     if !missing.is_empty() {
         let why = format!(
             "{} missing: run `source .ci/registry.sh && registry_start_all` and \
-             `source .ci/podman.sh && podman_install && podman_images && model_fetch`",
+             `source .ci/podman.sh && podman_install && podman_images && model_fetch`; \
+             cosign and oras in AI_INTEROP_TOOLS_BIN (`.ci/tools.sh`)",
             missing.join(", ")
         );
         if var("CI").as_deref() == Some("true") {
@@ -77,6 +98,9 @@ fn env() -> Option<Env> {
         image: var("AI_INTEROP_TEST_IMAGE")?,
         embed_image: var("AI_INTEROP_TEST_EMBED_IMAGE")?,
         model: PathBuf::from(var("AI_INTEROP_TEST_MINILM")?),
+        cosign: find_tool("cosign")?,
+        oras: find_tool("oras")?,
+        openssl: find_tool("openssl")?,
     })
 }
 
@@ -157,6 +181,30 @@ fn the_image_runs_and_verifies() {
     assert_eq!(verify(&refused).status.code(), Some(1));
 }
 
+/// The ConfigMap of `deploy/kubernetes/workload/trust-policy.yaml` with the test-only public
+/// keys of `work` (`cosign.pub`, `prov.pub`) in place of its placeholders.
+fn trust_for_podman(work: &Work) -> Value {
+    let text = std::fs::read_to_string(root().join("deploy/kubernetes/workload/trust-policy.yaml"))
+        .unwrap();
+    let mut d: Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(d["kind"], "ConfigMap");
+    assert_eq!(d["metadata"]["name"], TRUST_VOLUME);
+    for (name, made) in [("cosign.pub", "cosign.pub"), ("provenance.pub", "prov.pub")] {
+        assert!(d["data"][name].as_str().unwrap().contains("REPLACE-WITH"));
+        d["data"][name] = json!(std::fs::read_to_string(work.path(made)).unwrap());
+    }
+    d
+}
+
+/// The files of the ConfigMap `trust`, written into `dir` (the host's copy of the policy).
+fn write_trust(trust: &Value, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for (name, text) in trust["data"].as_object().unwrap() {
+        std::fs::write(dir.join(name), text.as_str().unwrap()).unwrap();
+    }
+    dir.join("policy.json")
+}
+
 /// The workload, rewritten only as the module comment says, for `podman kube play`.
 fn pod_for_podman(env: &Env, artifact: &str, port: u16) -> Value {
     let text = std::fs::read_to_string(root().join("deploy/kubernetes/workload/model-server.yaml"))
@@ -221,16 +269,25 @@ impl Drop for Played {
     fn drop(&mut self) {
         let _ = run("podman", &["kube", "down", self.file.to_str().unwrap()]);
         let _ = run("podman", &["volume", "rm", "-f", VOLUME]);
+        let _ = run("podman", &["volume", "rm", "-f", TRUST_VOLUME]);
     }
 }
 
 /// The emptyDir of the workload, as podman names it.
 const VOLUME: &str = "model";
+/// The ConfigMap of the trust policy, and the podman volume kube play makes of it.
+const TRUST_VOLUME: &str = "ai-interop-trust";
 
-fn play(work: &Path, name: &str, pod: &Value) -> (Played, Output) {
+/// `podman kube play` of the ConfigMap `trust` and the Deployment `pod`, in one file.
+fn play(work: &Path, name: &str, trust: &Value, pod: &Value) -> (Played, Output) {
     let file = work.join(name);
-    std::fs::write(&file, serde_json::to_vec_pretty(pod).unwrap()).unwrap();
+    let docs: Vec<String> = [trust, pod]
+        .iter()
+        .map(|d| serde_json::to_string_pretty(d).unwrap())
+        .collect();
+    std::fs::write(&file, docs.join("\n---\n")).unwrap();
     let _ = run("podman", &["volume", "rm", "-f", VOLUME]);
+    let _ = run("podman", &["volume", "rm", "-f", TRUST_VOLUME]);
     let played = Played { file: file.clone() };
     let out = run(
         "podman",
@@ -267,17 +324,75 @@ fn cosine(a: &[f64], b: &[f64]) -> f64 {
     dot / (n(a) * n(b))
 }
 
-/// Items 4 and 5: the real model packed, pushed, verified and unpacked by the init container
-/// of the real manifest; the server answers with real embeddings; a second init run writes
-/// nothing; a refused artifact keeps the server from starting and leaves the emptyDir empty.
+/// What the init container that kube play names in its failure said.
+fn init_log(play: &Output) -> String {
+    let err = String::from_utf8_lossy(&play.stderr);
+    let Some(id) = err
+        .split("init container ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+    else {
+        return String::new();
+    };
+    let out = run("podman", &["logs", id]);
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The manifest digest and layer digests of `tag` in the OCI layout `layout`.
+fn manifest_of(layout: &Path, tag: &str) -> (String, Vec<String>) {
+    let read =
+        |p: PathBuf| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
+    let index = read(layout.join("index.json"));
+    let digest = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let manifest = read(layout.join("blobs/sha256").join(&digest[7..]));
+    let layers = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect();
+    (digest, layers)
+}
+
+/// Items 4 and 5: the real model packed, pushed, signed (with an SBOM and a provenance),
+/// verified under the `trusted` profile and unpacked by the init container of the real
+/// manifest; the server answers with real embeddings; a second init run writes nothing; a
+/// refused artifact (unsigned, or not `validated`) keeps the server from starting and leaves
+/// the emptyDir empty.
 #[test]
 fn kube_play_serves_the_real_model() {
     let Some(env) = env() else { return };
     let work = tempfile::tempdir().unwrap();
+    let keys = Work::new();
+    signing_keys(&env.cosign, &env.openssl, &keys);
+    let trust = trust_for_podman(&keys);
+    let policy = write_trust(&trust, &work.path().join("trust"));
     let metadata = root().join("docs/examples/all-minilm-l6-v2.metadata.json");
     let layout = work.path().join("minilm");
     let model = env.model.to_str().unwrap();
-    let repo = format!("{}/podman/all-minilm-l6-v2", env.registry);
+    // A repository of this run: a deterministic pack gives the same digest every run, and a
+    // signature an earlier run left with a key of its own would not verify (SIG-004).
+    let run_id = format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    );
+    let repo = format!("{}/podman/{run_id}/all-minilm-l6-v2", env.registry);
     for (tag, status) in [("1.0.0", "validated"), ("1.1.0-rc1", "experimental")] {
         let target = format!("oci:{}:{tag}", layout.display());
         ok(
@@ -290,22 +405,93 @@ fn kube_play_serves_the_real_model() {
                 metadata.to_str().unwrap(),
                 "--lifecycle-status",
                 status,
+                // What the `trusted` profile asks the manifest to declare (ANN-010/020/021).
+                "--annotation",
+                "org.cncf.ai.security.signing.framework=sigstore",
+                "--annotation",
+                "org.cncf.ai.security.sbom.format=spdx",
+                "--annotation",
+                "org.cncf.ai.security.provenance.type=slsa-v1.0",
             ],
         );
         ok(ai_interop(), &["push", &target, &format!("{repo}:{tag}")]);
+        // Both signed, so that the experimental one is refused for its status alone.
+        let signing = Instant::now();
+        let (digest, layers) = manifest_of(&layout, tag);
+        let by_digest = format!("{repo}@{digest}");
+        cosign_sign(&env.cosign, &keys, &by_digest, true);
+        attach_evidence(
+            &env.oras,
+            &env.openssl,
+            &keys,
+            &by_digest,
+            "all-MiniLM-L6-v2",
+            &digest,
+            &layers,
+        );
+        eprintln!(
+            "{tag}: cosign sign, oras attach SBOM and provenance: {:.1} s",
+            signing.elapsed().as_secs_f64()
+        );
     }
+    // The same manifest, byte for byte, in a repository where nothing refers to it: referrers
+    // are found per repository, so this copy has no signature, SBOM or provenance.
+    let unsigned = format!("{repo}-unsigned:1.0.0");
+    ok(
+        ai_interop(),
+        &[
+            "push",
+            &format!("oci:{}:1.0.0", layout.display()),
+            &unsigned,
+        ],
+    );
+    let gate = |reference: &str| {
+        run(
+            ai_interop(),
+            &[
+                "verify",
+                reference,
+                "--profile",
+                "trusted",
+                "--policy",
+                policy.to_str().unwrap(),
+                "--require-lifecycle",
+                "validated,product-ready",
+            ],
+        )
+    };
+    let host = gate(&format!("{repo}:1.0.0"));
+    assert!(host.status.success(), "the host's verify: {host:?}");
+    let host = gate(&unsigned);
+    assert_eq!(host.status.code(), Some(1), "the host's verify: {host:?}");
 
     // Refused: the init container exits 1, the server never starts, the emptyDir stays empty.
     let port = free_port();
-    {
-        let pod = pod_for_podman(&env, &format!("{repo}:1.1.0-rc1"), port);
-        let (_played, out) = play(work.path(), "refused.json", &pod);
+    for (what, artifact, why) in [
+        (
+            "experimental",
+            format!("{repo}:1.1.0-rc1"),
+            "org.cncf.ai.lifecycle.status is experimental",
+        ),
+        // EVD-005: the manifest names sigstore, and no Sigstore bundle refers to it.
+        ("unsigned", unsigned.clone(), "not conformant (trusted)"),
+    ] {
+        let pod = pod_for_podman(&env, &artifact, port);
+        let (_played, out) = play(work.path(), &format!("{what}.json"), &trust, &pod);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "kube play of a refused artifact");
+        assert!(!out.status.success(), "kube play of the {what} artifact");
         assert!(
             err.contains("init container") && err.contains("code 1"),
-            "{err}"
+            "{what}: {err}"
         );
+        let said = init_log(&out);
+        assert!(
+            said.contains(why) && said.contains("unpack refused; nothing written"),
+            "{what}: the init container said {said}"
+        );
+        if what == "unsigned" {
+            assert!(said.contains("EVD-005"), "{said}");
+        }
         let states = ok("podman", &["ps", "-a", "--format", "{{.Names}} {{.State}}"]);
         let serve = states
             .lines()
@@ -313,17 +499,17 @@ fn kube_play_serves_the_real_model() {
             .unwrap_or_else(|| panic!("{states}"));
         assert!(
             serve.to_lowercase().ends_with(" created"),
-            "never started: {serve}"
+            "{what}: never started: {serve}"
         );
         let left: Vec<_> = std::fs::read_dir(volume_dir()).unwrap().collect();
-        assert!(left.is_empty(), "the emptyDir holds {left:?}");
+        assert!(left.is_empty(), "{what}: the emptyDir holds {left:?}");
     }
 
     // Accepted: unpacked by the init container, served, answered.
     let pod = pod_for_podman(&env, &format!("{repo}:1.0.0"), port);
     let started = Instant::now();
-    let (_played, out) = play(work.path(), "pod.json", &pod);
-    assert!(out.status.success(), "{out:?}");
+    let (_played, out) = play(work.path(), "pod.json", &trust, &pod);
+    assert!(out.status.success(), "{out:?}\n{}", init_log(&out));
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(180);
     while http("GET", &format!("{base}/healthz"), None).is_none() {
@@ -388,6 +574,8 @@ fn kube_play_serves_the_real_model() {
         "65532:65532".into(),
         "-v".into(),
         format!("{VOLUME}:/models"),
+        "-v".into(),
+        format!("{TRUST_VOLUME}:/etc/ai-interop/trust:ro"),
         env.image.clone(),
     ];
     again.extend(

@@ -11,10 +11,14 @@
 //! prints `skipped: …` and passes, unless `CI=true`, where it fails. Every key, certificate and
 //! tool configuration lives in a temporary directory of the test (HOME and XDG dirs included).
 
+#[path = "support/signing.rs"]
+mod signing;
+
 use base64::Engine as _;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use signing::{Work, cosign_sign, find_tool, sha256, signing_keys};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SUBJECT_FIXTURE: &str = "fixtures/v1.0/model/sig-001-unsigned";
@@ -38,15 +42,6 @@ fn missing<T>(what: &str) -> Option<T> {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "skipped: {what}");
     None
-}
-
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = env("AI_INTEROP_TOOLS_BIN")
-        .into_iter()
-        .map(PathBuf::from)
-        .chain(std::env::split_paths(&path));
-    dirs.map(|d| d.join(name)).find(|p| p.is_file())
 }
 
 struct Tools {
@@ -156,64 +151,6 @@ fn distribution() -> Option<Registry> {
     }
 }
 
-/// A scratch directory that is HOME, XDG_CONFIG_HOME and DOCKER_CONFIG of every tool run.
-struct Work {
-    dir: tempfile::TempDir,
-}
-
-impl Work {
-    fn new() -> Work {
-        let dir = tempfile::tempdir().unwrap();
-        for d in ["home", "xdg", "docker"] {
-            std::fs::create_dir_all(dir.path().join(d)).unwrap();
-        }
-        std::fs::write(dir.path().join("docker/config.json"), "{}").unwrap();
-        Work { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Run a tool; its output on failure.
-    fn run(&self, tool: &Path, args: &[&str]) -> Output {
-        Command::new(tool)
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("HOME", self.path("home"))
-            .env("XDG_CONFIG_HOME", self.path("xdg"))
-            .env("DOCKER_CONFIG", self.path("docker"))
-            .env("COSIGN_PASSWORD", "test-only")
-            .env_remove("CI")
-            .stdin(Stdio::null())
-            .output()
-            .expect("the tool runs")
-    }
-
-    #[track_caller]
-    fn ok(&self, tool: &Path, args: &[&str]) -> Vec<u8> {
-        let out = self.run(tool, args);
-        assert!(
-            out.status.success(),
-            "{} {args:?} failed:\n{}\n{}",
-            tool.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    ai_interop::digest::Digest::sha256_of(bytes).to_string()
-}
-
 /// The unsigned fixture's artifact with `framework` as its signing framework, as a one-manifest
 /// OCI layout tagged `v1`: (layout dir, manifest digest, layer digests).
 fn subject(
@@ -266,98 +203,15 @@ fn subject(
     (dir, digest, layers)
 }
 
-/// An SPDX 2.3 SBOM that names the manifest digest and covers every layer (SBM-003/004).
-fn spdx(digest: &str, layers: &[String]) -> Vec<u8> {
-    let hex = digest.trim_start_matches("sha256:");
-    let files: Vec<Value> = layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            json!({"SPDXID": format!("SPDXRef-Layer-{i}"), "fileName": format!("layer-{i}"),
-                "checksums": [{"algorithm": "SHA256", "checksumValue": l.trim_start_matches("sha256:")}],
-                "licenseConcluded": "NOASSERTION"})
-        })
-        .collect();
-    let mut rel = vec![json!({"spdxElementId": "SPDXRef-DOCUMENT",
-        "relationshipType": "DESCRIBES", "relatedSpdxElement": "SPDXRef-Artifact"})];
-    rel.extend((0..layers.len()).map(|i| {
-        json!({"spdxElementId": "SPDXRef-Artifact", "relationshipType": "CONTAINS",
-            "relatedSpdxElement": format!("SPDXRef-Layer-{i}")})
-    }));
-    serde_json::to_vec_pretty(&json!({
-        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
-        "name": "Tiny LLM SBOM",
-        "documentNamespace": format!("https://test-only.invalid/spdx/{hex}"),
-        "creationInfo": {"created": "2026-01-01T00:00:00Z", "creators": ["Tool: trust_real_tools"]},
-        "documentDescribes": ["SPDXRef-Artifact"],
-        "packages": [{"SPDXID": "SPDXRef-Artifact", "name": "Tiny LLM",
-            "downloadLocation": "NOASSERTION", "filesAnalyzed": false,
-            "primaryPackagePurpose": "CONTAINER",
-            "checksums": [{"algorithm": "SHA256", "checksumValue": hex}],
-            "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl",
-                "referenceLocator": format!("pkg:oci/tiny-llm@sha256%3A{hex}")}],
-            "licenseConcluded": "NOASSERTION", "licenseDeclared": "Apache-2.0",
-            "copyrightText": "NOASSERTION"}],
-        "files": files, "relationships": rel,
-    }))
-    .unwrap()
-}
-
-/// A SLSA v1 provenance Statement for `digest`, in a DSSE envelope signed by openssl with the
-/// test's Ed25519 key (`prov.key`).
-fn provenance(tools: &Tools, work: &Work, digest: &str, layers: &[String]) -> Vec<u8> {
-    let deps: Vec<Value> = layers
-        .iter()
-        .map(|l| json!({"digest": {"sha256": l.trim_start_matches("sha256:")}}))
-        .collect();
-    let statement = serde_json::to_vec(&json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": [{"name": "Tiny LLM", "digest": {"sha256": digest.trim_start_matches("sha256:")}}],
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
-            "buildDefinition": {"buildType": "https://test-only.invalid/build/v1",
-                "externalParameters": {}, "resolvedDependencies": deps},
-            "runDetails": {"builder": {"id": "https://test-only.invalid/builder"},
-                "metadata": {"invocationId": "trust-real-tools"}}
-        }
-    }))
-    .unwrap();
-    let ptype = "application/vnd.in-toto+json";
-    let mut pae = format!("DSSEv1 {} {ptype} {} ", ptype.len(), statement.len()).into_bytes();
-    pae.extend_from_slice(&statement);
-    let pae_file = work.write("pae.bin", &pae);
-    let sig = work.ok(
-        &tools.openssl,
-        &["pkeyutl", "-sign", "-rawin", "-inkey", "prov.key", "-in"]
-            .into_iter()
-            .chain([pae_file.to_str().unwrap()])
-            .collect::<Vec<_>>(),
-    );
-    let b64 = base64::engine::general_purpose::STANDARD;
-    serde_json::to_vec(
-        &json!({"payloadType": ptype, "payload": b64.encode(&statement),
-        "signatures": [{"keyid": "", "sig": b64.encode(&sig)}]}),
-    )
-    .unwrap()
-}
-
-/// Test-only keys made here: cosign's key pair (`cosign.key`/`cosign.pub`), a second cosign
+/// Test-only keys made here (`signing::signing_keys`): cosign's key pair (`cosign.key`/`cosign.pub`), a second cosign
 /// public key (`other/cosign.pub`), the provenance key (`prov.key`/`prov.pub`), and notation's
 /// test CA `trust.example` plus an untrusted one (`other.example`).
 fn keys(tools: &Tools, work: &Work) {
-    work.ok(&tools.cosign, &["generate-key-pair"]);
+    signing_keys(&tools.cosign, &tools.openssl, work);
     std::fs::create_dir_all(work.path("other")).unwrap();
     work.ok(
         &tools.cosign,
         &["generate-key-pair", "--output-key-prefix", "other/cosign"],
-    );
-    work.ok(
-        &tools.openssl,
-        &["genpkey", "-algorithm", "ed25519", "-out", "prov.key"],
-    );
-    work.ok(
-        &tools.openssl,
-        &["pkey", "-in", "prov.key", "-pubout", "-out", "prov.pub"],
     );
     work.ok(
         &tools.notation,
@@ -483,21 +337,7 @@ fn sign(tools: &Tools, work: &Work, p: &Pushed, signer: Signer) {
     let reference = p.reference();
     match signer {
         Signer::Cosign | Signer::CosignLegacy => {
-            let format = format!("--new-bundle-format={}", signer == Signer::Cosign);
-            work.ok(
-                &tools.cosign,
-                &[
-                    "sign",
-                    "--key",
-                    "cosign.key",
-                    "--tlog-upload=false",
-                    "--use-signing-config=false",
-                    &format,
-                    "--allow-http-registry",
-                    "-y",
-                    &reference,
-                ],
-            );
+            cosign_sign(&tools.cosign, work, &reference, signer == Signer::Cosign);
         }
         Signer::Notation { referrers_api } => {
             work.ok(
@@ -516,40 +356,15 @@ fn sign(tools: &Tools, work: &Work, p: &Pushed, signer: Signer) {
 /// Attach with `oras attach` an SBOM and a provenance that describe `about` (its digest and
 /// layers), as referrers of `p`.
 fn attach_evidence(tools: &Tools, work: &Work, p: &Pushed, about: &Pushed) {
-    let base = format!(
-        "{}-{}",
-        p.target.replace(['/', ':'], "_"),
-        &about.digest[7..19]
+    signing::attach_evidence(
+        &tools.oras,
+        &tools.openssl,
+        work,
+        &p.reference(),
+        "Tiny LLM",
+        &about.digest,
+        &about.layers,
     );
-    let sbom = work.write(
-        &format!("{base}.spdx.json"),
-        &spdx(&about.digest, &about.layers),
-    );
-    let prov = provenance(tools, work, &about.digest, &about.layers);
-    let prov = work.write(&format!("{base}.intoto.dsse.json"), &prov);
-    let reference = p.reference();
-    for (file, artifact_type, media_type) in [
-        (&sbom, "application/spdx+json", "application/spdx+json"),
-        (
-            &prov,
-            "application/vnd.in-toto+json",
-            "application/vnd.dsse.envelope.v1+json",
-        ),
-    ] {
-        // A relative name: oras attach refuses absolute paths without --disable-path-validation.
-        let name = file.file_name().unwrap().to_str().unwrap();
-        work.ok(
-            &tools.oras,
-            &[
-                "attach",
-                "--plain-http",
-                "--artifact-type",
-                artifact_type,
-                &reference,
-                &format!("{name}:{media_type}"),
-            ],
-        );
-    }
 }
 
 /// Push the subject to `repo`, sign it, attach its SBOM and provenance.
