@@ -167,7 +167,8 @@ fn the_image_runs_and_verifies() {
     };
     let out = verify(&reference);
     assert!(out.status.success(), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("conformant (core)"));
+    // The gate's one-line verdict is on stdout.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("conformant (core)"));
     // And a refusal is a refusal inside the image too (exit 1, not 0 and not 3).
     let refused = format!("{}/podman/image-verify-refused:v1", env.registry);
     ok(

@@ -70,7 +70,7 @@ fn rekor_v2_message_and_dsse_bundles_verify_with_timestamp_checkpoint_and_sct() 
             reached(&v),
             [
                 "SIG-002", "SIG-003", "SIG-004", "SIG-005", "SIG-006", "SIG-007", "SIG-013",
-                "SIG-014", "SIG-015", "SIG-016", "SIG-017", "SIG-018", "SIG-019"
+                "SIG-014", "SIG-015", "SIG-016", "SIG-017", "SIG-018", "SIG-019", "SIG-020"
             ]
         );
     }
