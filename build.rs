@@ -2,6 +2,8 @@
 //!
 //! - the golden fixture tree `fixtures/v1.0` as one deterministic, zstd-compressed tar (the
 //!   self-test, `requirements` and the registry suite read it when no `--fixtures` is named);
+//! - an index of its cases (every `case.json`, about 160 KB), from which reports compute
+//!   coverage without unpacking the tree;
 //! - the commit it was built from: `AI_INTEROP_COMMIT`, else `git rev-parse HEAD`, else
 //!   `unknown` (a build from a source archive without git).
 
@@ -15,6 +17,7 @@ fn main() {
     let fixtures = root.join("fixtures/v1.0");
     println!("cargo:rerun-if-changed={}", fixtures.display());
     embed_fixtures(&fixtures, &out.join("fixtures.tar.zst")).expect("packing fixtures/v1.0");
+    index_cases(&fixtures, &out.join("fixture-cases.json")).expect("indexing fixtures/v1.0");
     commit(&root);
 }
 
@@ -59,6 +62,37 @@ fn embed_fixtures(dir: &Path, dest: &Path) -> io::Result<()> {
     let tar = builder.into_inner()?;
     let packed = zstd::encode_all(tar.as_slice(), 9)?;
     fs::write(dest, packed)
+}
+
+/// Every `<kind>/<case>/case.json` as one JSON array of `{"dir": "<kind>/<case>", "case": …}`,
+/// so reports compute coverage from the catalog and this index without unpacking the tree.
+/// The case documents are spliced in verbatim (the build has no JSON parser); the runtime
+/// parses and orders them exactly as it would read them from a directory.
+fn index_cases(dir: &Path, dest: &Path) -> io::Result<()> {
+    let mut names = Vec::new();
+    if dir.is_dir() {
+        files(dir, dir, &mut names)?;
+    }
+    names.sort();
+    let mut json = String::from("[");
+    for name in &names {
+        let parts: Vec<&str> = name.split('/').collect();
+        let [kind, case, "case.json"] = parts.as_slice() else {
+            continue;
+        };
+        let case_dir = format!("{kind}/{case}");
+        if case_dir.contains(['"', '\\']) || case_dir.chars().any(char::is_control) {
+            return Err(io::Error::other(format!("{case_dir}: not a plain name")));
+        }
+        if json.len() > 1 {
+            json.push(',');
+        }
+        json.push_str(&format!("{{\"dir\":\"{case_dir}\",\"case\":"));
+        json.push_str(&fs::read_to_string(dir.join(name))?);
+        json.push('}');
+    }
+    json.push(']');
+    fs::write(dest, json)
 }
 
 fn commit(root: &Path) {

@@ -102,16 +102,17 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
 }
 
 /// The matrix over the fixture tree `ai-interop run` uses by default (the one built into the
-/// binary); when that tree cannot be unpacked, the checks alone, with the reason.
+/// binary), from its build-time case index: nothing is unpacked or written. When the index
+/// cannot be read, the checks alone, with the reason.
 pub fn coverage_of_default_fixtures() -> (Vec<Coverage>, Option<String>) {
-    let rows = crate::fixtures::embedded::FixtureTree::named_or_embedded(None)
-        .map_err(|e| format!("{e:#}"))
-        .and_then(|tree| coverage(tree.path()));
-    match rows {
-        Ok(rows) => (rows, None),
+    match crate::fixtures::embedded::cases() {
+        Ok(cases) => {
+            let cases: Vec<&CaseDescriptor> = cases.iter().map(|(_, c)| c).collect();
+            (coverage_of_cases(&cases), None)
+        }
         Err(e) => (
             coverage_of_cases(&[]),
-            Some(format!("fixture cases not shown: {e}")),
+            Some(format!("fixture cases not shown: {e:#}")),
         ),
     }
 }
