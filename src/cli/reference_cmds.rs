@@ -1,9 +1,10 @@
 //! The reference packer and runtime: `pack`, `push`, `verify`, `unpack`
 //! (implementation in [`crate::reference`]).
 
-use super::check::{check_target, target_error};
+use super::check::{check_artifact, target_error};
 use super::{CommonArgs, Exit, emit, registry_config};
 use crate::reference::pack::ArtifactKind;
+use crate::reference::unpack::Extraction;
 use crate::reference::{PackOptions, UnpackError, UnpackOptions};
 use crate::targets::open::TargetRef;
 use crate::targets::registry::reference::Reference;
@@ -146,52 +147,17 @@ pub struct GateArgs {
     pub require_lifecycle: Vec<String>,
 }
 
-/// The artifact's blobs, its manifest, and the manifest's digest.
-type Opened = (
-    Box<dyn crate::source::BlobSource>,
-    serde_json::Value,
-    crate::digest::Digest,
-);
-
-fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
-    let target = TargetRef::parse(target).map_err(target_error)?;
-    let limits = common.limits();
-    match &target {
-        TargetRef::Layout { dir, selector } => {
-            let layout = crate::targets::layout::OciLayout::open(dir, &limits)
-                .map_err(|e| Exit::harness(e.to_string()))?;
-            let (_, manifest) = layout
-                .select(selector.as_deref(), &limits)
-                .map_err(|e| Exit::harness(e.to_string()))?;
-            let json = manifest
-                .json
-                .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            Ok((Box::new(layout), json, manifest.sha256))
-        }
-        TargetRef::Registry(_) => {
-            let cfg = registry_config(common.registry_config.as_ref())?;
-            let shown = target.describe();
-            let art = crate::targets::registry::open(&shown, &cfg)
-                .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
-            let json = serde_json::from_slice(&art.manifest.bytes)
-                .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            // `unpack` hashes every blob itself and checks it against its descriptor: the
-            // source need not hash it a second time (lengths are still checked).
-            let source = art.source.digests_checked_by_reader(false);
-            Ok((Box::new(source), json, art.manifest.digest))
-        }
-    }
-}
-
-/// The `check` verdict as a gate, then the lifecycle requirement: the opened artifact when it
-/// passes, `None` when not (the reasons on stderr).
+/// The `check` verdict as a gate, then the lifecycle requirement: the artifact's facts when it
+/// passes, `None` when not (the reasons on stderr). The selected manifest's layers are read
+/// through `tap` (`unpack` writes them out in the same pass as the check reads them).
 fn gate(
     target: &str,
     common: &CommonArgs,
     gate: &GateArgs,
     print_report: bool,
-) -> Result<Option<Opened>, Exit> {
-    let report = check_target(target, common)?;
+    tap: Option<&dyn crate::inspect::LayerTap>,
+) -> Result<Option<crate::artifact::Artifact>, Exit> {
+    let (report, artifact) = check_artifact(target, common, tap)?;
     if print_report {
         emit(&report, common)?;
     } else if let Some(out) = &common.out {
@@ -216,19 +182,10 @@ fn gate(
         );
         return Ok(None);
     }
-    let opened = open_target(target, common)?;
-    // The manifest verified must be the manifest used (a tag can move in between).
-    let verified = report.target.manifest_digest.clone().unwrap_or_default();
-    if verified != opened.2.to_string() {
-        return Err(Exit::harness(format!(
-            "the manifest changed between the check ({verified}) and now ({})",
-            opened.2
-        )));
-    }
     if !gate.require_lifecycle.is_empty() {
-        let status = opened
-            .1
-            .pointer("/annotations/org.cncf.ai.lifecycle.status")
+        let status = artifact
+            .manifest_json()
+            .and_then(|m| m.pointer("/annotations/org.cncf.ai.lifecycle.status"))
             .and_then(serde_json::Value::as_str)
             .unwrap_or("(none)");
         if !gate.require_lifecycle.iter().any(|s| s == status) {
@@ -241,12 +198,12 @@ fn gate(
         }
     }
     eprintln!("conformant ({}): {target}", common.profile);
-    Ok(Some(opened))
+    Ok(Some(artifact))
 }
 
 pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
     Ok(
-        if gate(&args.target, &args.common, &args.gate, args.report)?.is_some() {
+        if gate(&args.target, &args.common, &args.gate, args.report, None)?.is_some() {
             0
         } else {
             1
@@ -266,16 +223,31 @@ pub struct UnpackArgs {
     pub common: CommonArgs,
 }
 
+/// One pass: the check that gates the unpack reads every blob once, and the same read writes
+/// the layers into a temporary directory next to the destination, renamed into place only
+/// when the gate passed and every layer verified.
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
-    let Some((source, manifest, _)) = gate(&args.target, &args.common, &args.gate, false)? else {
-        eprintln!("ai-interop: unpack refused; nothing written");
-        return Ok(1);
-    };
     let opts = UnpackOptions {
         limits: args.common.limits(),
     };
-    match crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts) {
+    let extraction = match Extraction::begin(&args.destination, &opts) {
+        Ok(e) => e,
+        Err(e) => return unpack_failed(e),
+    };
+    // On a refusal or an error the extraction is dropped, which removes what it wrote.
+    let Some(artifact) = gate(
+        &args.target,
+        &args.common,
+        &args.gate,
+        false,
+        Some(extraction.tap()),
+    )?
+    else {
+        eprintln!("ai-interop: unpack refused; nothing written");
+        return Ok(1);
+    };
+    match extraction.finish(&artifact) {
         Ok(stats) => {
             println!(
                 "unpacked {} into {} ({} files, {} bytes, {} layers, {:.2} s)",
@@ -288,10 +260,16 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
             );
             Ok(0)
         }
-        Err(UnpackError::Refused(m)) => {
+        Err(e) => unpack_failed(e),
+    }
+}
+
+fn unpack_failed(e: UnpackError) -> Result<u8, Exit> {
+    match e {
+        UnpackError::Refused(m) => {
             eprintln!("ai-interop: unpack refused: {m}; nothing written");
             Ok(1)
         }
-        Err(UnpackError::Io(m)) => Err(Exit::harness(format!("unpack: {m}; nothing written"))),
+        UnpackError::Io(m) => Err(Exit::harness(format!("unpack: {m}; nothing written"))),
     }
 }
