@@ -179,6 +179,100 @@ fn check_a_conformant_fixture_in_a_registry() {
     assert_eq!(v["target"]["reference"], by_digest);
 }
 
+/// `unpack` from a registry: the gate's check and the extraction share one download per blob,
+/// and the tree is the one unpacked from the layout.
+#[test]
+fn unpack_from_a_registry_downloads_each_blob_once() {
+    let fake = FakeRegistry::start(Faults::default());
+    push_fixture(&fake, false, "pass-model-tar", "ns/model");
+    let work = tempfile::tempdir().unwrap();
+    let from_registry = work.path().join("from-registry");
+    let reference = format!("{}/ns/model:v1", host(&fake));
+    let before = fake.log().len();
+    let out = ai_interop(
+        &["unpack", &reference, from_registry.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut gets: std::collections::BTreeMap<String, usize> = Default::default();
+    for l in &fake.log()[before..] {
+        if l.method == "GET" && l.target.contains("/blobs/") {
+            *gets.entry(l.target.clone()).or_default() += 1;
+        }
+    }
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(root().join("fixtures/v1.0/model/pass-model-tar/index.json")).unwrap(),
+    )
+    .unwrap();
+    let layout = root().join("fixtures/v1.0/model/pass-model-tar");
+    let m = &manifest["manifests"][0]["digest"];
+    let m: Value = serde_json::from_slice(
+        &std::fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(&m.as_str().unwrap()["sha256:".len()..]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let layers = m["layers"].as_array().unwrap();
+    assert!(layers.len() > 1, "a fixture with several layers");
+    for l in layers {
+        let d = l["digest"].as_str().unwrap();
+        let n = gets
+            .iter()
+            .filter(|(t, _)| t.ends_with(&format!("/blobs/{d}")))
+            .map(|(_, n)| *n)
+            .sum::<usize>();
+        assert_eq!(n, 1, "layer {d} downloaded {n} times: {gets:?}");
+    }
+    let from_layout = work.path().join("from-layout");
+    let out = ai_interop(
+        &[
+            "unpack",
+            "oci:fixtures/v1.0/model/pass-model-tar:v1",
+            from_layout.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let tree = |dir: &Path| -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<(PathBuf, Vec<u8>)> = files_under(dir)
+            .into_iter()
+            .map(|f| {
+                (
+                    f.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&f).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(tree(&from_registry), tree(&from_layout));
+    // Beside each tree, its unpack record (`.NAME.ai-interop-unpacked.json`), and nothing else.
+    let mut left: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".from-layout.ai-interop-unpacked.json",
+            ".from-registry.ai-interop-unpacked.json",
+            "from-layout",
+            "from-registry"
+        ],
+        "no temporary tree left"
+    );
+}
+
 #[test]
 fn check_a_registry_that_serves_other_bytes() {
     let fake = FakeRegistry::start(Faults {

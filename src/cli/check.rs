@@ -36,6 +36,16 @@ pub fn check_target(
     target: &str,
     common: &CommonArgs,
 ) -> Result<crate::report::ConformanceReport, Exit> {
+    check_artifact(target, common, None).map(|(report, _)| report)
+}
+
+/// [`check_target`], also returning the artifact's facts; the selected manifest's layers are
+/// read through `tap` when given (`unpack` writes them out in the same pass).
+pub fn check_artifact(
+    target: &str,
+    common: &CommonArgs,
+    tap: Option<&dyn crate::inspect::LayerTap>,
+) -> Result<(crate::report::ConformanceReport, crate::artifact::Artifact), Exit> {
     check_profile(&common.profile)?;
     let expected_failures = load_expected_failures(common.expected_failures.as_ref())?;
     if let Some(hint) = local_path_hint(target) {
@@ -60,15 +70,19 @@ pub fn check_target(
         Default::default()
     };
     let started = now();
-    let work = progress::Work::start(None, &format!("checking {}", target.describe()));
+    // With a tap, the caller shows the bytes it moves (`unpack`'s bar): one bar at a time.
+    let work = tap
+        .is_none()
+        .then(|| progress::Work::start(None, &format!("checking {}", target.describe())));
     let loaded = target
-        .load_selected(
+        .load_tapped(
             &common.limits(),
             &InspectOptions {
                 content: !common.no_content,
             },
             &registry,
             &common.selection(),
+            tap,
         )
         .map_err(target_error)?;
     drop(work);
@@ -112,13 +126,8 @@ pub fn check_target(
     {
         o.insert("registry".into(), loaded.notes);
     }
-    Ok(build_report(
-        catalog,
-        ctx,
-        profiles,
-        ev.requirements,
-        ev.tests,
-    ))
+    let report = build_report(catalog, ctx, profiles, ev.requirements, ev.tests);
+    Ok((report, artifact))
 }
 
 pub fn target_error(e: TargetError) -> Exit {

@@ -1,9 +1,10 @@
 //! The reference packer and runtime: `pack`, `push`, `verify`, `unpack`
 //! (implementation in [`crate::reference`]).
 
-use super::check::{check_target, target_error};
+use super::check::{check_artifact, target_error};
 use super::{CommonArgs, Exit, emit, registry_config};
 use crate::reference::pack::ArtifactKind;
+use crate::reference::unpack::Extraction;
 use crate::reference::{PackOptions, UnpackError, UnpackOptions};
 use crate::targets::open::TargetRef;
 use crate::targets::registry::reference::Reference;
@@ -164,14 +165,12 @@ pub struct GateArgs {
     pub require_lifecycle: Vec<String>,
 }
 
-/// The artifact's blobs, its manifest, and the manifest's digest.
-type Opened = (
-    Box<dyn crate::source::BlobSource>,
-    serde_json::Value,
-    crate::digest::Digest,
-);
-
-fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
+/// The manifest `target` names and its digest, without reading any blob: what `unpack` judges
+/// its destination by before the gate's one pass.
+fn resolve_manifest(
+    target: &str,
+    common: &CommonArgs,
+) -> Result<(serde_json::Value, crate::digest::Digest), Exit> {
     let target = TargetRef::parse(target).map_err(target_error)?;
     let limits = common.limits();
     match &target {
@@ -184,7 +183,7 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
             let json = manifest
                 .json
                 .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            Ok((Box::new(layout), json, manifest.sha256))
+            Ok((json, manifest.sha256))
         }
         TargetRef::Registry(_) => {
             let cfg = registry_config(
@@ -197,24 +196,23 @@ fn open_target(target: &str, common: &CommonArgs) -> Result<Opened, Exit> {
                 .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
             let json = serde_json::from_slice(&art.manifest.bytes)
                 .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            // `unpack` hashes every blob itself and checks it against its descriptor: the
-            // source need not hash it a second time (lengths are still checked).
-            let source = art.source.digests_checked_by_reader(false);
-            Ok((Box::new(source), json, art.manifest.digest))
+            Ok((json, art.manifest.digest))
         }
     }
 }
 
-/// The `check` verdict as a gate, then the lifecycle requirement: the opened artifact when it
-/// passes, `None` when not (the reasons on stderr).
+/// The `check` verdict as a gate, then the lifecycle requirement: the artifact's facts when it
+/// passes, `None` when not (the reasons on stderr). The selected manifest's layers are read
+/// through `tap` (`unpack` writes them out in the same pass as the check reads them).
 fn gate(
     target: &str,
     common: &CommonArgs,
     gate: &GateArgs,
     print_report: bool,
     verdict_on_stdout: bool,
-) -> Result<Option<Opened>, Exit> {
-    let report = check_target(target, common)?;
+    tap: Option<&dyn crate::inspect::LayerTap>,
+) -> Result<Option<crate::artifact::Artifact>, Exit> {
+    let (report, artifact) = check_artifact(target, common, tap)?;
     if print_report {
         emit(&report, common)?;
     } else if let Some(out) = &common.out {
@@ -237,19 +235,10 @@ fn gate(
         );
         return Ok(None);
     }
-    let opened = open_target(target, common)?;
-    // The manifest verified must be the manifest used (a tag can move in between).
-    let verified = report.target.manifest_digest.clone().unwrap_or_default();
-    if verified != opened.2.to_string() {
-        return Err(Exit::harness(format!(
-            "the manifest changed between the check ({verified}) and now ({})",
-            opened.2
-        )));
-    }
     if !gate.require_lifecycle.is_empty() {
-        let status = opened
-            .1
-            .pointer("/annotations/org.cncf.ai.lifecycle.status")
+        let status = artifact
+            .manifest_json()
+            .and_then(|m| m.pointer("/annotations/org.cncf.ai.lifecycle.status"))
             .and_then(serde_json::Value::as_str)
             .unwrap_or("(none)");
         if !gate.require_lifecycle.iter().any(|s| s == status) {
@@ -268,7 +257,7 @@ fn gate(
         verdict_on_stdout,
         &format!("conformant ({}): {target}", common.profile),
     );
-    Ok(Some(opened))
+    Ok(Some(artifact))
 }
 
 /// The gate's one-line verdict: on stdout for `verify` (it is the command's answer), unless
@@ -290,6 +279,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
             &args.gate,
             args.report,
             on_stdout,
+            None,
         )?
         .is_some()
         {
@@ -314,31 +304,79 @@ pub struct UnpackArgs {
     pub common: CommonArgs,
 }
 
+/// One pass: the check that gates the unpack reads every blob once, and the same read writes
+/// the layers into a temporary directory next to the destination, put in place (see
+/// `reference::destination`) only when the gate passed and every layer verified. A
+/// destination that already holds the manifest's content is gated without a tap and left as
+/// it is.
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
-    let Some((source, manifest, digest)) =
-        gate(&args.target, &args.common, &args.gate, false, false)?
-    else {
-        eprintln!("ai-interop: unpack refused; nothing written");
-        return Ok(1);
+    // The destination is judged by the manifest's digest before any blob is read. A target
+    // whose manifest cannot even be resolved is the gate's to refuse, as for `verify`.
+    let (manifest, digest) = match resolve_manifest(&args.target, &args.common) {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            if gate(&args.target, &args.common, &args.gate, false, false, None)?.is_none() {
+                eprintln!("ai-interop: unpack refused; nothing written");
+                return Ok(1);
+            }
+            return Err(e);
+        }
     };
     let opts = UnpackOptions {
         limits: args.common.limits(),
         manifest_digest: Some(digest.clone()),
     };
-    let transfer = super::progress::Transfer::start(&format!("unpacking {}", args.target));
-    let unpacked = crate::reference::unpack(source.as_ref(), &manifest, &args.destination, &opts);
-    drop(transfer);
-    match unpacked {
-        Ok(stats) if stats.already_present => {
-            println!(
-                "{} already holds {} {digest} (verified); nothing written ({:.2} s)",
-                args.destination.display(),
-                args.target,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(0)
+    let extraction = match Extraction::begin(&args.destination, &opts) {
+        Ok(e) => e,
+        Err(e) => return unpack_failed(e),
+    };
+    // The manifest verified must be the manifest resolved (a tag can move in between).
+    let same = |artifact: &crate::artifact::Artifact| {
+        if artifact.manifest_digest == digest {
+            Ok(())
+        } else {
+            Err(Exit::harness(format!(
+                "the manifest changed between its resolution ({digest}) and the check ({}); nothing written",
+                artifact.manifest_digest
+            )))
         }
+    };
+    let Some(extraction) = extraction else {
+        // Already in place (verified against its record): the artifact is still gated.
+        let Some(artifact) = gate(&args.target, &args.common, &args.gate, false, false, None)?
+        else {
+            eprintln!("ai-interop: unpack refused; nothing written");
+            return Ok(1);
+        };
+        same(&artifact)?;
+        println!(
+            "{} already holds {} {digest} (verified); nothing written ({:.2} s)",
+            args.destination.display(),
+            args.target,
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(0);
+    };
+    // One pass: the bar counts the bytes the tap sees as the gate's check reads them. On a
+    // refusal or an error the extraction is dropped, which removes what it wrote.
+    let transfer = super::progress::Transfer::start(&format!("unpacking {}", args.target));
+    crate::reference::unpack::expect_layer_bytes(&manifest);
+    let gated = gate(
+        &args.target,
+        &args.common,
+        &args.gate,
+        false,
+        false,
+        Some(extraction.tap()),
+    );
+    drop(transfer);
+    let Some(artifact) = gated? else {
+        eprintln!("ai-interop: unpack refused; nothing written");
+        return Ok(1);
+    };
+    same(&artifact)?;
+    match extraction.finish(&artifact) {
         Ok(stats) => {
             println!(
                 "unpacked {} into {} ({} files, {} bytes, {} layers, {:.2} s)",
@@ -351,12 +389,18 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
             );
             Ok(0)
         }
-        Err(UnpackError::Refused(m)) => {
+        Err(e) => unpack_failed(e),
+    }
+}
+
+fn unpack_failed(e: UnpackError) -> Result<u8, Exit> {
+    match e {
+        UnpackError::Refused(m) => {
             eprintln!("ai-interop: unpack refused: {m}; nothing written");
             Ok(1)
         }
-        Err(UnpackError::Io(m)) => Err(Exit::harness(format!("unpack: {m}; nothing written"))),
-        Err(UnpackError::Destination(m)) => Err(Exit::usage(format!(
+        UnpackError::Io(m) => Err(Exit::harness(format!("unpack: {m}; nothing written"))),
+        UnpackError::Destination(m) => Err(Exit::usage(format!(
             "unpack: {m}; choose a new or empty directory"
         ))),
     }

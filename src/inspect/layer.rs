@@ -100,6 +100,7 @@ pub(crate) fn inspect(
     descriptor: &Value,
     limits: &Limits,
     options: &InspectOptions,
+    tap: Option<&dyn super::LayerTap>,
 ) -> LayerFacts {
     let media_type = descriptor.get("mediaType").and_then(Value::as_str);
     let packing = media_type.map_or(Packing::Unknown, packing_of);
@@ -124,6 +125,10 @@ pub(crate) fn inspect(
     let reader = match crate::source::open_described(source, &digest, size) {
         Ok(r) => r,
         Err(e) => return unavailable(blob_problem(e)),
+    };
+    let reader = match tap {
+        Some(t) => t.tap(index, descriptor, reader),
+        None => reader,
     };
     let capture = media_type.map(capture_rule).unwrap_or_default();
     let title = annotations

@@ -91,6 +91,19 @@ impl Default for InspectOptions {
     }
 }
 
+/// Sees every stored byte of a layer as the inspector reads it, so another consumer (the
+/// reference runtime writing the layer out) shares the inspector's one read of the blob.
+pub trait LayerTap: Sync {
+    /// Wrap the reader of layer `index` (described by `descriptor`); the inspector reads the
+    /// blob through what this returns, to its end unless the blob cannot be read.
+    fn tap<'a>(
+        &'a self,
+        index: usize,
+        descriptor: &Value,
+        blob: Box<dyn std::io::Read + Send + 'a>,
+    ) -> Box<dyn std::io::Read + Send + 'a>;
+}
+
 /// Stream the config and layers that `manifest` names and return every fact about them.
 pub fn collect(
     source: &dyn BlobSource,
@@ -99,6 +112,20 @@ pub fn collect(
     manifest: Document,
     limits: &Limits,
     options: &InspectOptions,
+) -> Artifact {
+    collect_tapped(source, target, layout, manifest, limits, options, None)
+}
+
+/// [`collect`], every layer read through `tap` when given (the manifest's own layers only:
+/// an index's or a bundle's members are collected untapped).
+pub fn collect_tapped(
+    source: &dyn BlobSource,
+    target: String,
+    layout: Option<LayoutFacts>,
+    manifest: Document,
+    limits: &Limits,
+    options: &InspectOptions,
+    tap: Option<&dyn LayerTap>,
 ) -> Artifact {
     let json = manifest.json.as_ref().ok().and_then(Value::as_object);
     let config_desc = json.and_then(|m| m.get("config")).filter(|c| c.is_object());
@@ -129,7 +156,14 @@ pub fn collect(
                 }
             } else {
                 let i = job - 1;
-                Out::Layer(layer::inspect(source, i, &layer_descs[i], limits, options))
+                Out::Layer(layer::inspect(
+                    source,
+                    i,
+                    &layer_descs[i],
+                    limits,
+                    options,
+                    tap,
+                ))
             };
             if let Ok(mut r) = results.lock() {
                 r[job] = Some(out);

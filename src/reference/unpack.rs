@@ -1,18 +1,28 @@
 //! `ai-interop unpack`: every file of an artifact written at its path under a destination,
 //! as a runtime's init container would.
 //!
-//! Everything is written into a fresh temporary directory next to the destination, which is
-//! renamed into place only when every layer was written and every digest matched; on any
-//! error the temporary directory is removed, so nothing is left behind. Tar layers are read
-//! as hostile input: no absolute path, no `..`, no backslash or NUL, no link that leaves the
-//! tree, no hard link to anything but an earlier file of the same layer, no device or FIFO,
-//! no entry written through a symbolic link, no entry written twice, and the size, ratio and
-//! entry limits of [`Limits`]. Blob digests and sizes, and the config's `diffIds`, are checked
-//! on the bytes as they stream; no layer is held in memory.
+//! One pass per blob. The inspector that gathers the facts `check` judges reads each layer
+//! once; [`Extraction`] taps that read ([`LayerTap`]) and hands the bytes, chunk by chunk, to
+//! a writer thread per layer, which decompresses and writes them into a fresh temporary
+//! directory next to the destination while the inspector hashes (the write overlaps the hash).
+//! [`Extraction::finish`] then verifies every layer from the same pass (the blob digest and
+//! size the inspector measured, the config's `diffIds` against the writer's uncompressed
+//! digest) and puts the directory in place ([`Staging::commit`], see [`super::destination`]:
+//! a destination that already holds the manifest's content is left as it is, one holding
+//! anything else is replaced atomically); on any error, or when the gate refuses, the
+//! temporary directory and the parents the unpack created are removed, so nothing is left
+//! behind.
+//!
+//! Tar layers are read as hostile input: no absolute path, no `..`, no backslash or NUL, no
+//! link that leaves the tree, no hard link to anything but an earlier file of the same layer,
+//! no device or FIFO, no entry written through a symbolic link, no entry written twice, and the
+//! size, ratio and entry limits of [`Limits`]. No layer is held in memory: at most
+//! [`QUEUE`] chunks of a layer wait between the reader and its writer.
 
-use crate::artifact::Limits;
-use crate::digest::{Digest, Hasher, HashingReader};
-use crate::inspect::{FILEPATH, LEGACY_FILEPATH, packing_of};
+use super::destination::{self, Found};
+use crate::artifact::{Artifact, Document, Limits};
+use crate::digest::{Digest, Hasher};
+use crate::inspect::{FILEPATH, InspectOptions, LEGACY_FILEPATH, LayerTap, packing_of};
 use crate::source::BlobSource;
 use serde_json::Value;
 use std::cell::Cell;
@@ -22,12 +32,16 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, sync_channel};
 
 const CHUNK: usize = super::blobs::CHUNK;
+/// Chunks in flight between a layer's reader and its writer (the inspector reads 1 MiB at a
+/// time, so a few MiB per layer).
+const QUEUE: usize = 4;
 
 /// Why an unpack stopped. `Refused`: the artifact is not safe or not what it says (exit 1);
-/// `Io`: the machine could not do it (exit 3).
+/// `Io`: the machine could not do it (exit 3); `Destination`: the destination is not one to
+/// write (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum UnpackError {
     #[error("refused: {0}")]
@@ -66,236 +80,503 @@ pub struct Unpacked {
     pub already_present: bool,
 }
 
-/// Unpack the image manifest `manifest` whose blobs `source` serves into `dest`. A `dest` that
-/// already holds this manifest's content (`opts.manifest_digest`, verified) is left as it is;
-/// one holding anything else is replaced atomically.
+/// Unpack the image manifest `manifest` whose blobs `source` serves into `dest`: every blob
+/// read once, hashed and written in one pass. A `dest` that already holds this manifest's
+/// content (`opts.manifest_digest`, verified) is left as it is; one holding anything else is
+/// replaced atomically.
 pub fn unpack(
     source: &dyn BlobSource,
     manifest: &Value,
     dest: &Path,
     opts: &UnpackOptions,
 ) -> Result<Unpacked, UnpackError> {
-    let name = dest
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| UnpackError::Io(format!("{}: needs a final name", dest.display())))?;
-    let parent = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let record = super::destination::record_path(&parent, name);
-    let digest = opts.manifest_digest.as_ref();
-    let found = super::destination::inspect(dest, &record, digest)?;
-    if found == super::destination::Found::Current {
+    let Some(extraction) = Extraction::begin(dest, opts)? else {
         return Ok(Unpacked {
             already_present: true,
             ..Default::default()
         });
-    }
-    // The parents this call creates are removed again when it fails: a refused unpack leaves
-    // nothing behind, `…/a/b/` of a destination `…/a/b/dest` included.
-    let created =
-        crate::output::create_dir_all_recorded(&parent).map_err(|e| io_err(parent.display(), e))?;
-    let tmp = parent.join(super::blobs::unique_name(&format!(".{name}.unpack-")));
-    if let Err(e) = fs::create_dir(&tmp) {
-        crate::output::remove_created(&created);
-        return Err(io_err(tmp.display(), e));
-    }
-    let result = unpack_into(source, manifest, &tmp, opts).and_then(|stats| {
-        super::destination::commit(&tmp, dest, &record, found, digest)?;
-        Ok(stats)
-    });
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-        crate::output::remove_created(&created);
-    }
-    result
-}
-
-/// Write every layer into `root` (an empty directory this process created).
-fn unpack_into(
-    source: &dyn BlobSource,
-    manifest: &Value,
-    root: &Path,
-    opts: &UnpackOptions,
-) -> Result<Unpacked, UnpackError> {
-    if manifest.get("manifests").is_some() {
-        return Err(refused(
-            "an image index (agent bundle): unpack each member manifest by its digest",
-        ));
-    }
-    let layers = manifest
-        .get("layers")
-        .and_then(Value::as_array)
-        .ok_or_else(|| refused("the manifest has no layers array"))?;
-    let diff_ids = diff_ids(source, manifest, layers.len(), &opts.limits)?;
-    crate::cli::progress::expect_bytes(
-        layers
-            .iter()
-            .filter_map(|l| l.get("size").and_then(Value::as_u64))
-            .sum(),
+    };
+    expect_layer_bytes(manifest);
+    let doc =
+        Document::from_bytes(serde_json::to_vec(manifest).map_err(|e| io_err("manifest", e))?);
+    // Hash only: the writers decompress; the inspector need not do it a second time.
+    let artifact = crate::inspect::collect_tapped(
+        source,
+        source.describe(),
+        None,
+        doc,
+        &opts.limits,
+        &InspectOptions { content: false },
+        Some(extraction.tap()),
     );
-    // One worker per core, the largest layers first; the first error stops the others.
-    let workers = match opts.limits.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+    extraction.finish(&artifact)
+}
+
+/// Tell the progress display how many stored bytes `manifest`'s layers hold: the bytes the
+/// [`LayerTap`] of an [`Extraction`] counts as the inspector reads them.
+pub fn expect_layer_bytes(manifest: &Value) {
+    crate::cli::progress::expect_bytes(manifest.get("layers").and_then(Value::as_array).map_or(
+        0,
+        |layers| {
+            layers
+                .iter()
+                .filter_map(|l| l.get("size").and_then(Value::as_u64))
+                .sum()
+        },
+    ));
+}
+
+/// The destination of one unpack: what it holds (see [`super::destination`]), the temporary
+/// directory next to it, the parents this unpack created, and the atomic step into place.
+/// Dropped before [`commit`](Self::commit), the temporary directory and the created parents
+/// are removed: a refused unpack leaves nothing behind, `…/a/b/` of a destination
+/// `…/a/b/dest` included.
+pub struct Staging {
+    dest: PathBuf,
+    tmp: PathBuf,
+    record: PathBuf,
+    found: Found,
+    digest: Option<Digest>,
+    created: Vec<PathBuf>,
+    placed: bool,
+}
+
+impl Staging {
+    /// Judge `dest` against the manifest `digest`: `None` when it already holds this
+    /// manifest's content (verified, nothing to write); a non-empty directory without a record
+    /// of an earlier unpack, or a non-directory, is [`UnpackError::Destination`]. Otherwise the
+    /// temporary directory is created next to `dest`, and any missing parent with it.
+    pub fn prepare(dest: &Path, digest: Option<&Digest>) -> Result<Option<Staging>, UnpackError> {
+        let name = dest
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| UnpackError::Io(format!("{}: needs a final name", dest.display())))?;
+        let parent = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let record = destination::record_path(&parent, name);
+        let found = destination::inspect(dest, &record, digest)?;
+        if found == Found::Current {
+            return Ok(None);
+        }
+        let created = crate::output::create_dir_all_recorded(&parent)
+            .map_err(|e| io_err(parent.display(), e))?;
+        let tmp = parent.join(super::blobs::unique_name(&format!(".{name}.unpack-")));
+        if let Err(e) = fs::create_dir(&tmp) {
+            crate::output::remove_created(&created);
+            return Err(io_err(tmp.display(), e));
+        }
+        Ok(Some(Staging {
+            dest: dest.to_path_buf(),
+            tmp,
+            record,
+            found,
+            digest: digest.cloned(),
+            created,
+            placed: false,
+        }))
     }
-    .min(layers.len())
-    .max(1);
-    let mut order: Vec<usize> = (0..layers.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(layers[i].get("size").and_then(Value::as_u64)));
-    let next = AtomicUsize::new(0);
-    let outcome: Mutex<Result<Unpacked, UnpackError>> = Mutex::new(Ok(Unpacked {
-        layers: layers.len(),
-        ..Default::default()
-    }));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let n = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&i) = order.get(n) else { break };
-                    let mut stats = Unpacked::default();
-                    let r = unpack_layer(
-                        source,
-                        i,
-                        &layers[i],
-                        diff_ids.as_ref().map(|d| &d[i]),
-                        root,
-                        &opts.limits,
-                        &mut stats,
-                    );
-                    let mut all = outcome.lock().expect("no worker panics");
-                    match (r, &mut *all) {
-                        (Ok(()), Ok(total)) => {
-                            total.files += stats.files;
-                            total.bytes += stats.bytes;
-                        }
-                        (Err(e), Ok(_)) => {
-                            *all = Err(e);
-                            next.store(order.len(), Ordering::Relaxed);
-                        }
-                        (_, Err(_)) => {}
-                    }
+
+    /// The temporary directory every layer is written into.
+    pub fn root(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The atomic step ([`destination::commit`]): the complete tree renamed into place (or
+    /// exchanged with what was there), then recorded for the manifest digest.
+    pub fn commit(mut self) -> Result<(), UnpackError> {
+        let committed = destination::commit(
+            &self.tmp,
+            &self.dest,
+            &self.record,
+            self.found,
+            self.digest.as_ref(),
+        );
+        self.placed = committed.is_ok();
+        committed
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = fs::remove_dir_all(&self.tmp);
+            crate::output::remove_created(&self.created);
+        }
+    }
+}
+
+/// An unpack in progress: install [`tap`](Self::tap) on the inspector's read of the
+/// artifact, then [`finish`](Self::finish) with the facts it gathered.
+pub struct Extraction {
+    staging: Staging,
+    writers: Writers,
+}
+
+impl Extraction {
+    /// Judge the destination against `opts.manifest_digest` and create the temporary
+    /// directory next to it; `None` when the destination already holds this manifest's
+    /// content (verified): nothing to write.
+    pub fn begin(dest: &Path, opts: &UnpackOptions) -> Result<Option<Extraction>, UnpackError> {
+        let Some(staging) = Staging::prepare(dest, opts.manifest_digest.as_ref())? else {
+            return Ok(None);
+        };
+        let writers = Writers {
+            root: staging.root().to_path_buf(),
+            limits: opts.limits.clone(),
+            outcomes: Mutex::new(Vec::new()),
+        };
+        Ok(Some(Extraction { staging, writers }))
+    }
+
+    /// What the inspector reads each layer through.
+    pub fn tap(&self) -> &dyn LayerTap {
+        &self.writers
+    }
+
+    /// Verify every layer of `artifact` (the facts of the pass that wrote it) and put the
+    /// tree in place ([`Staging::commit`]); on any error nothing is left behind.
+    pub fn finish(self, artifact: &Artifact) -> Result<Unpacked, UnpackError> {
+        let manifest = artifact
+            .manifest
+            .json
+            .as_ref()
+            .map_err(|e| refused(format!("the manifest is not JSON: {e}")))?;
+        if manifest.get("manifests").is_some() {
+            return Err(refused(
+                "an image index (agent bundle): unpack each member manifest by its digest",
+            ));
+        }
+        let layers = manifest
+            .get("layers")
+            .and_then(Value::as_array)
+            .ok_or_else(|| refused("the manifest has no layers array"))?;
+        let diff_ids = diff_ids(artifact, manifest, layers.len())?;
+        let mut outcomes = self
+            .writers
+            .outcomes
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        outcomes.resize_with(layers.len(), || None);
+        let mut total = Unpacked {
+            layers: layers.len(),
+            ..Default::default()
+        };
+        for (i, (layer, outcome)) in layers.iter().zip(outcomes).enumerate() {
+            let at = |m: String| format!("layer {i}: {m}");
+            let written =
+                outcome.ok_or_else(|| refused(at("its blob could not be read".into())))??;
+            let (digest, size) = descriptor_of(layer).map_err(|m| refused(at(m)))?;
+            let facts = artifact
+                .layers
+                .iter()
+                .find(|l| l.index == i)
+                .and_then(|l| l.blob.as_ref().ok())
+                .ok_or_else(|| refused(at("its blob could not be read".into())))?;
+            if facts.size != size {
+                return Err(refused(at(format!(
+                    "the blob has {} bytes, the descriptor says {size}",
+                    facts.size
+                ))));
+            }
+            if facts.digest != digest {
+                return Err(refused(at(format!(
+                    "the blob hashes to {}, the descriptor says {digest}",
+                    facts.digest
+                ))));
+            }
+            if let Some(want) = diff_ids.as_ref().map(|d| &d[i]) {
+                // Raw and plain tar layers: the content is the blob.
+                let got = written.content.as_ref().unwrap_or(&facts.digest);
+                if want != got {
+                    return Err(refused(at(format!(
+                        "the content hashes to {got}, the config's diffId says {want}"
+                    ))));
                 }
-            });
+            }
+            total.files += written.files;
+            total.bytes += written.bytes;
         }
-    });
-    outcome.into_inner().expect("no worker panics")
+        self.staging.commit()?;
+        Ok(total)
+    }
 }
 
-/// Write layer `i` into `root`, checking its blob digest and size and its diffId.
-fn unpack_layer(
-    source: &dyn BlobSource,
-    i: usize,
-    layer: &Value,
-    diff_id: Option<&Digest>,
-    root: &Path,
-    limits: &Limits,
-    stats: &mut Unpacked,
-) -> Result<(), UnpackError> {
-    {
-        let at = |m: String| format!("layer {i}: {m}");
-        let media_type = layer
-            .get("mediaType")
-            .and_then(Value::as_str)
-            .ok_or_else(|| refused(at("no mediaType".into())))?;
-        let digest = layer
-            .get("digest")
-            .and_then(Value::as_str)
-            .and_then(|d| Digest::parse(d).ok())
-            .ok_or_else(|| refused(at("no usable digest".into())))?;
-        let size = layer
-            .get("size")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| refused(at("no size".into())))?;
-        let annotation = |k: &str| {
-            layer
-                .pointer(&format!(
-                    "/annotations/{}",
-                    k.replace('~', "~0").replace('/', "~1")
-                ))
-                .and_then(Value::as_str)
-        };
-        let reader = source
-            .open_blob(&digest)
-            .map_err(|e| UnpackError::Io(at(e.to_string())))?;
-        let reader = crate::cli::progress::Counted(reader);
-        let hasher = Hasher::new(digest.algorithm())
-            .ok_or_else(|| refused(at(format!("unsupported digest {digest}"))))?;
-        let mut blob = HashingReader::new(reader, hasher);
-        let packing = packing_of(media_type);
-        let uncompressed = match packing {
-            crate::artifact::Packing::Raw => {
-                let path = annotation(FILEPATH)
-                    .or_else(|| annotation(LEGACY_FILEPATH))
-                    .or_else(|| annotation("org.opencontainers.image.title"))
-                    .ok_or_else(|| refused(at("a raw layer names no file path".into())))?;
-                let rel = safe_relative(path).map_err(|m| refused(at(m)))?;
-                let out = create_file(root, &rel).map_err(|e| e.at(&at(path.to_string())))?;
-                // The blob's own digest covers a raw layer: one hash, no second pass. No
-                // fsync: the rename of the whole directory is the atomic step, and a torn
-                // file after a power loss is not served as a verified one (the init
-                // container starts over in a fresh emptyDir).
-                let mut w = io::BufWriter::with_capacity(CHUNK, out);
-                let n = copy_limited(&mut blob, &mut w, size)
-                    .map_err(|e| e.in_raw(&at(path.into())))?;
-                w.flush().map_err(|e| io_err(path, e))?;
-                stats.files += 1;
-                stats.bytes += n;
-                None
-            }
-            crate::artifact::Packing::Tar
-            | crate::artifact::Packing::TarGzip
-            | crate::artifact::Packing::TarZstd => {
-                extract_tar(&mut blob, packing, size, root, limits, stats)
-                    .map_err(|e| e.at(&format!("layer {i}")))?
-            }
-            crate::artifact::Packing::Unknown => {
-                return Err(refused(at(format!(
-                    "media type {media_type} is not one this runtime knows how to unpack"
-                ))));
-            }
-        };
-        // The rest of the blob, so its digest covers every byte.
-        let mut sink = io::sink();
-        io::copy(&mut blob, &mut sink).map_err(|e| {
-            if e.kind() == io::ErrorKind::InvalidData {
-                refused(at(e.to_string()))
-            } else {
-                UnpackError::Io(at(e.to_string()))
-            }
-        })?;
-        let (got, count) = blob.finish();
-        if count != size {
-            return Err(refused(at(format!(
-                "the blob has {count} bytes, the descriptor says {size}"
-            ))));
+/// A layer descriptor's digest and size.
+fn descriptor_of(layer: &Value) -> Result<(Digest, u64), String> {
+    let digest = layer
+        .get("digest")
+        .and_then(Value::as_str)
+        .and_then(|d| Digest::parse(d).ok())
+        .ok_or("no usable digest")?;
+    let size = layer.get("size").and_then(Value::as_u64).ok_or("no size")?;
+    Ok((digest, size))
+}
+
+/// What one layer's writer did.
+struct Written {
+    files: u64,
+    bytes: u64,
+    /// sha256 of the uncompressed stream of a compressed tar layer.
+    content: Option<Digest>,
+}
+
+/// The [`LayerTap`] of an [`Extraction`]: one writer thread per layer, its outcome by index.
+struct Writers {
+    root: PathBuf,
+    limits: Limits,
+    outcomes: Mutex<Vec<Option<Result<Written, UnpackError>>>>,
+}
+
+impl Writers {
+    fn record(&self, index: usize, outcome: Result<Written, UnpackError>) {
+        let mut all = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        if all.len() <= index {
+            all.resize_with(index + 1, || None);
         }
-        if got != digest {
-            return Err(refused(at(format!(
-                "the blob hashes to {got}, the descriptor says {digest}"
-            ))));
+        all[index] = Some(outcome);
+    }
+}
+
+/// How one layer is written.
+enum Job {
+    Raw {
+        file: File,
+        path: String,
+        size: u64,
+    },
+    Tar {
+        packing: crate::artifact::Packing,
+        size: u64,
+    },
+}
+
+/// Decide how layer `i` is written, and for a raw layer create its file.
+fn plan(root: &Path, i: usize, layer: &Value) -> Result<Job, UnpackError> {
+    let at = |m: String| format!("layer {i}: {m}");
+    let media_type = layer
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .ok_or_else(|| refused(at("no mediaType".into())))?;
+    let (_, size) = descriptor_of(layer).map_err(|m| refused(at(m)))?;
+    let annotation = |k: &str| {
+        layer
+            .get("annotations")
+            .and_then(|a| a.get(k))
+            .and_then(Value::as_str)
+    };
+    use crate::artifact::Packing as P;
+    match packing_of(media_type) {
+        P::Raw => {
+            let path = annotation(FILEPATH)
+                .or_else(|| annotation(LEGACY_FILEPATH))
+                .or_else(|| annotation("org.opencontainers.image.title"))
+                .ok_or_else(|| refused(at("a raw layer names no file path".into())))?;
+            let rel = safe_relative(path).map_err(|m| refused(at(m)))?;
+            let file = create_file(root, &rel).map_err(|e| e.at(&at(path.to_string())))?;
+            Ok(Job::Raw {
+                file,
+                path: at(path.to_string()),
+                size,
+            })
         }
-        if let Some(want) = diff_id {
-            // Raw and plain tar layers: the content is the blob.
-            let got = uncompressed.as_ref().unwrap_or(&got);
-            if want != got {
-                return Err(refused(at(format!(
-                    "the content hashes to {got}, the config's diffId says {want}"
-                ))));
+        packing @ (P::Tar | P::TarGzip | P::TarZstd) => Ok(Job::Tar { packing, size }),
+        P::Unknown => Err(refused(at(format!(
+            "media type {media_type} is not one this runtime knows how to unpack"
+        )))),
+    }
+}
+
+impl Job {
+    /// Write the layer from the chunks the reader hands over.
+    fn run(
+        self,
+        chunks: Chunks,
+        root: &Path,
+        limits: &Limits,
+        i: usize,
+    ) -> Result<Written, UnpackError> {
+        match self {
+            // No fsync: the rename of the whole directory is the atomic step, and a torn file
+            // after a power loss is not served as a verified one (the init container starts
+            // over in a fresh emptyDir).
+            Job::Raw {
+                mut file,
+                path,
+                size,
+            } => {
+                let mut n = 0u64;
+                let mut chunks = chunks;
+                while let Some(chunk) = chunks.next_chunk() {
+                    n += chunk.len() as u64;
+                    if n > size {
+                        return Err(refused(format!(
+                            "{path}: more bytes than the declared {size}"
+                        )));
+                    }
+                    file.write_all(&chunk).map_err(|e| io_err(&path, e))?;
+                    chunks.give_back(chunk);
+                }
+                Ok(Written {
+                    files: 1,
+                    bytes: n,
+                    content: None,
+                })
+            }
+            Job::Tar { packing, size } => {
+                let mut stats = Unpacked::default();
+                let mut reader = chunks;
+                let content = extract_tar(&mut reader, packing, size, root, limits, &mut stats)
+                    .map_err(|e| e.at(&format!("layer {i}")))?;
+                Ok(Written {
+                    files: stats.files,
+                    bytes: stats.bytes,
+                    content,
+                })
             }
         }
     }
-    Ok(())
 }
 
-/// A ModelPack config's `modelfs.diffIds`, when the manifest has a ModelPack config.
+impl LayerTap for Writers {
+    fn tap<'a>(
+        &'a self,
+        index: usize,
+        descriptor: &Value,
+        blob: Box<dyn Read + Send + 'a>,
+    ) -> Box<dyn Read + Send + 'a> {
+        // The progress display counts the bytes of this one read (see `expect_layer_bytes`).
+        let blob: Box<dyn Read + Send + 'a> = Box::new(crate::cli::progress::Counted(blob));
+        let job = match plan(&self.root, index, descriptor) {
+            Ok(job) => job,
+            Err(e) => {
+                self.record(index, Err(e));
+                return blob;
+            }
+        };
+        let (tx, rx) = sync_channel::<Vec<u8>>(QUEUE);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (root, limits) = (self.root.clone(), self.limits.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("unpack-layer-{index}"))
+            .spawn(move || {
+                let chunks = Chunks {
+                    rx,
+                    back: back_tx,
+                    current: Vec::new(),
+                    pos: 0,
+                };
+                job.run(chunks, &root, &limits, index)
+            });
+        match spawned {
+            Ok(writer) => Box::new(Tee {
+                inner: blob,
+                tx: Some(tx),
+                pool: back_rx,
+                writer: Some(writer),
+                ended: false,
+                index,
+                writers: self,
+            }),
+            Err(e) => {
+                self.record(index, Err(io_err(format!("layer {index}"), e)));
+                blob
+            }
+        }
+    }
+}
+
+/// Passes the inspector's reads through and sends a copy of every chunk to the layer's
+/// writer; when dropped, waits for the writer and records its outcome.
+struct Tee<'a> {
+    inner: Box<dyn Read + Send + 'a>,
+    tx: Option<SyncSender<Vec<u8>>>,
+    /// Buffers the writer is done with, reused so a layer allocates at most a few.
+    pool: Receiver<Vec<u8>>,
+    writer: Option<std::thread::JoinHandle<Result<Written, UnpackError>>>,
+    /// The blob was read to its end.
+    ended: bool,
+    index: usize,
+    writers: &'a Writers,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            self.ended = true;
+        } else if let Some(tx) = &self.tx {
+            let mut chunk = self.pool.try_recv().unwrap_or_default();
+            chunk.clear();
+            chunk.extend_from_slice(&buf[..n]);
+            if tx.send(chunk).is_err() {
+                // The writer stopped (it refused the layer): pass the rest through unseen.
+                self.tx = None;
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for Tee<'_> {
+    fn drop(&mut self) {
+        self.tx = None;
+        let outcome = match self.writer.take().map(|w| w.join()) {
+            Some(Ok(Ok(_))) if !self.ended => Err(UnpackError::Io(format!(
+                "layer {}: the blob was not read to its end",
+                self.index
+            ))),
+            Some(Ok(r)) => r,
+            Some(Err(_)) | None => Err(UnpackError::Io(format!(
+                "layer {}: the writer stopped unexpectedly",
+                self.index
+            ))),
+        };
+        self.writers.record(self.index, outcome);
+    }
+}
+
+/// The writer's side of a layer: chunks in the order read, ending when the reader is done.
+struct Chunks {
+    rx: Receiver<Vec<u8>>,
+    back: Sender<Vec<u8>>,
+    current: Vec<u8>,
+    pos: usize,
+}
+
+impl Chunks {
+    fn next_chunk(&mut self) -> Option<Vec<u8>> {
+        self.rx.recv().ok()
+    }
+    fn give_back(&self, chunk: Vec<u8>) {
+        let _ = self.back.send(chunk);
+    }
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.current.len() {
+            let Some(next) = self.next_chunk() else {
+                return Ok(0);
+            };
+            let done = std::mem::replace(&mut self.current, next);
+            self.give_back(done);
+            self.pos = 0;
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// A ModelPack config's `modelfs.diffIds`, when the manifest has a ModelPack config, from
+/// the config the inspector read (its digest checked against the descriptor).
 fn diff_ids(
-    source: &dyn BlobSource,
+    artifact: &Artifact,
     manifest: &Value,
     layers: usize,
-    limits: &Limits,
 ) -> Result<Option<Vec<Digest>>, UnpackError> {
     let desc = manifest.get("config");
     let is_model = desc
@@ -310,19 +591,28 @@ fn diff_ids(
         .and_then(Value::as_str)
         .and_then(|d| Digest::parse(d).ok())
         .ok_or_else(|| refused("the config descriptor has no usable digest"))?;
-    let reader = source
-        .open_blob(&digest)
-        .map_err(|e| UnpackError::Io(format!("config: {e}")))?;
-    let doc = crate::artifact::Document::from_reader(reader, limits)
-        .map_err(|e| UnpackError::Io(format!("config: {e}")))?;
-    if doc.sha256 != digest && digest.algorithm() == "sha256" {
+    let config = artifact
+        .config
+        .as_ref()
+        .ok_or_else(|| refused("the config was not read"))?;
+    let blob = config.blob.as_ref().map_err(|e| match e {
+        crate::artifact::BlobProblem::Io(m) => UnpackError::Io(format!("config: {m}")),
+        crate::artifact::BlobProblem::Missing => refused("config: the target holds no such blob"),
+        crate::artifact::BlobProblem::Unaddressable(m)
+        | crate::artifact::BlobProblem::OutsideLayout(m) => refused(format!("config: {m}")),
+    })?;
+    if blob.digest != digest {
         return Err(refused(format!(
             "the config hashes to {}, the descriptor says {digest}",
-            doc.sha256
+            blob.digest
         )));
     }
-    let json = doc
+    let json = config
+        .document
+        .as_ref()
+        .ok_or_else(|| refused("the config was not read"))?
         .json
+        .as_ref()
         .map_err(|e| refused(format!("the config is not JSON: {e}")))?;
     let ids: Vec<Digest> = json
         .pointer("/modelfs/diffIds")
@@ -449,15 +739,6 @@ impl CopyError {
         match self {
             CopyError::Read(e) => EntryError::Refused(format!("{what}: {e}")),
             CopyError::Write(e) => EntryError::Io(format!("{what}: {e}")),
-        }
-    }
-    /// For a raw layer, a transport failure is the machine's, invalid data the artifact's.
-    fn in_raw(self, what: &str) -> UnpackError {
-        match self {
-            CopyError::Read(e) if e.kind() == io::ErrorKind::InvalidData => {
-                UnpackError::Refused(format!("{what}: {e}"))
-            }
-            CopyError::Read(e) | CopyError::Write(e) => UnpackError::Io(format!("{what}: {e}")),
         }
     }
 }

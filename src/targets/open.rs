@@ -3,7 +3,7 @@
 
 use crate::artifact::{Artifact, Document, Limits};
 use crate::image_index::{Selection, is_image_index};
-use crate::inspect::{InspectOptions, collect};
+use crate::inspect::{InspectOptions, LayerTap, collect_tapped};
 use crate::source::BlobSource;
 use crate::targets::layout::{LayoutError, OciLayout};
 use crate::targets::registry::config::{ConfigError, RegistryConfig};
@@ -129,9 +129,22 @@ impl TargetRef {
         registry: &RegistryConfig,
         selection: &Selection,
     ) -> Result<Loaded, TargetError> {
+        self.load_tapped(limits, options, registry, selection, None)
+    }
+
+    /// [`load_selected`](Self::load_selected), the selected manifest's layers read through
+    /// `tap` (see [`collect_tapped`]).
+    pub fn load_tapped(
+        &self,
+        limits: &Limits,
+        options: &InspectOptions,
+        registry: &RegistryConfig,
+        selection: &Selection,
+        tap: Option<&dyn LayerTap>,
+    ) -> Result<Loaded, TargetError> {
         let artifact = match self {
             TargetRef::Registry(_) => {
-                return load_registry(self, limits, options, registry, selection);
+                return load_registry(self, limits, options, registry, selection, tap);
             }
             TargetRef::Layout { dir, selector } => {
                 if !dir.is_dir() {
@@ -174,13 +187,14 @@ impl TargetRef {
                     });
                 }
                 let subject = subject_digest(&facts.selected);
-                let mut artifact = collect(
+                let mut artifact = collect_tapped(
                     &layout as &dyn BlobSource,
                     self.describe(),
                     Some(facts),
                     manifest,
                     limits,
                     options,
+                    tap,
                 );
                 let subject = subject.unwrap_or_else(|| artifact.manifest_digest.clone());
                 artifact.evidence = Some(crate::evidence::discover::from_layout(
@@ -216,6 +230,7 @@ fn load_registry(
     options: &InspectOptions,
     registry: &RegistryConfig,
     selection: &Selection,
+    tap: Option<&dyn LayerTap>,
 ) -> Result<Loaded, TargetError> {
     let shown = target.describe();
     let art =
@@ -238,13 +253,14 @@ fn load_registry(
         )
         .map_err(|e| TargetError::Usage(format!("{shown}: {e}")))?
     } else {
-        let mut artifact = collect(
+        let mut artifact = collect_tapped(
             &source as &dyn BlobSource,
             shown,
             None,
             manifest,
             limits,
             options,
+            tap,
         );
         artifact.evidence = Some(crate::evidence::discover::from_registry(
             &art.source,
