@@ -107,7 +107,8 @@ pub(crate) fn inspect(
         return Ok(Found::Other);
     }
     // Verified, not trusted: the tree as it is now must be the tree that was recorded.
-    match listing(dest) {
+    // Verified, never taken from what an unpack knew: nothing is known here.
+    match listing(dest, &Known::default()) {
         Ok(now) if now == recorded.entries => Ok(Found::Current),
         _ => Ok(Found::Other),
     }
@@ -121,8 +122,16 @@ pub(crate) fn commit(
     record: &Path,
     found: Found,
     digest: Option<&Digest>,
+    known: &Known,
 ) -> Result<(), UnpackError> {
-    let entries = listing(tmp).map_err(|e| io_err(format!("listing {}", tmp.display()), e))?;
+    // Listed before the rename (the record must describe this tree), and only when there is a
+    // digest to record it for.
+    let entries = match digest {
+        Some(_) => {
+            Some(listing(tmp, known).map_err(|e| io_err(format!("listing {}", tmp.display()), e))?)
+        }
+        None => None,
+    };
     match fs::remove_file(record) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => {
             return Err(io_err(record.display(), e));
@@ -135,7 +144,7 @@ pub(crate) fn commit(
             .map_err(|e| io_err(format!("renaming into {}", dest.display()), e))?,
         Found::Other => replace(tmp, dest)?,
     }
-    let Some(digest) = digest else {
+    let (Some(digest), Some(entries)) = (digest, entries) else {
         return Ok(());
     };
     let json = serde_json::to_vec_pretty(&Record {
@@ -221,7 +230,36 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
 
 /// Every entry under `root`, sorted by path, files hashed; symbolic links are listed, never
 /// followed.
-fn listing(root: &Path) -> io::Result<Vec<Entry>> {
+/// Digests of files the unpack already knows, so that recording a tree does not read them a
+/// second time: the files raw layers became (their bytes are the verified blob). Only when
+/// every layer is raw and no two name the same file, so nothing else can have written them.
+#[derive(Debug, Default)]
+pub(crate) struct Known {
+    files: std::collections::BTreeMap<String, (Digest, u64)>,
+    unusable: bool,
+}
+
+impl Known {
+    pub(crate) fn raw(&mut self, rel: &Path, digest: &Digest, size: u64) {
+        let key = rel.to_string_lossy().into_owned();
+        if self.files.insert(key, (digest.clone(), size)).is_some() {
+            self.unusable = true;
+        }
+    }
+
+    pub(crate) fn tar_layer(&mut self) {
+        self.unusable = true;
+    }
+
+    fn get(&self, path: &str, size: u64) -> Option<&Digest> {
+        match self.files.get(path) {
+            Some((d, n)) if !self.unusable && *n == size => Some(d),
+            _ => None,
+        }
+    }
+}
+
+fn listing(root: &Path, known: &Known) -> io::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let mut pending = vec![PathBuf::new()];
     while let Some(rel) = pending.pop() {
@@ -239,7 +277,11 @@ fn listing(root: &Path) -> io::Result<Vec<Entry>> {
                     target: target.to_string_lossy().into_owned(),
                 }
             } else if t.is_file() {
-                let (digest, size) = hash_file(&root.join(&path))?;
+                let len = item.metadata()?.len();
+                let (digest, size) = match known.get(&shown, len) {
+                    Some(d) => (d.clone(), len),
+                    None => hash_file(&root.join(&path))?,
+                };
                 Kind::File {
                     size,
                     digest: digest.to_string(),

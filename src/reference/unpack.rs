@@ -185,13 +185,14 @@ impl Staging {
 
     /// The atomic step ([`destination::commit`]): the complete tree renamed into place (or
     /// exchanged with what was there), then recorded for the manifest digest.
-    pub fn commit(mut self) -> Result<(), UnpackError> {
+    pub(crate) fn commit(mut self, known: &destination::Known) -> Result<(), UnpackError> {
         let committed = destination::commit(
             &self.tmp,
             &self.dest,
             &self.record,
             self.found,
             self.digest.as_ref(),
+            known,
         );
         self.placed = committed.is_ok();
         committed
@@ -263,6 +264,9 @@ impl Extraction {
             layers: layers.len(),
             ..Default::default()
         };
+        // The digests of the files raw layers became, verified just below: the record beside
+        // the destination takes them instead of reading those files again.
+        let mut known = destination::Known::default();
         for (i, (layer, outcome)) in layers.iter().zip(outcomes).enumerate() {
             let at = |m: String| format!("layer {i}: {m}");
             let written =
@@ -295,10 +299,14 @@ impl Extraction {
                     ))));
                 }
             }
+            match &written.raw_file {
+                Some(rel) => known.raw(rel, &facts.digest, facts.size),
+                None => known.tar_layer(),
+            }
             total.files += written.files;
             total.bytes += written.bytes;
         }
-        self.staging.commit()?;
+        self.staging.commit(&known)?;
         Ok(total)
     }
 }
@@ -320,6 +328,8 @@ struct Written {
     bytes: u64,
     /// sha256 of the uncompressed stream of a compressed tar layer.
     content: Option<Digest>,
+    /// The file a raw layer became (relative to the root): its bytes are the blob's.
+    raw_file: Option<PathBuf>,
 }
 
 /// The [`LayerTap`] of an [`Extraction`]: one writer thread per layer, its outcome by index.
@@ -343,6 +353,7 @@ impl Writers {
 enum Job {
     Raw {
         file: File,
+        rel: PathBuf,
         path: String,
         size: u64,
     },
@@ -377,6 +388,7 @@ fn plan(root: &Path, i: usize, layer: &Value) -> Result<Job, UnpackError> {
             let file = create_file(root, &rel).map_err(|e| e.at(&at(path.to_string())))?;
             Ok(Job::Raw {
                 file,
+                rel,
                 path: at(path.to_string()),
                 size,
             })
@@ -403,6 +415,7 @@ impl Job {
             // over in a fresh emptyDir).
             Job::Raw {
                 mut file,
+                rel,
                 path,
                 size,
             } => {
@@ -422,6 +435,7 @@ impl Job {
                     files: 1,
                     bytes: n,
                     content: None,
+                    raw_file: Some(rel),
                 })
             }
             Job::Tar { packing, size } => {
@@ -433,6 +447,7 @@ impl Job {
                     files: stats.files,
                     bytes: stats.bytes,
                     content,
+                    raw_file: None,
                 })
             }
         }
