@@ -10,12 +10,12 @@ use crate::artifact::{Artifact, Document, LayoutFacts, Limits, MemberFacts};
 use crate::digest::Digest;
 use crate::frontmatter::{oci_references, parse_document};
 use crate::inspect::{InspectOptions, WORKFLOW_DOCUMENT_LAYER, collect};
-use crate::media_types::OCI_MANIFEST;
 use crate::source::BlobSource;
+use crate::vocabulary::OCI_MANIFEST;
 use serde_json::Value;
 
 /// The `artifactType` of an agent bundle index.
-pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.cncf.ai.bundle.v1+json";
+pub use crate::vocabulary::BUNDLE_ARTIFACT_TYPE;
 /// The `org.cncf.ai.artifact.type` of an agent bundle.
 pub const BUNDLE_KIND: &str = "agent-bundle";
 

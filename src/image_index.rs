@@ -13,8 +13,8 @@ use crate::artifact::{
 };
 use crate::digest::{Digest, Hasher};
 use crate::inspect::{InspectOptions, collect};
-use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use crate::source::{BlobError, BlobSource};
+use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
 use serde_json::Value;
 
 /// Indexes in one chain, counting the selected index: an index at a deeper level is not read.

@@ -11,7 +11,7 @@
 //!   (`targets::registry`), an adapter (`targets::adapter`); `targets::open` names a layout or
 //!   registry target and loads it. Through the one [`source::BlobSource`] interface they yield an
 //!   [`artifact::Artifact`] of plain facts gathered by streaming (`inspect`, `image_index`,
-//!   `bundle`, `evidence`), using only the low modules (`media_types`, `digest`, `model`,
+//!   `bundle`, `evidence`), using only the low modules (`vocabulary`, `digest`, `model`,
 //!   `frontmatter`, `trust`).
 //! - `checks` turn an artifact's facts into per-requirement marks; `suites` say what is required
 //!   of a tool or a registry target and mark it (packer, runtime, transport, registry).
@@ -34,7 +34,6 @@ pub mod frontmatter;
 pub mod image_index;
 pub mod input;
 pub mod inspect;
-pub mod media_types;
 pub mod model;
 pub mod output;
 pub mod reference;
@@ -47,3 +46,4 @@ pub mod suites;
 pub mod targets;
 pub mod traceability;
 pub mod trust;
+pub mod vocabulary;

@@ -10,16 +10,16 @@ use crate::model::Location;
 use crate::trust::openness::{MOF_CLASSES, mof_class_requires};
 use serde_json::Value;
 
-pub const PROFILE_VERSION: &str = "org.cncf.ai.interop.profile.version";
-pub const ARTIFACT_TYPE: &str = "org.cncf.ai.artifact.type";
-pub const LIFECYCLE: &str = "org.cncf.ai.lifecycle.status";
-pub const MOF_CLASS: &str = "org.cncf.ai.model.mof.class";
-pub const MOF_VERSION: &str = "org.cncf.ai.model.mof.version";
-pub const MOF_COMPONENTS: &str = "org.cncf.ai.model.mof.components";
-pub const SIGNING: &str = "org.cncf.ai.security.signing.framework";
-pub const SBOM: &str = "org.cncf.ai.security.sbom.format";
-pub const PROVENANCE: &str = "org.cncf.ai.security.provenance.type";
-pub const PACKAGING: &str = "org.cncf.ai.packaging.format";
+pub use crate::vocabulary::ARTIFACT_TYPE;
+pub use crate::vocabulary::LIFECYCLE;
+pub use crate::vocabulary::MOF_CLASS;
+pub use crate::vocabulary::MOF_COMPONENTS;
+pub use crate::vocabulary::MOF_VERSION;
+pub use crate::vocabulary::PACKAGING;
+pub use crate::vocabulary::PROFILE_VERSION;
+pub use crate::vocabulary::PROVENANCE;
+pub use crate::vocabulary::SBOM;
+pub use crate::vocabulary::SIGNING;
 
 /// Every key this profile defines in the `org.cncf.ai.` namespace.
 pub const PROFILE_KEYS: &[&str] = &[

@@ -5,8 +5,8 @@ use super::workflows::pinned;
 use super::{Check, Marks};
 use crate::artifact::{Artifact, MemberFacts};
 use crate::bundle::{BUNDLE_ARTIFACT_TYPE, BUNDLE_KIND};
-use crate::media_types::OCI_INDEX;
 use crate::model::{Location, pointer_token};
+use crate::vocabulary::OCI_INDEX;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

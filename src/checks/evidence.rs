@@ -33,11 +33,11 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
-pub const SIGSTORE_BUNDLE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
-pub const NOTARY_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
+pub use crate::vocabulary::NOTARY_SIGNATURE;
+pub use crate::vocabulary::OCI_EMPTY as EMPTY_MEDIA_TYPE;
 /// The annotation cosign and others put on a Sigstore bundle referrer that holds an attestation.
-pub const PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
+pub use crate::vocabulary::PREDICATE_TYPE;
+pub use crate::vocabulary::SIGSTORE_BUNDLE_PREFIX;
 
 /// The discovered evidence, or an error mark on every listed requirement when discovery did not
 /// run or could not complete.
@@ -157,10 +157,10 @@ fn well_formed(r: &Referrer, m: &mut Marks) {
         problems.push("`schemaVersion` is not 2".to_string());
     }
     let mt = json.get("mediaType").and_then(Value::as_str);
-    if mt != Some(crate::media_types::OCI_MANIFEST) {
+    if mt != Some(crate::vocabulary::OCI_MANIFEST) {
         problems.push(format!(
             "`mediaType` is {mt:?}, not {}",
-            crate::media_types::OCI_MANIFEST
+            crate::vocabulary::OCI_MANIFEST
         ));
     }
     let artifact_type = json

@@ -3,8 +3,8 @@
 use super::{Check, Marks};
 use crate::artifact::{Artifact, BlobProblem, IndexProblemKind};
 use crate::digest::{Digest, Hasher};
-use crate::media_types::OCI_MANIFEST;
 use crate::model::Location;
+use crate::vocabulary::OCI_MANIFEST;
 use serde_json::Value;
 
 pub const CHECKS: &[Check] = &[Check {

@@ -4,8 +4,8 @@ use super::layout::show;
 use super::support::{descriptors, is_media_type, manifest_object};
 use super::{Check, Marks};
 use crate::artifact::Artifact;
-use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use crate::model::{Location, pointer_token};
+use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
 use serde_json::Value;
 
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;

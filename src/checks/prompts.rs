@@ -13,8 +13,8 @@ use crate::schemas::SchemaKind;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
-pub const PROMPT_MANIFEST: &str = "application/vnd.cncf.prompt.manifest.v1+json";
-pub const PROMPT_CONFIG: &str = "application/vnd.cncf.prompt.config.v1+json";
+pub use crate::vocabulary::PROMPT_CONFIG;
+pub use crate::vocabulary::PROMPT_MANIFEST;
 
 pub const CHECKS: &[Check] = &[
     Check {

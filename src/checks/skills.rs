@@ -15,8 +15,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-pub const SKILL_MANIFEST: &str = "application/vnd.cncf.skill.manifest.v1+json";
-pub const SKILL_CONFIG: &str = "application/vnd.cncf.skill.config.v1+json";
+pub use crate::vocabulary::SKILL_CONFIG;
+pub use crate::vocabulary::SKILL_MANIFEST;
 pub const BUNDLE_TYPES: &[&str] = &[
     "application/vnd.cncf.skill.bundle.v1.tar",
     "application/vnd.cncf.skill.bundle.v1.tar+gzip",

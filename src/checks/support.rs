@@ -4,18 +4,18 @@ use crate::artifact::{Artifact, BlobFacts, BlobProblem};
 use crate::model::{Location, pointer_token};
 use serde_json::{Map, Value};
 
-pub const MODEL_MANIFEST: &str = "application/vnd.cncf.model.manifest.v1+json";
-pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
-pub const LEGACY_MODEL_MANIFEST: &str = "application/vnd.cnai.model.manifest.v1+json";
-pub const LEGACY_MODEL_CONFIG: &str = "application/vnd.cnai.model.config.v1+json";
-pub const FILEPATH: &str = "org.cncf.model.filepath";
-pub const LEGACY_FILEPATH: &str = "org.cnai.model.filepath";
+pub use crate::vocabulary::FILE_METADATA;
+pub use crate::vocabulary::FILEPATH;
 /// The OCI annotation some tools (oras, omlmd) name a raw layer's file by.
-pub const IMAGE_TITLE: &str = "org.opencontainers.image.title";
-pub const FILE_METADATA: &str = "org.cncf.model.file.metadata+json";
-pub const LEGACY_FILE_METADATA: &str = "org.cnai.model.file.metadata+json";
-pub const UNTESTED: &str = "org.cncf.model.file.mediatype.untested";
-pub const LEGACY_UNTESTED: &str = "org.cnai.model.file.mediatype.untested";
+pub use crate::vocabulary::IMAGE_TITLE;
+pub use crate::vocabulary::LEGACY_FILE_METADATA;
+pub use crate::vocabulary::LEGACY_FILEPATH;
+pub use crate::vocabulary::LEGACY_MODEL_CONFIG;
+pub use crate::vocabulary::LEGACY_MODEL_MANIFEST;
+pub use crate::vocabulary::LEGACY_UNTESTED;
+pub use crate::vocabulary::MODEL_CONFIG;
+pub use crate::vocabulary::MODEL_MANIFEST;
+pub use crate::vocabulary::UNTESTED;
 
 /// The manifest as a JSON object, when it is one.
 pub fn manifest_object(a: &Artifact) -> Option<&Map<String, Value>> {

@@ -12,8 +12,8 @@ use crate::model::Location;
 use crate::schemas::SchemaKind;
 use serde_json::Value;
 
-pub const WORKFLOW_MANIFEST: &str = "application/vnd.cncf.workflow.manifest.v1+json";
-pub const WORKFLOW_CONFIG: &str = "application/vnd.cncf.workflow.config.v1+json";
+pub use crate::vocabulary::WORKFLOW_CONFIG;
+pub use crate::vocabulary::WORKFLOW_MANIFEST;
 pub const SERVERLESS_WORKFLOW: &str = "serverless-workflow";
 
 pub const CHECKS: &[Check] = &[

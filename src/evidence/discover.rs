@@ -24,7 +24,7 @@ use std::io::Read;
 /// The most referrers examined for one artifact.
 pub const MAX_REFERRERS: usize = 1_000;
 
-use crate::media_types::OCI_MANIFEST;
+use crate::vocabulary::OCI_MANIFEST;
 
 /// The legacy cosign signature tag of a digest: `<alg>-<hex>.sig`.
 pub fn legacy_signature_tag(subject: &Digest) -> String {

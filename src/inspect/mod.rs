@@ -22,9 +22,9 @@ pub use layer::{detect_magic, packing_of};
 pub use tar_guard::ExtensionGuard;
 
 /// Annotation naming the path a ModelPack layer unpacks to.
-pub const FILEPATH: &str = "org.cncf.model.filepath";
+pub use crate::vocabulary::FILEPATH;
 /// The same annotation before ModelPack moved to the CNCF namespace.
-pub const LEGACY_FILEPATH: &str = "org.cnai.model.filepath";
+pub use crate::vocabulary::LEGACY_FILEPATH;
 
 /// A captured file is kept up to this many bytes.
 pub const MAX_CAPTURE_FILE_BYTES: usize = 1 << 20;
@@ -33,12 +33,12 @@ pub const MAX_CAPTURE_LAYER_BYTES: usize = 4 << 20;
 /// At most this many entry paths are kept per layer.
 pub const MAX_PATHS: usize = 100_000;
 
-/// Skill bundle layers (`application/vnd.cncf.skill.bundle.v1.<tar|tar+gzip|tar+zstd>`).
-pub const SKILL_BUNDLE_PREFIX: &str = "application/vnd.cncf.skill.bundle.v1.";
 /// The prompt template layer.
-pub const PROMPT_TEMPLATE_LAYER: &str = "application/vnd.cncf.prompt.template.v1.raw";
+pub use crate::vocabulary::PROMPT_TEMPLATE_LAYER;
+/// Skill bundle layers (`application/vnd.cncf.skill.bundle.v1.<tar|tar+gzip|tar+zstd>`).
+pub use crate::vocabulary::SKILL_BUNDLE_PREFIX;
 /// The workflow document layer.
-pub const WORKFLOW_DOCUMENT_LAYER: &str = "application/vnd.cncf.workflow.document.v1.raw";
+pub use crate::vocabulary::WORKFLOW_DOCUMENT_LAYER;
 
 /// What a layer's content is kept for beyond its facts: a fixed rule by media type, so that
 /// every target is inspected the same way.

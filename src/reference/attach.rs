@@ -7,7 +7,6 @@
 
 use crate::artifact::Limits;
 use crate::digest::Digest;
-use crate::media_types::{OCI_EMPTY as EMPTY_MEDIA_TYPE, OCI_MANIFEST};
 use crate::reference::blobs::{BlobStore, unique_name};
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::client::Client;
@@ -15,6 +14,7 @@ use crate::targets::registry::config::RegistryConfig;
 use crate::targets::registry::reference::Reference;
 use crate::targets::registry::referrers::{referrer_descriptor, update_fallback_index};
 use crate::targets::registry::source::RegistrySource;
+use crate::vocabulary::{OCI_EMPTY as EMPTY_MEDIA_TYPE, OCI_MANIFEST};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;

@@ -12,7 +12,7 @@ use super::blobs::{BlobStore, CHUNK, HashWriter};
 use super::plan::{self, Content, Entry, Layer, Packing};
 use crate::digest::Digest;
 use crate::fixtures::pack::{Kind as EntryKind, MTIME_RFC3339, gzip_writer, ustar_header};
-use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
+use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;

@@ -63,7 +63,7 @@ pub fn push(
         .get("mediaType")
         .or_else(|| facts.selected.get("mediaType"))
         .and_then(Value::as_str)
-        .unwrap_or(crate::media_types::OCI_MANIFEST)
+        .unwrap_or(crate::vocabulary::OCI_MANIFEST)
         .to_string();
     let client = Client::new(&writable_config(base, dest))?;
     let repo = &dest.repository;

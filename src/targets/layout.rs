@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// The descriptor annotation that names a tag in an OCI layout.
-pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+pub use crate::vocabulary::REF_NAME;
 
 /// Why a layout cannot be read or no manifest can be selected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

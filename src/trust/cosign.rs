@@ -9,8 +9,8 @@ use super::inputs::TrustInputs;
 use crate::digest::Digest;
 use serde_json::Value;
 
-pub const PAYLOAD_MEDIA_TYPE: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
-pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+pub use crate::vocabulary::COSIGN_PAYLOAD as PAYLOAD_MEDIA_TYPE;
+pub use crate::vocabulary::COSIGN_SIGNATURE_ANNOTATION as SIGNATURE_ANNOTATION;
 /// The predicate type of the in-toto Statement cosign v3 signs when it signs an image in the
 /// new bundle format (`cosign sign`, the default since v3): the signature is a DSSE bundle
 /// whose Statement names the manifest digest, and its referrer carries this value in the

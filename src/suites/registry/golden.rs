@@ -163,7 +163,7 @@ pub fn positive_fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
             .get("mediaType")
             .or_else(|| facts.selected.get("mediaType"))
             .and_then(Value::as_str)
-            .unwrap_or(crate::media_types::OCI_MANIFEST)
+            .unwrap_or(crate::vocabulary::OCI_MANIFEST)
             .to_string();
         let mut blobs = Vec::new();
         let mut children = Vec::new();
@@ -191,7 +191,7 @@ fn manifest(
 ) -> Pushable {
     let mut m = serde_json::Map::new();
     m.insert("schemaVersion".into(), json!(2));
-    m.insert("mediaType".into(), json!(crate::media_types::OCI_MANIFEST));
+    m.insert("mediaType".into(), json!(crate::vocabulary::OCI_MANIFEST));
     if let Some(t) = artifact_type {
         m.insert("artifactType".into(), json!(t));
     }
@@ -216,7 +216,7 @@ fn manifest(
     let mut blobs = vec![config.clone()];
     blobs.extend(layers.iter().cloned());
     Pushable {
-        media_type: crate::media_types::OCI_MANIFEST.into(),
+        media_type: crate::vocabulary::OCI_MANIFEST.into(),
         artifact_type: artifact_type.map(str::to_string),
         digest: Digest::sha256_of(&bytes),
         bytes,
@@ -285,7 +285,7 @@ pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: 
 pub fn phantom_subject(salt: &str) -> Value {
     let bytes = format!("phantom subject {salt}");
     json!({
-        "mediaType": crate::media_types::OCI_MANIFEST,
+        "mediaType": crate::vocabulary::OCI_MANIFEST,
         "digest": Digest::sha256_of(bytes.as_bytes()).to_string(),
         "size": bytes.len(),
     })

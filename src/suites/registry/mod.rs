@@ -12,7 +12,6 @@ mod tags;
 
 use crate::checks::Marks;
 use crate::digest::Digest;
-use crate::media_types::{OCI_INDEX, OCI_MANIFEST};
 use crate::model::{Location, Status};
 use crate::targets::redact::Redactor;
 use crate::targets::registry::client::{Body, Client, ClientError, Response};
@@ -21,6 +20,7 @@ use crate::targets::registry::manifest;
 use crate::targets::registry::reference::{Target, valid_tag};
 use crate::targets::registry::referrers::{self, index_manifests};
 use crate::targets::registry::source::RegistrySource;
+use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
 use golden::{PatternReader, Pushable};
 use reqwest::Method;
 use serde::Serialize;

@@ -5,7 +5,7 @@
 //! re-serializes them is caught by a byte comparison.
 
 use crate::digest::Digest;
-use crate::media_types::OCI_INDEX;
+use crate::vocabulary::OCI_INDEX;
 use serde::Serialize;
 use serde_json::{Value, json};
 

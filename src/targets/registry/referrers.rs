@@ -5,7 +5,7 @@ use super::client::{Client, ClientError};
 use super::reference::Target;
 use super::source::{ManifestError, RegistrySource};
 use crate::digest::Digest;
-use crate::media_types::OCI_INDEX;
+use crate::vocabulary::OCI_INDEX;
 use reqwest::Method;
 use serde_json::Value;
 

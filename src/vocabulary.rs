@@ -1,0 +1,85 @@
+//! The words every layer shares: OCI and ModelPack media types, annotation keys and artifact
+//! types. It sits below everything and imports nothing, so that a target, a fixture builder or a
+//! check names a manifest, a layer or a key without importing the module that judges it. A
+//! media type or annotation key is written here once; everything else uses these names.
+
+// ---- OCI image spec ----
+
+/// An OCI image manifest.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// An OCI image index.
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The OCI 1.1 empty descriptor (`{}`), the config of an artifact manifest.
+pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+/// The OCI annotation some tools (oras, omlmd, CRI-O image volumes) name a raw layer's file by.
+pub const IMAGE_TITLE: &str = "org.opencontainers.image.title";
+/// The tag an OCI image layout's index entry carries.
+pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+// ---- ModelPack ----
+
+/// A ModelPack manifest's artifact type.
+pub const MODEL_MANIFEST: &str = "application/vnd.cncf.model.manifest.v1+json";
+/// A ModelPack config.
+pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
+/// The artifact type before ModelPack moved to the CNCF namespace.
+pub const LEGACY_MODEL_MANIFEST: &str = "application/vnd.cnai.model.manifest.v1+json";
+/// The config media type before ModelPack moved to the CNCF namespace.
+pub const LEGACY_MODEL_CONFIG: &str = "application/vnd.cnai.model.config.v1+json";
+/// Annotation naming the path a ModelPack layer unpacks to.
+pub const FILEPATH: &str = "org.cncf.model.filepath";
+/// The same annotation before ModelPack moved to the CNCF namespace.
+pub const LEGACY_FILEPATH: &str = "org.cnai.model.filepath";
+/// A layer's file metadata (JSON) as ModelPack writes it.
+pub const FILE_METADATA: &str = "org.cncf.model.file.metadata+json";
+/// The same annotation before ModelPack moved to the CNCF namespace.
+pub const LEGACY_FILE_METADATA: &str = "org.cnai.model.file.metadata+json";
+/// Marks a layer whose media type the packer did not verify.
+pub const UNTESTED: &str = "org.cncf.model.file.mediatype.untested";
+/// The same annotation before ModelPack moved to the CNCF namespace.
+pub const LEGACY_UNTESTED: &str = "org.cnai.model.file.mediatype.untested";
+
+// ---- The contract's manifest annotations (`org.cncf.ai.`) ----
+
+pub const PROFILE_VERSION: &str = "org.cncf.ai.interop.profile.version";
+pub const ARTIFACT_TYPE: &str = "org.cncf.ai.artifact.type";
+pub const LIFECYCLE: &str = "org.cncf.ai.lifecycle.status";
+pub const MOF_CLASS: &str = "org.cncf.ai.model.mof.class";
+pub const MOF_VERSION: &str = "org.cncf.ai.model.mof.version";
+pub const MOF_COMPONENTS: &str = "org.cncf.ai.model.mof.components";
+pub const SIGNING: &str = "org.cncf.ai.security.signing.framework";
+pub const SBOM: &str = "org.cncf.ai.security.sbom.format";
+pub const PROVENANCE: &str = "org.cncf.ai.security.provenance.type";
+pub const PACKAGING: &str = "org.cncf.ai.packaging.format";
+
+// ---- Agentic assets (provisional) ----
+
+/// An agent bundle's artifact type.
+pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.cncf.ai.bundle.v1+json";
+pub const SKILL_MANIFEST: &str = "application/vnd.cncf.skill.manifest.v1+json";
+pub const SKILL_CONFIG: &str = "application/vnd.cncf.skill.config.v1+json";
+/// Skill bundle layers (`application/vnd.cncf.skill.bundle.v1.<tar|tar+gzip|tar+zstd>`).
+pub const SKILL_BUNDLE_PREFIX: &str = "application/vnd.cncf.skill.bundle.v1.";
+pub const PROMPT_MANIFEST: &str = "application/vnd.cncf.prompt.manifest.v1+json";
+pub const PROMPT_CONFIG: &str = "application/vnd.cncf.prompt.config.v1+json";
+/// The prompt template layer.
+pub const PROMPT_TEMPLATE_LAYER: &str = "application/vnd.cncf.prompt.template.v1.raw";
+pub const WORKFLOW_MANIFEST: &str = "application/vnd.cncf.workflow.manifest.v1+json";
+pub const WORKFLOW_CONFIG: &str = "application/vnd.cncf.workflow.config.v1+json";
+/// The workflow document layer.
+pub const WORKFLOW_DOCUMENT_LAYER: &str = "application/vnd.cncf.workflow.document.v1.raw";
+
+// ---- Evidence referrers ----
+
+/// Sigstore bundles (`…bundle.v0.3+json` and earlier) start with this.
+pub const SIGSTORE_BUNDLE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
+/// A Notary Project signature envelope.
+pub const NOTARY_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
+/// The annotation cosign and others put on a Sigstore bundle referrer that holds an attestation.
+pub const PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
+/// The payload of a legacy cosign `.sig` signature.
+pub const COSIGN_PAYLOAD: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+/// The annotation a legacy cosign `.sig` layer carries its signature in.
+pub const COSIGN_SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+/// The test-only note referrer the fixtures attach.
+pub const NOTE_ARTIFACT_TYPE: &str = "application/vnd.ai-interop.note.v1+json";
