@@ -4,17 +4,17 @@
 //!
 //! Run (release): `cargo bench --bench evidence_overhead`. For each fixture it loads the
 //! artifact once, then times `AI_INTEROP_BENCH_REPS` (default 200) rounds of
-//! (a) `evidence::discover::from_layout` and (b) evaluating the fixture's profile minus
+//! (a) `load::discover::from_layout` and (b) evaluating the fixture's profile minus
 //! evaluating `core` on the same facts — what the evidence requirements cost on top of a core
 //! check. Reported: the median of (a) + (b) in milliseconds; target < 10 ms.
 
 use ai_interop::artifact::Limits;
 use ai_interop::engine::{EvalOptions, evaluate};
-use ai_interop::evidence::discover;
 use ai_interop::inspect::InspectOptions;
+use ai_interop::load::discover;
+use ai_interop::load::open::TargetRef;
 use ai_interop::spec::Catalog;
 use ai_interop::targets::layout::OciLayout;
-use ai_interop::targets::open::TargetRef;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@ use ai_interop::digest::Digest;
 use ai_interop::evidence::{EvidenceFacts, Problem, Via};
 use ai_interop::fixtures::{self, Definitions};
 use ai_interop::inspect::InspectOptions;
-use ai_interop::targets::open::TargetRef;
+use ai_interop::load::open::TargetRef;
 use std::path::{Path, PathBuf};
 
 const BASES: &str = "

@@ -9,7 +9,7 @@ use ai_interop::digest::Digest;
 use ai_interop::evidence::{EvidenceFacts, Via};
 use ai_interop::fixtures::{self, Definitions};
 use ai_interop::inspect::InspectOptions;
-use ai_interop::targets::open::TargetRef;
+use ai_interop::load::open::TargetRef;
 use ai_interop::targets::registry::client::Client;
 use ai_interop::targets::registry::config::RegistryConfig;
 use ai_interop::targets::registry::referrers;

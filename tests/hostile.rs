@@ -4,9 +4,9 @@
 use ai_interop::artifact::{Document, Limits};
 use ai_interop::engine::{EvalOptions, evaluate};
 use ai_interop::inspect::{InspectOptions, collect};
+use ai_interop::load::open::TargetRef;
 use ai_interop::spec::Catalog;
 use ai_interop::targets::layout::OciLayout;
-use ai_interop::targets::open::TargetRef;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -306,9 +306,9 @@ fn distribution_check_follows_an_image_index() {
     use ai_interop::artifact::Limits;
     use ai_interop::engine::{EvalOptions, evaluate};
     use ai_interop::inspect::InspectOptions;
+    use ai_interop::load::open::TargetRef;
     use ai_interop::model::Status;
     use ai_interop::suites::registry::golden;
-    use ai_interop::targets::open::TargetRef;
     use ai_interop::targets::registry::client::Client;
     let c = base_config(&url, 1 << 20);
     let client = Client::new(&c).unwrap();

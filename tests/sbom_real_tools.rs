@@ -8,8 +8,8 @@
 use ai_interop::artifact::{Artifact, Document, Limits};
 use ai_interop::checks::{Marks, sbom};
 use ai_interop::inspect::InspectOptions;
+use ai_interop::load::open::TargetRef;
 use ai_interop::model::Status;
-use ai_interop::targets::open::TargetRef;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;

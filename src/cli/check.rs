@@ -6,9 +6,9 @@ use super::{
 use crate::engine::report::{ReportContext, build_report, now};
 use crate::engine::{self, EvalOptions};
 use crate::inspect::InspectOptions;
+use crate::load::open::{TargetError, TargetRef};
 use crate::report::{TargetInfo, TargetKind};
 use crate::spec::{AppliesTo, Catalog};
-use crate::targets::open::{TargetError, TargetRef};
 use clap::Args;
 
 #[derive(Args)]

@@ -3,10 +3,10 @@
 
 use super::check::{check_artifact, target_error};
 use super::{CommonArgs, Exit, emit, registry_config};
+use crate::load::open::TargetRef;
 use crate::reference::pack::ArtifactKind;
 use crate::reference::unpack::Extraction;
 use crate::reference::{PackOptions, UnpackError, UnpackOptions};
-use crate::targets::open::TargetRef;
 use crate::targets::registry::reference::Reference;
 use clap::Args;
 use std::path::PathBuf;

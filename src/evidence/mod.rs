@@ -1,13 +1,12 @@
 //! Evidence: what refers to an artifact (signatures, SBOMs, provenance, openness documents), as
-//! plain facts. Discovery (from a layout's `index.json`, a referrers tag-schema index, a
-//! registry's referrers API or its fallback tag, and the legacy cosign `.sig` tag) fills these;
+//! plain facts. Discovery ([`crate::load::discover`]: from a layout's `index.json`, a referrers
+//! tag-schema index, a registry's referrers API or its fallback tag, and the legacy cosign `.sig`
+//! tag) fills these;
 //! the trust checks read them. The bytes of every referrer manifest and blob are kept exactly as
 //! stored, bounded in size, so that signatures are verified over the stored bytes.
 
-pub mod discover;
-
-use crate::artifact::Document;
 use crate::digest::Digest;
+use crate::document::Document;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -5,7 +5,6 @@
 //! decides requirement outcomes: that is the job of [`crate::checks`].
 
 mod layer;
-pub mod names;
 mod tar;
 mod tar_guard;
 

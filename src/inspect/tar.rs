@@ -159,7 +159,7 @@ impl Walk {
         if name.split('/').any(|c| c == "..") {
             self.problem(shown.clone(), TarIssue::ParentComponent);
         }
-        if let Some(bound) = super::names::path_bound(&name) {
+        if let Some(bound) = crate::names::path_bound(&name) {
             self.problem(shown.clone(), TarIssue::NameBound(bound));
         }
         let (norm, _) = normalize(&name);
@@ -170,7 +170,7 @@ impl Walk {
             }
             EntryKind::Symlink | EntryKind::Hardlink => {
                 let raw_target = entry.link_name_bytes().unwrap_or_default();
-                if let Some(bound) = super::names::link_bound(&raw_target) {
+                if let Some(bound) = crate::names::link_bound(&raw_target) {
                     self.problem(shown.clone(), TarIssue::NameBound(bound));
                 }
                 let target = String::from_utf8_lossy(&raw_target).into_owned();

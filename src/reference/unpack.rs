@@ -672,7 +672,7 @@ pub fn safe_relative(path: &str) -> Result<PathBuf, String> {
         return Err(format!("{path:?}: names no file"));
     }
     // The bounds the checker judges by (LAY-011…013), so check and unpack agree.
-    if let Some(bound) = crate::inspect::names::path_bound(path) {
+    if let Some(bound) = crate::names::path_bound(path) {
         return Err(bound.to_string());
     }
     Ok(out)
@@ -927,7 +927,7 @@ fn extract_tar(
                         .link_name_bytes()
                         .map(|b| b.into_owned())
                         .unwrap_or_default();
-                    if let Some(bound) = crate::inspect::names::link_bound(&target) {
+                    if let Some(bound) = crate::names::link_bound(&target) {
                         return Err(EntryError::Refused(format!("{name}: {bound}")));
                     }
                     let target = std::str::from_utf8(&target)

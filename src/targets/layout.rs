@@ -4,8 +4,9 @@
 //! from `index.json` and reads the manifest blob. Blobs are served through [`BlobSource`], which
 //! only ever opens regular files under `blobs/<algorithm>/<encoded>`.
 
-use crate::artifact::{Document, LayoutFacts, Limits};
+use crate::artifact::LayoutFacts;
 use crate::digest::Digest;
+use crate::document::{Document, Limits};
 use crate::source::{BlobError, BlobSource};
 use serde_json::Value;
 use std::fs::{self, File};

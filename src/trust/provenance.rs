@@ -5,8 +5,8 @@
 use super::dsse::{DsseError, Envelope, IN_TOTO_PAYLOAD_TYPE};
 use super::keys::PublicKey;
 use super::sbom::Hash;
-use crate::artifact::Document;
 use crate::digest::Digest;
+use crate::document::Document;
 use crate::schemas::{self, SchemaKind};
 use serde_json::Value;
 

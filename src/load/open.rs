@@ -197,7 +197,7 @@ impl TargetRef {
                     tap,
                 );
                 let subject = subject.unwrap_or_else(|| artifact.manifest_digest.clone());
-                artifact.evidence = Some(crate::evidence::discover::from_layout(
+                artifact.evidence = Some(crate::load::discover::from_layout(
                     &layout, &subject, limits,
                 ));
                 artifact
@@ -262,7 +262,7 @@ fn load_registry(
             options,
             tap,
         );
-        artifact.evidence = Some(crate::evidence::discover::from_registry(
+        artifact.evidence = Some(crate::load::discover::from_registry(
             &art.source,
             &art.manifest.digest,
             &art.referrers,

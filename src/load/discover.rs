@@ -11,9 +11,9 @@
 //! and hashed with the algorithm of the digest that named it. At most [`MAX_REFERRERS`]
 //! referrers are examined; more is an error of discovery, never a hang.
 
-use super::{EvidenceBlob, EvidenceFacts, Problem, Referrer, Rejected, Via};
-use crate::artifact::{Document, Limits};
 use crate::digest::{Digest, Hasher};
+use crate::document::{Document, Limits};
+use crate::evidence::{EvidenceBlob, EvidenceFacts, Problem, Referrer, Rejected, Via};
 use crate::source::{BlobError, BlobSource};
 use crate::targets::layout::{OciLayout, REF_NAME};
 use crate::targets::registry::referrers::fallback_tag;
