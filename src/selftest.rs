@@ -192,7 +192,7 @@ pub fn fixture_trust() -> Result<std::sync::Arc<crate::trust::inputs::TrustInput
     > = std::sync::OnceLock::new();
     TRUST
         .get_or_init(|| {
-            crate::trust::policy::fixture_inputs()
+            crate::fixtures::trust_inputs()
                 .map(std::sync::Arc::new)
                 .map_err(|e| format!("the fixtures' trust inputs: {e}"))
         })

@@ -5,8 +5,8 @@
 mod signed;
 
 use ai_interop::digest::Digest;
+use ai_interop::fixtures::testpki::secp256k1_spki;
 use ai_interop::trust::keys::pem_encode;
-use ai_interop::trust::testpki::secp256k1_spki;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;

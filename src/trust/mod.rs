@@ -21,5 +21,3 @@ pub mod policy;
 pub mod provenance;
 pub mod sbom;
 pub mod sigstore;
-pub mod testpki;
-pub mod testpki_sigstore;

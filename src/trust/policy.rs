@@ -217,23 +217,6 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
     Ok(inputs)
 }
 
-/// The test-only trust inputs of the golden fixtures (`fixtures/v1.0/trust/policy.json`), used
-/// by the self-test; nothing when the directory holds no policy.
-pub fn fixture_inputs() -> Result<TrustInputs, String> {
-    let policy = crate::fixtures::fixtures_root().join("trust/policy.json");
-    if !policy.is_file() {
-        return Ok(TrustInputs {
-            offline: true,
-            ..TrustInputs::default()
-        });
-    }
-    load(&TrustOptions {
-        policy: Some(policy),
-        offline: true,
-        ..TrustOptions::default()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

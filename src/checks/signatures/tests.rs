@@ -4,12 +4,12 @@ use super::*;
 use crate::artifact::Document;
 use crate::digest::Digest;
 use crate::evidence::{EvidenceBlob, Referrer};
+use crate::fixtures::testpki::{
+    BundleVariant, IDENTITY, ISSUER, NotaryVariant, Signs, TestPki, VERIFY_AT, bundle, notary_jws,
+};
 use crate::model::Status;
 use crate::trust::codec::b64_encode;
 use crate::trust::inputs::{Loaded, TrustInputs};
-use crate::trust::testpki::{
-    BundleVariant, IDENTITY, ISSUER, NotaryVariant, Signs, TestPki, VERIFY_AT, bundle, notary_jws,
-};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -176,10 +176,10 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
             ),
             bundle_ref(oms_bundle(&f, Digest::sha256_of(WEIGHTS).encoded())),
             // Today's Sigstore: Rekor v2 and an RFC 3161 timestamp (SIG-013, SIG-014).
-            bundle_ref(crate::trust::testpki_sigstore::bundle_v2(
+            bundle_ref(crate::fixtures::testpki_sigstore::bundle_v2(
                 &f.pki,
                 Signs::Message(&manifest()),
-                crate::trust::testpki_sigstore::V2Variant::Good,
+                crate::fixtures::testpki_sigstore::V2Variant::Good,
             )),
         ],
         f.trust.clone(),

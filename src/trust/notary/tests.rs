@@ -1,5 +1,5 @@
 use super::*;
-use crate::trust::testpki::{NotaryVariant, TestPki, VERIFY_AT, notary_jws, pretty};
+use crate::fixtures::testpki::{NotaryVariant, TestPki, VERIFY_AT, notary_jws, pretty};
 use serde_json::json;
 
 const MANIFEST: &[u8] = b"{}";

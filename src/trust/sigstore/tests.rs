@@ -1,11 +1,11 @@
 //! Every failure path of the bundle verifier, on test-only bundles.
 
 use super::*;
-use crate::trust::failure::SigFailure;
-use crate::trust::inputs::Loaded;
-use crate::trust::testpki::{
+use crate::fixtures::testpki::{
     BundleVariant, CertVariant, IDENTITY, ISSUER, Signs, TestPki, VERIFY_AT, bundle,
 };
+use crate::trust::failure::SigFailure;
+use crate::trust::inputs::Loaded;
 use serde_json::json;
 use std::path::PathBuf;
 

@@ -3,11 +3,11 @@
 //! rule, each breaking exactly the requirement it names.
 
 use super::*;
-use crate::trust::inputs::{Loaded, Thresholds};
-use crate::trust::testpki::{
+use crate::fixtures::testpki::{
     BundleVariant, CertVariant, IDENTITY, ISSUER, Signs, TestPki, VERIFY_AT, bundle,
 };
-use crate::trust::testpki_sigstore::{TimestampVariant, V2Variant, bundle_v2};
+use crate::fixtures::testpki_sigstore::{TimestampVariant, V2Variant, bundle_v2};
+use crate::trust::inputs::{Loaded, Thresholds};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -139,7 +139,7 @@ fn thresholds_come_from_the_policy() {
     let v = run(&no_ts, &i);
     let f: Vec<_> = v.failures().map(|f| f.requirement()).collect();
     assert_eq!(f, ["SIG-005"]);
-    i.verification_time = Some(crate::trust::testpki::SIGNED_AT);
+    i.verification_time = Some(crate::fixtures::testpki::SIGNED_AT);
     assert!(run(&no_ts, &i).verified());
     i.verification_time = Some(VERIFY_AT);
     // Stricter: two timestamps, two logs, two SCTs — one of each is not enough.
@@ -203,7 +203,7 @@ fn rekor_v1_entries_still_verify_and_their_set_is_a_verified_time() {
 fn garbage_timestamps_and_sct_lists_are_refused_without_panicking() {
     let pki = TestPki::new();
     let root = trusted_root::TrustedRoot::parse(&pki.trusted_root_json()).unwrap();
-    let good = crate::trust::testpki_sigstore::timestamp(b"sig", TimestampVariant::Good);
+    let good = crate::fixtures::testpki_sigstore::timestamp(b"sig", TimestampVariant::Good);
     assert!(tsa::verify(&good, b"sig", &root).is_ok());
     // Any truncation or flipped byte: an answer, never a panic (bytes outside the signed
     // attributes, such as the embedded certificate, are not trusted and may not matter).
