@@ -3,7 +3,7 @@
 
 mod check;
 mod fixtures_cmd;
-pub(crate) mod progress;
+pub(crate) use crate::progress;
 mod reference_cmds;
 mod report_cmd;
 mod requirements;

@@ -142,8 +142,8 @@ fn read_file(path: &Path) -> Result<CapturedFile, Exit> {
 /// problem. `<name>/SKILL.md` / `<name>/skill.md` are captured.
 type SkillWalk = (Vec<EntryPath>, Vec<CapturedFile>);
 fn walk_skill(dir: &Path) -> Result<Result<SkillWalk, Problem>, Exit> {
-    use crate::fixtures::pack::Kind;
     use crate::reference::plan::{WalkError, walk};
+    use crate::tarball::Kind;
     if !dir.is_dir() {
         return Err(Exit::usage(format!(
             "{} is not a directory (validate skill takes the skill directory)",

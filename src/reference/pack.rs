@@ -11,7 +11,7 @@
 use super::blobs::{BlobStore, CHUNK, HashWriter};
 use super::plan::{self, Content, Entry, Layer, Packing};
 use crate::digest::Digest;
-use crate::fixtures::pack::{Kind as EntryKind, MTIME_RFC3339, gzip_writer, ustar_header};
+use crate::tarball::{Kind as EntryKind, MTIME_RFC3339, gzip_writer, ustar_header};
 use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
@@ -154,7 +154,7 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
     let resolved = resolve_source(src, kind)?;
     let src = resolved.as_path();
     let layers = plan_layers(src, kind, &metadata, opts)?;
-    crate::cli::progress::expect_bytes(layers.iter().map(Layer::weight).sum());
+    crate::progress::expect_bytes(layers.iter().map(Layer::weight).sum());
     let store = BlobStore::open(layout).with_context(|| layout.display().to_string())?;
     let built = build_all(&store, &layers, kind, opts.threads)?;
 
@@ -391,7 +391,7 @@ fn copy_file(source: &Path, size: u64, out: &mut dyn Write, buf: &mut [u8]) -> R
             bail!("{}: shrank while it was packed", source.display());
         }
         out.write_all(&buf[..n])?;
-        crate::cli::progress::advance(n as u64);
+        crate::progress::advance(n as u64);
         left -= n as u64;
     }
     if f.read(&mut buf[..1])? != 0 {

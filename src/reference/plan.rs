@@ -12,7 +12,7 @@
 //! model's to ship. Inside a directory layer a symbolic link is kept when it resolves inside
 //! that directory, and refused otherwise.
 
-use crate::fixtures::pack::Kind as EntryKind;
+use crate::tarball::Kind as EntryKind;
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::fs;

@@ -115,7 +115,7 @@ pub fn unpack(
 /// Tell the progress display how many stored bytes `manifest`'s layers hold: the bytes the
 /// [`LayerTap`] of an [`Extraction`] counts as the inspector reads them.
 pub fn expect_layer_bytes(manifest: &Value) {
-    crate::cli::progress::expect_bytes(manifest.get("layers").and_then(Value::as_array).map_or(
+    crate::progress::expect_bytes(manifest.get("layers").and_then(Value::as_array).map_or(
         0,
         |layers| {
             layers
@@ -462,7 +462,7 @@ impl LayerTap for Writers {
         blob: Box<dyn Read + Send + 'a>,
     ) -> Box<dyn Read + Send + 'a> {
         // The progress display counts the bytes of this one read (see `expect_layer_bytes`).
-        let blob: Box<dyn Read + Send + 'a> = Box::new(crate::cli::progress::Counted(blob));
+        let blob: Box<dyn Read + Send + 'a> = Box::new(crate::progress::Counted(blob));
         let job = match plan(&self.root, index, descriptor) {
             Ok(job) => job,
             Err(e) => {
