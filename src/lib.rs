@@ -1,25 +1,48 @@
 //! ai-interop: the reference conformance suite of the CNCF AI Manifest Contract.
 //!
-//! Data flows one way:
+//! Imports run one way, down this order (lowest first; modules on one line are siblings and do
+//! not import each other). `tests/layering.rs` holds the same order as data and fails on an
+//! import that runs up it.
 //!
 //! ```text
-//! spec → schemas → targets (layout, registry, adapter) → suites/checks → engine → report
+//!  1 vocabulary                                        media types, annotation keys; imports nothing
+//!  2 digest, model, input, output, names, tarball      primitives
+//!  3 document, source, progress, spec, frontmatter, schemas
+//!  4 trust, evidence                                   verification; evidence as plain facts
+//!  5 artifact                                          the facts checks read
+//!  6 targets, inspect                                  reach the bytes; stream layers into facts
+//!  7 bundle
+//!  8 image_index
+//!  9 load                                              open a target, gather, discover evidence
+//! 10 checks, report                                    mark facts; the report and its writers
+//! 11 engine                                            run a profile's checks, fill the report
+//! 12 fixtures, reference, suites                       the tools and the tool/registry suites
+//! 13 selftest
+//! 14 traceability, certify
+//! 15 cli
 //! ```
 //!
-//! - `spec` and the embedded `schemas` define what is required.
+//! - `spec` and the embedded `schemas` define what is required; `document` is a small JSON
+//!   document kept as stored bytes plus its parse, with the `Limits` that bound hostile input.
 //! - `targets` reach the bytes or the tool: an OCI image layout (`targets::layout`), a registry
-//!   (`targets::registry`), an adapter (`targets::adapter`); `targets::open` names a layout or
-//!   registry target and loads it. Through the one [`source::BlobSource`] interface they yield an
-//!   [`artifact::Artifact`] of plain facts gathered by streaming (`inspect`, `image_index`,
-//!   `bundle`, `evidence`), using only the low modules (`vocabulary`, `digest`, `model`,
-//!   `frontmatter`, `trust`).
-//! - `checks` turn an artifact's facts into per-requirement marks; `suites` say what is required
-//!   of a tool or a registry target and mark it (packer, runtime, transport, registry).
-//! - The `engine` runs the checks a profile needs (judging agent bundle members first), rolls
-//!   the marks up and assembles the common report; `report` writes it in every format.
+//!   (`targets::registry`), an adapter (`targets::adapter`). Through the one
+//!   [`source::BlobSource`] interface, `inspect`, `bundle` and `image_index` gather an
+//!   [`artifact::Artifact`] of plain facts by streaming; `evidence` holds what refers to it.
+//! - `load` composes them: `load::open` names a layout or registry target and loads its
+//!   artifact, `load::discover` finds its evidence.
+//! - `checks` turn an artifact's facts into per-requirement marks; the `engine` runs the checks
+//!   a profile needs (judging agent bundle members first), rolls the marks up and fills the
+//!   common report, whose model and writers are `report` (so `report` sits below `engine` in
+//!   imports, though reports flow out of it).
+//! - `suites` say what is required of a tool or a registry target and mark it (packer, runtime,
+//!   transport, registry); `fixtures` generates the golden fixtures and the test-only trust
+//!   material; `reference` is the reference packer and unpacker; `selftest` judges the fixtures;
+//!   `traceability` ties requirements to checks and fixtures; `certify` signs conformance
+//!   reports and verifies them (recomputing their verdicts).
 //!
-//! No module imports one to its right: targets and facts never import `checks`, `suites` or
-//! `engine`; `checks` never import `engine`.
+//! Test code (`#[cfg(test)]`) may import any layer. The imports that still run up while a change
+//! removing them is in flight are listed, each with its reason, in `EXCEPTIONS` of
+//! `tests/layering.rs`.
 
 pub mod artifact;
 pub mod bundle;
