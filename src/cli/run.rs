@@ -59,7 +59,15 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
         return run_registry(&args);
     }
     if let Some(kind @ ("packer" | "runtime" | "transport" | "matrix")) = args.target.as_deref() {
-        return super::run_tools::dispatch(kind, &args);
+        let tools = super::run_tools::ToolRunArgs {
+            fixtures: args.fixtures.as_deref(),
+            adapter: args.adapter.as_deref(),
+            adapters: &args.adapters,
+            timeout_ms: args.timeout_ms,
+            registry: args.registry.as_deref(),
+            common: &args.common,
+        };
+        return super::run_tools::dispatch(kind, &tools);
     }
     if args.target_name.is_some() {
         return Err(Exit::usage("--target-name is for `run registry`"));

@@ -177,33 +177,43 @@ pub fn adapter_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Exit> {
     Ok(paths.to_vec())
 }
 
+/// What `run <kind>` takes of the `run` arguments: `run.rs` fills it, so this file never
+/// imports `run.rs` (which dispatches here).
+pub struct ToolRunArgs<'a> {
+    pub fixtures: Option<&'a Path>,
+    pub adapter: Option<&'a Path>,
+    pub adapters: &'a [PathBuf],
+    pub timeout_ms: Option<u64>,
+    pub registry: Option<&'a str>,
+    pub common: &'a CommonArgs,
+}
+
 /// `run <kind>` for the tool kinds.
-pub fn dispatch(kind: &str, args: &super::run::RunArgs) -> Result<u8, Exit> {
-    let tree = crate::fixtures::embedded::FixtureTree::named_or_embedded(args.fixtures.as_deref())
+pub fn dispatch(kind: &str, args: &ToolRunArgs) -> Result<u8, Exit> {
+    let tree = crate::fixtures::embedded::FixtureTree::named_or_embedded(args.fixtures)
         .map_err(|e| Exit::usage(format!("fixtures: {e:#}")))?;
     match kind {
         "matrix" => {
-            let paths = adapter_paths(&args.adapters)?;
+            let paths = adapter_paths(args.adapters)?;
             run_matrix(
                 &paths,
                 tree.path(),
                 args.timeout_ms,
-                args.registry.as_deref(),
-                &args.common,
+                args.registry,
+                args.common,
             )
         }
         _ => {
             let path = args
                 .adapter
-                .as_ref()
                 .ok_or_else(|| Exit::usage(format!("run {kind} needs --adapter FILE")))?;
             run_tool_suite(
                 kind,
                 path,
                 &tree,
                 args.timeout_ms,
-                args.registry.as_deref(),
-                &args.common,
+                args.registry,
+                args.common,
             )
         }
     }

@@ -2,6 +2,7 @@
 //! profile's rules for that document.
 
 use super::Exit;
+use super::validate_asset::{self, Asset, Problem, is_stdin};
 use crate::artifact::{Artifact, BlobProblem, ConfigFacts, ContentFacts, Document, LayerFacts};
 use crate::digest::Digest;
 use crate::engine::{self, EvalOptions};
@@ -11,7 +12,7 @@ use crate::spec::Catalog;
 use clap::Args;
 use serde_json::Value;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct ValidateArgs {
@@ -84,6 +85,16 @@ impl ValidateKind {
             .unwrap_or_default()
     }
 
+    /// The agentic asset of an asset kind; `None` for the schema kinds.
+    pub fn asset(self) -> Option<Asset> {
+        match self {
+            ValidateKind::Skill => Some(Asset::Skill),
+            ValidateKind::Prompt => Some(Asset::Prompt),
+            ValidateKind::Workflow => Some(Asset::Workflow),
+            _ => None,
+        }
+    }
+
     /// The schema of a schema kind; `None` for the agentic assets.
     pub fn schema(self) -> Option<SchemaKind> {
         SchemaKind::from_name(&self.name())
@@ -105,10 +116,6 @@ impl ValidateArgs {
     }
 }
 
-pub(super) fn is_stdin(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
-
 /// Requirement families that a lone document of each kind can decide.
 fn requirement_prefixes(kind: SchemaKind) -> &'static [&'static str] {
     match kind {
@@ -121,7 +128,8 @@ fn requirement_prefixes(kind: SchemaKind) -> &'static [&'static str] {
 
 pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
     super::check_profile(&args.profile)?;
-    if let Some(problems) = super::validate_asset::run(&args)? {
+    if let Some(asset) = args.kind.asset() {
+        let problems = validate_asset::run(asset, &args.file, &args.workflow_format)?;
         return Ok(print(&args, "", &problems));
     }
     let kind = args
@@ -237,9 +245,6 @@ fn wrong_kind(asked: SchemaKind, v: &Value) -> Option<Problem> {
         true,
     ))
 }
-
-/// One problem: where, what, and whether it breaks validity (SHOULD findings do not).
-pub(super) type Problem = (String, String, bool);
 
 /// Print problems as lines (or JSON) and return the exit code: 1 when one breaks validity.
 pub(super) fn print(args: &ValidateArgs, kind: &str, problems: &[Problem]) -> u8 {

@@ -3,7 +3,6 @@
 //! artifact (the requirements that need the OCI wrapping are left out).
 
 use super::Exit;
-use super::validate::{Problem, ValidateArgs, ValidateKind};
 use crate::artifact::{CapturedFile, EntryKind, EntryPath};
 use crate::checks::Marks;
 use crate::checks::prompts::{ConfigState, check_template};
@@ -16,20 +15,37 @@ use std::fs;
 use std::io::Read;
 use std::path::Path;
 
-/// `Some(problems)` when `args.kind` names an agentic asset, `None` for a schema kind.
-pub fn run(args: &ValidateArgs) -> Result<Option<Vec<Problem>>, Exit> {
+/// One problem `validate` prints: where, what, and whether it breaks validity (SHOULD findings
+/// do not).
+pub(super) type Problem = (String, String, bool);
+
+/// The unpackaged agentic assets `validate` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asset {
+    Skill,
+    Prompt,
+    Workflow,
+}
+
+pub(super) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// The problems of the asset at `file` (`-`: standard input); `workflow_format` is the declared
+/// format of a workflow document.
+pub fn run(asset: Asset, file: &Path, workflow_format: &str) -> Result<Vec<Problem>, Exit> {
     let mut marks = Marks::default();
-    let stdin = super::validate::is_stdin(&args.file);
-    match args.kind {
-        ValidateKind::Skill if stdin => {
+    let stdin = is_stdin(file);
+    match asset {
+        Asset::Skill if stdin => {
             return Err(Exit::usage(
                 "validate skill takes a skill directory, not standard input",
             ));
         }
-        ValidateKind::Skill => {
-            let (paths, files) = match walk_skill(&args.file)? {
+        Asset::Skill => {
+            let (paths, files) = match walk_skill(file)? {
                 Ok(tree) => tree,
-                Err(refused) => return Ok(Some(vec![refused])),
+                Err(refused) => return Ok(vec![refused]),
             };
             check_tree(
                 &SkillTree {
@@ -41,21 +57,20 @@ pub fn run(args: &ValidateArgs) -> Result<Option<Vec<Problem>>, Exit> {
                 &mut marks,
             );
         }
-        ValidateKind::Prompt => {
-            let file = read_input(args)?;
+        Asset::Prompt => {
+            let file = read_input(file)?;
             if file.truncated {
-                return Ok(Some(vec![too_large("PRM-003", &file)]));
+                return Ok(vec![too_large("PRM-003", &file)]);
             }
             check_template(None, &file, ConfigState::None, &mut marks);
         }
-        ValidateKind::Workflow => {
-            let file = read_input(args)?;
+        Asset::Workflow => {
+            let file = read_input(file)?;
             if file.truncated {
-                return Ok(Some(vec![too_large("WFL-004", &file)]));
+                return Ok(vec![too_large("WFL-004", &file)]);
             }
-            check_document(None, &file, Some(&args.workflow_format), &mut marks);
+            check_document(None, &file, Some(workflow_format), &mut marks);
         }
-        _ => return Ok(None),
     }
     let catalog = Catalog::embedded();
     let problems = marks
@@ -73,7 +88,7 @@ pub fn run(args: &ValidateArgs) -> Result<Option<Vec<Problem>>, Exit> {
             )
         })
         .collect();
-    Ok(Some(problems))
+    Ok(problems)
 }
 
 fn too_large(req: &str, f: &CapturedFile) -> Problem {
@@ -97,9 +112,9 @@ fn name_of(path: &Path) -> Result<String, Exit> {
 }
 
 /// The file named on the command line, or standard input for `-` (bounded the same way).
-fn read_input(args: &ValidateArgs) -> Result<CapturedFile, Exit> {
-    if !super::validate::is_stdin(&args.file) {
-        return read_file(&args.file);
+fn read_input(file: &Path) -> Result<CapturedFile, Exit> {
+    if !is_stdin(file) {
+        return read_file(file);
     }
     let mut bytes = Vec::new();
     std::io::stdin()
