@@ -2,7 +2,7 @@
 //! bundle parse, certificate chain to the trusted root, transparency log entry (body, RFC 6962
 //! audit path, signed checkpoint, SET), embedded SCT and identity policy; and the same for a
 //! Rekor v2 bundle (signed-note checkpoint, RFC 3161 timestamp instead of a SET). Test-only
-//! material from `ai_interop::fixtures::testpki` and `testpki_sigstore`.
+//! material from `ai_interop::fixtures::testpki` and `testpki::sigstore`.
 //!
 //! ```text
 //! cargo bench --bench signature_verify
@@ -51,10 +51,10 @@ fn main() {
         "keyless Sigstore bundle, Rekor v1 ({} bytes): {per:?} per verification ({reps} reps)",
         b.len()
     );
-    let v2 = ai_interop::fixtures::testpki_sigstore::bundle_v2(
+    let v2 = ai_interop::fixtures::testpki::sigstore::bundle_v2(
         &pki,
         Signs::Message(manifest),
-        ai_interop::fixtures::testpki_sigstore::V2Variant::Good,
+        ai_interop::fixtures::testpki::sigstore::V2Variant::Good,
     );
     assert!(verify(&v2, Some(subject), &inputs).verification.verified());
     let start = Instant::now();

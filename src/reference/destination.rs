@@ -15,12 +15,26 @@
 //! one, never a mixture. Where the file system cannot exchange, the old tree is renamed aside
 //! first (a moment without a destination, never a partial one).
 
-use super::unpack::UnpackError;
 use crate::digest::{Digest, Hasher, HashingReader};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+/// Why an unpack stopped (here because the destination steps below [`super::unpack`] return it
+/// too). `Refused`: the artifact is not safe or not what it says (exit 1);
+/// `Io`: the machine could not do it (exit 3); `Destination`: the destination is not one to
+/// write (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("{0}")]
+    Io(String),
+    /// The destination exists and is not an empty directory: the user's to fix (exit 2).
+    #[error("{0}")]
+    Destination(String),
+}
 
 /// What the destination holds before an unpack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,19 +39,7 @@ const CHUNK: usize = super::blobs::CHUNK;
 /// time, so a few MiB per layer).
 const QUEUE: usize = 4;
 
-/// Why an unpack stopped. `Refused`: the artifact is not safe or not what it says (exit 1);
-/// `Io`: the machine could not do it (exit 3); `Destination`: the destination is not one to
-/// write (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub enum UnpackError {
-    #[error("refused: {0}")]
-    Refused(String),
-    #[error("{0}")]
-    Io(String),
-    /// The destination exists and is not an empty directory: the user's to fix (exit 2).
-    #[error("{0}")]
-    Destination(String),
-}
+pub use super::destination::UnpackError;
 
 fn refused(m: impl Into<String>) -> UnpackError {
     UnpackError::Refused(m.into())

@@ -3,7 +3,7 @@
 //! trust anchor the consumer supplied. A path longer than [`MAX_CHAIN`] or one that repeats a
 //! certificate is refused, so a chain that loops cannot hang the verifier.
 
-use super::der::{OID_FULCIO_ISSUER_V1, OID_FULCIO_ISSUER_V2};
+use super::der::{OID_FULCIO_ISSUER_V1, OID_FULCIO_ISSUER_V2, parse_error_words};
 use super::keys::PublicKey;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::*;
@@ -39,15 +39,6 @@ pub fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
         Ok((rest, _)) if !rest.is_empty() => Err("trailing bytes after the certificate".into()),
         Ok((_, cert)) => Ok(cert),
         Err(e) => Err(parse_error_words(&e)),
-    }
-}
-
-/// A parser error in words: nom's own `Display` shows the inner error's debug form
-/// (`Parsing Error: Der(InvalidLength)`), x509-parser's says "BER error: Invalid Length".
-pub(crate) fn parse_error_words<E: std::fmt::Display>(e: &x509_parser::nom::Err<E>) -> String {
-    match e {
-        x509_parser::nom::Err::Incomplete(_) => "the DER data ends early".to_string(),
-        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e.to_string(),
     }
 }
 
@@ -183,7 +174,7 @@ fn parse_utf8(der: &[u8]) -> Option<String> {
 #[allow(clippy::cloned_ref_to_slice_refs)]
 pub(crate) mod tests {
     use super::*;
-    use crate::trust::der::CertSpec;
+    use crate::fixtures::certs::CertSpec;
     use crate::trust::keys::SigningKey;
 
     pub const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z

@@ -91,7 +91,7 @@ impl PublicKey {
         let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| {
             KeyError::Malformed(format!(
                 "SubjectPublicKeyInfo: {}",
-                super::cert::parse_error_words(&e)
+                super::der::parse_error_words(&e)
             ))
         })?;
         if !rest.is_empty() {

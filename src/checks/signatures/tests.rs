@@ -176,10 +176,10 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
             ),
             bundle_ref(oms_bundle(&f, Digest::sha256_of(WEIGHTS).encoded())),
             // Today's Sigstore: Rekor v2 and an RFC 3161 timestamp (SIG-013, SIG-014).
-            bundle_ref(crate::fixtures::testpki_sigstore::bundle_v2(
+            bundle_ref(crate::fixtures::testpki::sigstore::bundle_v2(
                 &f.pki,
                 Signs::Message(&manifest()),
-                crate::fixtures::testpki_sigstore::V2Variant::Good,
+                crate::fixtures::testpki::sigstore::V2Variant::Good,
             )),
         ],
         f.trust.clone(),

@@ -1,12 +1,12 @@
 //! Rekor v2 entries, signed checkpoints, RFC 3161 timestamps, SCTs and chain rules, on the
-//! test-only material of `testpki_sigstore`: one positive per content kind, one negative per
+//! test-only material of `fixtures::testpki::sigstore`: one positive per content kind, one negative per
 //! rule, each breaking exactly the requirement it names.
 
 use super::*;
+use crate::fixtures::testpki::sigstore::{TimestampVariant, V2Variant, bundle_v2};
 use crate::fixtures::testpki::{
     BundleVariant, CertVariant, IDENTITY, ISSUER, Signs, TestPki, VERIFY_AT, bundle,
 };
-use crate::fixtures::testpki_sigstore::{TimestampVariant, V2Variant, bundle_v2};
 use crate::trust::inputs::{Loaded, Thresholds};
 use serde_json::json;
 use std::path::PathBuf;
@@ -203,7 +203,7 @@ fn rekor_v1_entries_still_verify_and_their_set_is_a_verified_time() {
 fn garbage_timestamps_and_sct_lists_are_refused_without_panicking() {
     let pki = TestPki::new();
     let root = trusted_root::TrustedRoot::parse(&pki.trusted_root_json()).unwrap();
-    let good = crate::fixtures::testpki_sigstore::timestamp(b"sig", TimestampVariant::Good);
+    let good = crate::fixtures::testpki::sigstore::timestamp(b"sig", TimestampVariant::Good);
     assert!(tsa::verify(&good, b"sig", &root).is_ok());
     // Any truncation or flipped byte: an answer, never a panic (bytes outside the signed
     // attributes, such as the embedded certificate, are not trusted and may not matter).
