@@ -9,8 +9,12 @@
 //! and string literals. Test code (`#[cfg(test)]` items, and files declared behind
 //! `#[cfg(test)] mod x;`) is exempt: the tests stand above every layer.
 //!
+//! Inside a top-level module, no two files import each other, however indirectly (a parent and
+//! its own child modules are nesting, not a cycle).
+//!
 //! [`EXCEPTIONS`] names the upward imports tolerated while a change that removes them is in
-//! flight; an exception that is no longer needed fails too, so the list only shrinks.
+//! flight (both checks leave them out); an exception that is no longer needed fails too, so the
+//! list only shrinks.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -86,9 +90,14 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
 struct Import {
     file: String,
     line: usize,
+    /// Top-level modules.
     from: String,
     to: String,
+    /// As written.
     path: String,
+    /// The importing file's module, and the absolute path imported.
+    from_module: Vec<String>,
+    to_path: Vec<String>,
 }
 
 fn rank(module: &str) -> Option<(usize, &'static str)> {
@@ -398,17 +407,24 @@ fn use_paths(toks: &[(Tok, usize, usize)]) -> Vec<Vec<(String, usize)>> {
     out
 }
 
-/// The top-level module a path names, seen from the module at `here`; `None` for a path into
-/// the same module, an external crate or a local item.
-fn resolve(here: &[String], path: &[(String, usize)]) -> Option<(String, usize)> {
+/// The absolute module path a path names, seen from the module at `here`, and the line of its
+/// top-level module's name; `None` for a path into an external crate or a local item.
+fn resolve(here: &[String], path: &[(String, usize)]) -> Option<(Vec<String>, usize)> {
+    let names = |p: &[(String, usize)]| p.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>();
     match path.first()?.0.as_str() {
-        "crate" => path.get(1).cloned(),
+        "crate" => {
+            let line = path.get(1)?.1;
+            Some((names(&path[1..]), line))
+        }
         "super" => {
             let ups = path.iter().take_while(|(s, _)| s == "super").count();
             if ups < here.len() {
-                Some((here[0].clone(), path[0].1))
+                let mut abs = here[..here.len() - ups].to_vec();
+                abs.extend(names(&path[ups..]));
+                Some((abs, path[0].1))
             } else {
-                path.get(ups).cloned()
+                let line = path.get(ups)?.1;
+                Some((names(&path[ups..]), line))
             }
         }
         _ => None,
@@ -417,6 +433,15 @@ fn resolve(here: &[String], path: &[(String, usize)]) -> Option<(String, usize)>
 
 /// Every import of another top-level module in `files` (path relative to the crate, text).
 fn imports(files: &[(PathBuf, String)]) -> Vec<Import> {
+    scan(files)
+        .0
+        .into_iter()
+        .filter(|i| i.from != i.to)
+        .collect()
+}
+
+/// Every import in `files` (within a top-level module too), and the modules the files are.
+fn scan(files: &[(PathBuf, String)]) -> (Vec<Import>, BTreeSet<Vec<String>>) {
     let mut stripped = Vec::new();
     let mut test_modules: BTreeSet<Vec<String>> = BTreeSet::new();
     for (path, text) in files {
@@ -435,6 +460,7 @@ fn imports(files: &[(PathBuf, String)]) -> Vec<Import> {
         stripped.push((path.clone(), here, text));
     }
     let mut found = Vec::new();
+    let mut modules = BTreeSet::new();
     for (path, here, text) in stripped {
         if here.is_empty()
             || here == ["lib"]
@@ -473,15 +499,18 @@ fn imports(files: &[(PathBuf, String)]) -> Vec<Import> {
                 _ => k += 1,
             }
         }
+        modules.insert(here.clone());
         for p in paths {
-            if let Some((to, line)) = resolve(&here, &p)
-                && to != here[0]
+            if let Some((abs, line)) = resolve(&here, &p)
+                && !abs.is_empty()
             {
                 found.push(Import {
                     file: path.display().to_string(),
                     line,
                     from: here[0].clone(),
-                    to,
+                    to: abs[0].clone(),
+                    from_module: here.clone(),
+                    to_path: abs,
                     path: p
                         .iter()
                         .map(|(s, _)| s.as_str())
@@ -491,7 +520,7 @@ fn imports(files: &[(PathBuf, String)]) -> Vec<Import> {
             }
         }
     }
-    found
+    (found, modules)
 }
 
 /// The imports that run up (or sideways across) the declared order, and which exceptions were
@@ -695,4 +724,94 @@ fn an_upward_import_is_caught() {
     );
     assert!(bad[4].contains("a sibling in its own layer"), "{}", bad[4]);
     assert_eq!(found.len(), 7, "{found:#?}");
+}
+
+/// The files (modules) of `found` that import each other in a cycle, each cycle as its modules;
+/// an import of an enclosing or enclosed module (`super::*`, a parent naming its child) is
+/// nesting, not a dependency, and the imports of [`EXCEPTIONS`] are left out.
+fn file_cycles(found: &[Import], modules: &BTreeSet<Vec<String>>) -> Vec<Vec<String>> {
+    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for i in found {
+        if EXCEPTIONS
+            .iter()
+            .any(|(f, t, _)| *f == i.from && *t == i.to)
+        {
+            continue;
+        }
+        let Some(to) = (1..=i.to_path.len())
+            .rev()
+            .map(|n| i.to_path[..n].to_vec())
+            .find(|m| modules.contains(m))
+        else {
+            continue;
+        };
+        let nested = to.starts_with(&i.from_module) || i.from_module.starts_with(&to);
+        if !nested {
+            edges.entry(i.from_module.clone()).or_default().insert(to);
+        }
+    }
+    let reach = |start: &Vec<String>| {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![start.clone()];
+        while let Some(m) = todo.pop() {
+            for n in edges.get(&m).into_iter().flatten() {
+                if seen.insert(n.clone()) {
+                    todo.push(n.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reachable: BTreeMap<&Vec<String>, BTreeSet<Vec<String>>> =
+        modules.iter().map(|m| (m, reach(m))).collect();
+    let mut cycles: BTreeSet<Vec<String>> = BTreeSet::new();
+    for (m, r) in &reachable {
+        if !r.contains(*m) {
+            continue;
+        }
+        let cycle: Vec<String> = r
+            .iter()
+            .filter(|n| reachable[n].contains(*m))
+            .map(|n| n.join("::"))
+            .collect();
+        cycles.insert(cycle);
+    }
+    cycles.into_iter().collect()
+}
+
+#[test]
+fn no_files_import_each_other_in_a_cycle() {
+    let (found, modules) = scan(&source_files());
+    let cycles = file_cycles(&found, &modules);
+    assert!(
+        cycles.is_empty(),
+        "modules that import each other (move what they share down into one of them, or below \
+         both):\n{}",
+        cycles
+            .iter()
+            .map(|c| format!("  {}", c.join(" <-> ")))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn a_cycle_between_files_is_caught() {
+    let file = |path: &str, text: &str| (PathBuf::from(path), text.to_string());
+    let files = [
+        file(
+            "src/cli/mod.rs",
+            "use crate::cli::run::RunArgs;\nmod run;\nmod tools;\n",
+        ),
+        file(
+            "src/cli/run.rs",
+            "use super::Exit;\nfn f() { super::tools::go(); }\n",
+        ),
+        file("src/cli/tools.rs", "use super::run::RunArgs;\n"),
+    ];
+    let (found, modules) = scan(&files);
+    assert_eq!(
+        file_cycles(&found, &modules),
+        [vec!["cli::run".to_string(), "cli::tools".to_string()]]
+    );
 }
