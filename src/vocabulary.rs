@@ -15,6 +15,12 @@ pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
 pub const IMAGE_TITLE: &str = "org.opencontainers.image.title";
 /// The tag an OCI image layout's index entry carries.
 pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// Pre-defined OCI annotations the contract reuses with value rules (ANN-014 to ANN-018).
+pub const IMAGE_CREATED: &str = "org.opencontainers.image.created";
+pub const IMAGE_LICENSES: &str = "org.opencontainers.image.licenses";
+pub const IMAGE_SOURCE: &str = "org.opencontainers.image.source";
+pub const IMAGE_VERSION: &str = "org.opencontainers.image.version";
+pub const IMAGE_AUTHORS: &str = "org.opencontainers.image.authors";
 
 // ---- ModelPack ----
 
@@ -51,6 +57,38 @@ pub const SIGNING: &str = "org.cncf.ai.security.signing.framework";
 pub const SBOM: &str = "org.cncf.ai.security.sbom.format";
 pub const PROVENANCE: &str = "org.cncf.ai.security.provenance.type";
 pub const PACKAGING: &str = "org.cncf.ai.packaging.format";
+
+/// Every key the contract defines in the `org.cncf.ai.` namespace. At the upstream revision the
+/// spec tracks these are also exactly the draft's own keys; if either side moves, the draft's
+/// list below gets a list of its own.
+pub const CNCF_AI_KEYS: &[&str] = &[
+    PROFILE_VERSION,
+    ARTIFACT_TYPE,
+    LIFECYCLE,
+    MOF_CLASS,
+    MOF_VERSION,
+    MOF_COMPONENTS,
+    SIGNING,
+    SBOM,
+    PROVENANCE,
+    PACKAGING,
+];
+
+/// Every key of the table of the upstream annotation draft at the revision the spec tracks
+/// (`spec/v1.0/upstream.md`, profile `cncf-annotations-draft`): its `org.cncf.ai.` keys and the
+/// six `org.opencontainers.image.*` keys it reuses. When upstream moves, this list moves with
+/// the mapping table; a key here without a requirement there fails the tests.
+pub const CNCF_ANNOTATIONS_DRAFT_KEYS: &[&[&str]] = &[
+    CNCF_AI_KEYS,
+    &[
+        IMAGE_CREATED,
+        IMAGE_LICENSES,
+        IMAGE_TITLE,
+        IMAGE_VERSION,
+        IMAGE_AUTHORS,
+        IMAGE_SOURCE,
+    ],
+];
 
 // ---- Agentic assets (provisional) ----
 

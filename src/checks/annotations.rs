@@ -22,18 +22,7 @@ pub use crate::vocabulary::SBOM;
 pub use crate::vocabulary::SIGNING;
 
 /// Every key this profile defines in the `org.cncf.ai.` namespace.
-pub const PROFILE_KEYS: &[&str] = &[
-    PROFILE_VERSION,
-    ARTIFACT_TYPE,
-    LIFECYCLE,
-    MOF_CLASS,
-    MOF_VERSION,
-    MOF_COMPONENTS,
-    SIGNING,
-    SBOM,
-    PROVENANCE,
-    PACKAGING,
-];
+pub const PROFILE_KEYS: &[&str] = crate::vocabulary::CNCF_AI_KEYS;
 
 /// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the others
 /// by the `agentic` extension.
@@ -462,12 +451,10 @@ fn packaging(a: &Artifact, m: &mut Marks) {
         }
     }
 
-    const CREATED: &str = "org.opencontainers.image.created";
-    const LICENSES: &str = "org.opencontainers.image.licenses";
-    const SOURCE: &str = "org.opencontainers.image.source";
-    const TITLE: &str = "org.opencontainers.image.title";
-    const VERSION: &str = "org.opencontainers.image.version";
-    const AUTHORS: &str = "org.opencontainers.image.authors";
+    use crate::vocabulary::{
+        IMAGE_AUTHORS as AUTHORS, IMAGE_CREATED as CREATED, IMAGE_LICENSES as LICENSES,
+        IMAGE_SOURCE as SOURCE, IMAGE_TITLE as TITLE, IMAGE_VERSION as VERSION,
+    };
 
     match annotation(Some(ann), CREATED) {
         None => m.not_applicable("ANN-014", format!("{CREATED} is absent")),

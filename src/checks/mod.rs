@@ -23,6 +23,7 @@ pub mod sbom;
 pub mod signatures;
 pub mod skills;
 pub mod support;
+pub mod upstream;
 pub mod workflows;
 
 use crate::artifact::Artifact;
@@ -178,6 +179,7 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     sbom::CHECKS,
     provenance::CHECKS,
     openness::CHECKS,
+    upstream::CHECKS,
 ];
 
 impl Marks {
