@@ -94,6 +94,9 @@ pub enum Origin {
     Notary,
     /// OpenSSF model signing (OMS).
     ModelSigning,
+    /// The CNCF initiative's draft of OCI annotation conventions, at the revision the spec
+    /// tracks (`spec/v1.0/upstream.md`).
+    CncfAnnotationsDraft,
     /// This contract's own rule.
     Contract,
 }
@@ -107,6 +110,7 @@ impl Origin {
         Origin::Sigstore,
         Origin::Notary,
         Origin::ModelSigning,
+        Origin::CncfAnnotationsDraft,
         Origin::Contract,
     ];
 
@@ -119,6 +123,7 @@ impl Origin {
             Origin::Sigstore => "sigstore",
             Origin::Notary => "notary",
             Origin::ModelSigning => "model-signing",
+            Origin::CncfAnnotationsDraft => "cncf-annotations-draft",
             Origin::Contract => "contract",
         }
     }
@@ -133,6 +138,7 @@ impl Origin {
             Origin::Sigstore => "Sigstore",
             Origin::Notary => "Notary Project",
             Origin::ModelSigning => "OpenSSF model signing",
+            Origin::CncfAnnotationsDraft => "the CNCF annotation draft",
             Origin::Contract => "this contract",
         }
     }

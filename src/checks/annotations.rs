@@ -595,5 +595,17 @@ mod tests {
         for c in [MOF_CLASS_III, MOF_CLASS_II, MOF_CLASS_I].concat() {
             assert!(MOF_VOCABULARY.contains(&c), "{c}");
         }
+        // The upstream draft's fixed list: the MOF's 17 components, each a component the
+        // openness recomputation knows by this term, and the configuration file itself.
+        let mut seen = std::collections::BTreeSet::new();
+        for term in MOF_VOCABULARY {
+            assert!(seen.insert(term), "{term} repeated");
+            let expected = (*term != "model-openness-config-file").then_some(*term);
+            assert_eq!(
+                crate::trust::openness::component_term(term),
+                expected,
+                "{term}"
+            );
+        }
     }
 }
