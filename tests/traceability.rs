@@ -208,6 +208,16 @@ fn every_key_of_the_tracked_upstream_table_has_a_requirement() {
             );
         }
     }
+    // The revision the profile is exactly is the one upstream.md says it tracks.
+    let revision = &profile.upstream.as_ref().expect("upstream").revision;
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/v1.0/upstream.md"),
+    )
+    .unwrap();
+    assert!(
+        text.contains(&format!("| Revision | `{revision}`")),
+        "upstream.md does not record revision {revision} under Tracked revision"
+    );
     // The profile is the mapping: nothing else belongs to it.
     for req in &catalog.requirements {
         let listed = rows.iter().any(|r| r.requirements.contains(&req.id));
