@@ -113,7 +113,12 @@ fn files(a: &Artifact, m: &mut Marks) {
             m.fail(
                 "MNT-003",
                 at.clone(),
-                format!("layer {i}'s name exceeds a file-system bound: {bound}"),
+                format!(
+                    "layer {i}'s name exceeds a file-system bound: {}",
+                    bound
+                        .to_string()
+                        .replace(&format!(" ({})", bound.requirement()), "")
+                ),
             );
         } else {
             m.pass("MNT-003");
