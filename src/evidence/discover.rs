@@ -507,3 +507,60 @@ pub fn subject_in_registry(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resolve(size: u64, stored: &[u8], fetched: impl Fn() -> Fetched) -> SubjectRead {
+        let digest = Digest::sha256_of(stored);
+        let manifest = json!({"subject": {"digest": digest.to_string(), "size": size}});
+        let limits = Limits {
+            max_document_bytes: 64,
+            ..Limits::default()
+        };
+        resolve_subject(Some(&manifest), &limits, &|_| fetched())
+            .expect("a subject")
+            .read
+    }
+
+    #[test]
+    fn a_subject_is_bound_to_its_digest_and_size() {
+        let base = br#"{"schemaVersion":2}"#;
+        let n = base.len() as u64;
+        assert!(matches!(
+            resolve(n, base, || Fetched::Bytes(base.to_vec())),
+            SubjectRead::Found(_)
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Bytes(b"{}".to_vec())),
+            SubjectRead::Mismatch(e) if e.contains("hash to")
+        ));
+        assert!(matches!(
+            resolve(n + 1, base, || Fetched::Bytes(base.to_vec())),
+            SubjectRead::Mismatch(e) if e.contains("size")
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Absent),
+            SubjectRead::Absent(_)
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Failed("reset".into())),
+            SubjectRead::Failed(_)
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Bytes(vec![b' '; 65])),
+            SubjectRead::Failed(e) if e.contains("bound")
+        ));
+        assert!(
+            resolve_subject(Some(&json!({})), &Limits::default(), &|_| Fetched::Absent).is_none()
+        );
+        let malformed = json!({"subject": {"digest": "sha256:zz"}});
+        assert!(matches!(
+            resolve_subject(Some(&malformed), &Limits::default(), &|_| Fetched::Absent)
+                .map(|s| s.read),
+            Some(SubjectRead::Absent(_))
+        ));
+    }
+}
