@@ -46,6 +46,8 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("sbom.md", include_str!("../spec/v1.0/sbom.md")),
     ("provenance.md", include_str!("../spec/v1.0/provenance.md")),
     ("openness.md", include_str!("../spec/v1.0/openness.md")),
+    ("lora.md", include_str!("../spec/v1.0/lora.md")),
+    ("mountable.md", include_str!("../spec/v1.0/mountable.md")),
     ("upstream.md", include_str!("../spec/v1.0/upstream.md")),
 ];
 

@@ -121,3 +121,10 @@ pub const COSIGN_PAYLOAD: &str = "application/vnd.dev.cosign.simplesigning.v1+js
 pub const COSIGN_SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 /// The test-only note referrer the fixtures attach.
 pub const NOTE_ARTIFACT_TYPE: &str = "application/vnd.ai-interop.note.v1+json";
+
+// ---- LoRA adapters (provisional `lora` extension) ----
+
+/// The `org.cncf.ai.artifact.type` value of a LoRA adapter (`spec/v1.0/lora.md`).
+pub const LORA_ADAPTER: &str = "lora-adapter";
+/// The `org.cncf.ai.artifact.type` value of a model, the only kind an adapter's base may be.
+pub const MODEL_KIND: &str = "model";

@@ -14,8 +14,10 @@ pub mod descriptors;
 pub mod evidence;
 pub mod indexes;
 pub mod layout;
+pub mod lora;
 pub mod manifest;
 pub mod modelpack;
+pub mod mountable;
 pub mod openness;
 pub mod prompts;
 pub mod provenance;
@@ -179,6 +181,8 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     sbom::CHECKS,
     provenance::CHECKS,
     openness::CHECKS,
+    lora::CHECKS,
+    mountable::CHECKS,
     upstream::CHECKS,
 ];
 
