@@ -51,6 +51,27 @@ pub const SIGNING: &str = "org.cncf.ai.security.signing.framework";
 pub const SBOM: &str = "org.cncf.ai.security.sbom.format";
 pub const PROVENANCE: &str = "org.cncf.ai.security.provenance.type";
 pub const PACKAGING: &str = "org.cncf.ai.packaging.format";
+/// The version of the packaging format: for ModelPack, the model-spec release (Go module version)
+/// whose config rules the artifact follows.
+pub const PACKAGING_VERSION: &str = "org.cncf.ai.packaging.version";
+
+// ---- Producer variants of ModelPack (named by the variant table, `checks::variants`) ----
+
+/// Docker Model Runner's typed GGUF weight layer (`docker model package --format cncf` before it
+/// moved to `weight.v1.raw`); model-spec has no such type.
+pub const DMR_WEIGHT_GGUF: &str = "application/vnd.cncf.model.weight.v1.gguf";
+/// Docker Model Runner's typed safetensors weight layer, the sibling of [`DMR_WEIGHT_GGUF`].
+pub const DMR_WEIGHT_SAFETENSORS: &str = "application/vnd.cncf.model.weight.v1.safetensors";
+/// Docker Model Runner's own format (`docker model package`, `--format docker`): every config and
+/// layer media type starts with this (`…model.config.v0.2+json`, `…gguf.v3`, `…license`, …).
+pub const DOCKER_AI_PREFIX: &str = "application/vnd.docker.ai.";
+/// KitOps' ModelKit (`kit pack` without `--use-model-pack`): artifactType, config and layers
+/// (`…modelkit.config.v1+json`, `…modelkit.model.v1.tar`, …) start with this.
+pub const KITOPS_MODELKIT_PREFIX: &str = "application/vnd.kitops.modelkit.";
+/// The manifest annotation `kit pack --use-model-pack` keeps the Kitfile (JSON) in.
+pub const KITOPS_KITFILE: &str = "ml.kitops.modelkit.kitfile";
+/// The manifest annotation kit stamps its own version in.
+pub const KITOPS_CLI_VERSION: &str = "ml.kitops.modelkit.cli-version";
 
 // ---- Agentic assets (provisional) ----
 

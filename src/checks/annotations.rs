@@ -16,6 +16,7 @@ pub use crate::vocabulary::MOF_CLASS;
 pub use crate::vocabulary::MOF_COMPONENTS;
 pub use crate::vocabulary::MOF_VERSION;
 pub use crate::vocabulary::PACKAGING;
+pub use crate::vocabulary::PACKAGING_VERSION;
 pub use crate::vocabulary::PROFILE_VERSION;
 pub use crate::vocabulary::PROVENANCE;
 pub use crate::vocabulary::SBOM;
@@ -33,6 +34,7 @@ pub const PROFILE_KEYS: &[&str] = &[
     SBOM,
     PROVENANCE,
     PACKAGING,
+    PACKAGING_VERSION,
 ];
 
 /// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the others
