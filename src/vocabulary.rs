@@ -20,6 +20,8 @@ pub const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
 /// A ModelPack manifest's artifact type.
 pub const MODEL_MANIFEST: &str = "application/vnd.cncf.model.manifest.v1+json";
+/// ModelPack's format-agnostic weight layer: one file's bytes, unarchived and uncompressed.
+pub const MODEL_WEIGHT_RAW: &str = "application/vnd.cncf.model.weight.v1.raw";
 /// A ModelPack config.
 pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
 /// The artifact type before ModelPack moved to the CNCF namespace.
@@ -70,8 +72,6 @@ pub const DOCKER_AI_PREFIX: &str = "application/vnd.docker.ai.";
 pub const KITOPS_MODELKIT_PREFIX: &str = "application/vnd.kitops.modelkit.";
 /// The manifest annotation `kit pack --use-model-pack` keeps the Kitfile (JSON) in.
 pub const KITOPS_KITFILE: &str = "ml.kitops.modelkit.kitfile";
-/// The manifest annotation kit stamps its own version in.
-pub const KITOPS_CLI_VERSION: &str = "ml.kitops.modelkit.cli-version";
 
 // ---- Agentic assets (provisional) ----
 

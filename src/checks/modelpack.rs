@@ -8,7 +8,7 @@ use super::support::{
     is_media_type, layer_annotations, layer_count, layer_filepath, layer_media_type,
     manifest_object,
 };
-use super::{Check, Marks};
+use super::{Check, Marks, variants};
 use crate::artifact::{Artifact, EntryKind, Packing};
 use crate::digest::Digest;
 use crate::model::Location;
@@ -100,10 +100,11 @@ fn types(a: &Artifact, m: &mut Marks) {
             Location::manifest("/artifactType"),
             format!("artifactType uses the legacy name; write {MODEL_MANIFEST}"),
         ),
-        Some(t) => m.fail(
+        Some(t) => m.fail_named(
             "MPK-001",
             Location::manifest("/artifactType"),
             format!("a model's artifactType must be {MODEL_MANIFEST}, found {t:?}"),
+            variants::artifact_type(t),
         ),
     }
     match obj
@@ -118,10 +119,11 @@ fn types(a: &Artifact, m: &mut Marks) {
             Location::manifest("/config/mediaType"),
             format!("the config uses the legacy media type; write {MODEL_CONFIG}"),
         ),
-        Some(t) => m.fail(
+        Some(t) => m.fail_named(
             "MPK-002",
             Location::manifest("/config/mediaType"),
             format!("a model's config mediaType must be {MODEL_CONFIG}, found {t:?}"),
+            variants::config_type(t),
         ),
     }
     for i in 0..layer_count(a) {
@@ -131,13 +133,12 @@ fn types(a: &Artifact, m: &mut Marks) {
         };
         let at = Location::manifest(format!("/layers/{i}/mediaType"));
         match parse_layer_type(t) {
-            None => m.fail(
-                "MPK-006",
-                at,
-                format!(
+            None => {
+                let msg = format!(
                     "{t:?} is not a ModelPack layer type (application/vnd.cncf.model.<weight|weight.config|doc|code|dataset>.v1.<raw|tar|tar+gzip|tar+zstd>)"
-                ),
-            ),
+                );
+                m.fail_named("MPK-006", at, msg, variants::layer_type(t));
+            }
             Some((legacy, kind, packing)) => {
                 if legacy {
                     m.fail(
