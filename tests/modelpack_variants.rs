@@ -65,6 +65,7 @@ fn findings_name_the_variant() {
             .findings()
             .filter(|f| f.requirement == *requirement)
             .filter(|f| f.message.contains(&format!("variant {variant})")))
+            .filter(|f| f.variant.as_deref() == Some(*variant))
             .collect();
         assert!(
             !named.is_empty(),
