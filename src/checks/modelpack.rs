@@ -675,6 +675,23 @@ mod tests {
         assert_eq!(unsafe_path_reason(p), why, "{p:?}");
     }
 
+    #[rstest]
+    #[case("v0.0.7", Some(ModelpackRules::V007))]
+    #[case("v0.0.7+build.5", Some(ModelpackRules::V007))]
+    #[case("v0.0.8", Some(ModelpackRules::Main))]
+    #[case("v0.0.8-0.20260608093608-d78bf3231b4f", Some(ModelpackRules::Main))]
+    #[case("v0.0.8-0.20251029035601-816c546bfd6b", Some(ModelpackRules::Main))]
+    #[case("v1.0.0", Some(ModelpackRules::Main))]
+    #[case("v0.0.7-rc.1", None)]
+    #[case("v0.0.6", None)]
+    #[case("0.0.7", None)]
+    #[case("v0.0", None)]
+    #[case("latest", None)]
+    #[case("", None)]
+    fn versions_select_rules(#[case] declared: &str, #[case] rules: Option<ModelpackRules>) {
+        assert_eq!(rules_for_version(declared).ok(), rules, "{declared:?}");
+    }
+
     #[test]
     fn layer_types() {
         assert_eq!(

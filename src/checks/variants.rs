@@ -116,7 +116,7 @@ pub const VARIANTS: &[Variant] = &[
     },
     Variant {
         id: "modelpack-config-without-artifact-type",
-        producer: "a ModelPack artifact without artifactType, which consumers such as KServe and kit still recognise by its config media type",
+        producer: "a ModelPack artifact without artifactType, which kit (and KServe's pending ModelPack support) still recognise by its config media type",
         fix: "model-spec requires artifactType to be the ModelPack manifest type, and consumers that look only at artifactType miss the model",
         breaks: Breaks::Modelpack,
         sites: &[Site::NoArtifactTypeConfigPrefix(MODEL_CONFIG)],
