@@ -26,6 +26,8 @@ pub const IMAGE_AUTHORS: &str = "org.opencontainers.image.authors";
 
 /// A ModelPack manifest's artifact type.
 pub const MODEL_MANIFEST: &str = "application/vnd.cncf.model.manifest.v1+json";
+/// ModelPack's format-agnostic weight layer: one file's bytes, unarchived and uncompressed.
+pub const MODEL_WEIGHT_RAW: &str = "application/vnd.cncf.model.weight.v1.raw";
 /// A ModelPack config.
 pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
 /// The artifact type before ModelPack moved to the CNCF namespace.
@@ -57,11 +59,28 @@ pub const SIGNING: &str = "org.cncf.ai.security.signing.framework";
 pub const SBOM: &str = "org.cncf.ai.security.sbom.format";
 pub const PROVENANCE: &str = "org.cncf.ai.security.provenance.type";
 pub const PACKAGING: &str = "org.cncf.ai.packaging.format";
+/// The version of the packaging format: for ModelPack, the model-spec release (Go module version)
+/// whose config rules the artifact follows.
+pub const PACKAGING_VERSION: &str = "org.cncf.ai.packaging.version";
 
-/// Every key the contract defines in the `org.cncf.ai.` namespace. At the upstream revision the
-/// spec tracks these are also exactly the draft's own keys; if either side moves, the draft's
-/// list below gets a list of its own.
-pub const CNCF_AI_KEYS: &[&str] = &[
+// ---- Producer variants of ModelPack (named by the variant table, `checks::variants`) ----
+
+/// Docker Model Runner's typed GGUF weight layer (`docker model package --format cncf` before it
+/// moved to `weight.v1.raw`); model-spec has no such type.
+pub const DMR_WEIGHT_GGUF: &str = "application/vnd.cncf.model.weight.v1.gguf";
+/// Docker Model Runner's typed safetensors weight layer, the sibling of [`DMR_WEIGHT_GGUF`].
+pub const DMR_WEIGHT_SAFETENSORS: &str = "application/vnd.cncf.model.weight.v1.safetensors";
+/// Docker Model Runner's own format (`docker model package`, `--format docker`): every config and
+/// layer media type starts with this (`…model.config.v0.2+json`, `…gguf.v3`, `…license`, …).
+pub const DOCKER_AI_PREFIX: &str = "application/vnd.docker.ai.";
+/// KitOps' ModelKit (`kit pack` without `--use-model-pack`): artifactType, config and layers
+/// (`…modelkit.config.v1+json`, `…modelkit.model.v1.tar`, …) start with this.
+pub const KITOPS_MODELKIT_PREFIX: &str = "application/vnd.kitops.modelkit.";
+/// The manifest annotation `kit pack --use-model-pack` keeps the Kitfile (JSON) in.
+pub const KITOPS_KITFILE: &str = "ml.kitops.modelkit.kitfile";
+
+/// The `org.cncf.ai.` keys of the upstream annotation draft at the revision the spec tracks.
+pub const CNCF_AI_DRAFT_KEYS: &[&str] = &[
     PROFILE_VERSION,
     ARTIFACT_TYPE,
     LIFECYCLE,
@@ -74,12 +93,29 @@ pub const CNCF_AI_KEYS: &[&str] = &[
     PACKAGING,
 ];
 
+/// Every key the contract defines in the `org.cncf.ai.` namespace: the draft's keys and
+/// `packaging.version`, which only this contract defines (ModelPack declares no version of its
+/// own; `spec/v1.0/modelpack.md`).
+pub const CNCF_AI_KEYS: &[&str] = &[
+    PROFILE_VERSION,
+    ARTIFACT_TYPE,
+    LIFECYCLE,
+    MOF_CLASS,
+    MOF_VERSION,
+    MOF_COMPONENTS,
+    SIGNING,
+    SBOM,
+    PROVENANCE,
+    PACKAGING,
+    PACKAGING_VERSION,
+];
+
 /// Every key of the table of the upstream annotation draft at the revision the spec tracks
 /// (`spec/v1.0/upstream.md`, profile `cncf-annotations-draft`): its `org.cncf.ai.` keys and the
 /// six `org.opencontainers.image.*` keys it reuses. When upstream moves, this list moves with
 /// the mapping table; a key here without a requirement there fails the tests.
 pub const CNCF_ANNOTATIONS_DRAFT_KEYS: &[&[&str]] = &[
-    CNCF_AI_KEYS,
+    CNCF_AI_DRAFT_KEYS,
     &[
         IMAGE_CREATED,
         IMAGE_LICENSES,

@@ -16,6 +16,7 @@ pub use crate::vocabulary::MOF_CLASS;
 pub use crate::vocabulary::MOF_COMPONENTS;
 pub use crate::vocabulary::MOF_VERSION;
 pub use crate::vocabulary::PACKAGING;
+pub use crate::vocabulary::PACKAGING_VERSION;
 pub use crate::vocabulary::PROFILE_VERSION;
 pub use crate::vocabulary::PROVENANCE;
 pub use crate::vocabulary::SBOM;

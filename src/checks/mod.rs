@@ -26,6 +26,7 @@ pub mod signatures;
 pub mod skills;
 pub mod support;
 pub mod upstream;
+pub mod variants;
 pub mod workflows;
 
 use crate::artifact::Artifact;
@@ -48,6 +49,8 @@ pub struct Mark {
     pub status: Status,
     pub location: Location,
     pub message: String,
+    /// The known producer variant the mark names ([`variants`]), if any.
+    pub variant: Option<&'static str>,
 }
 
 /// The marks one check produced.
@@ -72,7 +75,26 @@ impl Marks {
             status,
             location,
             message,
+            variant: None,
         });
+    }
+    /// A failure that a known producer variant may explain: with one, the message gains the
+    /// variant's description and the mark carries its ID; without, it is a plain failure.
+    pub fn fail_named(
+        &mut self,
+        requirement: &'static str,
+        location: Location,
+        message: impl Into<String>,
+        variant: Option<&'static variants::Variant>,
+    ) {
+        let mut message = message.into();
+        if let Some(v) = variant {
+            message = format!("{message}: {}", v.describe());
+        }
+        self.push(requirement, Status::Fail, location, message);
+        if let Some(last) = self.marks.last_mut() {
+            last.variant = variant.map(|v| v.id);
+        }
     }
     pub fn fail(
         &mut self,

@@ -19,6 +19,7 @@ fn finding(
         status,
         location,
         message: message.into(),
+        variant: None,
     }
 }
 
