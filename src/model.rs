@@ -169,6 +169,9 @@ pub struct Finding {
     pub status: Status,
     pub location: Location,
     pub message: String,
+    /// The known producer variant the finding names (`checks::variants`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
 }
 
 /// Escape one JSON-pointer reference token (RFC 6901).

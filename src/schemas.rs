@@ -30,8 +30,13 @@ const MAX_MESSAGE_CHARS: usize = 400;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SchemaKind {
-    /// The ModelPack model config blob.
+    /// The ModelPack model config blob under the model-spec main branch's rules (every declared
+    /// ModelPack version after v0.0.7).
     ModelpackConfig,
+    /// The ModelPack model config blob under model-spec v0.0.7's rules (declared v0.0.7, or no
+    /// version declared).
+    #[serde(rename = "modelpack-config-v0.0.7")]
+    ModelpackConfigV007,
     /// The JSON object in a layer's `org.cncf.model.file.metadata+json` annotation.
     FileMetadata,
     /// The profile's annotation contract over a manifest's `annotations`.
@@ -77,10 +82,11 @@ pub enum SchemaKind {
     MofConfig,
 }
 
-const COUNT: usize = 21;
+const COUNT: usize = 22;
 
 const ALL: [SchemaKind; COUNT] = [
     SchemaKind::ModelpackConfig,
+    SchemaKind::ModelpackConfigV007,
     SchemaKind::FileMetadata,
     SchemaKind::Annotations,
     SchemaKind::Manifest,
@@ -113,6 +119,7 @@ impl SchemaKind {
     pub fn name(self) -> &'static str {
         match self {
             SchemaKind::ModelpackConfig => "modelpack-config",
+            SchemaKind::ModelpackConfigV007 => "modelpack-config-v0.0.7",
             SchemaKind::FileMetadata => "file-metadata",
             SchemaKind::Annotations => "annotations",
             SchemaKind::Manifest => "manifest",
@@ -166,6 +173,9 @@ pub fn source(kind: SchemaKind) -> &'static str {
     match kind {
         SchemaKind::ModelpackConfig => {
             include_str!("../schemas/v1.0/modelpack-config.schema.json")
+        }
+        SchemaKind::ModelpackConfigV007 => {
+            include_str!("../schemas/v1.0/modelpack-config-v0.0.7.schema.json")
         }
         SchemaKind::FileMetadata => include_str!("../schemas/v1.0/file-metadata.schema.json"),
         SchemaKind::Annotations => include_str!("../schemas/v1.0/annotations.schema.json"),
@@ -402,6 +412,7 @@ mod tests {
     fn every_schema_compiles_and_is_valid_2020_12(
         #[values(
             SchemaKind::ModelpackConfig,
+            SchemaKind::ModelpackConfigV007,
             SchemaKind::FileMetadata,
             SchemaKind::Annotations,
             SchemaKind::Manifest,
@@ -458,6 +469,7 @@ mod tests {
     fn names_round_trip() {
         let names = [
             "modelpack-config",
+            "modelpack-config-v0.0.7",
             "file-metadata",
             "annotations",
             "manifest",
@@ -755,6 +767,70 @@ mod tests {
         remove(&mut doc, at);
         let parent = at.rsplit_once('/').unwrap().0;
         assert_invalid_at(SchemaKind::ModelpackConfig, &doc, parent);
+    }
+
+    // ---- ModelPack config, model-spec v0.0.7 -------------------------------------------------
+
+    /// `mp_full` as v0.0.7 allows it: no `datasetsURL`.
+    fn mp_v007() -> Value {
+        let mut doc = mp_full();
+        remove(&mut doc, "/descriptor/datasetsURL");
+        doc
+    }
+
+    #[rstest]
+    #[case::minimal(mp_minimal())]
+    #[case::full(mp_v007())]
+    #[case::multimodal(mp_multimodal())]
+    fn modelpack_v007_valid(#[case] doc: Value) {
+        assert_valid(SchemaKind::ModelpackConfigV007, &doc);
+    }
+
+    /// v0.0.7 leaves the capabilities open; main closed them and typed reward and languages.
+    #[rstest]
+    #[case::embedding_flag("/config/capabilities/embedding", json!(true))]
+    #[case::reward_string("/config/capabilities/reward", json!("false"))]
+    #[case::language_three_letters("/config/capabilities/languages", json!(["en", "eng"]))]
+    #[case::language_region("/config/capabilities/languages", json!(["en-US"]))]
+    #[case::unknown_capability("/config/capabilities/vision", json!(true))]
+    fn modelpack_v007_open_capabilities_main_closed(#[case] at: &str, #[case] value: Value) {
+        let mut doc = mp_v007();
+        set(&mut doc, at, value);
+        assert_valid(SchemaKind::ModelpackConfigV007, &doc);
+        assert_invalid_at(SchemaKind::ModelpackConfig, &doc, at);
+    }
+
+    #[test]
+    fn modelpack_v007_refuses_datasets_url_main_accepts_it() {
+        let doc = mp_full();
+        assert_valid(SchemaKind::ModelpackConfig, &doc);
+        assert_invalid_at(SchemaKind::ModelpackConfigV007, &doc, "/descriptor");
+    }
+
+    /// What v0.0.7 and main share is refused by both.
+    #[rstest]
+    #[case::created_at_date_only("/descriptor/createdAt", json!("2025-11-03"))]
+    #[case::knowledge_cutoff_month("/config/capabilities/knowledgeCutoff", json!("2025-06"))]
+    #[case::reasoning_string("/config/capabilities/reasoning", json!("yes"))]
+    #[case::modality_unknown("/config/capabilities/inputTypes", json!(["text", "speech"]))]
+    #[case::unknown_config_field("/config/license", json!("MIT"))]
+    #[case::unknown_descriptor_field("/descriptor/homepage", json!("https://example.org"))]
+    #[case::name_empty("/descriptor/name", json!(""))]
+    #[case::diff_ids_empty("/modelfs/diffIds", json!([]))]
+    fn modelpack_v007_invalid(#[case] at: &str, #[case] value: Value) {
+        let mut doc = mp_v007();
+        set(&mut doc, at, value);
+        assert_invalid_at(SchemaKind::ModelpackConfigV007, &doc, at);
+    }
+
+    #[rstest]
+    #[case::config_missing("/config")]
+    #[case::descriptor_missing("/descriptor")]
+    #[case::modelfs_missing("/modelfs")]
+    fn modelpack_v007_missing(#[case] at: &str) {
+        let mut doc = mp_minimal();
+        remove(&mut doc, at);
+        assert_invalid_at(SchemaKind::ModelpackConfigV007, &doc, "");
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
             status: Status::Fail,
             location: Location::document("case.json"),
             message: m.clone(),
+            variant: None,
         });
     }
     let test = TestResult {

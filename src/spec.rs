@@ -7,7 +7,10 @@
 //! ```
 //!
 //! optionally continued on indented lines. Profiles are rows of the table under the heading
-//! `## Profile ladder` in `profiles.md`.
+//! `## Profile ladder` in `profiles.md`; upstream profiles (an upstream text at a recorded
+//! revision) are rows of the table under `## Upstream profiles`, and their members are the
+//! requirement IDs of the third column of a `## Key mapping` table whose header names the profile
+//! (`upstream.md`).
 
 use crate::model::Level;
 use regex::Regex;
@@ -43,6 +46,9 @@ pub const SPEC_FILES: &[(&str, &str)] = &[
     ("sbom.md", include_str!("../spec/v1.0/sbom.md")),
     ("provenance.md", include_str!("../spec/v1.0/provenance.md")),
     ("openness.md", include_str!("../spec/v1.0/openness.md")),
+    ("lora.md", include_str!("../spec/v1.0/lora.md")),
+    ("mountable.md", include_str!("../spec/v1.0/mountable.md")),
+    ("upstream.md", include_str!("../spec/v1.0/upstream.md")),
 ];
 
 /// What a requirement constrains.
@@ -90,6 +96,9 @@ pub enum Origin {
     Notary,
     /// OpenSSF model signing (OMS).
     ModelSigning,
+    /// The CNCF initiative's draft of OCI annotation conventions, at the revision the spec
+    /// tracks (`spec/v1.0/upstream.md`).
+    CncfAnnotationsDraft,
     /// This contract's own rule.
     Contract,
 }
@@ -103,6 +112,7 @@ impl Origin {
         Origin::Sigstore,
         Origin::Notary,
         Origin::ModelSigning,
+        Origin::CncfAnnotationsDraft,
         Origin::Contract,
     ];
 
@@ -115,6 +125,7 @@ impl Origin {
             Origin::Sigstore => "sigstore",
             Origin::Notary => "notary",
             Origin::ModelSigning => "model-signing",
+            Origin::CncfAnnotationsDraft => "cncf-annotations-draft",
             Origin::Contract => "contract",
         }
     }
@@ -129,6 +140,7 @@ impl Origin {
             Origin::Sigstore => "Sigstore",
             Origin::Notary => "Notary Project",
             Origin::ModelSigning => "OpenSSF model signing",
+            Origin::CncfAnnotationsDraft => "the CNCF annotation draft",
             Origin::Contract => "this contract",
         }
     }
@@ -174,6 +186,36 @@ pub struct Profile {
     pub extends: Option<String>,
     pub status: ProfileStatus,
     pub description: String,
+    /// For an upstream profile: the upstream text and the revision it is exactly.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<UpstreamSource>,
+    /// For an upstream profile: its requirements, as its mapping table lists them. A ladder
+    /// profile has none; its members follow from `extends`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<BTreeSet<String>>,
+}
+
+/// The upstream text an upstream profile is, at a recorded revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamSource {
+    /// Where the text is, e.g. "cncf/toc pull request #2299, `annotations.md`".
+    pub document: String,
+    /// The revision (a commit) the profile is exactly.
+    pub revision: String,
+}
+
+/// One row of an upstream profile's key mapping: an upstream key, its upstream level, and the
+/// requirements of the upstream profile that decide it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamKey {
+    /// The upstream profile whose mapping table lists the key.
+    pub profile: String,
+    pub key: String,
+    /// The upstream level as the table writes it.
+    pub level: String,
+    pub requirements: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,6 +223,9 @@ pub struct Catalog {
     pub version: String,
     pub profiles: Vec<Profile>,
     pub requirements: Vec<Requirement>,
+    /// The key mappings of the upstream profiles, row by row.
+    #[serde(rename = "upstreamKeys", skip_serializing_if = "Vec::is_empty")]
+    pub upstream_keys: Vec<UpstreamKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -209,9 +254,13 @@ impl Catalog {
         let loose = Regex::new(r"^\s*[-*]?\s*\[[A-Z]{2,5}-\d{3}\]").expect("static regex");
         let mut requirements: Vec<Requirement> = Vec::new();
         let mut profiles = Vec::new();
+        let mut upstream_keys: Vec<UpstreamKey> = Vec::new();
         for (file, text) in files {
             let mut heading = String::new();
             let mut in_ladder = false;
+            let mut in_upstream = false;
+            // Under `## Key mapping`: the profile the table's header names, once read.
+            let mut mapping: Option<Option<String>> = None;
             let mut current: Option<Requirement> = None;
             for (n, line) in text.lines().enumerate() {
                 let err = |message: String| SpecError {
@@ -230,11 +279,32 @@ impl Catalog {
                 if let Some(h) = line.strip_prefix('#') {
                     heading = h.trim_start_matches('#').trim().to_string();
                     in_ladder = heading == "Profile ladder";
+                    in_upstream = heading == "Upstream profiles";
+                    mapping = (heading == "Key mapping").then_some(None);
                     continue;
                 }
                 if in_ladder && line.starts_with('|') {
                     if let Some(p) = parse_profile_row(line).map_err(err)? {
                         profiles.push(p);
+                    }
+                    continue;
+                }
+                if in_upstream && line.starts_with('|') {
+                    if let Some(p) = parse_upstream_profile_row(line).map_err(err)? {
+                        profiles.push(p);
+                    }
+                    continue;
+                }
+                if let Some(table) = mapping.as_mut()
+                    && line.starts_with('|')
+                {
+                    match table {
+                        None => *table = Some(mapping_header(line).map_err(err)?),
+                        Some(profile) => {
+                            if let Some(row) = parse_mapping_row(profile, line).map_err(err)? {
+                                upstream_keys.push(row);
+                            }
+                        }
                     }
                     continue;
                 }
@@ -272,10 +342,20 @@ impl Catalog {
                 requirements.push(req);
             }
         }
+        for p in profiles.iter_mut().filter(|p| p.upstream.is_some()) {
+            p.members = Some(
+                upstream_keys
+                    .iter()
+                    .filter(|k| k.profile == p.name)
+                    .flat_map(|k| k.requirements.iter().cloned())
+                    .collect(),
+            );
+        }
         let catalog = Catalog {
             version: SPEC_VERSION.to_string(),
             profiles,
             requirements,
+            upstream_keys,
         };
         catalog.validate()?;
         Ok(catalog)
@@ -308,12 +388,43 @@ impl Catalog {
             if !names.contains(r.profile.as_str()) {
                 return fail(format!("{} names unknown profile {}", r.id, r.profile));
             }
+            // A requirement an upstream profile introduces belongs to it through its mapping
+            // table, the one list of its members.
+            if let Some(members) = self.profile(&r.profile).and_then(|p| p.members.as_ref())
+                && !members.contains(&r.id)
+            {
+                return fail(format!(
+                    "{} names the upstream profile {} but its key mapping does not list it",
+                    r.id, r.profile
+                ));
+            }
             // The keyword must appear in the sentence itself, so the level is not only metadata.
             if !r.text.contains(r.level.as_str()) {
                 return fail(format!(
                     "{}: level {} but the text does not use that keyword",
                     r.id, r.level
                 ));
+            }
+        }
+        for k in &self.upstream_keys {
+            if !names.contains(k.profile.as_str()) {
+                return fail(format!(
+                    "the key mapping of unknown profile {} lists {}",
+                    k.profile, k.key
+                ));
+            }
+            for id in &k.requirements {
+                if !seen.contains(id.as_str()) {
+                    return fail(format!(
+                        "the key mapping of {} maps {} to {id}, which the spec does not define",
+                        k.profile, k.key
+                    ));
+                }
+            }
+        }
+        for p in &self.profiles {
+            if p.upstream.is_some() && p.members.as_ref().is_none_or(BTreeSet::is_empty) {
+                return fail(format!("upstream profile {} has no key mapping", p.name));
             }
         }
         Ok(())
@@ -341,8 +452,12 @@ impl Catalog {
         out
     }
 
-    /// Whether the requirement belongs to the profile (directly or by inheritance).
+    /// Whether the requirement belongs to the profile (directly or by inheritance; for an
+    /// upstream profile, when its mapping table lists it).
     pub fn in_profile(&self, requirement: &Requirement, profile: &str) -> bool {
+        if let Some(members) = self.profile(profile).and_then(|p| p.members.as_ref()) {
+            return members.contains(&requirement.id);
+        }
         self.lineage(profile)
             .iter()
             .any(|p| p.name == requirement.profile)
@@ -403,16 +518,106 @@ fn parse_profile_row(line: &str) -> Result<Option<Profile>, String> {
         "" | "—" | "-" => None,
         e => Some(e.to_string()),
     };
-    let status = match cells[2] {
-        "complete" => ProfileStatus::Complete,
-        "provisional" => ProfileStatus::Provisional,
-        other => return Err(format!("profile {name}: unknown status {other:?}")),
-    };
+    let status = parse_status(&name, cells[2])?;
     Ok(Some(Profile {
         name,
         extends,
         status,
         description: cells[3].to_string(),
+        upstream: None,
+        members: None,
+    }))
+}
+
+fn parse_status(name: &str, cell: &str) -> Result<ProfileStatus, String> {
+    match cell {
+        "complete" => Ok(ProfileStatus::Complete),
+        "provisional" => Ok(ProfileStatus::Provisional),
+        other => Err(format!("profile {name}: unknown status {other:?}")),
+    }
+}
+
+fn table_cells(line: &str) -> Vec<&str> {
+    line.trim()
+        .trim_matches('|')
+        .split('|')
+        .map(str::trim)
+        .collect()
+}
+
+/// A row of `## Upstream profiles`: profile, upstream document, revision, status, meaning.
+fn parse_upstream_profile_row(line: &str) -> Result<Option<Profile>, String> {
+    let cells = table_cells(line);
+    if cells.len() < 5 || cells[0] == "Profile" || cells[0].starts_with("---") {
+        return Ok(None);
+    }
+    let name = cells[0].trim_matches('`').to_string();
+    let revision = cells[2].trim_matches('`').to_string();
+    if revision.is_empty() {
+        return Err(format!("upstream profile {name}: no revision"));
+    }
+    Ok(Some(Profile {
+        status: parse_status(&name, cells[3])?,
+        extends: None,
+        description: cells[4].to_string(),
+        upstream: Some(UpstreamSource {
+            document: cells[1].replace('`', ""),
+            revision,
+        }),
+        members: None,
+        name,
+    }))
+}
+
+/// The header of a `## Key mapping` table: its third column names the upstream profile.
+fn mapping_header(line: &str) -> Result<String, String> {
+    let cells = table_cells(line);
+    match cells.get(2) {
+        Some(c) if c.starts_with('`') && c.ends_with('`') && c.len() > 2 => {
+            Ok(c.trim_matches('`').to_string())
+        }
+        _ => Err(format!(
+            "the key mapping's header must name its upstream profile in the third column, \
+             in backticks: {line}"
+        )),
+    }
+}
+
+/// A row of a key mapping: the upstream key (in backticks), its upstream level and the
+/// requirement IDs of the third column.
+fn parse_mapping_row(profile: &str, line: &str) -> Result<Option<UpstreamKey>, String> {
+    let cells = table_cells(line);
+    if cells.first().is_some_and(|c| c.starts_with("---")) {
+        return Ok(None);
+    }
+    if cells.len() < 3 {
+        return Err(format!(
+            "a key mapping row needs at least three cells: {line}"
+        ));
+    }
+    let key = cells[0];
+    if !(key.starts_with('`') && key.ends_with('`') && key.len() > 2) {
+        return Err(format!(
+            "a key mapping row must name a key in backticks: {line}"
+        ));
+    }
+    static ID: OnceLock<Regex> = OnceLock::new();
+    let id = ID.get_or_init(|| Regex::new(r"\b[A-Z]{2,5}-\d{3}\b").expect("static regex"));
+    let requirements: Vec<String> = id
+        .find_iter(cells[2])
+        .map(|m| m.as_str().to_string())
+        .collect();
+    let key = key.trim_matches('`').to_string();
+    if requirements.is_empty() {
+        return Err(format!(
+            "upstream key {key} has no requirement in the {profile} column"
+        ));
+    }
+    Ok(Some(UpstreamKey {
+        profile: profile.to_string(),
+        key,
+        level: cells[1].to_string(),
+        requirements,
     }))
 }
 
@@ -474,6 +679,64 @@ mod tests {
             c.requirements[0].spec_path(),
             "spec/v1.0/m.md#the-orgexample-keys-rules"
         );
+    }
+
+    const UPSTREAM: &str = "## Upstream profiles\n\n| Profile | Upstream document | Revision | Status | Meaning |\n|---|---|---|---|---|\n| `draft` | example/spec #1, `a.md` | `abc1234` | complete | the draft |\n";
+
+    #[test]
+    fn upstream_profile_is_its_key_mapping() {
+        let mapping = "## Key mapping\n\n| Key | Level | `draft` | Ours |\n|---|---|---|---|\n| `k.one` | MUST | MAN-001, UPS-001 | MAN-001 |\n| `k.two` | SHOULD | MAN-002 | — |\n\n- [MAN-001] **MUST** (artifact; core) It MUST.\n- [MAN-002] **SHOULD** (artifact; trusted) It SHOULD.\n- [MAN-003] **MUST** (artifact; core) It MUST.\n- [UPS-001] **MUST** (artifact; draft) It MUST.\n";
+        let c = Catalog::parse(&[
+            ("profiles.md", &format!("{LADDER}\n{UPSTREAM}")),
+            ("u.md", mapping),
+        ])
+        .unwrap();
+        let draft = c.profile("draft").unwrap();
+        assert_eq!(
+            draft.upstream,
+            Some(UpstreamSource {
+                document: "example/spec #1, a.md".into(),
+                revision: "abc1234".into()
+            })
+        );
+        assert_eq!(draft.extends, None);
+        let ids = |p: &str| -> Vec<&str> {
+            c.requirements
+                .iter()
+                .filter(|r| c.in_profile(r, p))
+                .map(|r| r.id.as_str())
+                .collect()
+        };
+        assert_eq!(ids("draft"), ["MAN-001", "MAN-002", "UPS-001"]);
+        // The ladder keeps its own membership; the draft's own rule is not on it.
+        assert_eq!(ids("core"), ["MAN-001", "MAN-003"]);
+        assert_eq!(c.upstream_keys.len(), 2);
+        assert_eq!(c.upstream_keys[1].key, "k.two");
+    }
+
+    #[test]
+    fn upstream_mapping_errors() {
+        let profiles = format!("{LADDER}\n{UPSTREAM}");
+        let parse = |mapping: &str| {
+            Catalog::parse(&[("profiles.md", profiles.as_str()), ("u.md", mapping)])
+                .unwrap_err()
+                .message
+        };
+        let head = "## Key mapping\n\n| Key | Level | `draft` |\n|---|---|---|\n";
+        let e = parse(&format!("{head}| `k` | MUST | none yet |\n"));
+        assert!(e.contains("has no requirement"), "{e}");
+        let e = parse(&format!("{head}| `k` | MUST | MAN-009 |\n"));
+        assert!(e.contains("does not define"), "{e}");
+        let e = parse(&format!(
+            "{head}| `k` | MUST | MAN-001 |\n\n- [MAN-001] **MUST** (artifact; core) It MUST.\n- [UPS-001] **MUST** (artifact; draft) It MUST.\n"
+        ));
+        assert!(e.contains("does not list it"), "{e}");
+        let e = parse("## Key mapping\n\n| Key | Level | draft |\n");
+        assert!(e.contains("third column"), "{e}");
+        let e = Catalog::parse(&[("profiles.md", profiles.as_str())])
+            .unwrap_err()
+            .message;
+        assert!(e.contains("no key mapping"), "{e}");
     }
 
     #[test]

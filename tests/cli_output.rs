@@ -304,7 +304,9 @@ fn one_flag_vocabulary() {
     for cmd in ["run", "check", "validate"] {
         let help = stdout(&ai_interop(&[cmd, "--help"]));
         assert!(
-            help.contains("[possible values: core, trusted, regulated, agentic, airgapped]"),
+            help.contains(
+                "[possible values: core, trusted, regulated, agentic, airgapped, lora, mountable, cncf-annotations-draft]"
+            ),
             "{cmd}: {help}"
         );
         assert!(help.contains("json"), "{cmd}");

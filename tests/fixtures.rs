@@ -2,6 +2,7 @@
 //! `cargo test --test fixtures -- lay-004` or `cargo nextest run -E 'test(/lay-004/)'` runs one.
 //! Discovery only reads case.json files, so nextest's process-per-trial stays cheap.
 
+use ai_interop::schemas::{self, SchemaKind};
 use ai_interop::selftest::{expected_failures, run_case};
 use ai_interop::spec::Catalog;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -25,7 +26,14 @@ fn main() {
                 "fail"
             };
             Trial::test(case.id.clone(), move || {
-                let outcome = run_case(Catalog::embedded(), &dir, &case);
+                let mut outcome = run_case(Catalog::embedded(), &dir, &case);
+                // The case.json itself follows its published schema (kinds and profiles included).
+                let doc = serde_json::to_value(&case).expect("a case serializes");
+                outcome.mismatches.extend(
+                    schemas::validate(SchemaKind::FixtureCase, &doc)
+                        .into_iter()
+                        .map(|v| format!("case.json: {v}")),
+                );
                 if outcome.mismatches.is_empty() {
                     Ok(())
                 } else {

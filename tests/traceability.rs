@@ -159,3 +159,92 @@ fn every_tool_requirement_has_a_suite_step() {
         "tool requirements without a suite step: {missing:?}"
     );
 }
+
+/// The upstream annotation draft the spec tracks (`spec/v1.0/upstream.md`): every key of its
+/// table has a requirement in the upstream profile, every requirement the mapping names exists
+/// and belongs to that profile, and the mapping lists no key the tracked table lacks.
+#[test]
+fn every_key_of_the_tracked_upstream_table_has_a_requirement() {
+    let catalog = Catalog::embedded();
+    let upstream: Vec<&ai_interop::spec::Profile> = catalog
+        .profiles
+        .iter()
+        .filter(|p| p.upstream.is_some())
+        .collect();
+    assert_eq!(upstream.len(), 1, "one upstream profile is tracked");
+    let profile = upstream[0];
+    let rows: Vec<&ai_interop::spec::UpstreamKey> = catalog
+        .upstream_keys
+        .iter()
+        .filter(|k| k.profile == profile.name)
+        .collect();
+    let tracked: Vec<&str> = ai_interop::vocabulary::CNCF_ANNOTATIONS_DRAFT_KEYS.concat();
+    let unmapped: Vec<&str> = tracked
+        .iter()
+        .copied()
+        .filter(|key| {
+            !rows
+                .iter()
+                .any(|r| r.key == *key && !r.requirements.is_empty())
+        })
+        .collect();
+    assert!(
+        unmapped.is_empty(),
+        "keys of the tracked upstream table without a requirement: {unmapped:?}"
+    );
+    for r in &rows {
+        assert!(
+            tracked.contains(&r.key.as_str()),
+            "the mapping lists {}, which the tracked upstream table does not have",
+            r.key
+        );
+        for id in &r.requirements {
+            let req = catalog
+                .get(id)
+                .unwrap_or_else(|| panic!("{} is mapped to unknown {id}", r.key));
+            assert!(
+                catalog.in_profile(req, &profile.name),
+                "{id} not in profile"
+            );
+        }
+    }
+    // The revision the profile is exactly is the one upstream.md says it tracks.
+    let revision = &profile.upstream.as_ref().expect("upstream").revision;
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/v1.0/upstream.md"),
+    )
+    .unwrap();
+    assert!(
+        text.contains(&format!("| Revision | `{revision}`")),
+        "upstream.md does not record revision {revision} under Tracked revision"
+    );
+    // The profile is the mapping: nothing else belongs to it.
+    for req in &catalog.requirements {
+        let listed = rows.iter().any(|r| r.requirements.contains(&req.id));
+        assert_eq!(
+            catalog.in_profile(req, &profile.name),
+            listed,
+            "{}: membership of {} and its mapping disagree",
+            req.id,
+            profile.name
+        );
+    }
+}
+
+/// Every requirement ID written anywhere in `upstream.md` (the value table and the notes too)
+/// exists; placeholders such as `LRA-*` are not IDs.
+#[test]
+fn upstream_mapping_names_only_known_requirements() {
+    let catalog = Catalog::embedded();
+    let text = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/v1.0/upstream.md"),
+    )
+    .unwrap();
+    let id = regex::Regex::new(r"\b[A-Z]{2,5}-\d{3}\b").unwrap();
+    let unknown: BTreeSet<&str> = id
+        .find_iter(&text)
+        .map(|m| m.as_str())
+        .filter(|i| catalog.get(i).is_none())
+        .collect();
+    assert!(unknown.is_empty(), "upstream.md names unknown {unknown:?}");
+}

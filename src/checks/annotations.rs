@@ -16,42 +16,35 @@ pub use crate::vocabulary::MOF_CLASS;
 pub use crate::vocabulary::MOF_COMPONENTS;
 pub use crate::vocabulary::MOF_VERSION;
 pub use crate::vocabulary::PACKAGING;
+pub use crate::vocabulary::PACKAGING_VERSION;
 pub use crate::vocabulary::PROFILE_VERSION;
 pub use crate::vocabulary::PROVENANCE;
 pub use crate::vocabulary::SBOM;
 pub use crate::vocabulary::SIGNING;
+use crate::vocabulary::{LORA_ADAPTER, MODEL_KIND};
 
 /// Every key this profile defines in the `org.cncf.ai.` namespace.
-pub const PROFILE_KEYS: &[&str] = &[
-    PROFILE_VERSION,
-    ARTIFACT_TYPE,
-    LIFECYCLE,
-    MOF_CLASS,
-    MOF_VERSION,
-    MOF_COMPONENTS,
-    SIGNING,
-    SBOM,
-    PROVENANCE,
-    PACKAGING,
-];
+pub const PROFILE_KEYS: &[&str] = crate::vocabulary::CNCF_AI_KEYS;
 
-/// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the others
-/// by the `agentic` extension.
+/// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the
+/// agentic kinds by the `agentic` extension, `lora-adapter` by the `lora` extension.
 pub const ARTIFACT_TYPES: &[&str] = &[
-    "model",
+    MODEL_KIND,
     "skill",
     "prompt-template",
     "workflow",
     "agent-bundle",
+    LORA_ADAPTER,
 ];
 /// Values reserved for extensions that spec 1.0 does not define yet.
-pub const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context", "lora-adapter"];
+pub const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context"];
 
 /// Whether the artifact says it is something other than a model (a defined agentic kind or a
-/// reserved value): the model-only requirements (MOF, ModelPack) do not apply to it.
+/// reserved value): the model-only requirements (MOF, ModelPack) do not apply to it. A LoRA
+/// adapter is weights packaged like a model (`spec/v1.0/lora.md`): they apply to it.
 pub fn non_model_type(a: &Artifact) -> Option<&str> {
     annotation(manifest_annotations(a), ARTIFACT_TYPE)
-        .filter(|t| *t != "model")
+        .filter(|t| *t != MODEL_KIND && *t != LORA_ADAPTER)
         .filter(|t| ARTIFACT_TYPES.contains(t) || RESERVED_ARTIFACT_TYPES.contains(t))
 }
 const LIFECYCLES: &[&str] = &["experimental", "validated", "deprecated", "product-ready"];
@@ -462,12 +455,10 @@ fn packaging(a: &Artifact, m: &mut Marks) {
         }
     }
 
-    const CREATED: &str = "org.opencontainers.image.created";
-    const LICENSES: &str = "org.opencontainers.image.licenses";
-    const SOURCE: &str = "org.opencontainers.image.source";
-    const TITLE: &str = "org.opencontainers.image.title";
-    const VERSION: &str = "org.opencontainers.image.version";
-    const AUTHORS: &str = "org.opencontainers.image.authors";
+    use crate::vocabulary::{
+        IMAGE_AUTHORS as AUTHORS, IMAGE_CREATED as CREATED, IMAGE_LICENSES as LICENSES,
+        IMAGE_SOURCE as SOURCE, IMAGE_TITLE as TITLE, IMAGE_VERSION as VERSION,
+    };
 
     match annotation(Some(ann), CREATED) {
         None => m.not_applicable("ANN-014", format!("{CREATED} is absent")),
@@ -571,20 +562,7 @@ mod tests {
                 "org.cncf.ai.lifecycle.stage": "validated",
             }
         });
-        let manifest =
-            crate::artifact::Document::from_bytes(serde_json::to_vec(&manifest).unwrap());
-        let artifact = Artifact {
-            target: "test".into(),
-            layout: None,
-            manifest_digest: crate::digest::Digest::sha256_of(b"m"),
-            manifest,
-            config: None,
-            layers: Vec::new(),
-            bundle: None,
-            evidence: None,
-            trust: Default::default(),
-            index: None,
-        };
+        let artifact = crate::checks::support::artifact_of(manifest);
         let mut marks = Marks::default();
         identity(&artifact, &mut marks);
         let ann023: Vec<_> = marks
@@ -607,6 +585,18 @@ mod tests {
         assert_eq!(MOF_VOCABULARY.len(), 18);
         for c in [MOF_CLASS_III, MOF_CLASS_II, MOF_CLASS_I].concat() {
             assert!(MOF_VOCABULARY.contains(&c), "{c}");
+        }
+        // The upstream draft's fixed list: the MOF's 17 components, each a component the
+        // openness recomputation knows by this term, and the configuration file itself.
+        let mut seen = std::collections::BTreeSet::new();
+        for term in MOF_VOCABULARY {
+            assert!(seen.insert(term), "{term} repeated");
+            let expected = (*term != "model-openness-config-file").then_some(*term);
+            assert_eq!(
+                crate::trust::openness::component_term(term),
+                expected,
+                "{term}"
+            );
         }
     }
 }

@@ -106,14 +106,21 @@ fn structure(a: &Artifact, m: &mut Marks) {
     }
     match obj.get("artifactType").and_then(Value::as_str) {
         Some(t) if is_media_type(t) => {}
-        _ => m.fail(
-            "MAN-005",
-            Location::manifest("/artifactType"),
-            format!(
+        _ => {
+            let at = Location::manifest("/artifactType");
+            let msg = format!(
                 "artifactType must be a media type naming the kind of AI artifact, found {}",
                 show(obj.get("artifactType"))
-            ),
-        ),
+            );
+            // A known producer variant explains a missing artifactType by its config.
+            let variant = obj
+                .get("artifactType")
+                .is_none()
+                .then(|| obj.get("config")?.get("mediaType")?.as_str())
+                .flatten()
+                .and_then(super::variants::without_artifact_type);
+            m.fail_named("MAN-005", at, msg, variant);
+        }
     }
     if !obj.get("config").is_some_and(Value::is_object) {
         m.fail(

@@ -14,8 +14,10 @@ pub mod descriptors;
 pub mod evidence;
 pub mod indexes;
 pub mod layout;
+pub mod lora;
 pub mod manifest;
 pub mod modelpack;
+pub mod mountable;
 pub mod openness;
 pub mod prompts;
 pub mod provenance;
@@ -23,6 +25,8 @@ pub mod sbom;
 pub mod signatures;
 pub mod skills;
 pub mod support;
+pub mod upstream;
+pub mod variants;
 pub mod workflows;
 
 use crate::artifact::Artifact;
@@ -45,6 +49,8 @@ pub struct Mark {
     pub status: Status,
     pub location: Location,
     pub message: String,
+    /// The known producer variant the mark names ([`variants`]), if any.
+    pub variant: Option<&'static str>,
 }
 
 /// The marks one check produced.
@@ -69,7 +75,26 @@ impl Marks {
             status,
             location,
             message,
+            variant: None,
         });
+    }
+    /// A failure that a known producer variant may explain: with one, the message gains the
+    /// variant's description and the mark carries its ID; without, it is a plain failure.
+    pub fn fail_named(
+        &mut self,
+        requirement: &'static str,
+        location: Location,
+        message: impl Into<String>,
+        variant: Option<&'static variants::Variant>,
+    ) {
+        let mut message = message.into();
+        if let Some(v) = variant {
+            message = format!("{message}: {}", v.describe());
+        }
+        self.push(requirement, Status::Fail, location, message);
+        if let Some(last) = self.marks.last_mut() {
+            last.variant = variant.map(|v| v.id);
+        }
     }
     pub fn fail(
         &mut self,
@@ -178,6 +203,9 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     sbom::CHECKS,
     provenance::CHECKS,
     openness::CHECKS,
+    lora::CHECKS,
+    mountable::CHECKS,
+    upstream::CHECKS,
 ];
 
 impl Marks {

@@ -8,11 +8,12 @@ use super::support::{
     is_media_type, layer_annotations, layer_count, layer_filepath, layer_media_type,
     manifest_object,
 };
-use super::{Check, Marks};
+use super::{Check, Marks, variants};
 use crate::artifact::{Artifact, EntryKind, Packing};
 use crate::digest::Digest;
 use crate::model::Location;
 use crate::schemas::{SchemaKind, validate};
+use crate::vocabulary::PACKAGING_VERSION;
 use serde_json::Value;
 
 const KINDS: &[&str] = &["weight", "weight.config", "doc", "code", "dataset"];
@@ -48,7 +49,7 @@ pub const CHECKS: &[Check] = &[
     Check {
         id: "modelpack.config",
         title: "The ModelPack config validates and its diffIds match the layers",
-        covers: &["MPK-003", "MPK-004", "MPK-005", "MPK-013"],
+        covers: &["MPK-003", "MPK-004", "MPK-005", "MPK-013", "MPK-016"],
         run: config,
     },
     Check {
@@ -99,10 +100,11 @@ fn types(a: &Artifact, m: &mut Marks) {
             Location::manifest("/artifactType"),
             format!("artifactType uses the legacy name; write {MODEL_MANIFEST}"),
         ),
-        Some(t) => m.fail(
+        Some(t) => m.fail_named(
             "MPK-001",
             Location::manifest("/artifactType"),
             format!("a model's artifactType must be {MODEL_MANIFEST}, found {t:?}"),
+            variants::artifact_type(t),
         ),
     }
     match obj
@@ -117,10 +119,11 @@ fn types(a: &Artifact, m: &mut Marks) {
             Location::manifest("/config/mediaType"),
             format!("the config uses the legacy media type; write {MODEL_CONFIG}"),
         ),
-        Some(t) => m.fail(
+        Some(t) => m.fail_named(
             "MPK-002",
             Location::manifest("/config/mediaType"),
             format!("a model's config mediaType must be {MODEL_CONFIG}, found {t:?}"),
+            variants::config_type(t),
         ),
     }
     for i in 0..layer_count(a) {
@@ -130,13 +133,12 @@ fn types(a: &Artifact, m: &mut Marks) {
         };
         let at = Location::manifest(format!("/layers/{i}/mediaType"));
         match parse_layer_type(t) {
-            None => m.fail(
-                "MPK-006",
-                at,
-                format!(
+            None => {
+                let msg = format!(
                     "{t:?} is not a ModelPack layer type (application/vnd.cncf.model.<weight|weight.config|doc|code|dataset>.v1.<raw|tar|tar+gzip|tar+zstd>)"
-                ),
-            ),
+                );
+                m.fail_named("MPK-006", at, msg, variants::layer_type(t));
+            }
             Some((legacy, kind, packing)) => {
                 if legacy {
                     m.fail(
@@ -169,10 +171,98 @@ fn types(a: &Artifact, m: &mut Marks) {
     }
 }
 
+/// The ModelPack rule sets the profile carries for the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelpackRules {
+    /// model-spec release v0.0.7: declared `v0.0.7`, or no version declared.
+    V007,
+    /// model-spec main as tracked (commit d78bf32, 2026-06-08): any declared version after v0.0.7.
+    Main,
+}
+
+impl ModelpackRules {
+    pub fn schema(self) -> SchemaKind {
+        match self {
+            ModelpackRules::V007 => SchemaKind::ModelpackConfigV007,
+            ModelpackRules::Main => SchemaKind::ModelpackConfig,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelpackRules::V007 => "model-spec v0.0.7",
+            ModelpackRules::Main => "model-spec main (d78bf32)",
+        }
+    }
+}
+
+/// The oldest ModelPack release whose config rules the profile carries.
+const OLDEST_RULES: semver::Version = semver::Version::new(0, 0, 7);
+
+/// The rules a declared ModelPack version selects (`org.cncf.ai.packaging.version`): a
+/// `v`-prefixed SemVer 2.0.0 version as Go modules write model-spec's (`v0.0.7`, or a
+/// pseudo-version such as `v0.0.8-0.20260608093608-d78bf3231b4f`). `v0.0.7` (build metadata
+/// ignored) selects v0.0.7; anything later selects main; anything else is refused with the reason.
+pub fn rules_for_version(declared: &str) -> Result<ModelpackRules, String> {
+    let Some(bare) = declared.strip_prefix('v') else {
+        return Err(format!(
+            "{declared:?} is not a model-spec version: write it as Go modules do, with a leading v (e.g. \"v0.0.7\")"
+        ));
+    };
+    let version = semver::Version::parse(bare)
+        .map_err(|e| format!("{declared:?} is not a model-spec version (v + SemVer 2.0.0): {e}"))?;
+    let core = semver::Version::new(version.major, version.minor, version.patch);
+    if version < OLDEST_RULES {
+        Err(format!(
+            "{declared:?} is earlier than v0.0.7, the oldest ModelPack release whose config rules this profile carries"
+        ))
+    } else if core == OLDEST_RULES && version.pre.is_empty() {
+        Ok(ModelpackRules::V007)
+    } else {
+        Ok(ModelpackRules::Main)
+    }
+}
+
+/// What an artifact declares about its ModelPack version.
+enum Declared {
+    /// Nothing: it is judged by v0.0.7.
+    Absent,
+    /// A usable version and the rules it selects.
+    Rules(ModelpackRules, String),
+    /// A version the profile cannot judge by (MPK-016 fails).
+    Unusable,
+}
+
+/// MPK-016: read and judge the artifact's ModelPack version declaration.
+fn declared_rules(a: &Artifact, m: &mut Marks) -> Declared {
+    let ann = super::support::manifest_annotations(a);
+    let Some(v) = annotation(ann, PACKAGING_VERSION) else {
+        m.not_applicable(
+            "MPK-016",
+            format!("{PACKAGING_VERSION} is absent: the config is judged by model-spec v0.0.7"),
+        );
+        return Declared::Absent;
+    };
+    match rules_for_version(v) {
+        Ok(rules) => {
+            m.pass("MPK-016");
+            Declared::Rules(rules, v.to_string())
+        }
+        Err(why) => {
+            m.fail(
+                "MPK-016",
+                Location::manifest(annotation_pointer("", PACKAGING_VERSION)),
+                why,
+            );
+            Declared::Unusable
+        }
+    }
+}
+
 fn config(a: &Artifact, m: &mut Marks) {
     if !applies(a, CHECKS[1].covers, m) {
         return;
     }
+    let declared = declared_rules(a, m);
     let Some(doc) = a.config.as_ref().and_then(|c| c.document.as_ref()) else {
         m.all_not_applicable(CHECKS[1].covers, "the config blob could not be read");
         return;
@@ -191,11 +281,13 @@ fn config(a: &Artifact, m: &mut Marks) {
         }
         Ok(v) => v,
     };
-    for v in validate(SchemaKind::ModelpackConfig, cfg)
-        .into_iter()
-        .take(20)
-    {
-        m.fail("MPK-003", Location::config(v.instance_pointer), v.message);
+    match &declared {
+        Declared::Unusable => m.not_applicable(
+            "MPK-003",
+            "the declared ModelPack version is unusable (MPK-016), so no rule set applies",
+        ),
+        Declared::Absent => schema_marks(cfg, ModelpackRules::V007, "no version declared", m),
+        Declared::Rules(rules, v) => schema_marks(cfg, *rules, &format!("declared {v}"), m),
     }
 
     let params = cfg.get("config");
@@ -274,6 +366,58 @@ fn config(a: &Artifact, m: &mut Marks) {
             continue;
         }
         compare_diff_id(a, i, &declared, at, m);
+    }
+}
+
+/// MPK-003 under one rule set; when the other rule set would accept the config, the message says
+/// so, since the difference is then only which ModelPack version the artifact follows.
+fn schema_marks(cfg: &Value, rules: ModelpackRules, how: &str, m: &mut Marks) {
+    let violations = validate(rules.schema(), cfg);
+    if violations.is_empty() {
+        return;
+    }
+    let other = match rules {
+        ModelpackRules::V007 => ModelpackRules::Main,
+        ModelpackRules::Main => ModelpackRules::V007,
+    };
+    let hint = if !validate(other.schema(), cfg).is_empty() {
+        String::new()
+    } else if rules == ModelpackRules::V007 {
+        format!(
+            " (the config follows {}: declare it with {PACKAGING_VERSION}, e.g. a model-spec pseudo-version after v0.0.7)",
+            other.name()
+        )
+    } else {
+        format!(
+            " ({} would accept it: the artifact declares a later ModelPack than it follows)",
+            other.name()
+        )
+    };
+    for v in violations.into_iter().take(20) {
+        let note = main_change_note(rules, &v.instance_pointer);
+        m.fail(
+            "MPK-003",
+            Location::config(&v.instance_pointer),
+            format!("{}, {how}: {}{note}{hint}", rules.name(), v.message),
+        );
+    }
+}
+
+/// What model-spec main changed at a config location, for a violation there under main's rules.
+fn main_change_note(rules: ModelpackRules, pointer: &str) -> &'static str {
+    if rules != ModelpackRules::Main {
+        return "";
+    }
+    match pointer {
+        "/config/capabilities/embedding" => {
+            "; model-spec main removed v0.0.7's embedding flag: an embedding model lists \"embedding\" in outputTypes"
+        }
+        "/config/capabilities/reward" => "; model-spec main types reward as a boolean",
+        "/descriptor/datasetsURL" => "; datasetsURL is an array of strings",
+        p if p.starts_with("/config/capabilities/languages") => {
+            "; languages are ISO 639-1 two-letter lowercase codes, e.g. \"en\""
+        }
+        _ => "",
     }
 }
 
@@ -529,6 +673,23 @@ mod tests {
     #[case("a\0b", Some("it contains a NUL or control character"))]
     fn paths(#[case] p: &str, #[case] why: Option<&str>) {
         assert_eq!(unsafe_path_reason(p), why, "{p:?}");
+    }
+
+    #[rstest]
+    #[case("v0.0.7", Some(ModelpackRules::V007))]
+    #[case("v0.0.7+build.5", Some(ModelpackRules::V007))]
+    #[case("v0.0.8", Some(ModelpackRules::Main))]
+    #[case("v0.0.8-0.20260608093608-d78bf3231b4f", Some(ModelpackRules::Main))]
+    #[case("v0.0.8-0.20251029035601-816c546bfd6b", Some(ModelpackRules::Main))]
+    #[case("v1.0.0", Some(ModelpackRules::Main))]
+    #[case("v0.0.7-rc.1", None)]
+    #[case("v0.0.6", None)]
+    #[case("0.0.7", None)]
+    #[case("v0.0", None)]
+    #[case("latest", None)]
+    #[case("", None)]
+    fn versions_select_rules(#[case] declared: &str, #[case] rules: Option<ModelpackRules>) {
+        assert_eq!(rules_for_version(declared).ok(), rules, "{declared:?}");
     }
 
     #[test]

@@ -274,6 +274,24 @@ pub fn layer_digests(a: &Artifact) -> Vec<(usize, crate::digest::Digest)> {
         .collect()
 }
 
+/// An artifact of a manifest alone (no blobs read, no discovery), for unit tests of checks.
+#[cfg(test)]
+pub fn artifact_of(manifest: Value) -> Artifact {
+    let bytes = serde_json::to_vec(&manifest).expect("serializable");
+    Artifact {
+        target: "test".into(),
+        layout: None,
+        manifest_digest: crate::digest::Digest::sha256_of(&bytes),
+        manifest: crate::artifact::Document::from_bytes(bytes),
+        config: None,
+        layers: Vec::new(),
+        bundle: None,
+        evidence: None,
+        trust: Default::default(),
+        index: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

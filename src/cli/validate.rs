@@ -47,6 +47,8 @@ pub enum ValidateFormat {
 pub enum ValidateKind {
     Manifest,
     ModelpackConfig,
+    #[value(name = "modelpack-config-v0.0.7")]
+    ModelpackConfigV007,
     FileMetadata,
     Annotations,
     Report,
@@ -121,7 +123,7 @@ fn requirement_prefixes(kind: SchemaKind) -> &'static [&'static str] {
     match kind {
         SchemaKind::Manifest => &["MAN-", "DSC-", "ANN-", "MPK-"],
         SchemaKind::Annotations => &["ANN-"],
-        SchemaKind::ModelpackConfig => &["MPK-003", "MPK-013"],
+        SchemaKind::ModelpackConfig | SchemaKind::ModelpackConfigV007 => &["MPK-003", "MPK-013"],
         _ => &[],
     }
 }

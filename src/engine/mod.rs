@@ -146,6 +146,7 @@ fn evaluate_one(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
                     status: mk.status,
                     location: mk.location.clone(),
                     message: mk.message.clone(),
+                    variant: mk.variant.map(str::to_string),
                 })
             })
             .collect();
@@ -164,6 +165,7 @@ fn evaluate_one(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
                     "suite defect: check {} marked an undeclared requirement",
                     check.id
                 ),
+                variant: None,
             });
             statuses.push((Status::Error, Level::Must));
         }

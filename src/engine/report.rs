@@ -92,6 +92,7 @@ pub fn build_report(
             version: catalog.version.clone(),
             schemas_digest: crate::schemas::schemas_digest().to_string(),
             fixtures_digest: ctx.fixtures_digest,
+            upstream: crate::report::UpstreamRef::of(catalog),
         },
         target: ctx.target,
         run: RunInfo {

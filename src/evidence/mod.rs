@@ -72,6 +72,31 @@ pub struct EvidenceFacts {
     /// What was listed as a referrer of the artifact but is not one (another subject, the
     /// artifact itself, unreadable): the evidence checks report each.
     pub rejected: Vec<Rejected>,
+    /// The other direction: the manifest the artifact names as its own `subject` (a LoRA
+    /// adapter's base model), read from the same target; `None` when it names none.
+    pub subject: Option<SubjectFacts>,
+}
+
+/// The manifest an artifact's `subject` descriptor names, looked up in the same target.
+#[derive(Debug, Clone)]
+pub struct SubjectFacts {
+    /// The subject's digest as written.
+    pub digest: String,
+    /// What reading it found.
+    pub read: SubjectRead,
+}
+
+/// What looking up a subject manifest found.
+#[derive(Debug, Clone)]
+pub enum SubjectRead {
+    /// Stored with the digest and size the descriptor names.
+    Found(Document),
+    /// The target holds nothing under the digest (or the digest is malformed).
+    Absent(String),
+    /// Stored, but not with the bytes or size the descriptor names.
+    Mismatch(String),
+    /// Reading failed (an I/O or network error, or over the document bound): undecided.
+    Failed(String),
 }
 
 /// Why a listed referrer was not accepted as evidence of the artifact.

@@ -13,7 +13,9 @@
 
 use crate::digest::{Digest, Hasher};
 use crate::document::{Document, Limits};
-use crate::evidence::{EvidenceBlob, EvidenceFacts, Problem, Referrer, Rejected, Via};
+use crate::evidence::{
+    EvidenceBlob, EvidenceFacts, Problem, Referrer, Rejected, SubjectFacts, SubjectRead, Via,
+};
 use crate::source::{BlobError, BlobSource};
 use crate::targets::layout::{OciLayout, REF_NAME};
 use crate::targets::registry::referrers::fallback_tag;
@@ -396,4 +398,169 @@ pub fn from_registry(
         facts.referrers.len()
     ));
     facts
+}
+
+/// What fetching a subject manifest returned.
+pub enum Fetched {
+    /// The stored bytes, at most one byte more than the document bound.
+    Bytes(Vec<u8>),
+    /// Nothing is stored under the digest.
+    Absent,
+    /// Reading failed.
+    Failed(String),
+}
+
+/// The manifest that `manifest`'s `subject` names, fetched with `fetch` and checked against the
+/// descriptor's digest and size. `None` when the manifest has no `subject` object.
+pub fn resolve_subject(
+    manifest: Option<&Value>,
+    limits: &Limits,
+    fetch: &dyn Fn(&Digest) -> Fetched,
+) -> Option<SubjectFacts> {
+    let subject = manifest?.get("subject")?.as_object()?;
+    let written = subject.get("digest").and_then(Value::as_str).unwrap_or("");
+    let facts = |read| {
+        Some(SubjectFacts {
+            digest: written.to_string(),
+            read,
+        })
+    };
+    let digest = match Digest::parse(written) {
+        Ok(d) => d,
+        Err(e) => return facts(SubjectRead::Absent(format!("digest {written:?}: {e}"))),
+    };
+    let bytes = match fetch(&digest) {
+        Fetched::Bytes(b) => b,
+        Fetched::Absent => {
+            return facts(SubjectRead::Absent(format!(
+                "no manifest {digest} is stored in the target"
+            )));
+        }
+        Fetched::Failed(e) => return facts(SubjectRead::Failed(e)),
+    };
+    let max = limits.max_document_bytes;
+    if bytes.len() as u64 > max {
+        return facts(SubjectRead::Failed(format!(
+            "the manifest {digest} is larger than the {max}-byte document bound; not read"
+        )));
+    }
+    let Some(mut h) = Hasher::new(digest.algorithm()) else {
+        return facts(SubjectRead::Absent(format!(
+            "unregistered digest algorithm {}",
+            digest.algorithm()
+        )));
+    };
+    h.update(&bytes);
+    let got = h.finish();
+    if got != digest {
+        return facts(SubjectRead::Mismatch(format!(
+            "the bytes stored as {digest} hash to {got}"
+        )));
+    }
+    match subject.get("size").and_then(Value::as_u64) {
+        Some(n) if n == bytes.len() as u64 => {
+            facts(SubjectRead::Found(Document::from_bytes(bytes)))
+        }
+        other => facts(SubjectRead::Mismatch(format!(
+            "the subject's size is {}, the stored manifest has {} bytes",
+            other.map_or("not a non-negative integer".to_string(), |n| n.to_string()),
+            bytes.len()
+        ))),
+    }
+}
+
+/// [`resolve_subject`] in an OCI image layout: the subject is a blob of the layout.
+pub fn subject_in_layout(
+    layout: &OciLayout,
+    manifest: Option<&Value>,
+    limits: &Limits,
+) -> Option<SubjectFacts> {
+    let max = limits.max_document_bytes;
+    resolve_subject(manifest, limits, &|d| match layout.open_blob(d) {
+        Err(BlobError::NotFound(_)) => Fetched::Absent,
+        Err(e) => Fetched::Failed(e.to_string()),
+        Ok(reader) => {
+            let mut bytes = Vec::new();
+            match reader.take(max.saturating_add(1)).read_to_end(&mut bytes) {
+                Ok(_) => Fetched::Bytes(bytes),
+                Err(e) => Fetched::Failed(format!("read failed: {e}")),
+            }
+        }
+    })
+}
+
+/// [`resolve_subject`] in a registry: the subject is a manifest of the same repository.
+pub fn subject_in_registry(
+    source: &crate::targets::registry::source::RegistrySource,
+    manifest: Option<&Value>,
+    limits: &Limits,
+) -> Option<SubjectFacts> {
+    use crate::targets::registry::reference::Target;
+    use crate::targets::registry::source::ManifestError;
+    resolve_subject(
+        manifest,
+        limits,
+        &|d| match source.fetch_manifest(&Target::Digest(d.clone())) {
+            Ok(m) => Fetched::Bytes(m.bytes),
+            Err(ManifestError::NotFound(_)) => Fetched::Absent,
+            Err(e) => Fetched::Failed(e.to_string()),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn resolve(size: u64, stored: &[u8], fetched: impl Fn() -> Fetched) -> SubjectRead {
+        let digest = Digest::sha256_of(stored);
+        let manifest = json!({"subject": {"digest": digest.to_string(), "size": size}});
+        let limits = Limits {
+            max_document_bytes: 64,
+            ..Limits::default()
+        };
+        resolve_subject(Some(&manifest), &limits, &|_| fetched())
+            .expect("a subject")
+            .read
+    }
+
+    #[test]
+    fn a_subject_is_bound_to_its_digest_and_size() {
+        let base = br#"{"schemaVersion":2}"#;
+        let n = base.len() as u64;
+        assert!(matches!(
+            resolve(n, base, || Fetched::Bytes(base.to_vec())),
+            SubjectRead::Found(_)
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Bytes(b"{}".to_vec())),
+            SubjectRead::Mismatch(e) if e.contains("hash to")
+        ));
+        assert!(matches!(
+            resolve(n + 1, base, || Fetched::Bytes(base.to_vec())),
+            SubjectRead::Mismatch(e) if e.contains("size")
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Absent),
+            SubjectRead::Absent(_)
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Failed("reset".into())),
+            SubjectRead::Failed(_)
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Bytes(vec![b' '; 65])),
+            SubjectRead::Failed(e) if e.contains("bound")
+        ));
+        assert!(
+            resolve_subject(Some(&json!({})), &Limits::default(), &|_| Fetched::Absent).is_none()
+        );
+        let malformed = json!({"subject": {"digest": "sha256:zz"}});
+        assert!(matches!(
+            resolve_subject(Some(&malformed), &Limits::default(), &|_| Fetched::Absent)
+                .map(|s| s.read),
+            Some(SubjectRead::Absent(_))
+        ));
+    }
 }

@@ -197,9 +197,13 @@ impl TargetRef {
                     tap,
                 );
                 let subject = subject.unwrap_or_else(|| artifact.manifest_digest.clone());
-                artifact.evidence = Some(crate::load::discover::from_layout(
-                    &layout, &subject, limits,
-                ));
+                let mut evidence = crate::load::discover::from_layout(&layout, &subject, limits);
+                evidence.subject = crate::load::discover::subject_in_layout(
+                    &layout,
+                    artifact.manifest_json(),
+                    limits,
+                );
+                artifact.evidence = Some(evidence);
                 artifact
             }
         };
@@ -262,12 +266,18 @@ fn load_registry(
             options,
             tap,
         );
-        artifact.evidence = Some(crate::load::discover::from_registry(
+        let mut evidence = crate::load::discover::from_registry(
             &art.source,
             &art.manifest.digest,
             &art.referrers,
             limits,
-        ));
+        );
+        evidence.subject = crate::load::discover::subject_in_registry(
+            &art.source,
+            artifact.manifest_json(),
+            limits,
+        );
+        artifact.evidence = Some(evidence);
         artifact
     };
     let via = match &art.referrers.via {

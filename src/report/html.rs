@@ -294,7 +294,7 @@ pub fn to_html(
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        r##"<p class="meta" id="meta">Target <code>{reference}</code> ({kind}){digest} · claimed profile <code id="claimed">{profile}</code> · suite {suite} {version} (commit <code>{commit}</code>) · spec {spec} · schemas <code>{schemas}</code>{fixtures} · run {started} – {finished}</p>"##,
+        r##"<p class="meta" id="meta">Target <code>{reference}</code> ({kind}){digest} · claimed profile <code id="claimed">{profile}</code> · suite {suite} {version} (commit <code>{commit}</code>) · spec {spec}{upstream} · schemas <code>{schemas}</code>{fixtures} · run {started} – {finished}</p>"##,
         reference = esc(&report.target.reference),
         kind = esc(&kind),
         digest = report
@@ -308,6 +308,17 @@ pub fn to_html(
         version = esc(&report.suite.version),
         commit = esc(&report.suite.commit),
         spec = esc(&report.spec.version),
+        upstream = report
+            .spec
+            .upstream
+            .iter()
+            .map(|u| format!(
+                " (upstream: <code>{}</code> is {} at <code>{}</code>)",
+                esc(&u.profile),
+                esc(&u.document),
+                esc(&u.revision)
+            ))
+            .collect::<String>(),
         schemas = esc(&report.spec.schemas_digest),
         fixtures = report
             .spec

@@ -135,6 +135,16 @@ fn report_properties(report: &ConformanceReport) -> Vec<Property> {
     if let Some(d) = &report.target.manifest_digest {
         props.push(Property::new("target.manifestDigest", d.as_str()));
     }
+    for u in &report.spec.upstream {
+        props.push(Property::new(
+            format!("spec.upstream.{}.document", u.profile),
+            u.document.as_str(),
+        ));
+        props.push(Property::new(
+            format!("spec.upstream.{}.revision", u.profile),
+            u.revision.as_str(),
+        ));
+    }
     for p in &report.profiles {
         props.push(Property::new(
             format!("profile.{}", p.name),

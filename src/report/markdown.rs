@@ -125,6 +125,15 @@ pub fn to_markdown(report: &ConformanceReport) -> String {
     }
     let _ = writeln!(out, "- Profile run: {}", code(&report.run.profile));
     let _ = writeln!(out, "- Spec version: {}", inline(&report.spec.version));
+    for u in &report.spec.upstream {
+        let _ = writeln!(
+            out,
+            "- Upstream text tracked: profile {} is exactly {} at revision {}",
+            code(&u.profile),
+            inline(&u.document),
+            code(&u.revision)
+        );
+    }
     let _ = writeln!(
         out,
         "- Suite: {} {} (commit {})",

@@ -36,6 +36,35 @@ pub struct SpecInfo {
     pub version: String,
     pub schemas_digest: String,
     pub fixtures_digest: Option<String>,
+    /// The upstream texts the spec tracks, one per upstream profile, each at the revision its
+    /// profile is exactly (`spec/v1.0/upstream.md`). Absent from reports written before it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<UpstreamRef>,
+}
+
+/// An upstream text the spec tracks, and the profile that is exactly that text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamRef {
+    pub profile: String,
+    pub document: String,
+    pub revision: String,
+}
+
+impl UpstreamRef {
+    /// Every upstream profile of the catalog, in catalog order.
+    pub fn of(catalog: &crate::spec::Catalog) -> Vec<UpstreamRef> {
+        catalog
+            .profiles
+            .iter()
+            .filter_map(|p| {
+                p.upstream.as_ref().map(|u| UpstreamRef {
+                    profile: p.name.clone(),
+                    document: u.document.clone(),
+                    revision: u.revision.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ fn finding(
         status,
         location,
         message: message.into(),
+        variant: None,
     }
 }
 
@@ -262,6 +263,7 @@ pub(crate) fn sample_report() -> ConformanceReport {
             version: "1.0".into(),
             schemas_digest: format!("sha256:{}", "a".repeat(64)),
             fixtures_digest: None,
+            upstream: crate::report::UpstreamRef::of(crate::spec::Catalog::embedded()),
         },
         target: TargetInfo {
             kind: TargetKind::OciLayout,

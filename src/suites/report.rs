@@ -172,6 +172,7 @@ pub fn test_result(
                         t.id, m.message
                     )
                 },
+                variant: m.variant.map(str::to_string),
             }
         })
         .collect();
