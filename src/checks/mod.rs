@@ -127,28 +127,17 @@ impl Marks {
         !self.marks.iter().any(|m| m.requirement == requirement)
     }
 
-    /// The outcome of one requirement: error beats fail beats skip beats an explicit pass beats
-    /// not-applicable beats no mark at all (an implicit pass).
+    /// The outcome of one requirement, its marks combined in the one order of verdicts
+    /// ([`Status::gravity`]): error beats fail beats skip beats an explicit pass beats
+    /// not-applicable; no mark at all is an implicit pass.
     pub fn outcome(&self, requirement: &str) -> Status {
-        self.marks
-            .iter()
-            .filter(|m| m.requirement == requirement)
-            .map(|m| m.status)
-            .max_by_key(|s| precedence(*s))
-            .unwrap_or(Status::Pass)
-    }
-}
-
-/// How marks on one requirement combine: error beats fail beats skip beats pass beats
-/// not-applicable.
-pub fn precedence(status: Status) -> u8 {
-    match status {
-        Status::Error => 5,
-        Status::Fail => 4,
-        Status::Skip => 3,
-        Status::Pass => 2,
-        Status::NotApplicable => 1,
-        _ => 0,
+        Status::gravest(
+            self.marks
+                .iter()
+                .filter(|m| m.requirement == requirement)
+                .map(|m| m.status),
+        )
+        .unwrap_or(Status::Pass)
     }
 }
 

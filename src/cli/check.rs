@@ -3,8 +3,8 @@
 use super::{
     CommonArgs, Exit, check_profile, emit, load_expected_failures, progress, registry_config,
 };
-use crate::engine::report::{ReportContext, build_report, now};
-use crate::engine::{self, EvalOptions};
+use crate::engine::report::{ReportContext, now};
+use crate::engine::{self, Claim, EvalOptions, Ladder};
 use crate::inspect::InspectOptions;
 use crate::report::{TargetInfo, TargetKind};
 use crate::spec::{AppliesTo, Catalog};
@@ -95,9 +95,6 @@ pub fn check_artifact(
         expected_failures,
     };
     let ev = engine::evaluate(catalog, &artifact, &options);
-    let profiles = engine::profile_results(catalog, &ev.requirements, |r| {
-        r.applies_to.contains(&AppliesTo::Artifact)
-    });
     let mut ctx = ReportContext {
         target: TargetInfo {
             kind: if target.is_registry() {
@@ -109,7 +106,6 @@ pub fn check_artifact(
             manifest_digest: Some(artifact.manifest_digest.to_string()),
             manifests: crate::engine::report::index_manifests(&artifact),
         },
-        profile: common.profile.clone(),
         options: serde_json::json!({
             "content": !common.no_content,
             "threads": common.threads,
@@ -126,7 +122,12 @@ pub fn check_artifact(
     {
         o.insert("registry".into(), loaded.notes);
     }
-    let report = build_report(catalog, ctx, profiles, ev.requirements, ev.tests);
+    let claim = Claim {
+        profile: &common.profile,
+        applies: AppliesTo::Artifact,
+        ladder: Ladder::Decided,
+    };
+    let report = engine::judge(catalog, &claim, ev, ctx);
     Ok((report, artifact))
 }
 

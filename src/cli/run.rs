@@ -5,8 +5,8 @@ use super::{
     CommonArgs, Exit, Output, check::check_target, check_profile, emit, load_expected_failures,
     progress, registry_config,
 };
-use crate::engine::profile_results;
-use crate::engine::report::{ReportContext, build_report, now};
+use crate::engine::report::{ReportContext, now};
+use crate::engine::{Claim, Evaluation, Ladder, judge};
 use crate::fixtures::embedded::FixtureTree;
 use crate::report::{TargetInfo, TargetKind};
 use crate::selftest::{requirement_verdicts, run_case};
@@ -90,9 +90,6 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
     }
     bar.finish_and_clear();
     let requirements = requirement_verdicts(catalog, &tests);
-    let profiles = profile_results(catalog, &requirements, |r| {
-        r.applies_to.contains(&AppliesTo::Artifact)
-    });
     let fixtures_digest = crate::fixtures::fixtures_digest(fixtures)
         .map(|d| d.to_string())
         .map_err(|e| Exit::harness(format!("cannot hash the fixtures: {e}")))?;
@@ -107,12 +104,20 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
             manifest_digest: None,
             manifests: Vec::new(),
         },
-        profile: args.common.profile.clone(),
         options: serde_json::json!({ "cases": cases.len(), "fixtures": tree.describe() }),
         started,
         fixtures_digest: Some(fixtures_digest),
     };
-    let report = build_report(catalog, ctx, profiles, requirements, tests);
+    let claim = Claim {
+        profile: &args.common.profile,
+        applies: AppliesTo::Artifact,
+        ladder: Ladder::Decided,
+    };
+    let decisions = Evaluation {
+        requirements,
+        tests,
+    };
+    let report = judge(catalog, &claim, decisions, ctx);
     emit(&report, &args.common)?;
     if args.common.format != Output::Summary && !args.common.quiet {
         eprintln!(

@@ -45,6 +45,18 @@ impl RegistryTestResult {
     pub fn outcome(&self, requirement: &str) -> Status {
         self.marks.outcome(requirement)
     }
+
+    /// What the test decided, for the verdict path.
+    pub fn decided(&self) -> crate::engine::Decided<'_> {
+        crate::engine::Decided {
+            id: self.id,
+            title: self.title,
+            declares: self.covers,
+            judged: self.covers.to_vec(),
+            marks: &self.marks,
+            duration_ms: self.duration_ms,
+        }
+    }
 }
 
 /// Support of one extended feature, as observed.
@@ -88,27 +100,16 @@ pub const FEATURES: &[(&str, &[&str])] = &[
 ];
 
 impl SuiteRun {
-    /// The worst outcome of a requirement across all tests.
+    /// The gravest outcome of a requirement across the tests that cover it
+    /// ([`Status::gravest`]); a pass when none does.
     pub fn outcome(&self, requirement: &str) -> Status {
-        let rank = |s: Status| match s {
-            Status::Error => 4,
-            Status::Fail => 3,
-            Status::Skip => 2,
-            Status::NotApplicable => 1,
-            _ => 0,
-        };
-        let mut worst = Status::Pass;
-        for t in self
-            .tests
-            .iter()
-            .filter(|t| t.covers.contains(&requirement))
-        {
-            let o = t.outcome(requirement);
-            if rank(o) > rank(worst) {
-                worst = o;
-            }
-        }
-        worst
+        Status::gravest(
+            self.tests
+                .iter()
+                .filter(|t| t.covers.contains(&requirement))
+                .map(|t| t.outcome(requirement)),
+        )
+        .unwrap_or(Status::Pass)
     }
 
     /// Every message marked on a requirement.
