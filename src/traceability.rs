@@ -62,10 +62,9 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
                         .map(|t| t.id.to_string()),
                 )
                 .chain(
-                    crate::suites::COVERAGE
-                        .iter()
-                        .filter(|(_, covers)| covers.contains(&r.id.as_str()))
-                        .map(|(id, _)| id.to_string()),
+                    crate::suites::steps()
+                        .filter(|s| s.covers.contains(&r.id.as_str()))
+                        .map(|s| s.id.to_string()),
                 )
                 .collect(),
             negative_fixtures: neg.remove(r.id.as_str()).unwrap_or_default(),

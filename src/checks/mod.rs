@@ -28,15 +28,25 @@ pub mod workflows;
 use crate::artifact::Artifact;
 use crate::model::{Location, Status};
 
-/// One named unit of checking.
-pub struct Check {
-    /// Stable test ID, e.g. `manifest.structure`.
+/// One test of any suite, the one shape of every table of tests: an artifact check
+/// ([`Check`]), a registry suite test (`suites::registry::SuiteTest`), a tool-suite step
+/// (`suites::report::Step`). The traceability matrix reads these tables and nothing else, so a
+/// requirement a test stops covering is uncovered there too.
+pub struct Test<Run> {
+    /// Stable test ID, e.g. `manifest.structure` (for a family of tool steps, the pattern of
+    /// its instances' IDs, e.g. `runtime.unpack.<case>`).
     pub id: &'static str,
     pub title: &'static str,
-    /// Requirement IDs this check decides.
+    /// The requirements it decides, by ID: a mark on any other is a suite defect.
     pub covers: &'static [&'static str],
-    pub run: fn(&Artifact, &mut Marks),
+    /// How it runs: a function for a check or a registry test; for a tool step, which of its
+    /// requirements only a request to the adapter decides (its body is a closure over the
+    /// adapter, given when it runs).
+    pub run: Run,
 }
+
+/// One named unit of checking: a pure function of the artifact's facts.
+pub type Check = Test<fn(&Artifact, &mut Marks)>;
 
 /// A mark a check puts on one requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -44,6 +44,51 @@ impl StepResult {
     }
 }
 
+/// A tool-suite step (a family of them, for steps run once per case), in the one shape of
+/// tests ([`crate::checks::Test`]).
+pub type Step = crate::checks::Test<Asking>;
+
+/// How a tool step runs: its body is a closure over the adapter, given when it runs
+/// ([`Step::start`]); the table names the requirements only a request to the adapter decides.
+/// A step that cannot ask (the adapter lacks the capability, the case is outside its scope)
+/// decides only the others, marking them skip or not-applicable with the reason.
+pub struct Asking(pub &'static [&'static str]);
+
+impl Step {
+    /// What the step decides, in table order: everything it covers when the adapter is asked,
+    /// else only what needs no request.
+    pub fn decides(&self, asked: bool) -> Vec<&'static str> {
+        self.covers
+            .iter()
+            .copied()
+            .filter(|r| asked || !self.run.0.contains(r))
+            .collect()
+    }
+
+    /// Run the step (or one instance of its family, named `id`) asking the adapter: `f` marks
+    /// everything it covers.
+    pub fn start(
+        &self,
+        id: impl Into<String>,
+        title: impl Into<String>,
+        f: impl FnOnce(&mut Marks),
+    ) -> StepResult {
+        StepResult::run(id, title, &self.decides(true), f)
+    }
+
+    /// Run the step without asking the adapter: `f` marks what needs no request, which it is
+    /// given.
+    pub fn without_asking(
+        &self,
+        id: impl Into<String>,
+        title: impl Into<String>,
+        f: impl FnOnce(&mut Marks, &[&'static str]),
+    ) -> StepResult {
+        let decides = self.decides(false);
+        StepResult::run(id, title, &decides, |m| f(m, &decides))
+    }
+}
+
 /// Everything a tool report needs besides the steps.
 pub struct ToolReportInput {
     pub kind: TargetKind,

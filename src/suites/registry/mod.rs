@@ -170,15 +170,30 @@ impl SuiteRun {
     }
 }
 
-/// One suite test.
-pub struct SuiteTest {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub covers: &'static [&'static str],
-    /// Runs in read-only mode too.
-    pub read_only: bool,
-    run: fn(&mut Ctx, &mut Marks),
+/// One suite test, in the one shape of tests ([`crate::checks::Test`]).
+pub type SuiteTest = crate::checks::Test<Access>;
+
+/// How a registry test runs: reading only (it runs in read-only mode too), or pushing content
+/// (in read-only mode what it covers is not-applicable).
+pub enum Access {
+    Reads(fn(&mut Ctx, &mut Marks)),
+    Pushes(fn(&mut Ctx, &mut Marks)),
 }
+
+impl Access {
+    /// Whether the test runs in read-only mode too.
+    pub fn read_only(&self) -> bool {
+        matches!(self, Access::Reads(_))
+    }
+
+    fn body(&self) -> fn(&mut Ctx, &mut Marks) {
+        match self {
+            Access::Reads(f) | Access::Pushes(f) => *f,
+        }
+    }
+}
+
+use Access::{Pushes, Reads};
 
 /// The suite's tests in run order.
 pub const TESTS: &[SuiteTest] = &[
@@ -186,106 +201,91 @@ pub const TESTS: &[SuiteTest] = &[
         id: "registry.manifest-roundtrip",
         title: "Push the model and pull it back by tag and digest: bytes, digest, Content-Type, HEAD",
         covers: &["REG-001", "REG-002", "REG-003", "REG-004"],
-        read_only: true,
-        run: manifests::manifest_roundtrip,
+        run: Reads(manifests::manifest_roundtrip),
     },
     SuiteTest {
         id: "registry.blob-roundtrip",
         title: "Pull every blob back: HEAD, GET verified on the fly, redirects without credentials",
         covers: &["REG-002", "REG-004", "REG-005", "REG-011"],
-        read_only: true,
-        run: blobs::blob_roundtrip,
+        run: Reads(blobs::blob_roundtrip),
     },
     SuiteTest {
         id: "registry.monolithic-upload",
         title: "Monolithic upload (POST then PUT) and rejection of a wrong digest",
         covers: &["REG-006"],
-        read_only: false,
-        run: blobs::monolithic_upload,
+        run: Pushes(blobs::monolithic_upload),
     },
     SuiteTest {
         id: "registry.chunked-upload",
         title: "Chunked upload (POST, PATCH…, PUT) following each newest Location",
         covers: &["REG-028"],
-        read_only: false,
-        run: blobs::chunked_upload,
+        run: Pushes(blobs::chunked_upload),
     },
     SuiteTest {
         id: "registry.large-blob",
         title: "Large blob streamed and verified in both directions",
         covers: &["REG-007"],
-        read_only: false,
-        run: blobs::large_blob,
+        run: Pushes(blobs::large_blob),
     },
     SuiteTest {
         id: "registry.cross-repo-mount",
         title: "Cross-repository blob mount",
         covers: &["REG-025"],
-        read_only: false,
-        run: blobs::cross_repo_mount,
+        run: Pushes(blobs::cross_repo_mount),
     },
     SuiteTest {
         id: "registry.tag-list",
         title: "Tag listing includes every pushed tag",
         covers: &["REG-008"],
-        read_only: true,
-        run: tags::tag_list,
+        run: Reads(tags::tag_list),
     },
     SuiteTest {
         id: "registry.tag-pagination",
         title: "Tag list pagination with n, last and Link",
         covers: &["REG-027"],
-        read_only: true,
-        run: tags::tag_pagination,
+        run: Reads(tags::tag_pagination),
     },
     SuiteTest {
         id: "registry.subject-missing",
         title: "A manifest whose subject does not exist yet is accepted",
         covers: &["REG-009"],
-        read_only: false,
-        run: manifests::subject_missing,
+        run: Pushes(manifests::subject_missing),
     },
     SuiteTest {
         id: "registry.referrers-api",
         title: "Referrers API: index, empty list, artifactType, annotations, OCI-Subject",
         covers: &["REG-020", "REG-021", "REG-022", "REG-024"],
-        read_only: true,
-        run: attached::referrers_api,
+        run: Reads(attached::referrers_api),
     },
     SuiteTest {
         id: "registry.referrers-filter",
         title: "Referrers artifactType filter and OCI-Filters-Applied",
         covers: &["REG-023"],
-        read_only: true,
-        run: attached::referrers_filter,
+        run: Reads(attached::referrers_filter),
     },
     SuiteTest {
         id: "registry.referrers-missing-subject",
         title: "Referrers API: the referrer of a subject not in the repository is listed",
         covers: &["REG-029"],
-        read_only: false,
-        run: attached::referrers_missing_subject,
+        run: Pushes(attached::referrers_missing_subject),
     },
     SuiteTest {
         id: "registry.referrers-fallback",
         title: "Referrers tag schema fallback index",
         covers: &["REG-012"],
-        read_only: false,
-        run: attached::referrers_fallback,
+        run: Pushes(attached::referrers_fallback),
     },
     SuiteTest {
         id: "registry.error-format",
         title: "Error bodies in the OCI error format",
         covers: &["REG-010"],
-        read_only: true,
-        run: manifests::error_format,
+        run: Reads(manifests::error_format),
     },
     SuiteTest {
         id: "registry.delete",
         title: "Delete of manifests and blobs by digest",
         covers: &["REG-026"],
-        read_only: false,
-        run: manifests::delete,
+        run: Pushes(manifests::delete),
     },
 ];
 
@@ -322,7 +322,8 @@ struct Subject {
 }
 
 /// Shared state of one run.
-struct Ctx {
+/// What the registry tests share during one run.
+pub struct Ctx {
     cfg: RegistryConfig,
     client: Arc<Client>,
     redactor: Redactor,
@@ -721,12 +722,12 @@ fn run_selected_observed(
         observe(t.id, index, selected.len());
         let started = Instant::now();
         let mut marks = Marks::default();
-        if cfg.read_only && !t.read_only {
+        if cfg.read_only && !t.run.read_only() {
             for r in t.covers {
                 marks.not_applicable(r, "read-only mode: this check pushes content");
             }
         } else {
-            (t.run)(&mut ctx, &mut marks);
+            (t.run.body())(&mut ctx, &mut marks);
         }
         for mk in marks.marks.iter_mut() {
             mk.message = redactor.redact(&mk.message);
