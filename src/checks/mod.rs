@@ -45,8 +45,55 @@ pub struct Test<Run> {
     pub run: Run,
 }
 
-/// One named unit of checking: a pure function of the artifact's facts.
-pub type Check = Test<fn(&Artifact, &mut Marks)>;
+/// One named unit of checking: a pure function of what it is given.
+pub type Check = Test<fn(&CheckContext, &mut Marks)>;
+
+/// What a check is given: the artifact's facts, and what the user brings that is no fact of the
+/// artifact — the trust inputs (keys, roots, identity policy) signatures are verified against.
+/// It reads as the artifact ([`std::ops::Deref`]), so a check that needs only facts does not see
+/// the difference.
+#[derive(Clone, Copy)]
+pub struct CheckContext<'a> {
+    pub artifact: &'a Artifact,
+    pub trust: &'a crate::trust::inputs::TrustInputs,
+}
+
+impl std::ops::Deref for CheckContext<'_> {
+    type Target = Artifact;
+    fn deref(&self) -> &Artifact {
+        self.artifact
+    }
+}
+
+/// [`CheckContext`], owned: an artifact and the trust inputs its checks are given, for callers
+/// that build both (tests, the evidence compliance matrix). It reads as the artifact.
+pub struct OwnedContext {
+    pub artifact: Artifact,
+    pub trust: crate::trust::inputs::TrustInputs,
+}
+
+impl OwnedContext {
+    /// What a check is given, borrowed.
+    pub fn context(&self) -> CheckContext<'_> {
+        CheckContext {
+            artifact: &self.artifact,
+            trust: &self.trust,
+        }
+    }
+}
+
+impl std::ops::Deref for OwnedContext {
+    type Target = Artifact;
+    fn deref(&self) -> &Artifact {
+        &self.artifact
+    }
+}
+
+impl std::ops::DerefMut for OwnedContext {
+    fn deref_mut(&mut self) -> &mut Artifact {
+        &mut self.artifact
+    }
+}
 
 /// A mark a check puts on one requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]

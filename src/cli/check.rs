@@ -86,13 +86,15 @@ pub fn check_artifact(
         )
         .map_err(target_error)?;
     drop(work);
-    let mut artifact = loaded.artifact;
+    let artifact = loaded.artifact;
     let offline = trust.offline;
-    artifact.trust = std::sync::Arc::new(trust);
     let catalog = Catalog::embedded();
+    // The trust inputs are the user's, not facts of the artifact: they travel to the checks in
+    // their context.
     let options = EvalOptions {
         profile: common.profile.clone(),
         expected_failures,
+        trust: std::sync::Arc::new(trust),
     };
     let ev = engine::evaluate(catalog, &artifact, &options);
     let mut ctx = ReportContext {

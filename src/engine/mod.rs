@@ -7,7 +7,7 @@ pub mod rollup;
 pub mod verdict;
 
 use crate::artifact::Artifact;
-use crate::checks::{self, Check, Marks};
+use crate::checks::{self, Check, CheckContext, Marks};
 use crate::model::{Finding, Status};
 use crate::report::{RequirementResult, TestResult};
 use crate::spec::{AppliesTo, Catalog, Requirement};
@@ -24,6 +24,9 @@ pub struct EvalOptions {
     pub profile: String,
     /// Requirement ID → reason, for failures the user announces (strict expected-failure).
     pub expected_failures: BTreeMap<String, String>,
+    /// What the user trusts (keys, roots, identity policy): handed to every check in its
+    /// [`checks::CheckContext`], for the target and every manifest or member it leads to.
+    pub trust: std::sync::Arc<crate::trust::inputs::TrustInputs>,
 }
 
 /// The outcome of evaluating one artifact.
@@ -66,7 +69,7 @@ pub fn artifact_requirements<'c>(catalog: &'c Catalog, profile: &str) -> Vec<&'c
 /// Run every check over the artifact and evaluate the profile's requirements. An image index
 /// (not an agent bundle) is judged by its own checks and then manifest by manifest.
 pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -> Evaluation {
-    if let Some(judged) = bundle::judge_members(catalog, artifact) {
+    if let Some(judged) = bundle::judge_members(catalog, artifact, options) {
         return evaluate(catalog, &judged, options);
     }
     match &artifact.index {
@@ -110,7 +113,11 @@ fn evaluate_one(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
                 );
             }
         } else {
-            (check.run)(artifact, &mut marks);
+            let context = CheckContext {
+                artifact,
+                trust: &options.trust,
+            };
+            (check.run)(&context, &mut marks);
         }
         let duration_ms = started.elapsed().as_millis() as u64;
         runs.push((check, judged, marks, duration_ms));
