@@ -221,3 +221,88 @@ pub fn judge(
         decisions.tests,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Location;
+
+    fn wanted(ids: &[&str]) -> Vec<&'static Requirement> {
+        let catalog = Catalog::embedded();
+        ids.iter().map(|id| catalog.get(id).unwrap()).collect()
+    }
+
+    fn decided<'a>(id: &'a str, covers: &'static [&'static str], marks: &'a Marks) -> Decided<'a> {
+        Decided {
+            id,
+            title: id,
+            declares: covers,
+            judged: covers.to_vec(),
+            marks,
+            duration_ms: 0,
+        }
+    }
+
+    /// One test `t` covering REG-002 with these marks.
+    fn one(marks: &Marks, expected: &Expectations) -> Evaluation {
+        decide(
+            &wanted(&["REG-002"]),
+            &[decided("t", &["REG-002"], marks)],
+            "test",
+            expected,
+        )
+    }
+
+    #[test]
+    fn a_pass_in_one_test_is_not_hidden_by_not_applicable_in_another() {
+        let mut na = Marks::default();
+        na.not_applicable("REG-002", "read-only mode");
+        let pass = Marks::default();
+        let tests = [
+            decided("a", &["REG-002"], &na),
+            decided("b", &["REG-002"], &pass),
+        ];
+        let ev = decide(&wanted(&["REG-002"]), &tests, "test", &Expectations::new());
+        assert_eq!(ev.requirements[0].status, Status::Pass);
+        assert_eq!(ev.requirements[0].tests, ["a", "b"]);
+    }
+
+    #[test]
+    fn undecided_undeclared_and_unlooked_are_errors() {
+        // No test judged REG-001: undecided.
+        let ev = decide(&wanted(&["REG-001"]), &[], "test", &Expectations::new());
+        assert_eq!(ev.requirements[0].status, Status::Error);
+        // A mark on a requirement the test does not declare: the test errs, whatever it passed.
+        let mut stray = Marks::default();
+        stray.fail("REG-003", Location::default(), "oops");
+        let ev = decide(
+            &wanted(&["REG-002"]),
+            &[decided("s", &["REG-002"], &stray)],
+            "step",
+            &Expectations::new(),
+        );
+        assert_eq!(ev.tests[0].status, Status::Error);
+        assert!(
+            ev.tests[0].findings[0]
+                .message
+                .starts_with("suite defect: step s")
+        );
+        assert_eq!(ev.requirements[0].status, Status::Pass);
+        // A strict test that leaves a requirement unmarked did not look.
+        let mut strict = Marks::default();
+        strict.strict();
+        let ev = one(&strict, &Expectations::new());
+        assert_eq!(ev.requirements[0].status, Status::Error);
+        assert_eq!(ev.tests[0].status, Status::Error);
+    }
+
+    #[test]
+    fn expectations_fold_into_tests_and_requirements() {
+        let mut fail = Marks::default();
+        fail.fail("REG-002", Location::default(), "no");
+        let expected: Expectations = [("REG-002".to_string(), "known".to_string())].into();
+        let ev = one(&fail, &expected);
+        assert_eq!(ev.requirements[0].status, Status::Xfail);
+        assert_eq!(ev.tests[0].status, Status::Xfail);
+    }
+}
