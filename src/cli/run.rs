@@ -67,8 +67,12 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
     if let Some(target) = &args.target {
         let report = check_target(target, &args.common)?;
         emit(&report, &args.common)?;
-        let ok = !report.requirements.iter().any(|r| r.status.breaks(r.level));
-        return Ok(if ok { 0 } else { 1 });
+        // The same verdict as `check`: a profile nothing of which applied claims nothing.
+        return Ok(if crate::report::conformant(&report) {
+            0
+        } else {
+            1
+        });
     }
     let tree = fixture_tree(args.fixtures.as_ref())?;
     let fixtures = tree.path();

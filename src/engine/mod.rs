@@ -29,7 +29,9 @@ pub struct EvalOptions {
     pub trust: std::sync::Arc<crate::trust::inputs::TrustInputs>,
 }
 
-/// The outcome of evaluating one artifact.
+/// Requirement and test results before any roll-up: what evaluating one artifact decided, or
+/// a suite run ([`verdict::decide`]), or the self-test — the decisions [`verdict::judge`] turns
+/// into a report.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub requirements: Vec<RequirementResult>,
