@@ -41,13 +41,13 @@ fn main() {
             dir: dir.clone(),
             selector: Some(case.reference.clone()),
         };
-        let mut artifact = target
+        let artifact = target
             .load(&limits, &InspectOptions { content: true })
             .unwrap();
-        artifact.trust = trust.clone();
         let layout = OciLayout::open(&dir, &limits).unwrap();
         let profile = |p: &str| EvalOptions {
             profile: p.into(),
+            trust: trust.clone(),
             ..Default::default()
         };
         let mut discovery = Vec::with_capacity(reps);

@@ -219,8 +219,6 @@ pub struct Artifact {
     pub bundle: Option<Vec<MemberFacts>>,
     /// Referrers found for the manifest; `None` when discovery did not run (e.g. `validate`).
     pub evidence: Option<crate::evidence::EvidenceFacts>,
-    /// What the user trusts (keys, roots, identity policy), shared by every check.
-    pub trust: std::sync::Arc<crate::trust::inputs::TrustInputs>,
     /// When the target is an image index that is not an agent bundle (`spec/v1.0/indexes.md`):
     /// the manifests following it reached, each an artifact of its own; `manifest` is then the
     /// index.

@@ -65,7 +65,6 @@ pub fn load(
         layers: Vec::new(),
         bundle: Some(members),
         evidence: None,
-        trust: Default::default(),
         index: None,
     }
 }

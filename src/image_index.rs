@@ -139,7 +139,6 @@ pub fn load(
         layers: Vec::new(),
         bundle: None,
         evidence: None,
-        trust: Default::default(),
         index: Some(IndexFacts {
             children,
             problems: walk.problems,

@@ -70,6 +70,55 @@ impl Status {
         matches!(self, Status::Error | Status::Xpass)
             || (self == Status::Fail && level == Level::Must)
     }
+
+    /// How grave a verdict on one requirement is, the one order in which verdicts on the same
+    /// requirement combine — marks of one check, the tests of a suite that cover it, the
+    /// manifests of an image index: error, xpass, fail, xfail, skip (not looked at somewhere),
+    /// pass, not-applicable. A pass outranks not-applicable: that the requirement held for one
+    /// item is not hidden by another item it did not apply to.
+    pub fn gravity(self) -> u8 {
+        match self {
+            Status::Error => 6,
+            Status::Xpass => 5,
+            Status::Fail => 4,
+            Status::Xfail => 3,
+            Status::Skip => 2,
+            Status::Pass => 1,
+            Status::NotApplicable => 0,
+        }
+    }
+
+    /// The graver of two verdicts on one requirement ([`Status::gravity`]).
+    pub fn graver(self, other: Status) -> Status {
+        if other.gravity() > self.gravity() {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// The gravest of several verdicts on one requirement; `None` when there are none.
+    pub fn gravest(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+        statuses.into_iter().reduce(Status::graver)
+    }
+
+    /// One status for a *test* from the verdicts on the requirements it decided. It differs from
+    /// the requirement order ([`Status::gravity`]) in one place only: a pass outranks a skip. A
+    /// requirement's skip means it was not looked at, which must not be hidden by a pass on it
+    /// elsewhere; a test that decided one requirement and skipped another did run, and what it
+    /// decided passed, so it is a pass (its skip stays visible as a finding). Only a test that
+    /// skipped everything it covers is a skip.
+    pub fn of_test(statuses: impl IntoIterator<Item = Status>) -> Status {
+        let rank = |s: Status| match s {
+            Status::Pass => Status::Skip.gravity(),
+            Status::Skip => Status::Pass.gravity(),
+            s => s.gravity(),
+        };
+        statuses
+            .into_iter()
+            .max_by_key(|s| rank(*s))
+            .unwrap_or(Status::NotApplicable)
+    }
 }
 
 impl fmt::Display for Status {
@@ -177,4 +226,40 @@ pub struct Finding {
 /// Escape one JSON-pointer reference token (RFC 6901).
 pub fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Status::{self, *};
+
+    const ALL: [Status; 7] = [Pass, Fail, Error, Skip, NotApplicable, Xfail, Xpass];
+
+    #[test]
+    fn one_order_of_verdicts() {
+        let mut by_gravity = ALL;
+        by_gravity.sort_by_key(|s| std::cmp::Reverse(s.gravity()));
+        assert_eq!(
+            by_gravity,
+            [Error, Xpass, Fail, Xfail, Skip, Pass, NotApplicable]
+        );
+        assert_eq!(Status::gravest([Pass, NotApplicable]), Some(Pass));
+        assert_eq!(Status::gravest([Pass, Skip, Fail]), Some(Fail));
+        assert_eq!(Status::gravest([]), None);
+        assert_eq!(Xfail.graver(Xpass), Xpass);
+    }
+
+    #[test]
+    fn a_test_passes_beside_a_skip() {
+        // The one place the test fold differs from the requirement order.
+        assert_eq!(Status::of_test([Skip, Pass]), Pass);
+        assert_eq!(Status::of_test([Skip, NotApplicable]), Skip);
+        assert_eq!(Status::of_test([]), NotApplicable);
+        for a in ALL {
+            for b in ALL {
+                if [a, b] != [Pass, Skip] && [a, b] != [Skip, Pass] {
+                    assert_eq!(Status::of_test([a, b]), a.graver(b), "{a} {b}");
+                }
+            }
+        }
+    }
 }

@@ -36,9 +36,10 @@ pub fn run_case(catalog: &Catalog, dir: &Path, case: &CaseDescriptor) -> CaseOut
             mismatches.push(format!("the case could not be loaded: {e}"));
             None
         }
-        Ok(artifact) => {
+        Ok((artifact, trust)) => {
             let options = EvalOptions {
                 profile: case.profile.clone(),
+                trust,
                 ..Default::default()
             };
             let ev = engine::evaluate(catalog, &artifact, &options);
@@ -166,25 +167,28 @@ pub fn passing_requirements(dir: &Path, case: &CaseDescriptor) -> Vec<String> {
         dir: dir.to_path_buf(),
         selector: Some(case.reference.clone()),
     };
-    let Ok(artifact) = load_case(&target) else {
+    let Ok((artifact, trust)) = load_case(&target) else {
         return Vec::new();
     };
     let options = EvalOptions {
         profile: case.profile.clone(),
+        trust,
         ..Default::default()
     };
     engine::evaluate(Catalog::embedded(), &artifact, &options).with_status(Status::Pass)
 }
 
-/// Load a fixture with the fixtures' test-only trust inputs (`fixtures/v1.0/trust/`).
-fn load_case(target: &TargetRef) -> Result<crate::artifact::Artifact, String> {
+/// Load a fixture, with the fixtures' test-only trust inputs (`fixtures/v1.0/trust/`) the
+/// checks are to be given.
+fn load_case(target: &TargetRef) -> Result<(crate::artifact::Artifact, TrustRef), String> {
     let trust = fixture_trust()?;
-    let mut artifact = target
+    let artifact = target
         .load(&Limits::default(), &InspectOptions { content: true })
         .map_err(|e| e.to_string())?;
-    artifact.trust = trust;
-    Ok(artifact)
+    Ok((artifact, trust))
 }
+
+type TrustRef = std::sync::Arc<crate::trust::inputs::TrustInputs>;
 
 /// The fixtures' trust inputs, read once per process.
 pub fn fixture_trust() -> Result<std::sync::Arc<crate::trust::inputs::TrustInputs>, String> {

@@ -1,45 +1,15 @@
 //! Traceability: every requirement of the embedded catalog with the checks and fixture cases
-//! that cover it. `ai-interop requirements` prints it; the HTML report shows it to spec editors.
+//! that cover it. `ai-interop requirements` prints it; the HTML report shows it to spec editors
+//! (the caller computes it and hands it to the writers, which sit below this module).
 
 use crate::checks;
 use crate::fixtures::CaseDescriptor;
 use crate::selftest::expected_failures;
 use crate::spec::Catalog;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Coverage {
-    pub id: String,
-    pub level: String,
-    pub profile: String,
-    /// Whose rule it is (`oci-image-spec`, `modelpack`, …, `contract`).
-    pub origin: String,
-    pub applies_to: Vec<String>,
-    pub text: String,
-    pub source: String,
-    /// `spec/v1.0/<file>.md#<anchor>`, relative to the repository root.
-    pub link: String,
-    pub checks: Vec<String>,
-    pub negative_fixtures: Vec<String>,
-    pub positive_fixtures: Vec<String>,
-}
-
-impl Coverage {
-    /// Registry requirements are exercised against live registries (fakes with scripted faults
-    /// and Distribution), and tool requirements (packers, runtimes, transports) through
-    /// adapters, not against golden layouts, so they need a check only.
-    pub fn uncovered(&self) -> bool {
-        let registry = self
-            .applies_to
-            .iter()
-            .any(|a| matches!(a.as_str(), "registry" | "packer" | "runtime" | "transport"));
-        self.checks.is_empty()
-            || (!registry && self.negative_fixtures.is_empty() && self.positive_fixtures.is_empty())
-    }
-}
+pub use crate::report::coverage::Coverage;
 
 /// The matrix: one row per requirement of the embedded catalog.
 pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
@@ -92,10 +62,9 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
                         .map(|t| t.id.to_string()),
                 )
                 .chain(
-                    crate::suites::COVERAGE
-                        .iter()
-                        .filter(|(_, covers)| covers.contains(&r.id.as_str()))
-                        .map(|(id, _)| id.to_string()),
+                    crate::suites::steps()
+                        .filter(|s| s.covers.contains(&r.id.as_str()))
+                        .map(|s| s.id.to_string()),
                 )
                 .collect(),
             negative_fixtures: neg.remove(r.id.as_str()).unwrap_or_default(),

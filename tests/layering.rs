@@ -79,11 +79,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 ];
 
 /// Upward imports tolerated for now: (importing module, imported module, why).
-const EXCEPTIONS: &[(&str, &str, &str)] = &[
-    // report::write_all and report::html compute the fixture coverage themselves
-    // (report → traceability → selftest → engine → report); the caller is to compute it.
-    ("report", "traceability", "verdict helper in flight"),
-];
+const EXCEPTIONS: &[(&str, &str, &str)] = &[];
 
 /// One import of another top-level module.
 #[derive(Debug, Clone)]

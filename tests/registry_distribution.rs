@@ -100,7 +100,8 @@ fn write_common_report(run: &SuiteRun, cfg: &RegistryConfig, dir: &std::path::Pa
                 .map(|d| d.to_string()),
         },
     );
-    ai_interop::report::write_all(&report, dir).unwrap();
+    let (coverage, note) = ai_interop::traceability::coverage_of_default_fixtures();
+    ai_interop::report::write_all(&report, &coverage, note.as_deref(), dir).unwrap();
 }
 
 fn summary(run: &SuiteRun) -> String {

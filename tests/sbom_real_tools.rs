@@ -66,7 +66,11 @@ fn judge(mut a: Artifact, bytes: Vec<u8>) -> Vec<(&'static str, Status)> {
     sbom_referrer.blobs[0].content = Ok(Document::from_bytes(bytes));
     let mut m = Marks::default();
     let check = &sbom::CHECKS[0];
-    (check.run)(&a, &mut m);
+    let context = ai_interop::checks::CheckContext {
+        artifact: &a,
+        trust: &Default::default(),
+    };
+    (check.run)(&context, &mut m);
     check.covers.iter().map(|r| (*r, m.outcome(r))).collect()
 }
 

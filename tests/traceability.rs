@@ -138,9 +138,8 @@ fn every_tool_requirement_has_a_suite_step() {
             )
         })
     };
-    let covered: BTreeSet<&str> = ai_interop::suites::COVERAGE
-        .iter()
-        .flat_map(|(_, c)| c.iter().copied())
+    let covered: BTreeSet<&str> = ai_interop::suites::steps()
+        .flat_map(|s| s.covers.iter().copied())
         .collect();
     for id in &covered {
         let r = catalog

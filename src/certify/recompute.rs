@@ -1,13 +1,12 @@
 //! Recompute a report's verdicts from its raw results and list every place where the report's
 //! own roll-ups disagree. Nothing the report says about profiles, requirement verdicts or test
-//! verdicts is trusted: each is derived again with the engine's own code
-//! ([`crate::engine::profile_results`], [`crate::engine::test_status`],
+//! verdicts is trusted: each is derived again with the verdict path's own code
+//! ([`crate::engine::verdict::Claim::profiles`], [`Status::of_test`], [`Status::gravest`],
 //! [`crate::selftest::requirement_verdicts`]) and compared.
 
-use crate::engine::{
-    apply_expectation, artifact_requirements, profile_results, summary, test_status,
-};
-use crate::model::{Level, Status};
+use crate::engine::verdict::{Claim, Ladder, apply_expectation};
+use crate::engine::{artifact_requirements, summary};
+use crate::model::Status;
 use crate::report::{ConformanceReport, RequirementResult, TargetKind, TestResult};
 use crate::spec::{AppliesTo, Catalog, Requirement};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +36,18 @@ impl Producer {
             (TargetKind::Runtime, _) => Some(Producer::ToolSuite(AppliesTo::Runtime)),
             (TargetKind::Transport, _) => Some(Producer::ToolSuite(AppliesTo::Transport)),
             _ => None,
+        }
+    }
+
+    /// The claim the producer judged the report under.
+    fn claim(self, profile: &str) -> Claim<'_> {
+        Claim {
+            profile,
+            applies: self.applies(),
+            ladder: match self {
+                Producer::RegistrySuite | Producer::ToolSuite(_) => Ladder::Lineage,
+                Producer::SelfTest | Producer::Artifact => Ladder::Decided,
+            },
         }
     }
 
@@ -128,18 +139,9 @@ pub fn problems(report: &ConformanceReport, catalog: &Catalog) -> Vec<String> {
     }
 
     // Profile roll-ups, exactly as the producer computes them.
-    let applies = producer.applies();
-    let mut profiles = profile_results(catalog, &report.requirements, |r| {
-        r.applies_to.contains(&applies)
-    });
-    if matches!(producer, Producer::RegistrySuite | Producer::ToolSuite(_)) {
-        let lineage: Vec<&str> = catalog
-            .lineage(&report.run.profile)
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        profiles.retain(|p| lineage.contains(&p.name.as_str()));
-    }
+    let profiles = producer
+        .claim(&report.run.profile)
+        .profiles(catalog, &report.requirements);
     let shown: Vec<String> = report.profiles.iter().map(profile_line).collect();
     let recomputed: Vec<String> = profiles.iter().map(profile_line).collect();
     if shown != recomputed {
@@ -272,15 +274,12 @@ fn from_findings(report: &ConformanceReport, producer: Producer, out: &mut Vec<S
             .filter(|f| f.requirement == r.id)
             .map(|f| f.status)
             .collect();
-        // The marks' precedence (`Marks::outcome`): error, then fail, then skip.
-        let raw = if deciding.is_empty() || seen.contains(&Status::Error) {
+        // The marks' order (`Status::gravity`): error, then fail, then skip; a pass or a
+        // not-applicable leaves no finding either way (`None`).
+        let raw = if deciding.is_empty() {
             Some(Status::Error)
-        } else if seen.contains(&Status::Fail) {
-            Some(Status::Fail)
-        } else if seen.contains(&Status::Skip) {
-            Some(Status::Skip)
         } else {
-            None // pass or not-applicable: no finding either way
+            Status::gravest(seen.iter().copied())
         };
         let is_announced = match &announced {
             Some(a) => a.contains(&r.id),
@@ -306,18 +305,18 @@ fn from_findings(report: &ConformanceReport, producer: Producer, out: &mut Vec<S
         }
     }
     for t in &report.tests {
-        let mut statuses: Vec<(Status, Level)> = t
+        let mut statuses: Vec<Status> = t
             .covers
             .iter()
             .filter_map(|id| by_id.get(id.as_str()))
             .filter(|r| r.tests.contains(&t.id) || producer == Producer::Artifact)
-            .map(|r| (r.status, r.level))
+            .map(|r| r.status)
             .collect();
         if t.findings
             .iter()
             .any(|f| !t.covers.contains(&f.requirement) || f.message.starts_with("suite defect"))
         {
-            statuses.push((Status::Error, Level::Must));
+            statuses.push(Status::Error);
         }
         if matches!(producer, Producer::RegistrySuite | Producer::ToolSuite(_)) {
             // A registry or tool-suite test's status comes from its own marks, which several
@@ -335,7 +334,7 @@ fn from_findings(report: &ConformanceReport, producer: Producer, out: &mut Vec<S
             }
             continue;
         }
-        let recomputed = test_status(&statuses);
+        let recomputed = Status::of_test(statuses);
         if recomputed != t.status {
             out.push(format!(
                 "{}: the report says {}, the requirements it decided say {recomputed}",

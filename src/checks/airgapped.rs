@@ -2,8 +2,7 @@
 //! Strict like every evidence check: each requirement is marked after looking.
 
 use super::evidence::{SIGSTORE_BUNDLE_PREFIX, facts};
-use super::{Check, Marks};
-use crate::artifact::Artifact;
+use super::{Check, CheckContext, Marks};
 use crate::evidence::Referrer;
 use crate::model::Location;
 use serde_json::Value;
@@ -27,7 +26,7 @@ fn at(r: &Referrer, pointer: &str) -> Location {
     Location::document(&format!("referrer {}", r.digest)).with_pointer(pointer)
 }
 
-fn referrers(a: &Artifact, m: &mut Marks) {
+fn referrers(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let Some(facts) = facts(a, m, &["AIR-001", "AIR-002"]) else {
         return;
@@ -85,7 +84,7 @@ fn referrers(a: &Artifact, m: &mut Marks) {
     m.pass("AIR-002");
 }
 
-fn sigstore(a: &Artifact, m: &mut Marks) {
+fn sigstore(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let Some(facts) = facts(a, m, &["AIR-003"]) else {
         return;

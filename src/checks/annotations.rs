@@ -4,7 +4,7 @@ use super::support::{
     LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, MODEL_CONFIG, MODEL_MANIFEST, annotation,
     annotation_pointer, manifest_annotations, manifest_object,
 };
-use super::{Check, Marks};
+use super::{Check, CheckContext, Marks};
 use crate::artifact::Artifact;
 use crate::model::Location;
 use crate::trust::openness::{MOF_CLASSES, mof_class_requires};
@@ -151,7 +151,7 @@ fn require_present(m: &mut Marks, req: &'static str, ann: &Value, key: &str) {
     }
 }
 
-fn identity(a: &Artifact, m: &mut Marks) {
+fn identity(a: &CheckContext, m: &mut Marks) {
     let Some(ann) = annotations_or_na(a, CHECKS[0].covers, m) else {
         return;
     };
@@ -233,7 +233,7 @@ fn components(list: &str) -> Vec<&str> {
     list.split(',').map(str::trim).collect()
 }
 
-fn openness(a: &Artifact, m: &mut Marks) {
+fn openness(a: &CheckContext, m: &mut Marks) {
     let Some(ann) = annotations_or_na(a, CHECKS[1].covers, m) else {
         return;
     };
@@ -376,7 +376,7 @@ fn is_reverse_dns(v: &str) -> bool {
         })
 }
 
-fn security(a: &Artifact, m: &mut Marks) {
+fn security(a: &CheckContext, m: &mut Marks) {
     let Some(ann) = annotations_or_na(a, CHECKS[2].covers, m) else {
         return;
     };
@@ -431,7 +431,7 @@ fn is_modelpack(a: &Artifact) -> bool {
         || matches!(ct, Some(MODEL_CONFIG | LEGACY_MODEL_CONFIG))
 }
 
-fn packaging(a: &Artifact, m: &mut Marks) {
+fn packaging(a: &CheckContext, m: &mut Marks) {
     let Some(ann) = annotations_or_na(a, CHECKS[3].covers, m) else {
         return;
     };
@@ -564,7 +564,11 @@ mod tests {
         });
         let artifact = crate::checks::support::artifact_of(manifest);
         let mut marks = Marks::default();
-        identity(&artifact, &mut marks);
+        let subject = crate::checks::OwnedContext {
+            artifact,
+            trust: Default::default(),
+        };
+        identity(&subject.context(), &mut marks);
         let ann023: Vec<_> = marks
             .marks
             .iter()

@@ -2,7 +2,7 @@
 
 use super::support::annotation;
 use super::workflows::pinned;
-use super::{Check, Marks};
+use super::{Check, CheckContext, Marks};
 use crate::artifact::{Artifact, MemberFacts};
 use crate::bundle::{BUNDLE_ARTIFACT_TYPE, BUNDLE_KIND};
 use crate::model::{Location, pointer_token};
@@ -48,7 +48,7 @@ fn bundle<'a>(
     Some((index, members))
 }
 
-fn index(a: &Artifact, m: &mut Marks) {
+fn index(a: &CheckContext, m: &mut Marks) {
     let Some((index, _)) = bundle(a, CHECKS[0].covers, m) else {
         return;
     };
@@ -102,7 +102,7 @@ fn index(a: &Artifact, m: &mut Marks) {
     }
 }
 
-fn members(a: &Artifact, m: &mut Marks) {
+fn members(a: &CheckContext, m: &mut Marks) {
     let covers = CHECKS[1].covers;
     let Some((index, members)) = bundle(a, covers, m) else {
         return;
@@ -179,7 +179,7 @@ fn members(a: &Artifact, m: &mut Marks) {
     }
 }
 
-fn closure(a: &Artifact, m: &mut Marks) {
+fn closure(a: &CheckContext, m: &mut Marks) {
     let Some((index, members)) = bundle(a, CHECKS[2].covers, m) else {
         return;
     };

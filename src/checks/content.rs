@@ -1,7 +1,7 @@
 //! LAY-*: what the bytes of tar layers may contain.
 
 use super::support::{layer_filepath, manifest_object};
-use super::{Check, Marks};
+use super::{Check, CheckContext, Marks};
 use crate::artifact::{Artifact, Bomb, EntryKind, LayerFacts, Packing, TarIssue};
 use crate::model::Location;
 
@@ -27,7 +27,7 @@ const ENTRY_LEVEL: &[&str] = &[
     "LAY-012", "LAY-013", "LAY-014",
 ];
 
-fn run(a: &Artifact, m: &mut Marks) {
+fn run(a: &CheckContext, m: &mut Marks) {
     if manifest_object(a).is_none() {
         m.all_not_applicable(CHECKS[0].covers, "the manifest is not a JSON object");
         return;

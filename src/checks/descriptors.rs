@@ -2,8 +2,8 @@
 
 use super::layout::show;
 use super::support::{DescriptorRef, Role, blob_of, descriptors, is_media_type};
-use super::{Check, Marks};
-use crate::artifact::{Artifact, BlobFacts, BlobProblem};
+use super::{Check, CheckContext, Marks};
+use crate::artifact::{BlobFacts, BlobProblem};
 use crate::digest::{Digest, Hasher};
 use crate::model::Location;
 use base64::Engine as _;
@@ -24,7 +24,7 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn fields(a: &Artifact, m: &mut Marks) {
+fn fields(a: &CheckContext, m: &mut Marks) {
     let ds = descriptors(a);
     if ds.is_empty() {
         m.all_not_applicable(CHECKS[0].covers, "the manifest has no descriptors");
@@ -68,7 +68,7 @@ fn fields(a: &Artifact, m: &mut Marks) {
     }
 }
 
-fn blobs(a: &Artifact, m: &mut Marks) {
+fn blobs(a: &CheckContext, m: &mut Marks) {
     let mut any_blob = false;
     let mut any_data = false;
     for d in descriptors(a) {

@@ -6,7 +6,7 @@
 
 use super::annotations::SIGNING;
 use super::support::{annotation, manifest_annotations};
-use super::{Check, Marks};
+use super::{Check, CheckContext, Marks};
 use crate::artifact::Artifact;
 use crate::evidence::{EvidenceFacts, Problem, Referrer, Via};
 use crate::model::{Location, pointer_token};
@@ -69,7 +69,7 @@ pub fn location(r: &Referrer) -> Location {
     Location::document(&format!("referrer {} ({})", r.digest, r.via.describe()))
 }
 
-fn listing(a: &Artifact, m: &mut Marks) {
+fn listing(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let Some(facts) = facts(a, m, &["EVD-001", "EVD-002"]) else {
         return;
@@ -106,7 +106,7 @@ fn listing(a: &Artifact, m: &mut Marks) {
     m.pass("EVD-002");
 }
 
-fn referrers(a: &Artifact, m: &mut Marks) {
+fn referrers(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let Some(facts) = facts(a, m, &["EVD-003", "EVD-004"]) else {
         return;
@@ -218,7 +218,7 @@ pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     }
 }
 
-fn claims(a: &Artifact, m: &mut Marks) {
+fn claims(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let ids = ["EVD-005"];
     let Some(facts) = facts(a, m, &ids) else {

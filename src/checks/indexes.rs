@@ -1,7 +1,7 @@
 //! IDX-*: following an image index that is not an agent bundle to its manifests.
 
-use super::{Check, Marks};
-use crate::artifact::{Artifact, IndexProblemKind};
+use super::{Check, CheckContext, Marks};
+use crate::artifact::IndexProblemKind;
 use crate::model::Location;
 
 pub const CHECKS: &[Check] = &[Check {
@@ -11,7 +11,7 @@ pub const CHECKS: &[Check] = &[Check {
     run,
 }];
 
-fn run(a: &Artifact, m: &mut Marks) {
+fn run(a: &CheckContext, m: &mut Marks) {
     let Some(index) = &a.index else {
         m.all_not_applicable(
             CHECKS[0].covers,

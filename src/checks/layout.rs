@@ -1,6 +1,6 @@
 //! OCI-*: the OCI image layout that carries the artifact.
 
-use super::{Check, Marks};
+use super::{Check, CheckContext, Marks};
 use crate::artifact::{Artifact, BlobProblem, IndexProblemKind};
 use crate::digest::{Digest, Hasher};
 use crate::model::Location;
@@ -14,7 +14,7 @@ pub const CHECKS: &[Check] = &[Check {
     run,
 }];
 
-fn run(a: &Artifact, m: &mut Marks) {
+fn run(a: &CheckContext, m: &mut Marks) {
     let Some(layout) = &a.layout else {
         m.all_not_applicable(
             CHECKS[0].covers,
@@ -153,7 +153,7 @@ pub const LINK_CHECKS: &[Check] = &[Check {
     run: run_links,
 }];
 
-fn run_links(a: &Artifact, m: &mut Marks) {
+fn run_links(a: &CheckContext, m: &mut Marks) {
     if a.layout.is_none() {
         m.not_applicable(
             "OCI-004",

@@ -5,7 +5,7 @@
 
 use super::modelpack::parse_layer_type;
 use super::support::{annotation, is_kind, manifest_object};
-use super::{Check, Marks};
+use super::{Check, CheckContext, Marks};
 use crate::artifact::Artifact;
 use crate::evidence::SubjectRead;
 use crate::model::Location;
@@ -41,7 +41,7 @@ fn layers(manifest: &Value) -> Vec<(usize, &str, &str)> {
         .unwrap_or_default()
 }
 
-fn base(a: &Artifact, m: &mut Marks) {
+fn base(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let covers = CHECKS[0].covers;
     if !is_kind(a, LORA_ADAPTER, covers, m) {
@@ -249,7 +249,14 @@ mod tests {
 
     fn outcome(a: &Artifact) -> Vec<(&'static str, crate::model::Status)> {
         let mut m = Marks::default();
-        base(a, &mut m);
+        let trust = Default::default();
+        base(
+            &CheckContext {
+                artifact: a,
+                trust: &trust,
+            },
+            &mut m,
+        );
         CHECKS[0]
             .covers
             .iter()

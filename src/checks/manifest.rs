@@ -2,8 +2,7 @@
 
 use super::layout::show;
 use super::support::{descriptors, is_media_type, manifest_object};
-use super::{Check, Marks};
-use crate::artifact::Artifact;
+use super::{Check, CheckContext, Marks};
 use crate::model::{Location, pointer_token};
 use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
 use serde_json::Value;
@@ -51,7 +50,7 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-fn document(a: &Artifact, m: &mut Marks) {
+fn document(a: &CheckContext, m: &mut Marks) {
     if a.manifest.size > MAX_MANIFEST_BYTES {
         m.fail(
             "MAN-002",
@@ -78,7 +77,7 @@ fn document(a: &Artifact, m: &mut Marks) {
     }
 }
 
-fn structure(a: &Artifact, m: &mut Marks) {
+fn structure(a: &CheckContext, m: &mut Marks) {
     let Some(obj) = manifest_object(a) else {
         m.all_not_applicable(CHECKS[1].covers, "the manifest is not a JSON object");
         return;
@@ -169,7 +168,7 @@ fn structure(a: &Artifact, m: &mut Marks) {
     }
 }
 
-fn annotation_maps(a: &Artifact, m: &mut Marks) {
+fn annotation_maps(a: &CheckContext, m: &mut Marks) {
     let Some(obj) = manifest_object(a) else {
         m.all_not_applicable(CHECKS[2].covers, "the manifest is not a JSON object");
         return;

@@ -32,14 +32,71 @@ pub mod workflows;
 use crate::artifact::Artifact;
 use crate::model::{Location, Status};
 
-/// One named unit of checking.
-pub struct Check {
-    /// Stable test ID, e.g. `manifest.structure`.
+/// One test of any suite, the one shape of every table of tests: an artifact check
+/// ([`Check`]), a registry suite test (`suites::registry::SuiteTest`), a tool-suite step
+/// (`suites::report::Step`). The traceability matrix reads these tables and nothing else, so a
+/// requirement a test stops covering is uncovered there too.
+pub struct Test<Run> {
+    /// Stable test ID, e.g. `manifest.structure` (for a family of tool steps, the pattern of
+    /// its instances' IDs, e.g. `runtime.unpack.<case>`).
     pub id: &'static str,
     pub title: &'static str,
-    /// Requirement IDs this check decides.
+    /// The requirements it decides, by ID: a mark on any other is a suite defect.
     pub covers: &'static [&'static str],
-    pub run: fn(&Artifact, &mut Marks),
+    /// How it runs: a function for a check or a registry test; for a tool step, which of its
+    /// requirements only a request to the adapter decides (its body is a closure over the
+    /// adapter, given when it runs).
+    pub run: Run,
+}
+
+/// One named unit of checking: a pure function of what it is given.
+pub type Check = Test<fn(&CheckContext, &mut Marks)>;
+
+/// What a check is given: the artifact's facts, and what the user brings that is no fact of the
+/// artifact — the trust inputs (keys, roots, identity policy) signatures are verified against.
+/// It reads as the artifact ([`std::ops::Deref`]), so a check that needs only facts does not see
+/// the difference.
+#[derive(Clone, Copy)]
+pub struct CheckContext<'a> {
+    pub artifact: &'a Artifact,
+    pub trust: &'a crate::trust::inputs::TrustInputs,
+}
+
+impl std::ops::Deref for CheckContext<'_> {
+    type Target = Artifact;
+    fn deref(&self) -> &Artifact {
+        self.artifact
+    }
+}
+
+/// [`CheckContext`], owned: an artifact and the trust inputs its checks are given, for callers
+/// that build both (tests, the evidence compliance matrix). It reads as the artifact.
+pub struct OwnedContext {
+    pub artifact: Artifact,
+    pub trust: crate::trust::inputs::TrustInputs,
+}
+
+impl OwnedContext {
+    /// What a check is given, borrowed.
+    pub fn context(&self) -> CheckContext<'_> {
+        CheckContext {
+            artifact: &self.artifact,
+            trust: &self.trust,
+        }
+    }
+}
+
+impl std::ops::Deref for OwnedContext {
+    type Target = Artifact;
+    fn deref(&self) -> &Artifact {
+        &self.artifact
+    }
+}
+
+impl std::ops::DerefMut for OwnedContext {
+    fn deref_mut(&mut self) -> &mut Artifact {
+        &mut self.artifact
+    }
 }
 
 /// A mark a check puts on one requirement.
@@ -152,28 +209,17 @@ impl Marks {
         !self.marks.iter().any(|m| m.requirement == requirement)
     }
 
-    /// The outcome of one requirement: error beats fail beats skip beats an explicit pass beats
-    /// not-applicable beats no mark at all (an implicit pass).
+    /// The outcome of one requirement, its marks combined in the one order of verdicts
+    /// ([`Status::gravity`]): error beats fail beats skip beats an explicit pass beats
+    /// not-applicable; no mark at all is an implicit pass.
     pub fn outcome(&self, requirement: &str) -> Status {
-        self.marks
-            .iter()
-            .filter(|m| m.requirement == requirement)
-            .map(|m| m.status)
-            .max_by_key(|s| precedence(*s))
-            .unwrap_or(Status::Pass)
-    }
-}
-
-/// How marks on one requirement combine: error beats fail beats skip beats pass beats
-/// not-applicable.
-pub fn precedence(status: Status) -> u8 {
-    match status {
-        Status::Error => 5,
-        Status::Fail => 4,
-        Status::Skip => 3,
-        Status::Pass => 2,
-        Status::NotApplicable => 1,
-        _ => 0,
+        Status::gravest(
+            self.marks
+                .iter()
+                .filter(|m| m.requirement == requirement)
+                .map(|m| m.status),
+        )
+        .unwrap_or(Status::Pass)
     }
 }
 

@@ -8,7 +8,7 @@ use super::support::{
     is_media_type, layer_annotations, layer_count, layer_filepath, layer_media_type,
     manifest_object,
 };
-use super::{Check, Marks, variants};
+use super::{Check, CheckContext, Marks, variants};
 use crate::artifact::{Artifact, EntryKind, Packing};
 use crate::digest::Digest;
 use crate::model::Location;
@@ -87,7 +87,7 @@ fn applies(a: &Artifact, covers: &[&'static str], m: &mut Marks) -> bool {
     true
 }
 
-fn types(a: &Artifact, m: &mut Marks) {
+fn types(a: &CheckContext, m: &mut Marks) {
     if !applies(a, CHECKS[0].covers, m) {
         return;
     }
@@ -258,7 +258,7 @@ fn declared_rules(a: &Artifact, m: &mut Marks) -> Declared {
     }
 }
 
-fn config(a: &Artifact, m: &mut Marks) {
+fn config(a: &CheckContext, m: &mut Marks) {
     if !applies(a, CHECKS[1].covers, m) {
         return;
     }
@@ -497,7 +497,7 @@ pub fn unsafe_path_reason(p: &str) -> Option<&'static str> {
     }
 }
 
-fn files(a: &Artifact, m: &mut Marks) {
+fn files(a: &CheckContext, m: &mut Marks) {
     if !applies(a, CHECKS[2].covers, m) {
         return;
     }

@@ -5,8 +5,8 @@
 
 use super::modelpack::unsafe_path_reason;
 use super::support::{annotation, layer_annotations, layer_media_type, manifest_object};
-use super::{Check, Marks};
-use crate::artifact::{Artifact, Packing};
+use super::{Check, CheckContext, Marks};
+use crate::artifact::Packing;
 use crate::model::Location;
 use crate::names::path_bound;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE};
@@ -43,7 +43,7 @@ pub fn mount_name(annotations: Option<&Value>) -> Option<&str> {
     }
 }
 
-fn files(a: &Artifact, m: &mut Marks) {
+fn files(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let covers = CHECKS[0].covers;
     let Some(layers) = manifest_object(a)
@@ -179,7 +179,14 @@ mod tests {
     fn outcomes(layers: Value) -> Vec<Status> {
         let a = artifact_of(json!({"layers": layers}));
         let mut m = Marks::default();
-        files(&a, &mut m);
+        let trust = Default::default();
+        files(
+            &super::CheckContext {
+                artifact: &a,
+                trust: &trust,
+            },
+            &mut m,
+        );
         CHECKS[0].covers.iter().map(|r| m.outcome(r)).collect()
     }
 

@@ -6,8 +6,7 @@ use super::support::{
     annotation, annotation_pointer, evidence_or_error, manifest_annotations, manifest_object,
     referrer_document, referrer_location,
 };
-use super::{Check, Marks};
-use crate::artifact::Artifact;
+use super::{Check, CheckContext, Marks};
 use crate::model::Location;
 use crate::schemas::{self, SchemaKind};
 use crate::trust::openness::{self as verify, MOF_CLASSES, MOF_CONFIG_MEDIA_TYPE};
@@ -19,7 +18,7 @@ pub const CHECKS: &[Check] = &[Check {
     run: openness,
 }];
 
-fn openness(a: &Artifact, m: &mut Marks) {
+fn openness(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let covers = CHECKS[0].covers;
     if manifest_object(a).is_none() {

@@ -4,8 +4,8 @@ use super::agentic::{
     FileAt, KindTypes, ambiguous_booleans, check_types, parse_or_fail, schema, unreadable,
 };
 use super::support::{config_value, is_kind, layer_count, layer_media_type};
-use super::{Check, Marks};
-use crate::artifact::{Artifact, CapturedFile};
+use super::{Check, CheckContext, Marks};
+use crate::artifact::CapturedFile;
 use crate::frontmatter::parse_frontmatter;
 use crate::inspect::{MAX_CAPTURE_FILE_BYTES, PROMPT_TEMPLATE_LAYER};
 use crate::model::{Location, pointer_token};
@@ -37,7 +37,7 @@ pub const TEMPLATE: &[&str] = &[
     "PRM-004", "PRM-005", "PRM-006", "PRM-007", "PRM-008", "PRM-009", "PRM-010", "PRM-011",
 ];
 
-fn types(a: &Artifact, m: &mut Marks) {
+fn types(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "prompt-template", CHECKS[0].covers, m) {
         return;
     }
@@ -54,7 +54,7 @@ fn types(a: &Artifact, m: &mut Marks) {
     );
 }
 
-fn template(a: &Artifact, m: &mut Marks) {
+fn template(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "prompt-template", TEMPLATE, m) {
         return;
     }

@@ -6,8 +6,7 @@ use super::support::{
     annotation, annotation_pointer, evidence_or_error, layer_digests, manifest_annotations,
     referrer_document, referrer_location,
 };
-use super::{Check, Marks};
-use crate::artifact::Artifact;
+use super::{Check, CheckContext, Marks};
 use crate::digest::Digest;
 use crate::model::Location;
 use crate::trust::dsse::DsseError;
@@ -31,7 +30,7 @@ fn unjudged(m: &mut Marks) {
     );
 }
 
-fn provenance(a: &Artifact, m: &mut Marks) {
+fn provenance(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let covers = CHECKS[0].covers;
     let Some(ev) = evidence_or_error(a, covers, m) else {

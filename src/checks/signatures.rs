@@ -1,8 +1,8 @@
 //! SIG-*: signatures of the manifest digest (`spec/v1.0/signatures.md`). Reads the referrers
 //! discovery found (`artifact.evidence`) and verifies each signature with the consumer's trust
-//! inputs (`artifact.trust`); a requirement passes only when a signature was verified against it.
+//! inputs (`CheckContext::trust`); a requirement passes only when a signature was verified against it.
 
-use super::{Check, Marks};
+use super::{Check, CheckContext, Marks};
 use crate::artifact::Artifact;
 use crate::evidence::{EvidenceFacts, Via};
 use crate::model::Location;
@@ -33,7 +33,7 @@ struct Checked {
     verification: Verification,
 }
 
-fn signatures(a: &Artifact, m: &mut Marks) {
+fn signatures(a: &CheckContext, m: &mut Marks) {
     let Some(ev) = &a.evidence else {
         for r in ALL {
             m.error(
@@ -121,7 +121,7 @@ fn signatures(a: &Artifact, m: &mut Marks) {
 }
 
 /// Classify and verify every referrer that carries a signature.
-fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Checked> {
+fn check_all(a: &CheckContext, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Checked> {
     let mut out = Vec::new();
     for r in &ev.referrers {
         let label = format!("referrer {}", r.digest);
@@ -138,7 +138,7 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
                             .get(cosign::SIGNATURE_ANNOTATION)
                             .map(String::as_str),
                         subject.digest,
-                        &a.trust,
+                        a.trust,
                     ),
                     Err(e) => failed(breaks(
                         req::SIGNATURE,
@@ -161,7 +161,7 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
                     Ok(doc) => notary::verify(
                         doc.bytes.as_deref().unwrap_or_default(),
                         subject.digest,
-                        &a.trust,
+                        a.trust,
                     ),
                     Err(e) => failed(breaks(
                         req::NOTARY_ENVELOPE,
@@ -236,7 +236,7 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
             bytes,
             subject,
             oms::Against::Layers(&raw_layers(a)),
-            &a.trust,
+            a.trust,
         );
         out.push(Checked {
             label,

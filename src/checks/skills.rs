@@ -5,8 +5,8 @@ use super::agentic::{
     usable_bytes,
 };
 use super::support::{config_value, is_kind, layer_count, layer_media_type};
-use super::{Check, Marks};
-use crate::artifact::{Artifact, CapturedFile, EntryKind, EntryPath, TarIssue};
+use super::{Check, CheckContext, Marks};
+use crate::artifact::{CapturedFile, EntryKind, EntryPath, TarIssue};
 use crate::frontmatter::parse_frontmatter;
 use crate::model::{Location, pointer_token};
 use crate::schemas::SchemaKind;
@@ -60,7 +60,7 @@ pub const TREE: &[&str] = &[
     "SKL-013", "SKL-014",
 ];
 
-fn types(a: &Artifact, m: &mut Marks) {
+fn types(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "skill", CHECKS[0].covers, m) {
         return;
     }
@@ -77,7 +77,7 @@ fn types(a: &Artifact, m: &mut Marks) {
     );
 }
 
-fn config(a: &Artifact, m: &mut Marks) {
+fn config(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "skill", CHECKS[1].covers, m) {
         return;
     }
@@ -100,7 +100,7 @@ pub struct SkillTree<'a> {
     pub files: &'a [CapturedFile],
 }
 
-fn bundle(a: &Artifact, m: &mut Marks) {
+fn bundle(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "skill", TREE, m) {
         return;
     }

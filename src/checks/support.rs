@@ -287,7 +287,6 @@ pub fn artifact_of(manifest: Value) -> Artifact {
         layers: Vec::new(),
         bundle: None,
         evidence: None,
-        trust: Default::default(),
         index: None,
     }
 }

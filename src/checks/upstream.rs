@@ -7,8 +7,7 @@ use super::support::{
     annotation, annotation_pointer, evidence_or_error, manifest_annotations, manifest_object,
     referrer_location,
 };
-use super::{Check, Marks};
-use crate::artifact::Artifact;
+use super::{Check, CheckContext, Marks};
 use crate::model::Location;
 use crate::trust::openness::MOF_CONFIG_MEDIA_TYPE;
 use crate::vocabulary::{ARTIFACT_TYPE, SIGNING};
@@ -38,7 +37,7 @@ fn at(key: &str) -> Location {
     Location::manifest(annotation_pointer("", key))
 }
 
-fn values(a: &Artifact, m: &mut Marks) {
+fn values(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let covers = CHECKS[0].covers;
     if manifest_object(a).is_none() {
@@ -77,7 +76,7 @@ fn values(a: &Artifact, m: &mut Marks) {
     }
 }
 
-fn openness_config(a: &Artifact, m: &mut Marks) {
+fn openness_config(a: &CheckContext, m: &mut Marks) {
     m.strict();
     let covers = CHECKS[1].covers;
     let Some(manifest) = manifest_object(a) else {

@@ -4,8 +4,8 @@ use super::agentic::{
     FileAt, KindTypes, ambiguous_booleans, check_types, parse_or_fail, schema, unreadable,
 };
 use super::support::{config_value, is_kind, layer_count, layer_media_type};
-use super::{Check, Marks};
-use crate::artifact::{Artifact, CapturedFile};
+use super::{Check, CheckContext, Marks};
+use crate::artifact::CapturedFile;
 use crate::frontmatter::{oci_references, parse_document};
 use crate::inspect::{MAX_CAPTURE_FILE_BYTES, WORKFLOW_DOCUMENT_LAYER};
 use crate::model::Location;
@@ -41,7 +41,7 @@ pub const CHECKS: &[Check] = &[
 /// the same ones on a plain file.
 pub const DOCUMENT: &[&str] = &["WFL-005", "WFL-006", "WFL-007", "WFL-008"];
 
-fn types(a: &Artifact, m: &mut Marks) {
+fn types(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "workflow", CHECKS[0].covers, m) {
         return;
     }
@@ -62,7 +62,7 @@ fn types(a: &Artifact, m: &mut Marks) {
     );
 }
 
-fn config(a: &Artifact, m: &mut Marks) {
+fn config(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "workflow", CHECKS[1].covers, m) {
         return;
     }
@@ -83,7 +83,7 @@ fn config(a: &Artifact, m: &mut Marks) {
     }
 }
 
-fn document(a: &Artifact, m: &mut Marks) {
+fn document(a: &CheckContext, m: &mut Marks) {
     if !is_kind(a, "workflow", DOCUMENT, m) {
         return;
     }

@@ -3,8 +3,8 @@
 use super::{
     CommonArgs, Exit, check_profile, emit, load_expected_failures, progress, registry_config,
 };
-use crate::engine::report::{ReportContext, build_report, now};
-use crate::engine::{self, EvalOptions};
+use crate::engine::report::{ReportContext, now};
+use crate::engine::{self, Claim, EvalOptions, Ladder};
 use crate::inspect::InspectOptions;
 use crate::load::open::{TargetError, TargetRef};
 use crate::report::{TargetInfo, TargetKind};
@@ -86,18 +86,17 @@ pub fn check_artifact(
         )
         .map_err(target_error)?;
     drop(work);
-    let mut artifact = loaded.artifact;
+    let artifact = loaded.artifact;
     let offline = trust.offline;
-    artifact.trust = std::sync::Arc::new(trust);
     let catalog = Catalog::embedded();
+    // The trust inputs are the user's, not facts of the artifact: they travel to the checks in
+    // their context.
     let options = EvalOptions {
         profile: common.profile.clone(),
         expected_failures,
+        trust: std::sync::Arc::new(trust),
     };
     let ev = engine::evaluate(catalog, &artifact, &options);
-    let profiles = engine::profile_results(catalog, &ev.requirements, |r| {
-        r.applies_to.contains(&AppliesTo::Artifact)
-    });
     let mut ctx = ReportContext {
         target: TargetInfo {
             kind: if target.is_registry() {
@@ -109,7 +108,6 @@ pub fn check_artifact(
             manifest_digest: Some(artifact.manifest_digest.to_string()),
             manifests: crate::engine::report::index_manifests(&artifact),
         },
-        profile: common.profile.clone(),
         options: serde_json::json!({
             "content": !common.no_content,
             "threads": common.threads,
@@ -126,7 +124,12 @@ pub fn check_artifact(
     {
         o.insert("registry".into(), loaded.notes);
     }
-    let report = build_report(catalog, ctx, profiles, ev.requirements, ev.tests);
+    let claim = Claim {
+        profile: &common.profile,
+        applies: AppliesTo::Artifact,
+        ladder: Ladder::Decided,
+    };
+    let report = engine::judge(catalog, &claim, ev, ctx);
     Ok((report, artifact))
 }
 

@@ -423,7 +423,9 @@ pub(crate) fn write_reports(
     report: &crate::report::ConformanceReport,
     out: &std::path::Path,
 ) -> Result<Vec<PathBuf>, Exit> {
-    crate::report::write_all(report, out).map_err(|e| output_exit(out, &e))
+    let (coverage, note) = crate::traceability::coverage_of_default_fixtures();
+    crate::report::write_all(report, &coverage, note.as_deref(), out)
+        .map_err(|e| output_exit(out, &e))
 }
 
 /// `--out DIR` refused (a link, a file in the way: exit 2) or failed (exit 3).

@@ -5,8 +5,8 @@ use super::{
     CommonArgs, Exit, Output, check::check_target, check_profile, emit, load_expected_failures,
     progress, registry_config,
 };
-use crate::engine::profile_results;
-use crate::engine::report::{ReportContext, build_report, now};
+use crate::engine::report::{ReportContext, now};
+use crate::engine::{Claim, Evaluation, Ladder, judge};
 use crate::fixtures::embedded::FixtureTree;
 use crate::report::{TargetInfo, TargetKind};
 use crate::selftest::{requirement_verdicts, run_case};
@@ -75,8 +75,12 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
     if let Some(target) = &args.target {
         let report = check_target(target, &args.common)?;
         emit(&report, &args.common)?;
-        let ok = !report.requirements.iter().any(|r| r.status.breaks(r.level));
-        return Ok(if ok { 0 } else { 1 });
+        // The same verdict as `check`: a profile nothing of which applied claims nothing.
+        return Ok(if crate::report::conformant(&report) {
+            0
+        } else {
+            1
+        });
     }
     let tree = fixture_tree(args.fixtures.as_ref())?;
     let fixtures = tree.path();
@@ -98,9 +102,6 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
     }
     bar.finish_and_clear();
     let requirements = requirement_verdicts(catalog, &tests);
-    let profiles = profile_results(catalog, &requirements, |r| {
-        r.applies_to.contains(&AppliesTo::Artifact)
-    });
     let fixtures_digest = crate::fixtures::fixtures_digest(fixtures)
         .map(|d| d.to_string())
         .map_err(|e| Exit::harness(format!("cannot hash the fixtures: {e}")))?;
@@ -115,12 +116,20 @@ pub fn run(args: RunArgs) -> Result<u8, Exit> {
             manifest_digest: None,
             manifests: Vec::new(),
         },
-        profile: args.common.profile.clone(),
         options: serde_json::json!({ "cases": cases.len(), "fixtures": tree.describe() }),
         started,
         fixtures_digest: Some(fixtures_digest),
     };
-    let report = build_report(catalog, ctx, profiles, requirements, tests);
+    let claim = Claim {
+        profile: &args.common.profile,
+        applies: AppliesTo::Artifact,
+        ladder: Ladder::Decided,
+    };
+    let decisions = Evaluation {
+        requirements,
+        tests,
+    };
+    let report = judge(catalog, &claim, decisions, ctx);
     emit(&report, &args.common)?;
     if args.common.format != Output::Summary && !args.common.quiet {
         eprintln!(

@@ -334,7 +334,6 @@ fn rule_findings(kind: SchemaKind, doc: Document, value: &Value, profile: &str) 
                     .collect(),
                 bundle: None,
                 evidence: None,
-                trust: Default::default(),
                 index: None,
             }
         }
@@ -378,7 +377,6 @@ fn synthetic(manifest: Document, config: Option<ConfigFacts>) -> Artifact {
         layers: Vec::new(),
         bundle: None,
         evidence: None,
-        trust: Default::default(),
         index: None,
     }
 }

@@ -12,7 +12,11 @@ pub const MEMBER_PROFILE: &str = "agentic";
 
 /// The bundle with every readable member judged, or `None` when there is nothing left to judge
 /// (not a bundle, or every member already judged).
-pub fn judge_members(catalog: &Catalog, bundle: &Artifact) -> Option<Artifact> {
+pub fn judge_members(
+    catalog: &Catalog,
+    bundle: &Artifact,
+    options: &EvalOptions,
+) -> Option<Artifact> {
     let members = bundle.bundle.as_ref()?;
     if !members
         .iter()
@@ -26,7 +30,7 @@ pub fn judge_members(catalog: &Catalog, bundle: &Artifact) -> Option<Artifact> {
             breaking: m
                 .breaking
                 .clone()
-                .or_else(|| m.artifact.as_deref().map(|a| breaking(catalog, a))),
+                .or_else(|| m.artifact.as_deref().map(|a| breaking(catalog, a, options))),
             ..m.clone()
         })
         .collect();
@@ -38,12 +42,13 @@ pub fn judge_members(catalog: &Catalog, bundle: &Artifact) -> Option<Artifact> {
 
 /// The requirements that break the member's conformance (MUST failures and errors), each with
 /// its status and the findings that say why.
-fn breaking(catalog: &Catalog, member: &Artifact) -> Vec<(String, String)> {
+fn breaking(catalog: &Catalog, member: &Artifact, options: &EvalOptions) -> Vec<(String, String)> {
     let ev = evaluate(
         catalog,
         member,
         &EvalOptions {
             profile: MEMBER_PROFILE.into(),
+            trust: options.trust.clone(),
             ..Default::default()
         },
     );

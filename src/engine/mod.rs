@@ -4,16 +4,18 @@
 pub mod bundle;
 pub mod report;
 pub mod rollup;
+pub mod verdict;
 
 use crate::artifact::Artifact;
-use crate::checks::{self, Marks};
-use crate::model::{Finding, Level, Status};
+use crate::checks::{self, Check, CheckContext, Marks};
+use crate::model::{Finding, Status};
 use crate::report::{RequirementResult, TestResult};
 use crate::spec::{AppliesTo, Catalog, Requirement};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub use rollup::{profile_results, summary};
+pub use verdict::{Claim, Decided, Ladder, apply_expectation, decide, judge};
 
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -22,9 +24,14 @@ pub struct EvalOptions {
     pub profile: String,
     /// Requirement ID → reason, for failures the user announces (strict expected-failure).
     pub expected_failures: BTreeMap<String, String>,
+    /// What the user trusts (keys, roots, identity policy): handed to every check in its
+    /// [`checks::CheckContext`], for the target and every manifest or member it leads to.
+    pub trust: std::sync::Arc<crate::trust::inputs::TrustInputs>,
 }
 
-/// The outcome of evaluating one artifact.
+/// Requirement and test results before any roll-up: what evaluating one artifact decided, or
+/// a suite run ([`verdict::decide`]), or the self-test — the decisions [`verdict::judge`] turns
+/// into a report.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub requirements: Vec<RequirementResult>,
@@ -64,7 +71,7 @@ pub fn artifact_requirements<'c>(catalog: &'c Catalog, profile: &str) -> Vec<&'c
 /// Run every check over the artifact and evaluate the profile's requirements. An image index
 /// (not an agent bundle) is judged by its own checks and then manifest by manifest.
 pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -> Evaluation {
-    if let Some(judged) = bundle::judge_members(catalog, artifact) {
+    if let Some(judged) = bundle::judge_members(catalog, artifact, options) {
         return evaluate(catalog, &judged, options);
     }
     match &artifact.index {
@@ -75,15 +82,14 @@ pub fn evaluate(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
 
 fn evaluate_one(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -> Evaluation {
     let wanted = artifact_requirements(catalog, &options.profile);
-    let mut outcomes: BTreeMap<&str, (Status, String)> = BTreeMap::new();
-    let mut tests = Vec::new();
+    let mut runs: Vec<(&Check, Vec<&str>, Marks, u64)> = Vec::new();
     for check in checks::all() {
-        let covers: Vec<&Requirement> = wanted
+        let judged: Vec<&str> = wanted
             .iter()
-            .copied()
-            .filter(|r| check.covers.contains(&r.id.as_str()))
+            .map(|r| r.id.as_str())
+            .filter(|id| check.covers.contains(id))
             .collect();
-        if covers.is_empty() {
+        if judged.is_empty() {
             continue;
         }
         let started = Instant::now();
@@ -109,93 +115,27 @@ fn evaluate_one(catalog: &Catalog, artifact: &Artifact, options: &EvalOptions) -
                 );
             }
         } else {
-            (check.run)(artifact, &mut marks);
+            let context = CheckContext {
+                artifact,
+                trust: &options.trust,
+            };
+            (check.run)(&context, &mut marks);
         }
         let duration_ms = started.elapsed().as_millis() as u64;
-
-        // A strict check that left a requirement unmarked did not look: an error, never a pass.
-        if marks.unmarked_is_error {
-            for r in &covers {
-                if let Some(id) = check.covers.iter().find(|c| **c == r.id)
-                    && marks.unmarked(id)
-                {
-                    marks.error(
-                        id,
-                        Default::default(),
-                        format!("suite defect: check {} did not decide {id}", check.id),
-                    );
-                }
-            }
-        }
-        let mut statuses = Vec::new();
-        for r in &covers {
-            let raw = marks.outcome(&r.id);
-            let status = apply_expectation(raw, options.expected_failures.contains_key(&r.id));
-            outcomes.insert(r.id.as_str(), (status, check.id.to_string()));
-            statuses.push((status, r.level));
-        }
-        let mut findings: Vec<Finding> = marks
-            .marks
-            .iter()
-            .filter(|mk| matches!(mk.status, Status::Fail | Status::Error | Status::Skip))
-            .filter_map(|mk| {
-                let r = covers.iter().find(|r| r.id == mk.requirement)?;
-                Some(Finding {
-                    requirement: r.id.clone(),
-                    level: r.level,
-                    status: mk.status,
-                    location: mk.location.clone(),
-                    message: mk.message.clone(),
-                    variant: mk.variant.map(str::to_string),
-                })
-            })
-            .collect();
-        // A mark on an ID the check does not declare is a defect of the suite, never hidden.
-        for mk in marks
-            .marks
-            .iter()
-            .filter(|mk| !check.covers.contains(&mk.requirement))
-        {
-            findings.push(Finding {
-                requirement: mk.requirement.to_string(),
-                level: Level::Must,
-                status: Status::Error,
-                location: mk.location.clone(),
-                message: format!(
-                    "suite defect: check {} marked an undeclared requirement",
-                    check.id
-                ),
-                variant: None,
-            });
-            statuses.push((Status::Error, Level::Must));
-        }
-        findings.sort();
-        tests.push(TestResult {
-            id: check.id.to_string(),
-            title: check.title.to_string(),
-            covers: covers.iter().map(|r| r.id.clone()).collect(),
-            status: test_status(&statuses),
-            duration_ms,
-            findings,
-            expected: None,
-            manifest: None,
-        });
+        runs.push((check, judged, marks, duration_ms));
     }
-    let requirements = wanted
+    let decided: Vec<Decided> = runs
         .iter()
-        .map(|r| {
-            let (status, test) = outcomes
-                .get(r.id.as_str())
-                .cloned()
-                .unwrap_or((Status::Error, String::new()));
-            let tests = if test.is_empty() { vec![] } else { vec![test] };
-            RequirementResult::decided(r, status, tests)
+        .map(|(check, judged, marks, duration_ms)| Decided {
+            id: check.id,
+            title: check.title,
+            declares: check.covers,
+            judged: judged.clone(),
+            marks,
+            duration_ms: *duration_ms,
         })
         .collect();
-    Evaluation {
-        requirements,
-        tests,
-    }
+    verdict::decide(&wanted, &decided, "check", &options.expected_failures)
 }
 
 /// The index's own verdicts (layout, IDX) merged with every child manifest's: each test says
@@ -226,7 +166,7 @@ fn evaluate_index(
         }));
         for (r, c) in requirements.iter_mut().zip(ev.requirements) {
             debug_assert_eq!(r.id, c.id);
-            r.status = worst(r.status, c.status);
+            r.status = r.status.graver(c.status);
             for t in c.tests {
                 if !r.tests.contains(&t) {
                     r.tests.push(t);
@@ -241,49 +181,5 @@ fn evaluate_index(
     Evaluation {
         requirements,
         tests,
-    }
-}
-
-/// The graver of two verdicts on one requirement: error, xpass, fail, xfail, skip (not looked
-/// at somewhere), pass, not-applicable.
-fn worst(a: Status, b: Status) -> Status {
-    let rank = |s: Status| match s {
-        Status::Error => 6,
-        Status::Xpass => 5,
-        Status::Fail => 4,
-        Status::Xfail => 3,
-        Status::Skip => 2,
-        Status::Pass => 1,
-        Status::NotApplicable => 0,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
-/// Fold an announced failure into the outcome.
-pub fn apply_expectation(status: Status, announced: bool) -> Status {
-    match (status, announced) {
-        (Status::Fail, true) => Status::Xfail,
-        (Status::Pass, true) => Status::Xpass,
-        (s, _) => s,
-    }
-}
-
-/// One status for a test from the statuses of the requirements it decided.
-pub fn test_status(statuses: &[(Status, Level)]) -> Status {
-    let has = |s: Status| statuses.iter().any(|(x, _)| *x == s);
-    if has(Status::Error) {
-        Status::Error
-    } else if has(Status::Xpass) {
-        Status::Xpass
-    } else if has(Status::Fail) {
-        Status::Fail
-    } else if has(Status::Xfail) {
-        Status::Xfail
-    } else if has(Status::Pass) {
-        Status::Pass
-    } else if has(Status::Skip) {
-        Status::Skip
-    } else {
-        Status::NotApplicable
     }
 }

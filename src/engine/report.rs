@@ -70,20 +70,21 @@ pub fn index_manifests(artifact: &crate::artifact::Artifact) -> Vec<crate::repor
 /// Everything a report needs besides the results.
 pub struct ReportContext {
     pub target: TargetInfo,
-    pub profile: String,
     pub options: serde_json::Value,
     pub started: String,
     pub fixtures_digest: Option<String>,
 }
 
-pub fn build_report(
+/// The report around results already judged; [`super::verdict::judge`] is the way in.
+pub(super) fn build_report(
     catalog: &Catalog,
+    profile: &str,
     ctx: ReportContext,
     profiles: Vec<ProfileResult>,
     requirements: Vec<RequirementResult>,
     tests: Vec<TestResult>,
 ) -> ConformanceReport {
-    let summary = super::summary(&profiles, &ctx.profile);
+    let summary = super::summary(&profiles, profile);
     ConformanceReport {
         api_version: API_VERSION.to_string(),
         kind: KIND.to_string(),
@@ -98,7 +99,7 @@ pub fn build_report(
         run: RunInfo {
             started: ctx.started,
             finished: now(),
-            profile: ctx.profile,
+            profile: profile.to_string(),
             options: ctx.options,
             environment: Environment::current(),
         },

@@ -206,7 +206,6 @@ pub fn collect_tapped(
         layers,
         bundle: None,
         evidence: None,
-        trust: Default::default(),
         index: None,
     }
 }

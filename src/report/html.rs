@@ -11,9 +11,9 @@
 //! when the page is opened from a checkout's root and on any mirror of the repository; the
 //! requirement's full text is on the page as well, so an air-gapped reader loses nothing.
 
+use super::coverage::Coverage;
 use super::model::{ConformanceReport, RequirementResult, Rollup, Statistics, TestResult};
 use crate::model::{Finding, Status};
-use crate::traceability::Coverage;
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 //! verdict.
 
 pub mod badge;
+pub mod coverage;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -87,19 +88,23 @@ pub const HTML_FILE: &str = "report.html";
 /// ([`crate::output`]): each file is written to a new temporary file in `out_dir` and renamed
 /// into place, so an interrupted run never leaves a half-written report.
 ///
+/// The HTML page shows `coverage`, the traceability matrix the caller computed
+/// (`crate::traceability`), with `coverage_note` when it is incomplete.
+///
 /// Returns the paths written, in the order above.
 pub fn write_all(
     report: &ConformanceReport,
+    coverage: &[coverage::Coverage],
+    coverage_note: Option<&str>,
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>, crate::output::OutputError> {
     let mut files: Vec<(String, String)> = Format::ALL
         .into_iter()
         .map(|f| (f.file_name().to_string(), render(report, f)))
         .collect();
-    let (coverage, coverage_note) = crate::traceability::coverage_of_default_fixtures();
     files.push((
         HTML_FILE.to_string(),
-        html::to_html(report, &coverage, coverage_note.as_deref()),
+        html::to_html(report, coverage, coverage_note),
     ));
     let badges = badge::badges(report);
     files.extend(badges.iter().map(|(name, b)| (name.clone(), b.to_json())));
@@ -179,7 +184,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("nested/out");
         let report = sample_report();
-        let paths = write_all(&report, &out).unwrap();
+        let paths = write_all(&report, &[], None, &out).unwrap();
         let names: Vec<String> = paths
             .iter()
             .map(|p| {
@@ -221,7 +226,7 @@ mod tests {
             json::to_json(&report)
         );
         // A second run replaces the files in place.
-        write_all(&report, &out).unwrap();
+        write_all(&report, &[], None, &out).unwrap();
         assert_eq!(fs::read_dir(&out).unwrap().count(), names.len());
     }
 
@@ -231,7 +236,7 @@ mod tests {
         let out = root.path().join("out");
         let mut report = sample_report();
         report.profiles[1].name = "../../escape".into();
-        let paths = write_all(&report, &out).unwrap();
+        let paths = write_all(&report, &[], None, &out).unwrap();
         assert!(paths.iter().all(|p| p.parent().unwrap() == out));
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
     }

@@ -12,7 +12,6 @@ use crate::trust::codec::b64_encode;
 use crate::trust::inputs::{Loaded, TrustInputs};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 const WEIGHTS: &[u8] = b"test-only weights";
 
@@ -113,9 +112,9 @@ fn bundle_ref(bytes: Vec<u8>) -> Referrer {
     )
 }
 
-fn artifact(referrers: Vec<Referrer>, trust: TrustInputs) -> Artifact {
+fn artifact(referrers: Vec<Referrer>, trust: TrustInputs) -> crate::checks::OwnedContext {
     let bytes = manifest();
-    Artifact {
+    let artifact = Artifact {
         target: "test".into(),
         layout: None,
         manifest_digest: Digest::sha256_of(&bytes),
@@ -127,14 +126,14 @@ fn artifact(referrers: Vec<Referrer>, trust: TrustInputs) -> Artifact {
             referrers,
             ..Default::default()
         }),
-        trust: Arc::new(trust),
         index: None,
-    }
+    };
+    crate::checks::OwnedContext { artifact, trust }
 }
 
-fn run(a: &Artifact) -> Marks {
+fn run(a: &crate::checks::OwnedContext) -> Marks {
     let mut m = Marks::default();
-    (CHECKS[0].run)(a, &mut m);
+    (CHECKS[0].run)(&a.context(), &mut m);
     m
 }
 

@@ -2,7 +2,7 @@
 //! annotations, then judge what it wrote with the artifact checks and the packer rules.
 
 use super::files::{self, Tree};
-use super::report::{StepResult, at};
+use super::report::{Asking, Step, StepResult, at};
 use super::tool::{blocked, describe, judge, skip_all};
 use crate::artifact::Limits;
 use crate::checks::Marks;
@@ -27,9 +27,29 @@ pub const SOURCES: &[(&str, &str, &str)] = &[
     ("workflow", "pack-workflow", "agentic"),
 ];
 
-const PACK_COVERS: &[&str] = &[
-    "ADP-001", "ADP-003", "ADP-004", "PCK-001", "PCK-002", "PCK-003", "PCK-004",
-];
+/// The protocol requirements every request to the adapter decides.
+const ASKED: &[&str] = &["ADP-001", "ADP-003", "ADP-004"];
+
+/// Pack one golden source tree and check the artifact (once per source kind).
+pub const PACK: Step = Step {
+    id: "packer.pack-<kind>",
+    title: "Pack the golden source tree of a kind and check the artifact",
+    covers: &[
+        "ADP-001", "ADP-003", "ADP-004", "PCK-001", "PCK-002", "PCK-003", "PCK-004",
+    ],
+    run: Asking(ASKED),
+};
+
+/// Pack the model twice: the same manifest digest.
+pub const REPRODUCIBLE: Step = Step {
+    id: "packer.reproducible",
+    title: "Pack the model source tree a second time: same manifest digest",
+    covers: &["ADP-001", "ADP-003", "ADP-004", "PCK-005"],
+    run: Asking(ASKED),
+};
+
+/// The packer suite's steps.
+pub const STEPS: &[&Step] = &[&PACK, &REPRODUCIBLE];
 
 /// The annotations a pack request asks for: the `core` contract for the kind, with fixed
 /// values (a fixed `created` keeps reproducible packers reproducible).
@@ -215,12 +235,10 @@ pub fn run(catalog: &Catalog, adapter: &Adapter, sources: &Path, run_dir: &Path)
         let title = format!("Pack the golden {kind} source tree and check the artifact");
         let source = sources.join(kind);
         if let Some(why) = blocked(adapter, &info, capability) {
-            steps.push(StepResult::run(id, title, &PACK_COVERS[3..], |m| {
-                skip_all(m, &PACK_COVERS[3..], &why)
-            }));
+            steps.push(PACK.without_asking(id, title, |m, covers| skip_all(m, covers, &why)));
             continue;
         }
-        steps.push(StepResult::run(id, title, PACK_COVERS, |m| {
+        steps.push(PACK.start(id, title, |m| {
             if let Some(d) = pack_and_judge(catalog, adapter, kind, profile, &source, run_dir, m)
                 && *kind == "model"
             {
@@ -228,17 +246,11 @@ pub fn run(catalog: &Catalog, adapter: &Adapter, sources: &Path, run_dir: &Path)
             }
         }));
     }
-    let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "PCK-005"];
-    let title = "Pack the model source tree a second time: same manifest digest";
+    let (id, title) = (REPRODUCIBLE.id, REPRODUCIBLE.title);
     if let Some(why) = blocked(adapter, &info, "reproducible") {
-        steps.push(StepResult::run(
-            "packer.reproducible",
-            title,
-            &["PCK-005"],
-            |m| m.skip("PCK-005", why),
-        ));
+        steps.push(REPRODUCIBLE.without_asking(id, title, |m, covers| skip_all(m, covers, &why)));
     } else {
-        steps.push(StepResult::run("packer.reproducible", title, covers, |m| {
+        steps.push(REPRODUCIBLE.start(id, title, |m| {
             let Some(first) = &first_model else {
                 m.error(
                     "PCK-005",
@@ -282,7 +294,7 @@ fn pack_and_judge(
     run_dir: &Path,
     m: &mut Marks,
 ) -> Option<String> {
-    let judged = &PACK_COVERS[3..];
+    let judged = &PACK.decides(false);
     let sandbox = match Sandbox::new(Some(run_dir)) {
         Ok(s) => s,
         Err(e) => {

@@ -45,6 +45,18 @@ impl RegistryTestResult {
     pub fn outcome(&self, requirement: &str) -> Status {
         self.marks.outcome(requirement)
     }
+
+    /// What the test decided, for the verdict path.
+    pub fn decided(&self) -> crate::engine::Decided<'_> {
+        crate::engine::Decided {
+            id: self.id,
+            title: self.title,
+            declares: self.covers,
+            judged: self.covers.to_vec(),
+            marks: &self.marks,
+            duration_ms: self.duration_ms,
+        }
+    }
 }
 
 /// Support of one extended feature, as observed.
@@ -88,27 +100,16 @@ pub const FEATURES: &[(&str, &[&str])] = &[
 ];
 
 impl SuiteRun {
-    /// The worst outcome of a requirement across all tests.
+    /// The gravest outcome of a requirement across the tests that cover it
+    /// ([`Status::gravest`]); a pass when none does.
     pub fn outcome(&self, requirement: &str) -> Status {
-        let rank = |s: Status| match s {
-            Status::Error => 4,
-            Status::Fail => 3,
-            Status::Skip => 2,
-            Status::NotApplicable => 1,
-            _ => 0,
-        };
-        let mut worst = Status::Pass;
-        for t in self
-            .tests
-            .iter()
-            .filter(|t| t.covers.contains(&requirement))
-        {
-            let o = t.outcome(requirement);
-            if rank(o) > rank(worst) {
-                worst = o;
-            }
-        }
-        worst
+        Status::gravest(
+            self.tests
+                .iter()
+                .filter(|t| t.covers.contains(&requirement))
+                .map(|t| t.outcome(requirement)),
+        )
+        .unwrap_or(Status::Pass)
     }
 
     /// Every message marked on a requirement.
@@ -169,15 +170,30 @@ impl SuiteRun {
     }
 }
 
-/// One suite test.
-pub struct SuiteTest {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub covers: &'static [&'static str],
-    /// Runs in read-only mode too.
-    pub read_only: bool,
-    run: fn(&mut Ctx, &mut Marks),
+/// One suite test, in the one shape of tests ([`crate::checks::Test`]).
+pub type SuiteTest = crate::checks::Test<Access>;
+
+/// How a registry test runs: reading only (it runs in read-only mode too), or pushing content
+/// (in read-only mode what it covers is not-applicable).
+pub enum Access {
+    Reads(fn(&mut Ctx, &mut Marks)),
+    Pushes(fn(&mut Ctx, &mut Marks)),
 }
+
+impl Access {
+    /// Whether the test runs in read-only mode too.
+    pub fn read_only(&self) -> bool {
+        matches!(self, Access::Reads(_))
+    }
+
+    fn body(&self) -> fn(&mut Ctx, &mut Marks) {
+        match self {
+            Access::Reads(f) | Access::Pushes(f) => *f,
+        }
+    }
+}
+
+use Access::{Pushes, Reads};
 
 /// The suite's tests in run order.
 pub const TESTS: &[SuiteTest] = &[
@@ -185,106 +201,91 @@ pub const TESTS: &[SuiteTest] = &[
         id: "registry.manifest-roundtrip",
         title: "Push the model and pull it back by tag and digest: bytes, digest, Content-Type, HEAD",
         covers: &["REG-001", "REG-002", "REG-003", "REG-004"],
-        read_only: true,
-        run: manifests::manifest_roundtrip,
+        run: Reads(manifests::manifest_roundtrip),
     },
     SuiteTest {
         id: "registry.blob-roundtrip",
         title: "Pull every blob back: HEAD, GET verified on the fly, redirects without credentials",
         covers: &["REG-002", "REG-004", "REG-005", "REG-011"],
-        read_only: true,
-        run: blobs::blob_roundtrip,
+        run: Reads(blobs::blob_roundtrip),
     },
     SuiteTest {
         id: "registry.monolithic-upload",
         title: "Monolithic upload (POST then PUT) and rejection of a wrong digest",
         covers: &["REG-006"],
-        read_only: false,
-        run: blobs::monolithic_upload,
+        run: Pushes(blobs::monolithic_upload),
     },
     SuiteTest {
         id: "registry.chunked-upload",
         title: "Chunked upload (POST, PATCH…, PUT) following each newest Location",
         covers: &["REG-028"],
-        read_only: false,
-        run: blobs::chunked_upload,
+        run: Pushes(blobs::chunked_upload),
     },
     SuiteTest {
         id: "registry.large-blob",
         title: "Large blob streamed and verified in both directions",
         covers: &["REG-007"],
-        read_only: false,
-        run: blobs::large_blob,
+        run: Pushes(blobs::large_blob),
     },
     SuiteTest {
         id: "registry.cross-repo-mount",
         title: "Cross-repository blob mount",
         covers: &["REG-025"],
-        read_only: false,
-        run: blobs::cross_repo_mount,
+        run: Pushes(blobs::cross_repo_mount),
     },
     SuiteTest {
         id: "registry.tag-list",
         title: "Tag listing includes every pushed tag",
         covers: &["REG-008"],
-        read_only: true,
-        run: tags::tag_list,
+        run: Reads(tags::tag_list),
     },
     SuiteTest {
         id: "registry.tag-pagination",
         title: "Tag list pagination with n, last and Link",
         covers: &["REG-027"],
-        read_only: true,
-        run: tags::tag_pagination,
+        run: Reads(tags::tag_pagination),
     },
     SuiteTest {
         id: "registry.subject-missing",
         title: "A manifest whose subject does not exist yet is accepted",
         covers: &["REG-009"],
-        read_only: false,
-        run: manifests::subject_missing,
+        run: Pushes(manifests::subject_missing),
     },
     SuiteTest {
         id: "registry.referrers-api",
         title: "Referrers API: index, empty list, artifactType, annotations, OCI-Subject",
         covers: &["REG-020", "REG-021", "REG-022", "REG-024"],
-        read_only: true,
-        run: attached::referrers_api,
+        run: Reads(attached::referrers_api),
     },
     SuiteTest {
         id: "registry.referrers-filter",
         title: "Referrers artifactType filter and OCI-Filters-Applied",
         covers: &["REG-023"],
-        read_only: true,
-        run: attached::referrers_filter,
+        run: Reads(attached::referrers_filter),
     },
     SuiteTest {
         id: "registry.referrers-missing-subject",
         title: "Referrers API: the referrer of a subject not in the repository is listed",
         covers: &["REG-029"],
-        read_only: false,
-        run: attached::referrers_missing_subject,
+        run: Pushes(attached::referrers_missing_subject),
     },
     SuiteTest {
         id: "registry.referrers-fallback",
         title: "Referrers tag schema fallback index",
         covers: &["REG-012"],
-        read_only: false,
-        run: attached::referrers_fallback,
+        run: Pushes(attached::referrers_fallback),
     },
     SuiteTest {
         id: "registry.error-format",
         title: "Error bodies in the OCI error format",
         covers: &["REG-010"],
-        read_only: true,
-        run: manifests::error_format,
+        run: Reads(manifests::error_format),
     },
     SuiteTest {
         id: "registry.delete",
         title: "Delete of manifests and blobs by digest",
         covers: &["REG-026"],
-        read_only: false,
-        run: manifests::delete,
+        run: Pushes(manifests::delete),
     },
 ];
 
@@ -321,7 +322,8 @@ struct Subject {
 }
 
 /// Shared state of one run.
-struct Ctx {
+/// What the registry tests share during one run.
+pub struct Ctx {
     cfg: RegistryConfig,
     client: Arc<Client>,
     redactor: Redactor,
@@ -720,12 +722,12 @@ fn run_selected_observed(
         observe(t.id, index, selected.len());
         let started = Instant::now();
         let mut marks = Marks::default();
-        if cfg.read_only && !t.read_only {
+        if cfg.read_only && !t.run.read_only() {
             for r in t.covers {
                 marks.not_applicable(r, "read-only mode: this check pushes content");
             }
         } else {
-            (t.run)(&mut ctx, &mut marks);
+            (t.run.body())(&mut ctx, &mut marks);
         }
         for mk in marks.marks.iter_mut() {
             mk.message = redactor.redact(&mk.message);
@@ -781,30 +783,26 @@ mod tests {
     use super::*;
     use crate::spec::{AppliesTo, Catalog};
 
-    fn registry_catalog() -> Catalog {
-        Catalog::parse(&[
-            (
-                "profiles.md",
-                include_str!("../../../spec/v1.0/profiles.md"),
-            ),
-            (
-                "registry.md",
-                include_str!("../../../spec/v1.0/registry.md"),
-            ),
-        ])
-        .expect("registry.md parses")
+    /// The requirements registry.md states, read from the embedded catalog (a partial catalog
+    /// would not parse: the upstream profile's mapping names requirements of other files).
+    fn registry_requirements() -> Vec<&'static crate::spec::Requirement> {
+        Catalog::embedded()
+            .requirements
+            .iter()
+            .filter(|r| r.source.starts_with("registry.md#"))
+            .collect()
     }
 
     #[test]
     fn every_registry_requirement_is_checked_and_every_check_is_specified() {
-        let c = registry_catalog();
+        let reqs = registry_requirements();
         let covered: BTreeSet<&str> = TESTS
             .iter()
             .flat_map(|t| t.covers.iter().copied())
             .collect();
-        let specified: BTreeSet<&str> = c.requirements.iter().map(|r| r.id.as_str()).collect();
+        let specified: BTreeSet<&str> = reqs.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(covered, specified);
-        for r in &c.requirements {
+        for r in &reqs {
             assert!(r.id.starts_with("REG-"), "{}", r.id);
             assert_eq!(r.applies_to, vec![AppliesTo::Registry], "{}", r.id);
             assert_eq!(r.profile, "core", "{}", r.id);
@@ -813,17 +811,20 @@ mod tests {
 
     #[test]
     fn extended_requirements_name_their_feature() {
-        let c = registry_catalog();
+        let all = registry_requirements();
         for (feature, reqs) in FEATURES {
             for id in *reqs {
-                let r = c.get(id).unwrap_or_else(|| panic!("{id} missing"));
+                let r = all
+                    .iter()
+                    .find(|r| r.id == *id)
+                    .unwrap_or_else(|| panic!("{id} missing"));
                 assert!(
                     r.text.contains(&format!("feature `{feature}`")),
                     "{id} does not name {feature}"
                 );
             }
         }
-        for r in &c.requirements {
+        for r in &all {
             let n: u32 = r.id[4..].parse().unwrap();
             assert_eq!(
                 n >= 20,

@@ -1,13 +1,12 @@
 //! A registry suite run as the common [`ConformanceReport`]: one test per suite test, one
 //! requirement result per `REG-0xx`, profile roll-ups, and the extended features as evidence.
 
-use super::{FEATURES, SuiteRun};
-use crate::engine::apply_expectation;
-use crate::engine::report::{ReportContext, build_report};
-use crate::model::{Level, Status};
-use crate::report::{ConformanceReport, RequirementResult, TargetInfo, TargetKind, TestResult};
+use super::{FEATURES, RegistryTestResult, SuiteRun};
+use crate::engine::report::ReportContext;
+use crate::engine::verdict::{Claim, Decided, Ladder, decide, judge};
+use crate::model::Status;
+use crate::report::{ConformanceReport, RequirementResult, TargetInfo, TargetKind};
 use crate::spec::{AppliesTo, Catalog};
-use crate::suites::report::{Decided, profiles_in_lineage, test_result};
 use crate::targets::registry::config::{Credentials, RegistryConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -34,48 +33,15 @@ fn registry_requirements(catalog: &Catalog) -> impl Iterator<Item = &crate::spec
 
 /// Build the common report of one suite run.
 pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> ConformanceReport {
-    let levels: BTreeMap<&str, Level> = registry_requirements(catalog)
-        .map(|r| (r.id.as_str(), r.level))
-        .collect();
-    let announced = |id: &str| input.expected_failures.contains_key(id);
-
-    let level_of = |id: &str| levels.get(id).copied().unwrap_or(Level::Must);
-    let tests: Vec<TestResult> = run
-        .tests
-        .iter()
-        .map(|t| {
-            let decided = Decided {
-                id: t.id,
-                title: t.title,
-                covers: t.covers,
-                marks: &t.marks,
-                duration_ms: t.duration_ms,
-            };
-            test_result(decided, "test", &level_of, &announced)
-        })
-        .collect();
-
-    let requirements: Vec<RequirementResult> = registry_requirements(catalog)
-        .map(|r| {
-            let covering: Vec<String> = run
-                .tests
-                .iter()
-                .filter(|t| t.covers.contains(&r.id.as_str()))
-                .map(|t| t.id.to_string())
-                .collect();
-            // A requirement no test ran is undecided, never a pass.
-            let raw = if covering.is_empty() {
-                Status::Error
-            } else {
-                run.outcome(&r.id)
-            };
-            RequirementResult::decided(r, apply_expectation(raw, announced(&r.id)), covering)
-        })
-        .collect();
-
-    let profiles = profiles_in_lineage(catalog, &requirements, AppliesTo::Registry, &input.profile);
-
-    let capability = capability(&requirements, run);
+    let wanted: Vec<&crate::spec::Requirement> = registry_requirements(catalog).collect();
+    let decided: Vec<Decided> = run.tests.iter().map(RegistryTestResult::decided).collect();
+    let decisions = decide(&wanted, &decided, "test", &input.expected_failures);
+    let capability = capability(&decisions.requirements, run);
+    let claim = Claim {
+        profile: &input.profile,
+        applies: AppliesTo::Registry,
+        ladder: Ladder::Lineage,
+    };
     let ctx = ReportContext {
         target: TargetInfo {
             kind: TargetKind::Registry,
@@ -83,12 +49,11 @@ pub fn build(catalog: &Catalog, run: &SuiteRun, input: RegistryReportInput) -> C
             manifest_digest: None,
             manifests: Vec::new(),
         },
-        profile: input.profile.clone(),
         options: options(input.config, run, &capability, &input.expected_failures),
         started: input.started,
         fixtures_digest: input.fixtures_digest,
     };
-    let mut report = build_report(catalog, ctx, profiles, requirements, tests);
+    let mut report = judge(catalog, &claim, decisions, ctx);
     report.summary = format!(
         "{} {}",
         report.summary,

@@ -2,8 +2,8 @@
 //! exactly, negatives refused with nothing left behind.
 
 use super::files;
-use super::report::{StepResult, at};
-use super::tool::{blocked, describe, judge, skip_all};
+use super::report::{Asking, Step, StepResult, at};
+use super::tool::{REQUESTS, blocked, describe, judge, skip_all};
 use crate::checks::Marks;
 use crate::targets::adapter::{
     Adapter, Command, Exchange, Params, ReplyStatus, Sandbox, ToolInfo, copy_tree,
@@ -133,8 +133,7 @@ fn kind_profile(kind: &str) -> &'static str {
 /// an empty list claims no part of the role and is `skip`, so the runtime roll-up can never
 /// be `success`; a list of kinds passes.
 pub fn scope_step(info: &ToolInfo) -> StepResult {
-    let title = "The runtime declares the artifact kinds it unpacks (its scope)";
-    StepResult::run("runtime.scope", title, &["RUN-011"], |m| {
+    SCOPE.start(SCOPE.id, SCOPE.title, |m| {
         let kinds = ["model", "skill", "prompt", "workflow"];
         match &info.artifact_kinds {
             None => m.fail(
@@ -276,6 +275,59 @@ impl Control {
     }
 }
 
+/// The protocol requirements a request to the adapter decides.
+const ASKED: &[&str] = &["ADP-001", "ADP-003", "ADP-004"];
+
+/// The runtime's declared scope.
+pub const SCOPE: Step = Step {
+    id: "runtime.scope",
+    title: "The runtime declares the artifact kinds it unpacks (its scope)",
+    covers: &["RUN-011"],
+    run: Asking(&[]),
+};
+
+/// Unpack a conformant artifact (once per positive case).
+pub const UNPACK: Step = Step {
+    id: "runtime.unpack.<case>",
+    title: "Unpack a conformant artifact: every file, byte for byte",
+    covers: &["ADP-001", "ADP-003", "ADP-004", "RUN-001", "RUN-002"],
+    run: Asking(ASKED),
+};
+
+/// Refuse a bad artifact and leave nothing behind (once per negative case, each deciding the
+/// one of RUN-003…RUN-008 its case tests, and RUN-009).
+pub const REFUSE: Step = Step {
+    id: "runtime.refuse.<case>",
+    title: "Refuse a bad artifact and leave nothing behind",
+    covers: &[
+        "ADP-001", "ADP-004", "RUN-003", "RUN-004", "RUN-005", "RUN-006", "RUN-007", "RUN-008",
+        "RUN-009",
+    ],
+    run: Asking(&["ADP-001", "ADP-004"]),
+};
+
+/// Under a signature policy, unpack the signed artifact and refuse the unsigned one: whether a
+/// refusal (RUN-009) left nothing behind is known only by asking.
+pub const SIGNATURE_POLICY: Step = Step {
+    id: "runtime.signature-policy",
+    title: "Under a signature policy, unpack a signed artifact and refuse the same one unsigned",
+    covers: &["ADP-001", "ADP-003", "ADP-004", "RUN-010", "RUN-009"],
+    run: Asking(&["ADP-001", "ADP-003", "ADP-004", "RUN-009"]),
+};
+
+/// The runtime suite's steps.
+pub const STEPS: &[&Step] = &[&SCOPE, &UNPACK, &REFUSE, &SIGNATURE_POLICY];
+
+/// What one refusal step decides: [`REFUSE`] narrowed to the requirement its case tests (the
+/// others of RUN-003…RUN-008 are other cases').
+fn refusal_decides(requirement: &str, asked: bool) -> Vec<&'static str> {
+    REFUSE
+        .decides(asked)
+        .into_iter()
+        .filter(|r| *r == requirement || !NEGATIVES.iter().any(|n| n.requirement == *r))
+        .collect()
+}
+
 pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
     let (step, tool) = describe(adapter, run_dir);
     let mut steps = vec![step];
@@ -289,16 +341,13 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
         let name = case_name(case);
         let id = format!("runtime.unpack.{name}");
         let title = format!("Unpack the conformant artifact {case}: every file, byte for byte");
-        let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "RUN-001", "RUN-002"];
         if let Some(why) = blocked(adapter, &info, "unpack") {
-            steps.push(StepResult::run(id, title, &covers[3..], |m| {
-                skip_all(m, &covers[3..], &why)
-            }));
+            steps.push(UNPACK.without_asking(id, title, |m, covers| skip_all(m, covers, &why)));
             continue;
         }
         if let Some(why) = info.out_of_scope(case_kind(case)) {
-            steps.push(StepResult::run(id, title, &covers[3..], |m| {
-                for r in &covers[3..] {
+            steps.push(UNPACK.without_asking(id, title, |m, covers| {
+                for r in covers {
                     m.not_applicable(r, why.clone());
                 }
             }));
@@ -306,8 +355,8 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
         }
         if let Some(why) = nonconformant(&fixtures.join(case), case_kind(case)) {
             // The suite's defect, not the runtime's: nothing is asked of the runtime.
-            steps.push(StepResult::run(id, title, &covers[3..], |m| {
-                for r in &covers[3..] {
+            steps.push(UNPACK.without_asking(id, title, |m, covers| {
+                for r in covers {
                     m.error(
                         r,
                         at(name),
@@ -317,7 +366,7 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
             }));
             continue;
         }
-        steps.push(StepResult::run(id, title, covers, |m| {
+        steps.push(UNPACK.start(id, title, |m| {
             if let Some(c) = positive(adapter, &fixtures.join(case), name, run_dir, m) {
                 controls.insert(case, c);
             }
@@ -329,50 +378,57 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
         let name = case_name(case);
         let id = format!("runtime.refuse.{name}");
         let title = format!("Refuse {case} and leave nothing behind");
-        let covers: Vec<&'static str> = vec!["ADP-001", "ADP-004", requirement, "RUN-009"];
+        let unasked = refusal_decides(requirement, false);
         if let Some(why) = blocked(adapter, &info, "unpack") {
-            steps.push(StepResult::run(id, title, &covers[2..], |m| {
-                skip_all(m, &covers[2..], &why)
+            steps.push(StepResult::run(id, title, &unasked, |m| {
+                skip_all(m, &unasked, &why)
             }));
             continue;
         }
         if let Some(why) = info.out_of_scope(case_kind(case)) {
-            steps.push(StepResult::run(id, title, &covers[2..], |m| {
-                for r in &covers[2..] {
+            steps.push(StepResult::run(id, title, &unasked, |m| {
+                for r in &unasked {
                     m.not_applicable(r, why.clone());
                 }
             }));
             continue;
         }
-        steps.push(StepResult::run(id, title, &covers, |m| {
-            let control = controls
-                .entry(negative_case.control)
-                .or_insert_with(|| probe(adapter, &fixtures.join(negative_case.control), run_dir))
-                .clone();
-            negative(adapter, fixtures, negative_case, &control, run_dir, m)
-        }));
+        steps.push(StepResult::run(
+            id,
+            title,
+            &refusal_decides(requirement, true),
+            |m| {
+                let control = controls
+                    .entry(negative_case.control)
+                    .or_insert_with(|| {
+                        probe(adapter, &fixtures.join(negative_case.control), run_dir)
+                    })
+                    .clone();
+                negative(adapter, fixtures, negative_case, &control, run_dir, m)
+            },
+        ));
     }
-    let id = "runtime.signature-policy";
+    let id = SIGNATURE_POLICY.id;
     let title = format!(
         "Under a signature policy, unpack {SIGNED} (signed by a trusted key) and refuse {UNSIGNED} (the same manifest, unsigned)"
     );
-    let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "RUN-010", "RUN-009"];
     let blocked_by = [VERIFY_SIGNATURES, "unpack"]
         .into_iter()
         .find_map(|c| blocked(adapter, &info, c));
     let out_of_scope = info.out_of_scope(case_kind(SIGNED));
     steps.push(match (blocked_by, out_of_scope) {
-        (_, Some(why)) => StepResult::run(id, title, &covers[3..4], |m| {
-            m.not_applicable("RUN-010", why)
-        }),
-        (Some(why), None) => StepResult::run(id, title, &covers[3..4], |m| m.skip("RUN-010", why)),
-        (None, None) => StepResult::run(id, title, covers, |m| {
+        (_, Some(why)) => SIGNATURE_POLICY
+            .without_asking(id, title, |m, covers| m.all_not_applicable(covers, &why)),
+        (Some(why), None) => {
+            SIGNATURE_POLICY.without_asking(id, title, |m, covers| skip_all(m, covers, &why))
+        }
+        (None, None) => SIGNATURE_POLICY.start(id, title, |m| {
             signature_policy(adapter, fixtures, run_dir, m)
         }),
     });
     // A runtime whose declared scope left the suite nothing to ask made no request: the
     // protocol requirements only a request decides are not-applicable, not undecided.
-    let asked: &[&'static str] = &["ADP-003", "ADP-004"];
+    let asked = REQUESTS.covers;
     if asked
         .iter()
         .all(|r| !steps.iter().any(|s| s.covers.contains(r)))
@@ -383,16 +439,11 @@ pub fn run(adapter: &Adapter, fixtures: &Path, run_dir: &Path) -> RuntimeRun {
                 .as_deref()
                 .unwrap_or("nothing was in its declared scope")
         );
-        steps.push(StepResult::run(
-            "adapter.requests",
-            "The requests the suite made of the adapter",
-            asked,
-            |m| {
-                for r in asked {
-                    m.not_applicable(r, why.clone());
-                }
-            },
-        ));
+        steps.push(
+            REQUESTS.without_asking(REQUESTS.id, REQUESTS.title, |m, covers| {
+                m.all_not_applicable(covers, &why)
+            }),
+        );
     }
     RuntimeRun { steps, tool }
 }

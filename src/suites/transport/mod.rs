@@ -1,7 +1,7 @@
 //! The transport suite (TRN-0xx): push golden artifacts from a layout to a loopback registry and
 //! pull them back into a new layout; the manifest and every blob must come back unchanged.
 
-use super::report::{StepResult, at};
+use super::report::{Asking, Step, StepResult, at};
 use super::runtime::{POSITIVES, case_tag};
 use super::tool::{describe, judge, skip_all};
 use crate::artifact::Limits;
@@ -266,6 +266,17 @@ pub struct TransportRun {
     pub tool: Option<ToolInfo>,
 }
 
+/// Push a conformant artifact and pull it back unchanged (once per positive case).
+pub const ROUNDTRIP: Step = Step {
+    id: "transport.roundtrip.<case>",
+    title: "Push a conformant artifact to the registry and pull it back unchanged",
+    covers: &["ADP-001", "ADP-003", "ADP-004", "TRN-001", "TRN-002"],
+    run: Asking(&["ADP-001", "ADP-003", "ADP-004"]),
+};
+
+/// The transport suite's steps.
+pub const STEPS: &[&Step] = &[&ROUNDTRIP];
+
 pub fn run(
     adapter: &Adapter,
     fixtures: &Path,
@@ -277,7 +288,7 @@ pub fn run(
     let Some(info) = tool.clone() else {
         return TransportRun { steps, tool };
     };
-    let covers: &[&'static str] = &["ADP-001", "ADP-003", "ADP-004", "TRN-001", "TRN-002"];
+    let unasked = ROUNDTRIP.decides(false);
     for case in POSITIVES {
         let name = super::runtime::case_name(case);
         let id = format!("transport.roundtrip.{name}");
@@ -285,20 +296,18 @@ pub fn run(
         let lacking = ["push", "pull"].into_iter().find(|c| !info.has(c));
         if let Some(c) = lacking {
             let why = info.lacking(c);
-            steps.push(StepResult::run(id, title, &covers[3..], |m| {
-                skip_all(m, &covers[3..], &why)
-            }));
+            steps.push(ROUNDTRIP.without_asking(id, title, |m, covers| skip_all(m, covers, &why)));
             continue;
         }
-        steps.push(StepResult::run(id, title, covers, |m| {
+        steps.push(ROUNDTRIP.start(id, title, |m| {
             let case_dir = fixtures.join(case);
             let tag = match case_tag(&case_dir) {
                 Ok(t) => t,
-                Err(e) => return skip_or_error(m, &covers[3..], name, &e),
+                Err(e) => return skip_or_error(m, &unasked, name, &e),
             };
             let sandbox = match Sandbox::new(Some(run_dir)) {
                 Ok(s) => s,
-                Err(e) => return skip_or_error(m, &covers[3..], name, &e.to_string()),
+                Err(e) => return skip_or_error(m, &unasked, name, &e.to_string()),
             };
             let reference = registry.reference(name, &tag);
             if let Some(pulled) = push_pull(
@@ -310,7 +319,7 @@ pub fn run(
                 &sandbox,
                 m,
                 name,
-                &covers[3..],
+                &unasked,
             ) {
                 compare(&case_dir, &pulled, &tag, m, name);
             }
