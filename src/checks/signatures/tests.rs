@@ -189,7 +189,7 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
         assert_eq!(s, Status::Pass, "{r}: {:?}", m.marks);
     }
     // Every requirement was looked at: an explicit pass, not an implicit one. SIG-021 (OMS
-    // private-PKI certificates) is proven with real model_signing output in tests/oms_real_tools.rs.
+    // private-PKI certificates) is proven with real model_signing output in tests/it/oms_real_tools.rs.
     for r in ALL.iter().filter(|r| **r != "SIG-021") {
         assert!(
             m.marks

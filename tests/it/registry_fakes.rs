@@ -1,8 +1,7 @@
 //! The registry suite against scriptable fake registries: every fault must be caught, the
 //! correct fakes must pass, and extended features that are absent must be skipped with evidence.
 
-mod support;
-
+use crate::support::{Auth, FakeRegistry, Faults, Hang, Mode, ReferrersFaults};
 use ai_interop::model::Status;
 use ai_interop::source::BlobSource;
 use ai_interop::suites::registry::golden;
@@ -15,7 +14,6 @@ use ai_interop::targets::registry::source::RegistrySource;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{Auth, FakeRegistry, Faults, Hang, Mode, ReferrersFaults};
 
 fn cfg(fake: &FakeRegistry) -> RegistryConfig {
     let mut c = RegistryConfig::for_url(&fake.url);

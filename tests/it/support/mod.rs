@@ -1,4 +1,5 @@
-//! A scriptable in-memory OCI registry on a loopback port, for the registry suite's tests.
+//! Helpers the integration tests share. Here: a scriptable in-memory OCI registry on a loopback
+//! port, for the registry suite's tests; `signed` and `signing` make test-only evidence.
 //!
 //! Written on `std::net` rather than a server crate: the faults need byte-level control
 //! (stalling mid-body, lying in headers, plain-text error bodies, redirects to a second
@@ -6,6 +7,9 @@
 //! HTTP/1.1 with `Connection: close`: one request per connection, one thread per connection.
 
 #![allow(dead_code)]
+
+pub mod signed;
+pub mod signing;
 
 use ai_interop::digest::Digest;
 use base64::Engine as _;

@@ -8,7 +8,7 @@
 //! The registry test needs `AI_INTEROP_TEST_REGISTRY`; without it it prints `skipped`, with
 //! `CI=true` it fails instead.
 
-mod signed;
+use crate::support::signed;
 
 use ai_interop::digest::Digest;
 use ai_interop::trust::sigstore::bundle::MEDIA_TYPE_V03;
