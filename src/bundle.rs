@@ -9,13 +9,11 @@
 use crate::artifact::{Artifact, Document, LayoutFacts, Limits, MemberFacts};
 use crate::digest::Digest;
 use crate::frontmatter::{oci_references, parse_document};
-use crate::inspect::{InspectOptions, WORKFLOW_DOCUMENT_LAYER, collect};
+use crate::inspect::{InspectOptions, collect};
 use crate::source::BlobSource;
-use crate::vocabulary::OCI_MANIFEST;
+use crate::vocabulary::{BUNDLE_ARTIFACT_TYPE, OCI_MANIFEST, WORKFLOW_DOCUMENT_LAYER};
 use serde_json::Value;
 
-/// The `artifactType` of an agent bundle index.
-pub use crate::vocabulary::BUNDLE_ARTIFACT_TYPE;
 /// The `org.cncf.ai.artifact.type` of an agent bundle.
 pub const BUNDLE_KIND: &str = "agent-bundle";
 

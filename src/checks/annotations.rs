@@ -1,25 +1,17 @@
 //! ANN-*: the annotation contract on the manifest.
 
-use super::support::{
-    LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, MODEL_CONFIG, MODEL_MANIFEST, annotation,
-    annotation_pointer, manifest_annotations, manifest_object,
-};
+use super::support::{annotation, annotation_pointer, manifest_annotations, manifest_object};
 use super::{Check, Marks};
 use crate::artifact::Artifact;
 use crate::model::Location;
 use crate::trust::openness::{MOF_CLASSES, mof_class_requires};
 use serde_json::Value;
 
-pub use crate::vocabulary::ARTIFACT_TYPE;
-pub use crate::vocabulary::LIFECYCLE;
-pub use crate::vocabulary::MOF_CLASS;
-pub use crate::vocabulary::MOF_COMPONENTS;
-pub use crate::vocabulary::MOF_VERSION;
-pub use crate::vocabulary::PACKAGING;
-pub use crate::vocabulary::PROFILE_VERSION;
-pub use crate::vocabulary::PROVENANCE;
-pub use crate::vocabulary::SBOM;
-pub use crate::vocabulary::SIGNING;
+use crate::vocabulary::{
+    ARTIFACT_TYPE, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, LIFECYCLE, MODEL_CONFIG,
+    MODEL_MANIFEST, MOF_CLASS, MOF_COMPONENTS, MOF_VERSION, PACKAGING, PROFILE_VERSION, PROVENANCE,
+    SBOM, SIGNING,
+};
 
 /// Every key this profile defines in the `org.cncf.ai.` namespace.
 pub const PROFILE_KEYS: &[&str] = &[

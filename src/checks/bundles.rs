@@ -4,9 +4,9 @@ use super::support::annotation;
 use super::workflows::pinned;
 use super::{Check, Marks};
 use crate::artifact::{Artifact, MemberFacts};
-use crate::bundle::{BUNDLE_ARTIFACT_TYPE, BUNDLE_KIND};
+use crate::bundle::BUNDLE_KIND;
 use crate::model::{Location, pointer_token};
-use crate::vocabulary::OCI_INDEX;
+use crate::vocabulary::{BUNDLE_ARTIFACT_TYPE, OCI_INDEX};
 use serde_json::Value;
 use std::collections::BTreeSet;
 

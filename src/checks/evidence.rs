@@ -4,7 +4,6 @@
 //! SBOM families judge whether the evidence is genuine. Every check here is strict: it marks each
 //! requirement it decides, so a requirement it forgot is an error, never a pass.
 
-use super::annotations::SIGNING;
 use super::support::{annotation, manifest_annotations};
 use super::{Check, Marks};
 use crate::artifact::Artifact;
@@ -33,11 +32,9 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-pub use crate::vocabulary::NOTARY_SIGNATURE;
-pub use crate::vocabulary::OCI_EMPTY as EMPTY_MEDIA_TYPE;
-/// The annotation cosign and others put on a Sigstore bundle referrer that holds an attestation.
-pub use crate::vocabulary::PREDICATE_TYPE;
-pub use crate::vocabulary::SIGSTORE_BUNDLE_PREFIX;
+use crate::vocabulary::{
+    NOTARY_SIGNATURE, OCI_EMPTY, PREDICATE_TYPE, SIGNING, SIGSTORE_BUNDLE_PREFIX,
+};
 
 /// The discovered evidence, or an error mark on every listed requirement when discovery did not
 /// run or could not complete.
@@ -171,7 +168,7 @@ fn well_formed(r: &Referrer, m: &mut Marks) {
     if json.get("config").is_none_or(|c| !c.is_object()) {
         problems.push("it has no `config` descriptor".into());
     }
-    if artifact_type.is_none() && config_type.is_none_or(|c| c == EMPTY_MEDIA_TYPE) {
+    if artifact_type.is_none() && config_type.is_none_or(|c| c == OCI_EMPTY) {
         problems.push(
             "it names no kind: no `artifactType` and the config is the empty descriptor".into(),
         );

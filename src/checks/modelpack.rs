@@ -3,16 +3,18 @@
 use super::annotations::non_model_type;
 use super::layout::show;
 use super::support::{
-    FILE_METADATA, LEGACY_FILE_METADATA, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST,
-    LEGACY_UNTESTED, MODEL_CONFIG, MODEL_MANIFEST, UNTESTED, annotation, annotation_pointer,
-    is_media_type, layer_annotations, layer_count, layer_filepath, layer_media_type,
-    manifest_object,
+    annotation, annotation_pointer, is_media_type, layer_annotations, layer_count, layer_filepath,
+    layer_media_type, manifest_object,
 };
 use super::{Check, Marks};
 use crate::artifact::{Artifact, EntryKind, Packing};
 use crate::digest::Digest;
 use crate::model::Location;
 use crate::schemas::{SchemaKind, validate};
+use crate::vocabulary::{
+    FILE_METADATA, FILEPATH, LEGACY_FILE_METADATA, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST,
+    LEGACY_UNTESTED, MODEL_CONFIG, MODEL_MANIFEST, UNTESTED,
+};
 use serde_json::Value;
 
 const KINDS: &[&str] = &["weight", "weight.config", "doc", "code", "dataset"];
@@ -366,11 +368,11 @@ fn files(a: &Artifact, m: &mut Marks) {
         match layer_filepath(a, i) {
             None => m.fail(
                 "MPK-007",
-                Location::manifest(annotation_pointer(&base, super::support::FILEPATH)),
+                Location::manifest(annotation_pointer(&base, FILEPATH)),
                 "the layer has no org.cncf.model.filepath annotation; consumers cannot place its file",
             ),
             Some((p, _legacy)) => {
-                let at = Location::manifest(annotation_pointer(&base, super::support::FILEPATH));
+                let at = Location::manifest(annotation_pointer(&base, FILEPATH));
                 if let Some(why) = unsafe_path_reason(p) {
                     m.fail("MPK-008", at.clone(), format!("filepath {p:?} is unsafe: {why}"));
                 }

@@ -1,7 +1,7 @@
 //! MOF-*: openness (spec/v1.0/openness.md): the declared MOF class recomputed from the model
 //! openness configuration file referrer.
 
-use super::annotations::{MOF_CLASS, non_model_type};
+use super::annotations::non_model_type;
 use super::support::{
     annotation, annotation_pointer, evidence_or_error, manifest_annotations, manifest_object,
     referrer_document, referrer_location,
@@ -11,6 +11,7 @@ use crate::artifact::Artifact;
 use crate::model::Location;
 use crate::schemas::{self, SchemaKind};
 use crate::trust::openness::{self as verify, MOF_CLASSES, MOF_CONFIG_MEDIA_TYPE};
+use crate::vocabulary::MOF_CLASS;
 
 pub const CHECKS: &[Check] = &[Check {
     id: "openness.mof-class",

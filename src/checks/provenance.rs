@@ -1,7 +1,6 @@
 //! PRV-*: provenance referrers (spec/v1.0/provenance.md): in-toto Statement v1 in DSSE, SLSA
 //! Provenance v1, bound to the artifact by digest, signed with a trusted key under `regulated`.
 
-use super::annotations::PROVENANCE;
 use super::support::{
     annotation, annotation_pointer, evidence_or_error, layer_digests, manifest_annotations,
     referrer_document, referrer_location,
@@ -14,6 +13,7 @@ use crate::trust::dsse::DsseError;
 use crate::trust::provenance::{
     self as verify, DSSE_LAYER, IN_TOTO_ARTIFACT_TYPE, SLSA_PROVENANCE_V1,
 };
+use crate::vocabulary::PROVENANCE;
 
 pub const CHECKS: &[Check] = &[Check {
     id: "provenance.referrers",

@@ -1,7 +1,6 @@
 //! SBM-*: SBOM referrers (spec/v1.0/sbom.md). Reads `artifact.evidence`; the judgments are the
 //! pure functions of [`crate::trust::sbom`].
 
-use super::annotations::SBOM;
 use super::support::{
     annotation, annotation_pointer, evidence_or_error, layer_digests, manifest_annotations,
     referrer_document, referrer_location,
@@ -10,6 +9,7 @@ use super::{Check, Marks};
 use crate::artifact::Artifact;
 use crate::model::Location;
 use crate::trust::sbom::{self as verify, Format};
+use crate::vocabulary::SBOM;
 
 const LICENSES: &str = "org.opencontainers.image.licenses";
 /// Schema violations quoted per document; the rest are counted.

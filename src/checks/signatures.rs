@@ -9,6 +9,7 @@ use crate::model::Location;
 use crate::trust::failure::{SigFailure, Verification, breaks, req};
 use crate::trust::sigstore::{Signed, bundle::MEDIA_TYPE_V03};
 use crate::trust::{bundles, cosign, notary, oms};
+use crate::vocabulary::{COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, FILEPATH, LEGACY_FILEPATH};
 use serde_json::Value;
 
 const ALL: &[&str] = &[
@@ -126,16 +127,12 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
     for r in &ev.referrers {
         let label = format!("referrer {}", r.digest);
         if let Via::LegacySignatureTag(tag) = &r.via {
-            for b in r
-                .blobs
-                .iter()
-                .filter(|b| b.media_type == cosign::PAYLOAD_MEDIA_TYPE)
-            {
+            for b in r.blobs.iter().filter(|b| b.media_type == COSIGN_PAYLOAD) {
                 let verification = match &b.content {
                     Ok(doc) => cosign::verify(
                         doc.bytes.as_deref().unwrap_or_default(),
                         b.annotations
-                            .get(cosign::SIGNATURE_ANNOTATION)
+                            .get(COSIGN_SIGNATURE_ANNOTATION)
                             .map(String::as_str),
                         subject.digest,
                         &a.trust,
@@ -271,8 +268,8 @@ fn raw_layers(a: &Artifact) -> Vec<oms::RawLayer> {
                 return None;
             }
             let ann = l.get("annotations");
-            let filepath = super::support::annotation(ann, super::support::FILEPATH)
-                .or_else(|| super::support::annotation(ann, super::support::LEGACY_FILEPATH))?;
+            let filepath = super::support::annotation(ann, FILEPATH)
+                .or_else(|| super::support::annotation(ann, LEGACY_FILEPATH))?;
             Some(oms::RawLayer {
                 index,
                 filepath: filepath.to_string(),

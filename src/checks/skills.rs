@@ -15,8 +15,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-pub use crate::vocabulary::SKILL_CONFIG;
-pub use crate::vocabulary::SKILL_MANIFEST;
+use crate::vocabulary::{SKILL_CONFIG, SKILL_MANIFEST};
 pub const BUNDLE_TYPES: &[&str] = &[
     "application/vnd.cncf.skill.bundle.v1.tar",
     "application/vnd.cncf.skill.bundle.v1.tar+gzip",

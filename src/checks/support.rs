@@ -4,18 +4,7 @@ use crate::artifact::{Artifact, BlobFacts, BlobProblem};
 use crate::model::{Location, pointer_token};
 use serde_json::{Map, Value};
 
-pub use crate::vocabulary::FILE_METADATA;
-pub use crate::vocabulary::FILEPATH;
-/// The OCI annotation some tools (oras, omlmd) name a raw layer's file by.
-pub use crate::vocabulary::IMAGE_TITLE;
-pub use crate::vocabulary::LEGACY_FILE_METADATA;
-pub use crate::vocabulary::LEGACY_FILEPATH;
-pub use crate::vocabulary::LEGACY_MODEL_CONFIG;
-pub use crate::vocabulary::LEGACY_MODEL_MANIFEST;
-pub use crate::vocabulary::LEGACY_UNTESTED;
-pub use crate::vocabulary::MODEL_CONFIG;
-pub use crate::vocabulary::MODEL_MANIFEST;
-pub use crate::vocabulary::UNTESTED;
+use crate::vocabulary::{FILEPATH, LEGACY_FILEPATH};
 
 /// The manifest as a JSON object, when it is one.
 pub fn manifest_object(a: &Artifact) -> Option<&Map<String, Value>> {

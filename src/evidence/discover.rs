@@ -15,7 +15,7 @@ use super::{EvidenceBlob, EvidenceFacts, Problem, Referrer, Rejected, Via};
 use crate::artifact::{Document, Limits};
 use crate::digest::{Digest, Hasher};
 use crate::source::{BlobError, BlobSource};
-use crate::targets::layout::{OciLayout, REF_NAME};
+use crate::targets::layout::OciLayout;
 use crate::targets::registry::referrers::fallback_tag;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +24,7 @@ use std::io::Read;
 /// The most referrers examined for one artifact.
 pub const MAX_REFERRERS: usize = 1_000;
 
-use crate::vocabulary::OCI_MANIFEST;
+use crate::vocabulary::{OCI_MANIFEST, REF_NAME};
 
 /// The legacy cosign signature tag of a digest: `<alg>-<hex>.sig`.
 pub fn legacy_signature_tag(subject: &Digest) -> String {

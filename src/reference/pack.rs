@@ -12,7 +12,10 @@ use super::blobs::{BlobStore, CHUNK, HashWriter};
 use super::plan::{self, Content, Entry, Layer, Packing};
 use crate::digest::Digest;
 use crate::fixtures::pack::{Kind as EntryKind, MTIME_RFC3339, gzip_writer, ustar_header};
-use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
+use crate::vocabulary::{
+    FILEPATH, OCI_INDEX, OCI_MANIFEST, PROMPT_TEMPLATE_LAYER, SKILL_BUNDLE_PREFIX,
+    WORKFLOW_DOCUMENT_LAYER,
+};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -285,7 +288,7 @@ fn plan_layers(
             plan::walk(src, &name, &name, &mut entries)?;
             Ok(vec![Layer {
                 path: name,
-                media_type: format!("{}tar+gzip", crate::inspect::SKILL_BUNDLE_PREFIX),
+                media_type: format!("{}tar+gzip", SKILL_BUNDLE_PREFIX),
                 packing: Packing::TarGzip,
                 inferred: false,
                 content: Content::Tree(entries),
@@ -294,9 +297,9 @@ fn plan_layers(
         (ArtifactKind::Prompt | ArtifactKind::Workflow, false) => {
             let meta = fs::metadata(src)?;
             let media_type = if kind == ArtifactKind::Prompt {
-                crate::inspect::PROMPT_TEMPLATE_LAYER
+                PROMPT_TEMPLATE_LAYER
             } else {
-                crate::inspect::WORKFLOW_DOCUMENT_LAYER
+                WORKFLOW_DOCUMENT_LAYER
             };
             Ok(vec![Layer {
                 path: file_name(src)?,
@@ -460,7 +463,7 @@ fn build_layer(store: &BlobStore, l: &Layer, kind: ArtifactKind) -> Result<Built
                 Content::File { size, mode, .. } => file_metadata(name, *mode, *size, 0),
                 Content::Tree(entries) => file_metadata(name, entries[0].mode, 0, 5),
             };
-            annotations.insert(crate::inspect::FILEPATH.into(), l.path.clone().into());
+            annotations.insert(FILEPATH.into(), l.path.clone().into());
             annotations.insert(
                 "org.cncf.model.file.metadata+json".into(),
                 serde_json::to_string(&fm)?.into(),

@@ -22,8 +22,9 @@
 use super::destination::{self, Found};
 use crate::artifact::{Artifact, Document, Limits};
 use crate::digest::{Digest, Hasher};
-use crate::inspect::{FILEPATH, InspectOptions, LEGACY_FILEPATH, LayerTap, packing_of};
+use crate::inspect::{InspectOptions, LayerTap, packing_of};
 use crate::source::BlobSource;
+use crate::vocabulary::{FILEPATH, LEGACY_FILEPATH};
 use serde_json::Value;
 use std::cell::Cell;
 use std::collections::BTreeSet;

@@ -7,7 +7,8 @@ use super::files;
 use super::packer::{SOURCES, TAG, judge_artifact, pack_request, tagged_digest};
 use super::transport::Registry;
 use crate::artifact::Limits;
-use crate::checks::support::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
+use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
+
 use crate::digest::{Digest, Hasher, HashingReader};
 use crate::spec::{Catalog, Origin};
 use crate::targets::adapter::{Adapter, Command, Params, ReplyStatus, Sandbox, ToolInfo};

@@ -12,8 +12,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-/// The descriptor annotation that names a tag in an OCI layout.
-pub use crate::vocabulary::REF_NAME;
+use crate::vocabulary::REF_NAME;
 
 /// Why a layout cannot be read or no manifest can be selected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

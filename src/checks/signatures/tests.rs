@@ -10,6 +10,7 @@ use crate::trust::inputs::{Loaded, TrustInputs};
 use crate::trust::testpki::{
     BundleVariant, IDENTITY, ISSUER, NotaryVariant, Signs, TestPki, VERIFY_AT, bundle, notary_jws,
 };
+use crate::vocabulary::{COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -346,12 +347,12 @@ fn legacy_only_signatures_fail_the_should_and_verify() {
     let d = Digest::sha256_of(&manifest());
     let payload = cosign::make_payload(&d);
     let ann = BTreeMap::from([(
-        cosign::SIGNATURE_ANNOTATION.to_string(),
+        COSIGN_SIGNATURE_ANNOTATION.to_string(),
         b64_encode(&f.pki.key.sign(&payload)),
     )]);
     let legacy = referrer(
         "application/vnd.oci.image.config.v1+json",
-        vec![(cosign::PAYLOAD_MEDIA_TYPE, payload, ann)],
+        vec![(COSIGN_PAYLOAD, payload, ann)],
         Via::LegacySignatureTag(cosign::tag(&d)),
     );
     let o = outcomes(&run(&artifact(vec![legacy], f.trust.clone())));
