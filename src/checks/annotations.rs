@@ -8,7 +8,8 @@ use crate::trust::openness::{MOF_CLASSES, mof_class_requires};
 use serde_json::Value;
 
 use crate::vocabulary::{
-    ARTIFACT_TYPE, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, LIFECYCLE, MODEL_CONFIG,
+    ARTIFACT_TYPE, IMAGE_AUTHORS, IMAGE_CREATED, IMAGE_LICENSES, IMAGE_SOURCE, IMAGE_TITLE,
+    IMAGE_VERSION, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, LIFECYCLE, MODEL_CONFIG,
     MODEL_MANIFEST, MOF_CLASS, MOF_COMPONENTS, MOF_VERSION, PACKAGING, PROFILE_VERSION, PROVENANCE,
     SBOM, SIGNING,
 };
@@ -454,50 +455,43 @@ fn packaging(a: &Artifact, m: &mut Marks) {
         }
     }
 
-    const CREATED: &str = "org.opencontainers.image.created";
-    const LICENSES: &str = "org.opencontainers.image.licenses";
-    const SOURCE: &str = "org.opencontainers.image.source";
-    const TITLE: &str = "org.opencontainers.image.title";
-    const VERSION: &str = "org.opencontainers.image.version";
-    const AUTHORS: &str = "org.opencontainers.image.authors";
-
-    match annotation(Some(ann), CREATED) {
-        None => m.not_applicable("ANN-014", format!("{CREATED} is absent")),
+    match annotation(Some(ann), IMAGE_CREATED) {
+        None => m.not_applicable("ANN-014", format!("{IMAGE_CREATED} is absent")),
         Some(v) => {
             if let Err(e) = chrono::DateTime::parse_from_rfc3339(v) {
                 m.fail(
                     "ANN-014",
-                    at(CREATED),
+                    at(IMAGE_CREATED),
                     format!("{v:?} is not an RFC 3339 date-time: {e}"),
                 );
             }
         }
     }
-    match annotation(Some(ann), LICENSES) {
-        None => m.not_applicable("ANN-015", format!("{LICENSES} is absent")),
+    match annotation(Some(ann), IMAGE_LICENSES) {
+        None => m.not_applicable("ANN-015", format!("{IMAGE_LICENSES} is absent")),
         Some(v) => {
             if let Err(e) = spdx::Expression::parse(v) {
                 m.fail(
                     "ANN-015",
-                    at(LICENSES),
+                    at(IMAGE_LICENSES),
                     format!("{v:?} is not a valid SPDX expression: {}", e.reason),
                 );
             }
         }
     }
-    match annotation(Some(ann), SOURCE) {
-        None => m.not_applicable("ANN-016", format!("{SOURCE} is absent")),
+    match annotation(Some(ann), IMAGE_SOURCE) {
+        None => m.not_applicable("ANN-016", format!("{IMAGE_SOURCE} is absent")),
         Some(v) => match url::Url::parse(v) {
             Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {}
-            Ok(_) => m.fail("ANN-016", at(SOURCE), format!("{v:?} has no host")),
+            Ok(_) => m.fail("ANN-016", at(IMAGE_SOURCE), format!("{v:?} has no host")),
             Err(e) => m.fail(
                 "ANN-016",
-                at(SOURCE),
+                at(IMAGE_SOURCE),
                 format!("{v:?} is not an absolute URL: {e}"),
             ),
         },
     }
-    let texts: Vec<(&str, &str)> = [TITLE, VERSION, AUTHORS]
+    let texts: Vec<(&str, &str)> = [IMAGE_TITLE, IMAGE_VERSION, IMAGE_AUTHORS]
         .into_iter()
         .filter_map(|k| annotation(Some(ann), k).map(|v| (k, v)))
         .collect();
@@ -509,7 +503,7 @@ fn packaging(a: &Artifact, m: &mut Marks) {
             m.fail("ANN-017", at(k), format!("{k} must not be empty"));
         }
     }
-    let missing: Vec<&str> = [TITLE, VERSION, CREATED, LICENSES]
+    let missing: Vec<&str> = [IMAGE_TITLE, IMAGE_VERSION, IMAGE_CREATED, IMAGE_LICENSES]
         .into_iter()
         .filter(|k| annotation(Some(ann), k).is_none())
         .collect();

@@ -33,7 +33,8 @@ pub const CHECKS: &[Check] = &[
 ];
 
 use crate::vocabulary::{
-    NOTARY_SIGNATURE, OCI_EMPTY, PREDICATE_TYPE, SIGNING, SIGSTORE_BUNDLE_PREFIX,
+    COSIGN_SIGN_PREDICATE, NOTARY_SIGNATURE, OCI_EMPTY, PREDICATE_TYPE, SIGNING,
+    SIGSTORE_BUNDLE_PREFIX,
 };
 
 /// The discovered evidence, or an error mark on every listed requirement when discovery did not
@@ -205,7 +206,7 @@ pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     let sigstore = at.starts_with(SIGSTORE_BUNDLE_PREFIX)
         && r.annotations
             .get(PREDICATE_TYPE)
-            .is_none_or(|p| p == crate::trust::cosign::SIGN_PREDICATE_TYPE);
+            .is_none_or(|p| p == COSIGN_SIGN_PREDICATE);
     let legacy = matches!(r.via, Via::LegacySignatureTag(_));
     let notary = at == NOTARY_SIGNATURE;
     match framework {
@@ -293,7 +294,7 @@ mod tests {
     /// attestation until this rule knew cosign's signing predicate.
     #[test]
     fn a_cosign_v3_signature_bundle_is_a_sigstore_signature() {
-        let signed = bundle_referrer(Some(crate::trust::cosign::SIGN_PREDICATE_TYPE));
+        let signed = bundle_referrer(Some(COSIGN_SIGN_PREDICATE));
         assert!(is_signature_of(&signed, "sigstore"));
         assert!(is_signature_of(&signed, "some.extension"));
         assert!(!is_signature_of(&signed, "notation"));

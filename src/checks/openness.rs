@@ -10,8 +10,8 @@ use super::{Check, Marks};
 use crate::artifact::Artifact;
 use crate::model::Location;
 use crate::schemas::{self, SchemaKind};
-use crate::trust::openness::{self as verify, MOF_CLASSES, MOF_CONFIG_MEDIA_TYPE};
-use crate::vocabulary::MOF_CLASS;
+use crate::trust::openness::{self as verify, MOF_CLASSES};
+use crate::vocabulary::{MOF_CLASS, MOF_CONFIG};
 
 pub const CHECKS: &[Check] = &[Check {
     id: "openness.mof-class",
@@ -41,14 +41,14 @@ fn openness(a: &Artifact, m: &mut Marks) {
     let Some(ev) = evidence_or_error(a, covers, m) else {
         return;
     };
-    let found: Vec<_> = ev.of_type(MOF_CONFIG_MEDIA_TYPE).collect();
+    let found: Vec<_> = ev.of_type(MOF_CONFIG).collect();
     if found.is_empty() {
         m.fail(
             "MOF-001",
             Location::manifest(annotation_pointer("", MOF_CLASS)),
             format!(
                 "the manifest declares MOF class {declared:?} but no model openness \
-                 configuration file referrer ({MOF_CONFIG_MEDIA_TYPE}) was found \
+                 configuration file referrer ({MOF_CONFIG}) was found \
                  ({} referrer(s) in all)",
                 ev.referrers.len()
             ),
@@ -58,7 +58,7 @@ fn openness(a: &Artifact, m: &mut Marks) {
     }
     m.pass("MOF-001");
     for r in found {
-        let (index, doc) = match referrer_document(r, MOF_CONFIG_MEDIA_TYPE) {
+        let (index, doc) = match referrer_document(r, MOF_CONFIG) {
             Ok(d) => d,
             Err(e) => {
                 m.fail("MOF-002", referrer_location(r, None, ""), e);

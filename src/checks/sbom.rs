@@ -9,9 +9,8 @@ use super::{Check, Marks};
 use crate::artifact::Artifact;
 use crate::model::Location;
 use crate::trust::sbom::{self as verify, Format};
-use crate::vocabulary::SBOM;
+use crate::vocabulary::{CYCLONEDX_JSON, IMAGE_LICENSES, SBOM, SPDX_JSON, SPDX3_JSON};
 
-const LICENSES: &str = "org.opencontainers.image.licenses";
 /// Schema violations quoted per document; the rest are counted.
 const MAX_QUOTED: usize = 5;
 
@@ -61,9 +60,9 @@ fn sbom(a: &Artifact, m: &mut Marks) {
                     "no SBOM referrer of the artifact was found ({} referrer(s) in all); \
                      attach one with artifactType {}, {} or {}",
                     ev.referrers.len(),
-                    verify::SPDX_JSON,
-                    verify::SPDX3_JSON,
-                    verify::CYCLONEDX_JSON
+                    SPDX_JSON,
+                    SPDX3_JSON,
+                    CYCLONEDX_JSON
                 ),
                 (Some(w), false) => format!(
                     "{SBOM} says {w:?}, but the SBOM referrers are {}",
@@ -78,7 +77,7 @@ fn sbom(a: &Artifact, m: &mut Marks) {
         return;
     }
     let layers = layer_digests(a);
-    let licenses = annotation(ann, LICENSES);
+    let licenses = annotation(ann, IMAGE_LICENSES);
     for (r, format) in sboms {
         let (index, doc) = match referrer_document(r, format.media_type()) {
             Ok(d) => d,
@@ -160,7 +159,7 @@ fn sbom(a: &Artifact, m: &mut Marks) {
         }
 
         match licenses {
-            None => m.not_applicable("SBM-006", format!("{LICENSES} is absent")),
+            None => m.not_applicable("SBM-006", format!("{IMAGE_LICENSES} is absent")),
             Some(l) => match verify::licence_agrees(&facts, l) {
                 Ok(()) => m.pass("SBM-006"),
                 Err(e) => m.fail(

@@ -7,9 +7,12 @@ use crate::artifact::Artifact;
 use crate::evidence::{EvidenceFacts, Via};
 use crate::model::Location;
 use crate::trust::failure::{SigFailure, Verification, breaks, req};
-use crate::trust::sigstore::{Signed, bundle::MEDIA_TYPE_V03};
+use crate::trust::sigstore::Signed;
 use crate::trust::{bundles, cosign, notary, oms};
-use crate::vocabulary::{COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, FILEPATH, LEGACY_FILEPATH};
+use crate::vocabulary::{
+    COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, FILEPATH, LEGACY_FILEPATH, NOTARY_COSE,
+    NOTARY_JWS, NOTARY_SIGNATURE, SIGSTORE_BUNDLE_V03,
+};
 use serde_json::Value;
 
 const ALL: &[&str] = &[
@@ -152,9 +155,9 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
             continue;
         }
         let at = r.artifact_type.as_deref();
-        if at == Some(notary::ARTIFACT_TYPE) {
+        if at == Some(NOTARY_SIGNATURE) {
             let verification = match r.blobs.as_slice() {
-                [b] if b.media_type == notary::JWS_MEDIA_TYPE => match &b.content {
+                [b] if b.media_type == NOTARY_JWS => match &b.content {
                     Ok(doc) => notary::verify(
                         doc.bytes.as_deref().unwrap_or_default(),
                         subject.digest,
@@ -165,12 +168,10 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
                         format!("the signature envelope could not be read: {e}"),
                     )),
                 },
-                [b] if b.media_type == notary::COSE_MEDIA_TYPE => {
-                    failed(crate::trust::failure::undecided(
-                        req::NOTARY_ENVELOPE,
-                        "COSE Notary envelopes are not read by this version of the suite",
-                    ))
-                }
+                [b] if b.media_type == NOTARY_COSE => failed(crate::trust::failure::undecided(
+                    req::NOTARY_ENVELOPE,
+                    "COSE Notary envelopes are not read by this version of the suite",
+                )),
                 blobs => failed(breaks(
                     req::NOTARY_ENVELOPE,
                     format!(
@@ -190,12 +191,12 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
         let bundle_blobs = r
             .blobs
             .iter()
-            .filter(|b| b.media_type == MEDIA_TYPE_V03)
+            .filter(|b| b.media_type == SIGSTORE_BUNDLE_V03)
             .count();
-        if at != Some(MEDIA_TYPE_V03) && bundle_blobs == 0 {
+        if at != Some(SIGSTORE_BUNDLE_V03) && bundle_blobs == 0 {
             continue; // not a signature (an SBOM, provenance document, …)
         }
-        if at != Some(MEDIA_TYPE_V03) || r.blobs.len() != 1 || bundle_blobs != 1 {
+        if at != Some(SIGSTORE_BUNDLE_V03) || r.blobs.len() != 1 || bundle_blobs != 1 {
             out.push(Checked {
                 label,
                 signature: true,
@@ -203,7 +204,7 @@ fn check_all(a: &Artifact, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<Check
                 verification: failed(breaks(
                     req::BUNDLE_FORM,
                     format!(
-                        "a Sigstore bundle referrer has the artifactType {MEDIA_TYPE_V03} and one layer of that type; this one has artifactType {at:?} and {} layer(s)",
+                        "a Sigstore bundle referrer has the artifactType {SIGSTORE_BUNDLE_V03} and one layer of that type; this one has artifactType {at:?} and {} layer(s)",
                         r.blobs.len()
                     ),
                 )),

@@ -10,11 +10,6 @@ use crate::digest::Digest;
 use serde_json::Value;
 
 use crate::vocabulary::COSIGN_SIGNATURE_ANNOTATION;
-/// The predicate type of the in-toto Statement cosign v3 signs when it signs an image in the
-/// new bundle format (`cosign sign`, the default since v3): the signature is a DSSE bundle
-/// whose Statement names the manifest digest, and its referrer carries this value in the
-/// `dev.sigstore.bundle.predicateType` annotation (cosign `pkg/types/predicate.go`).
-pub const SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
 
 /// The legacy tag of a manifest digest.
 pub fn tag(digest: &Digest) -> String {

@@ -8,8 +8,11 @@ use super::codec::{b64_encode, hex};
 use super::der::CertSpec;
 use super::keys::{SigningKey, pem_encode};
 use super::merkle;
-use super::sigstore::bundle::MEDIA_TYPE_V03;
 use super::sigstore::tlog::set_payload;
+use crate::vocabulary::{
+    IN_TOTO, NOTARY_EXPIRY, NOTARY_PAYLOAD, NOTARY_SIGNING_SCHEME, NOTARY_SIGNING_TIME,
+    SIGSTORE_BUNDLE_V03,
+};
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
@@ -325,11 +328,7 @@ pub fn bundle(
         }
         Signs::Statement(statement) => {
             let payload = serde_json::to_vec(statement).expect("statement serializes");
-            let env = super::dsse::Envelope::sign(
-                super::dsse::IN_TOTO_PAYLOAD_TYPE,
-                payload.clone(),
-                signer,
-            );
+            let env = super::dsse::Envelope::sign(IN_TOTO, payload.clone(), signer);
             let sig = env.signatures[0].sig.clone();
             let mut wire: Value = serde_json::from_slice(&env.to_json()).expect("envelope JSON");
             wire["signatures"][0]["keyid"] = json!("");
@@ -372,7 +371,7 @@ pub fn bundle(
     if key.is_none() {
         material["tlogEntries"] = json!([tlog_entry(pki, &body, variant)]);
     }
-    let mut bundle = json!({"mediaType": MEDIA_TYPE_V03, "verificationMaterial": material});
+    let mut bundle = json!({"mediaType": SIGSTORE_BUNDLE_V03, "verificationMaterial": material});
     for (k, v) in content.as_object().expect("object") {
         bundle[k] = v.clone();
     }
@@ -443,22 +442,21 @@ pub enum NotaryVariant {
 /// A Notary JWS signature of `target` (an OCI descriptor of the manifest).
 pub fn notary_jws(pki: &TestPki, target: &Value, variant: NotaryVariant) -> Vec<u8> {
     use super::codec::b64url_encode;
-    use super::notary::{EXPIRY, PAYLOAD_TYPE, SIGNING_SCHEME, SIGNING_TIME};
     let mut protected = json!({
         "alg": "ES256",
-        "crit": [SIGNING_SCHEME],
-        "cty": PAYLOAD_TYPE,
-        SIGNING_SCHEME: "notary.x509",
-        SIGNING_TIME: super::codec::to_rfc3339(SIGNED_AT),
+        "crit": [NOTARY_SIGNING_SCHEME],
+        "cty": NOTARY_PAYLOAD,
+        NOTARY_SIGNING_SCHEME: "notary.x509",
+        NOTARY_SIGNING_TIME: super::codec::to_rfc3339(SIGNED_AT),
     });
     match variant {
         NotaryVariant::UnknownCritical => {
-            protected["crit"] = json!([SIGNING_SCHEME, "io.example.test-only.unknown"]);
+            protected["crit"] = json!([NOTARY_SIGNING_SCHEME, "io.example.test-only.unknown"]);
             protected["io.example.test-only.unknown"] = json!("x");
         }
         NotaryVariant::Expired => {
-            protected["crit"] = json!([SIGNING_SCHEME, EXPIRY]);
-            protected[EXPIRY] = json!(super::codec::to_rfc3339(SIGNED_AT + 60));
+            protected["crit"] = json!([NOTARY_SIGNING_SCHEME, NOTARY_EXPIRY]);
+            protected[NOTARY_EXPIRY] = json!(super::codec::to_rfc3339(SIGNED_AT + 60));
         }
         _ => {}
     }

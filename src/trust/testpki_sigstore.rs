@@ -8,8 +8,8 @@ use super::codec::b64_encode;
 use super::der::{self, CertSpec};
 use super::keys::SigningKey;
 use super::merkle;
-use super::sigstore::bundle::MEDIA_TYPE_V03;
 use super::testpki::{CertVariant, ORG, SIGNED_AT, Signs, T0, TestPki, pretty, seed};
+use crate::vocabulary::{IN_TOTO, SIGSTORE_BUNDLE_V03};
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
@@ -310,11 +310,7 @@ pub fn bundle_v2(pki: &TestPki, signs: Signs<'_>, variant: V2Variant) -> Vec<u8>
         }
         Signs::Statement(statement) => {
             let payload = serde_json::to_vec(statement).expect("statement serializes");
-            let env = super::dsse::Envelope::sign(
-                super::dsse::IN_TOTO_PAYLOAD_TYPE,
-                payload.clone(),
-                &pki.keyless,
-            );
+            let env = super::dsse::Envelope::sign(IN_TOTO, payload.clone(), &pki.keyless);
             let sig = env.signatures[0].sig.clone();
             let mut wire: Value = serde_json::from_slice(&env.to_json()).expect("envelope JSON");
             wire["signatures"][0]["keyid"] = json!("");
@@ -348,7 +344,7 @@ pub fn bundle_v2(pki: &TestPki, signs: Signs<'_>, variant: V2Variant) -> Vec<u8>
             {"signedTimestamp": b64_encode(&timestamp(&sig, t))},
         ]});
     }
-    let mut bundle = json!({"mediaType": MEDIA_TYPE_V03, "verificationMaterial": material});
+    let mut bundle = json!({"mediaType": SIGSTORE_BUNDLE_V03, "verificationMaterial": material});
     for (k, v) in content.as_object().expect("object") {
         bundle[k] = v.clone();
     }

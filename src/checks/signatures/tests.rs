@@ -10,7 +10,10 @@ use crate::trust::inputs::{Loaded, TrustInputs};
 use crate::trust::testpki::{
     BundleVariant, IDENTITY, ISSUER, NotaryVariant, Signs, TestPki, VERIFY_AT, bundle, notary_jws,
 };
-use crate::vocabulary::{COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION};
+use crate::vocabulary::{
+    COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, IN_TOTO_STATEMENT_V1, NOTARY_COSE, NOTARY_JWS,
+    NOTARY_SIGNATURE, SIGSTORE_BUNDLE_V03,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -108,8 +111,8 @@ fn referrer(
 
 fn bundle_ref(bytes: Vec<u8>) -> Referrer {
     referrer(
-        MEDIA_TYPE_V03,
-        vec![(MEDIA_TYPE_V03, bytes, BTreeMap::new())],
+        SIGSTORE_BUNDLE_V03,
+        vec![(SIGSTORE_BUNDLE_V03, bytes, BTreeMap::new())],
         Via::LayoutIndex,
     )
 }
@@ -167,9 +170,9 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
                 BundleVariant::Good,
             )),
             referrer(
-                notary::ARTIFACT_TYPE,
+                NOTARY_SIGNATURE,
                 vec![(
-                    notary::JWS_MEDIA_TYPE,
+                    NOTARY_JWS,
                     notary_jws(&f.pki, &target, NotaryVariant::Good),
                     BTreeMap::new(),
                 )],
@@ -259,7 +262,7 @@ fn missing_trust_inputs_are_errors_not_passes() {
 #[test]
 fn a_tampered_signature_fails_only_sig_004() {
     let f = fx();
-    let st = json!({"_type": crate::trust::sigstore::IN_TOTO_STATEMENT_V1, "subject": [{"name": "m", "digest": {"sha256": Digest::sha256_of(&manifest()).encoded()}}], "predicateType": "https://example.test/v1"});
+    let st = json!({"_type": IN_TOTO_STATEMENT_V1, "subject": [{"name": "m", "digest": {"sha256": Digest::sha256_of(&manifest()).encoded()}}], "predicateType": "https://example.test/v1"});
     let a = artifact(
         vec![bundle_ref(bundle(
             &f.pki,
@@ -316,16 +319,16 @@ fn a_badly_shaped_bundle_referrer_fails_sig_002() {
         BundleVariant::Good,
     );
     let two = referrer(
-        MEDIA_TYPE_V03,
+        SIGSTORE_BUNDLE_V03,
         vec![
-            (MEDIA_TYPE_V03, good.clone(), BTreeMap::new()),
-            (MEDIA_TYPE_V03, good.clone(), BTreeMap::new()),
+            (SIGSTORE_BUNDLE_V03, good.clone(), BTreeMap::new()),
+            (SIGSTORE_BUNDLE_V03, good.clone(), BTreeMap::new()),
         ],
         Via::LayoutIndex,
     );
     let ghcr = referrer(
         "application/vnd.oci.empty.v1+json",
-        vec![(MEDIA_TYPE_V03, good, BTreeMap::new())],
+        vec![(SIGSTORE_BUNDLE_V03, good, BTreeMap::new())],
         Via::LayoutIndex,
     );
     for r in [two, ghcr] {
@@ -380,15 +383,15 @@ fn oms_alone_is_not_a_signature_of_the_manifest_and_its_bridge_is_checked() {
 fn notary_cose_is_undecided_and_a_layerless_notary_manifest_fails() {
     let f = fx();
     let cose = referrer(
-        notary::ARTIFACT_TYPE,
-        vec![(notary::COSE_MEDIA_TYPE, vec![0xd2], BTreeMap::new())],
+        NOTARY_SIGNATURE,
+        vec![(NOTARY_COSE, vec![0xd2], BTreeMap::new())],
         Via::LayoutIndex,
     );
     assert_eq!(
         outcomes(&run(&artifact(vec![cose], f.trust.clone())))["SIG-008"],
         Status::Error
     );
-    let empty = referrer(notary::ARTIFACT_TYPE, vec![], Via::LayoutIndex);
+    let empty = referrer(NOTARY_SIGNATURE, vec![], Via::LayoutIndex);
     assert_eq!(
         outcomes(&run(&artifact(vec![empty], f.trust.clone())))["SIG-008"],
         Status::Fail

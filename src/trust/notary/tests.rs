@@ -1,5 +1,6 @@
 use super::*;
 use crate::trust::testpki::{NotaryVariant, TestPki, VERIFY_AT, notary_jws, pretty};
+use crate::vocabulary::{NOTARY_EXPIRY, NOTARY_SIGNING_SCHEME, NOTARY_SIGNING_TIME};
 use serde_json::json;
 
 const MANIFEST: &[u8] = b"{}";
@@ -204,12 +205,12 @@ fn malformed_envelopes_break_sig_008() {
         with_protected(&|p| p["alg"] = json!("PS256")),
         with_protected(&|p| p["cty"] = json!("application/json")),
         with_protected(&|p| p["crit"] = json!([])),
-        with_protected(&|p| p["crit"] = json!([SIGNING_SCHEME, EXPIRY])),
-        with_protected(&|p| p[SIGNING_SCHEME] = json!("notary.x509.signingAuthority")),
+        with_protected(&|p| p["crit"] = json!([NOTARY_SIGNING_SCHEME, NOTARY_EXPIRY])),
+        with_protected(&|p| p[NOTARY_SIGNING_SCHEME] = json!("notary.x509.signingAuthority")),
         with_protected(&|p| {
-            p.as_object_mut().unwrap().remove(SIGNING_TIME);
+            p.as_object_mut().unwrap().remove(NOTARY_SIGNING_TIME);
         }),
-        with_protected(&|p| p[SIGNING_TIME] = json!("yesterday")),
+        with_protected(&|p| p[NOTARY_SIGNING_TIME] = json!("yesterday")),
     ];
     let s = store(&pki, None);
     for (n, c) in cases.iter().enumerate() {

@@ -8,12 +8,9 @@ pub mod spdx3;
 
 use crate::digest::Digest;
 use crate::schemas::{self, SchemaKind, SchemaViolation};
+use crate::vocabulary::{CYCLONEDX_JSON, SPDX_JSON, SPDX3_JSON};
 use serde_json::Value;
 use std::collections::BTreeSet;
-
-pub const SPDX_JSON: &str = "application/spdx+json";
-pub const SPDX3_JSON: &str = "application/spdx3+json";
-pub const CYCLONEDX_JSON: &str = "application/vnd.cyclonedx+json";
 
 /// The SBOM formats the profile accepts, by media type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
