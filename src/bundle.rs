@@ -11,7 +11,9 @@ use crate::digest::Digest;
 use crate::frontmatter::{oci_references, parse_document};
 use crate::inspect::{InspectOptions, collect};
 use crate::source::BlobSource;
-use crate::vocabulary::{BUNDLE_ARTIFACT_TYPE, OCI_MANIFEST, WORKFLOW_DOCUMENT_LAYER};
+use crate::vocabulary::{
+    ARTIFACT_TYPE, BUNDLE_ARTIFACT_TYPE, OCI_MANIFEST, WORKFLOW_DOCUMENT_LAYER,
+};
 use serde_json::Value;
 
 /// The `org.cncf.ai.artifact.type` of an agent bundle.
@@ -26,7 +28,7 @@ pub fn is_bundle(doc: &Document) -> bool {
     v.get("manifests").is_some_and(Value::is_array)
         && (v.get("artifactType").and_then(Value::as_str) == Some(BUNDLE_ARTIFACT_TYPE)
             || v.get("annotations")
-                .and_then(|a| a.get("org.cncf.ai.artifact.type"))
+                .and_then(|a| a.get(ARTIFACT_TYPE))
                 .and_then(Value::as_str)
                 == Some(BUNDLE_KIND))
 }
@@ -102,7 +104,7 @@ fn member(
     facts.kind = artifact
         .manifest_json()
         .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get("org.cncf.ai.artifact.type"))
+        .and_then(|a| a.get(ARTIFACT_TYPE))
         .and_then(Value::as_str)
         .map(str::to_string);
     if facts.kind.as_deref() == Some("workflow") {

@@ -56,6 +56,9 @@ pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
 
 // ---- IANA media types ----
 
+/// Media types of the IANA `application` top-level type start with this (a layer kind given as a
+/// full media type rather than a ModelPack kind).
+pub const APPLICATION_PREFIX: &str = "application/";
 /// Plain JSON (RFC 8259).
 pub const JSON: &str = "application/json";
 /// Bytes of no declared type: the `Content-Type` of a blob upload.
@@ -123,6 +126,12 @@ pub const SKILL_MANIFEST: &str = "application/vnd.cncf.skill.manifest.v1+json";
 pub const SKILL_CONFIG: &str = "application/vnd.cncf.skill.config.v1+json";
 /// Skill bundle layers (`application/vnd.cncf.skill.bundle.v1.<tar|tar+gzip|tar+zstd>`).
 pub const SKILL_BUNDLE_PREFIX: &str = "application/vnd.cncf.skill.bundle.v1.";
+/// The skill bundle layer types a skill check accepts.
+pub const SKILL_BUNDLE_MEDIA_TYPES: &[&str] = &[
+    "application/vnd.cncf.skill.bundle.v1.tar",
+    "application/vnd.cncf.skill.bundle.v1.tar+gzip",
+    "application/vnd.cncf.skill.bundle.v1.tar+zstd",
+];
 pub const PROMPT_MANIFEST: &str = "application/vnd.cncf.prompt.manifest.v1+json";
 pub const PROMPT_CONFIG: &str = "application/vnd.cncf.prompt.config.v1+json";
 /// The prompt template layer.

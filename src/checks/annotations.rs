@@ -8,10 +8,10 @@ use crate::trust::openness::{MOF_CLASSES, mof_class_requires};
 use serde_json::Value;
 
 use crate::vocabulary::{
-    ARTIFACT_TYPE, IMAGE_AUTHORS, IMAGE_CREATED, IMAGE_LICENSES, IMAGE_SOURCE, IMAGE_TITLE,
-    IMAGE_VERSION, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, LIFECYCLE, MODEL_CONFIG,
-    MODEL_MANIFEST, MOF_CLASS, MOF_COMPONENTS, MOF_VERSION, PACKAGING, PROFILE_VERSION, PROVENANCE,
-    SBOM, SIGNING,
+    ARTIFACT_TYPE, CONTRACT_PREFIX, IMAGE_AUTHORS, IMAGE_CREATED, IMAGE_LICENSES, IMAGE_SOURCE,
+    IMAGE_TITLE, IMAGE_VERSION, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, LIFECYCLE,
+    MODEL_CONFIG, MODEL_MANIFEST, MOF_CLASS, MOF_COMPONENTS, MOF_VERSION, PACKAGING,
+    PROFILE_VERSION, PROVENANCE, SBOM, SIGNING,
 };
 
 /// Every key this profile defines in the `org.cncf.ai.` namespace.
@@ -203,7 +203,7 @@ fn identity(a: &Artifact, m: &mut Marks) {
     }
     require_one_of(m, "ANN-003", ann, LIFECYCLE, LIFECYCLES, true);
     for key in ann.as_object().into_iter().flat_map(|o| o.keys()) {
-        if key.starts_with("org.cncf.ai.") && !PROFILE_KEYS.contains(&key.as_str()) {
+        if key.starts_with(CONTRACT_PREFIX) && !PROFILE_KEYS.contains(&key.as_str()) {
             m.fail(
                 "ANN-023",
                 at(key),
@@ -520,10 +520,11 @@ fn packaging(a: &Artifact, m: &mut Marks) {
 mod tests {
     use super::*;
     use crate::trust::openness::{MOF_CLASS_I, MOF_CLASS_II, MOF_CLASS_III};
+    use crate::vocabulary::SIGNING_MODEL_TRANSPARENCY;
 
     #[test]
     fn reverse_dns() {
-        assert!(is_reverse_dns("dev.sigstore.model-transparency"));
+        assert!(is_reverse_dns(SIGNING_MODEL_TRANSPARENCY));
         assert!(!is_reverse_dns("sigstore-cosign"));
         assert!(!is_reverse_dns("Dev.Sigstore"));
         assert!(!is_reverse_dns("a..b"));
@@ -582,7 +583,7 @@ mod tests {
         assert!(
             ann023[0]
                 .message
-                .ends_with("did you mean \"org.cncf.ai.lifecycle.status\"?"),
+                .ends_with(&format!("did you mean \"{LIFECYCLE}\"?")),
             "{}",
             ann023[0].message
         );

@@ -34,7 +34,7 @@ pub const CHECKS: &[Check] = &[
 
 use crate::vocabulary::{
     COSIGN_SIGN_PREDICATE, NOTARY_SIGNATURE, OCI_EMPTY, PREDICATE_TYPE, SIGNING,
-    SIGSTORE_BUNDLE_PREFIX,
+    SIGNING_MODEL_TRANSPARENCY, SIGSTORE_BUNDLE_PREFIX,
 };
 
 /// The discovered evidence, or an error mark on every listed requirement when discovery did not
@@ -210,7 +210,7 @@ pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     let legacy = matches!(r.via, Via::LegacySignatureTag(_));
     let notary = at == NOTARY_SIGNATURE;
     match framework {
-        "sigstore" | "dev.sigstore.model-transparency" => sigstore || legacy,
+        "sigstore" | SIGNING_MODEL_TRANSPARENCY => sigstore || legacy,
         "notation" => notary,
         _ => sigstore || legacy || notary,
     }
@@ -273,6 +273,7 @@ mod tests {
     use super::*;
     use crate::artifact::Document;
     use crate::digest::Digest;
+    use crate::vocabulary::{SIGSTORE_BUNDLE_V03, SLSA_PROVENANCE_V1};
     use std::collections::BTreeMap;
 
     fn bundle_referrer(predicate_type: Option<&str>) -> Referrer {
@@ -280,7 +281,7 @@ mod tests {
             via: Via::RegistryApi,
             descriptor: Value::Null,
             digest: Digest::sha256_of(b"referrer"),
-            artifact_type: Some("application/vnd.dev.sigstore.bundle.v0.3+json".into()),
+            artifact_type: Some(SIGSTORE_BUNDLE_V03.into()),
             manifest: Document::from_bytes(b"{}".to_vec()),
             annotations: predicate_type
                 .map(|p| BTreeMap::from([(PREDICATE_TYPE.to_string(), p.to_string())]))
@@ -300,7 +301,7 @@ mod tests {
         assert!(!is_signature_of(&signed, "notation"));
         assert!(is_signature_of(&bundle_referrer(None), "sigstore"));
         // An attestation (cosign attest, SLSA) is not a signature of the manifest.
-        let attestation = bundle_referrer(Some("https://slsa.dev/provenance/v1"));
+        let attestation = bundle_referrer(Some(SLSA_PROVENANCE_V1));
         assert!(!is_signature_of(&attestation, "sigstore"));
     }
 }

@@ -4,7 +4,7 @@ use crate::artifact::{Artifact, BlobFacts, BlobProblem};
 use crate::model::{Location, pointer_token};
 use serde_json::{Map, Value};
 
-use crate::vocabulary::{FILEPATH, LEGACY_FILEPATH};
+use crate::vocabulary::{ARTIFACT_TYPE, FILEPATH, LEGACY_FILEPATH};
 
 /// The manifest as a JSON object, when it is one.
 pub fn manifest_object(a: &Artifact) -> Option<&Map<String, Value>> {
@@ -122,7 +122,7 @@ pub fn is_kind(a: &Artifact, kind: &str, covers: &[&'static str], m: &mut super:
         m.all_not_applicable(covers, "the manifest is not a JSON object");
         return false;
     }
-    match annotation(manifest_annotations(a), "org.cncf.ai.artifact.type") {
+    match annotation(manifest_annotations(a), ARTIFACT_TYPE) {
         Some(t) if t == kind => true,
         Some(t) => {
             m.all_not_applicable(covers, &format!("the artifact is a {t}, not a {kind}"));
@@ -131,7 +131,7 @@ pub fn is_kind(a: &Artifact, kind: &str, covers: &[&'static str], m: &mut super:
         None => {
             m.all_not_applicable(
                 covers,
-                &format!("the artifact does not say it is a {kind} (org.cncf.ai.artifact.type)"),
+                &format!("the artifact does not say it is a {kind} ({ARTIFACT_TYPE})"),
             );
             false
         }
@@ -266,10 +266,11 @@ pub fn layer_digests(a: &Artifact) -> Vec<(usize, crate::digest::Digest)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::MODEL_LAYER_PREFIX;
     use rstest::rstest;
 
     #[rstest]
-    #[case("application/vnd.cncf.model.weight.v1.tar+gzip", true)]
+    #[case(&format!("{MODEL_LAYER_PREFIX}weight.v1.tar+gzip"), true)]
     #[case("text/plain", true)]
     #[case("not a media type", false)]
     #[case("application/", false)]

@@ -192,13 +192,14 @@ pub fn to_registry(target: &Reference, base: &RegistryConfig, ev: &Evidence) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::SIGSTORE_BUNDLE_V03;
 
     #[test]
     fn the_referrer_names_type_subject_layer_and_annotations() {
         let ev = Evidence {
             bytes: b"{\"bundle\":1}".to_vec(),
-            artifact_type: "application/vnd.dev.sigstore.bundle.v0.3+json".into(),
-            media_type: "application/vnd.dev.sigstore.bundle.v0.3+json".into(),
+            artifact_type: SIGSTORE_BUNDLE_V03.into(),
+            media_type: SIGSTORE_BUNDLE_V03.into(),
             annotations: BTreeMap::from([("k".into(), "v".into())]),
         };
         let subject = descriptor(OCI_MANIFEST, b"{}");

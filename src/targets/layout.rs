@@ -290,6 +290,7 @@ fn ref_name(descriptor: &Value) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::OCI_MANIFEST;
     use serde_json::json;
     use std::fs;
 
@@ -313,7 +314,7 @@ mod tests {
         for (i, tag) in tags.iter().enumerate() {
             let m = format!(r#"{{"schemaVersion":2,"n":{i}}}"#);
             let d = write_blob(t.path(), m.as_bytes());
-            let mut desc = json!({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":d,"size":m.len()});
+            let mut desc = json!({"mediaType":OCI_MANIFEST,"digest":d,"size":m.len()});
             if let Some(tag) = tag {
                 desc["annotations"] = json!({ REF_NAME: tag });
             }

@@ -168,6 +168,7 @@ impl Envelope {
 mod tests {
     use super::*;
     use crate::vocabulary::IN_TOTO;
+    use crate::vocabulary::JSON;
 
     #[test]
     fn pae_matches_the_dsse_definition() {
@@ -206,7 +207,7 @@ mod tests {
             Err(DsseError::NoValidSignature { tried: 1 })
         );
         assert!(matches!(
-            env.verify("application/json", &trusted),
+            env.verify(JSON, &trusted),
             Err(DsseError::PayloadType { .. })
         ));
         assert!(env.verify(IN_TOTO, &[other.public_key().clone()]).is_err());

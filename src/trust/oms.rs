@@ -454,6 +454,7 @@ pub fn make_statement(model_name: &str, files: &[(String, String)]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::OMS_DIGESTS_PREDICATE_V01;
     use serde_json::json;
 
     type Edit = Box<dyn Fn(&mut Value)>;
@@ -487,7 +488,7 @@ mod tests {
     fn statement_failures_break_sig_010() {
         let good = make_statement("model", &files());
         let edits: Vec<Edit> = vec![
-            Box::new(|s| s["predicateType"] = json!("https://model_signing/Digests/v0.1")),
+            Box::new(|s| s["predicateType"] = json!(OMS_DIGESTS_PREDICATE_V01)),
             Box::new(|s| s["subject"] = json!([])),
             Box::new(|s| s["subject"][0]["name"] = json!("")),
             Box::new(|s| s["subject"][0]["digest"]["sha256"] = json!("AB")),

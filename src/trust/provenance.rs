@@ -137,6 +137,7 @@ mod tests {
     use super::*;
     use crate::trust::keys::SigningKey;
     use crate::vocabulary::IN_TOTO_STATEMENT_V1;
+    use crate::vocabulary::{IN_TOTO_STATEMENT_V01, JSON, SPDX_DOCUMENT_V23};
     use serde_json::json;
 
     fn digest(c: char) -> Digest {
@@ -171,7 +172,7 @@ mod tests {
     #[test]
     fn wrong_payload_type_malformed_and_non_statements_are_refused() {
         let key = SigningKey::ed25519_from_seed(&[9; 32]);
-        let wrong = Envelope::sign("application/json", b"{}".to_vec(), &key).to_json();
+        let wrong = Envelope::sign(JSON, b"{}".to_vec(), &key).to_json();
         assert!(open(&wrong).unwrap_err()[0].contains("payload type"));
         assert!(open(b"{").unwrap_err()[0].contains("not a DSSE"));
         let not_json = Envelope::sign(IN_TOTO, b"\xff".to_vec(), &key).to_json();
@@ -180,7 +181,7 @@ mod tests {
         let deep = Envelope::sign(IN_TOTO, deep.into_bytes(), &key).to_json();
         assert!(open(&deep).is_err());
         let mut s = statement("ab");
-        s["_type"] = json!("https://in-toto.io/Statement/v0.1");
+        s["_type"] = json!(IN_TOTO_STATEMENT_V01);
         s["subject"] = json!([{"name": "x"}]);
         let errors = open(&envelope(&s, &key)).unwrap_err();
         assert!(errors.iter().any(|e| e.contains("/_type")), "{errors:?}");
@@ -201,7 +202,7 @@ mod tests {
         s.as_object_mut().unwrap().remove("predicate");
         let a = open(&envelope(&s, &key)).unwrap();
         assert!(slsa_problems(&a).unwrap()[0].contains("no predicate"));
-        s["predicateType"] = json!("https://spdx.dev/Document/v2.3");
+        s["predicateType"] = json!(SPDX_DOCUMENT_V23);
         let a = open(&envelope(&s, &key)).unwrap();
         assert_eq!(slsa_problems(&a), None);
     }

@@ -10,8 +10,8 @@ use super::keys::{SigningKey, pem_encode};
 use super::merkle;
 use super::sigstore::tlog::set_payload;
 use crate::vocabulary::{
-    IN_TOTO, NOTARY_EXPIRY, NOTARY_PAYLOAD, NOTARY_SIGNING_SCHEME, NOTARY_SIGNING_TIME,
-    SIGSTORE_BUNDLE_V03,
+    IN_TOTO, NOTARY_EXPIRY, NOTARY_PAYLOAD, NOTARY_SIGNING_AGENT, NOTARY_SIGNING_SCHEME,
+    NOTARY_SIGNING_TIME, SIGSTORE_BUNDLE_V03, SIGSTORE_TRUSTED_ROOT_V01,
 };
 use serde_json::{Value, json};
 use sha2::Digest as _;
@@ -204,7 +204,7 @@ impl TestPki {
             })
         };
         let mut root = json!({
-            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "mediaType": SIGSTORE_TRUSTED_ROOT_V01,
             "tlogs": [log(&self.rekor, "https://rekor.test-only.invalid")],
             "certificateAuthorities": [{
                 "subject": {"organization": ORG, "commonName": "test-only Fulcio"},
@@ -474,7 +474,7 @@ pub fn notary_jws(pki: &TestPki, target: &Value, variant: NotaryVariant) -> Vec<
         "protected": protected,
         "header": {
             "x5c": [b64_encode(&pki.notary_leaf_cert()), b64_encode(&pki.notary_ca_cert)],
-            "io.cncf.notary.signingAgent": "ai-interop test-only fixture generator",
+            NOTARY_SIGNING_AGENT: "ai-interop test-only fixture generator",
         },
         "signature": b64url_encode(&sig),
     }))

@@ -36,3 +36,4 @@ mod ten_minute_flow;
 mod traceability;
 mod trust_real_tools;
 mod verify_bundle;
+mod vocabulary;

@@ -11,8 +11,9 @@ use crate::trust::testpki::{
     BundleVariant, IDENTITY, ISSUER, NotaryVariant, Signs, TestPki, VERIFY_AT, bundle, notary_jws,
 };
 use crate::vocabulary::{
-    COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, IN_TOTO_STATEMENT_V1, NOTARY_COSE, NOTARY_JWS,
-    NOTARY_SIGNATURE, SIGSTORE_BUNDLE_V03,
+    COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, FILEPATH, IN_TOTO_STATEMENT_V01,
+    IN_TOTO_STATEMENT_V1, MODEL_WEIGHT_RAW, NOTARY_COSE, NOTARY_JWS, NOTARY_SIGNATURE, OCI_CONFIG,
+    OCI_EMPTY, OCI_MANIFEST, SIGSTORE_BUNDLE_V03, SLSA_PROVENANCE_V1, SPDX_JSON,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -24,10 +25,10 @@ fn manifest() -> Vec<u8> {
     serde_json::to_vec(&json!({
         "schemaVersion": 2,
         "layers": [{
-            "mediaType": "application/vnd.cncf.model.weight.v1.raw",
+            "mediaType": MODEL_WEIGHT_RAW,
             "digest": Digest::sha256_of(WEIGHTS).to_string(),
             "size": WEIGHTS.len(),
-            "annotations": {"org.cncf.model.filepath": "model.safetensors"},
+            "annotations": {FILEPATH: "model.safetensors"},
         }],
     }))
     .unwrap()
@@ -160,7 +161,8 @@ fn oms_bundle(f: &Fx, digest: &str) -> Vec<u8> {
 fn every_kind_of_good_signature_passes_what_it_reaches() {
     let f = fx();
     let d = Digest::sha256_of(&manifest());
-    let target = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d.to_string(), "size": manifest().len()});
+    let target =
+        json!({"mediaType": OCI_MANIFEST, "digest": d.to_string(), "size": manifest().len()});
     let a = artifact(
         vec![
             bundle_ref(bundle(
@@ -208,8 +210,8 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
 fn no_signature_fails_sig_001_and_leaves_the_rest_not_applicable() {
     let f = fx();
     let sbom = referrer(
-        "application/spdx+json",
-        vec![("application/spdx+json", b"{}".to_vec(), BTreeMap::new())],
+        SPDX_JSON,
+        vec![(SPDX_JSON, b"{}".to_vec(), BTreeMap::new())],
         Via::LayoutIndex,
     );
     let m = run(&artifact(vec![sbom], f.trust.clone()));
@@ -290,7 +292,7 @@ fn a_cosign_attest_statement_v0_1_bundle_is_well_formed() {
     let digest = Digest::sha256_of(&manifest());
     let statement = |t: &str| {
         json!({"_type": t, "subject": [{"name": "m", "digest": {"sha256": digest.encoded()}}],
-            "predicateType": "https://slsa.dev/provenance/v1", "predicate": {}})
+            "predicateType": SLSA_PROVENANCE_V1, "predicate": {}})
     };
     let judge = |st: &serde_json::Value| {
         let b = bundle(
@@ -301,7 +303,7 @@ fn a_cosign_attest_statement_v0_1_bundle_is_well_formed() {
         );
         outcomes(&run(&artifact(vec![bundle_ref(b)], f.trust.clone())))
     };
-    let o = judge(&statement("https://in-toto.io/Statement/v0.1"));
+    let o = judge(&statement(IN_TOTO_STATEMENT_V01));
     for r in ["SIG-002", "SIG-003", "SIG-004"] {
         assert_eq!(o[r], Status::Pass, "{r}");
     }
@@ -327,7 +329,7 @@ fn a_badly_shaped_bundle_referrer_fails_sig_002() {
         Via::LayoutIndex,
     );
     let ghcr = referrer(
-        "application/vnd.oci.empty.v1+json",
+        OCI_EMPTY,
         vec![(SIGSTORE_BUNDLE_V03, good, BTreeMap::new())],
         Via::LayoutIndex,
     );
@@ -354,7 +356,7 @@ fn legacy_only_signatures_fail_the_should_and_verify() {
         b64_encode(&f.pki.key.sign(&payload)),
     )]);
     let legacy = referrer(
-        "application/vnd.oci.image.config.v1+json",
+        OCI_CONFIG,
         vec![(COSIGN_PAYLOAD, payload, ann)],
         Via::LegacySignatureTag(cosign::tag(&d)),
     );

@@ -11,11 +11,8 @@ pub(super) fn ensure_referrers(ctx: &mut Ctx) -> Result<(), String> {
     let s = ctx.subject.clone()?;
     let subject = serde_json::json!({"mediaType": s.media_type, "digest": s.digest.to_string(), "size": s.bytes.len()});
     for (t, payload) in [
-        (
-            SIGSTORE_BUNDLE_V03,
-            "application/vnd.dev.sigstore.bundle.v0.3+json",
-        ),
-        (SPDX_JSON, "application/spdx+json"),
+        (SIGSTORE_BUNDLE_V03, SIGSTORE_BUNDLE_V03),
+        (SPDX_JSON, SPDX_JSON),
     ] {
         let r = golden::referrer(&subject, t, payload, &ctx.salt);
         for b in &r.blobs {

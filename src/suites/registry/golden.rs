@@ -10,7 +10,10 @@ use crate::artifact::Limits;
 use crate::digest::Digest;
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::manifest::{odd_json, referenced_blob, referenced_blobs};
-use crate::vocabulary::{MODEL_CONFIG, MODEL_DOC_RAW, MODEL_MANIFEST, MODEL_WEIGHT_RAW, OCI_EMPTY};
+use crate::vocabulary::{
+    FILEPATH, IMAGE_CREATED, IMAGE_TITLE, MODEL_CONFIG, MODEL_DOC_RAW, MODEL_MANIFEST,
+    MODEL_WEIGHT_RAW, OCI_EMPTY, PROBE_MODEL_RUN, PROBE_REFERRER_KIND, PROBE_RUN,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -240,14 +243,14 @@ pub fn model(salt: &str) -> Pushable {
         &config,
         &[weights, readme],
         &[
-            json!({"org.cncf.model.filepath": "model.safetensors"}),
-            json!({"org.cncf.model.filepath": "README.md"}),
+            json!({FILEPATH: "model.safetensors"}),
+            json!({FILEPATH: "README.md"}),
         ],
         None,
         json!({
-            "org.opencontainers.image.title": "ai-interop registry probe",
-            "org.opencontainers.image.created": "2025-01-01T00:00:00Z",
-            "org.cncf.model.run": salt,
+            IMAGE_TITLE: "ai-interop registry probe",
+            IMAGE_CREATED: "2025-01-01T00:00:00Z",
+            PROBE_MODEL_RUN: salt,
         }),
     )
 }
@@ -267,9 +270,9 @@ pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: 
         &[],
         Some(subject.clone()),
         json!({
-            "org.opencontainers.image.created": "2025-01-01T00:00:00Z",
-            "io.ai-interop.referrer.kind": artifact_type,
-            "io.ai-interop.run": salt,
+            IMAGE_CREATED: "2025-01-01T00:00:00Z",
+            PROBE_REFERRER_KIND: artifact_type,
+            PROBE_RUN: salt,
         }),
     )
 }
@@ -329,6 +332,7 @@ pub fn pattern_digest(seed: u64, len: u64) -> Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::JSON;
     use crate::vocabulary::SIGSTORE_BUNDLE_V03;
 
     #[test]
@@ -339,12 +343,7 @@ mod tests {
         assert_eq!(v["config"]["digest"], m.blobs[0].digest.to_string());
         assert_eq!(m.digest, Digest::sha256_of(&m.bytes));
         assert!(m.bytes.starts_with(b"{\n   \""));
-        let r = referrer(
-            &m.descriptor(),
-            SIGSTORE_BUNDLE_V03,
-            "application/json",
-            "x",
-        );
+        let r = referrer(&m.descriptor(), SIGSTORE_BUNDLE_V03, JSON, "x");
         let rv: Value = serde_json::from_slice(&r.bytes).unwrap();
         assert_eq!(rv["subject"]["digest"], m.digest.to_string());
     }

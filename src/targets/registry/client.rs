@@ -12,7 +12,7 @@
 use super::config::{Credentials, RegistryConfig, Timeouts, is_loopback};
 use crate::digest::{Digest, Hasher, HashingReader};
 use crate::targets::redact::Redactor;
-use crate::vocabulary::MANIFEST_ACCEPT;
+use crate::vocabulary::{MANIFEST_ACCEPT, OCTET_STREAM};
 use base64::Engine as _;
 use reqwest::Method;
 use reqwest::blocking::Response as HttpResponse;
@@ -933,7 +933,7 @@ impl Client {
             .append_pair("digest", &digest.to_string());
         let mut req = self.request(Method::PUT, put_url, Some(repo));
         req.headers
-            .push(("content-type".into(), "application/octet-stream".into()));
+            .push(("content-type".into(), OCTET_STREAM.into()));
         req.body = Body::Stream { reader, len };
         req.follow_redirects = false;
         if large {
