@@ -3,9 +3,8 @@
 //! check names a manifest, a layer or a key without importing the module that judges it. A
 //! media type or annotation key is written here once; everything else uses these names.
 //!
-//! This module imports nothing (no `use`, no `crate::` path): the layering test holds it to that,
-//! and `tests/it/vocabulary.rs` fails on a term written as a literal anywhere else in `src/`
-//! (the fixture generator, `src/fixtures/`, excepted).
+//! Imports nothing: no `use`, no `crate::` path (the layering test holds it to that). And
+//! `tests/it/vocabulary.rs` fails on a term written as a literal anywhere else in `src/`.
 
 // ---- OCI image spec ----
 
@@ -193,6 +192,9 @@ pub const SPDX3_JSON: &str = "application/spdx3+json";
 pub const CYCLONEDX_JSON: &str = "application/vnd.cyclonedx+json";
 /// The annotation cosign and others put on a Sigstore bundle referrer that holds an attestation.
 pub const PREDICATE_TYPE: &str = "dev.sigstore.bundle.predicateType";
+/// The annotation cosign puts on a Sigstore bundle referrer: what the bundle holds
+/// (`message-signature`, `dsse-envelope`).
+pub const BUNDLE_CONTENT: &str = "dev.sigstore.bundle.content";
 /// The payload of a legacy cosign `.sig` signature.
 pub const COSIGN_PAYLOAD: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 /// The annotation a legacy cosign `.sig` layer carries its signature in.
