@@ -6,8 +6,6 @@
 //! origin) that a framework would get in the way of, and it adds no dependency.
 //! HTTP/1.1 with `Connection: close`: one request per connection, one thread per connection.
 
-#![allow(dead_code)]
-
 pub mod signed;
 pub mod signing;
 
@@ -16,7 +14,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -134,7 +132,6 @@ struct Shared {
 }
 
 pub struct FakeRegistry {
-    pub addr: SocketAddr,
     pub url: String,
     shared: Arc<Shared>,
 }
@@ -177,7 +174,6 @@ impl FakeRegistry {
             }
         });
         FakeRegistry {
-            addr,
             url: format!("http://{addr}"),
             shared,
         }

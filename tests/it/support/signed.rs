@@ -1,8 +1,6 @@
 //! Shared by tests/it/attach.rs and tests/it/verify_bundle.rs: bytes signed with the TEST-ONLY key of
 //! `ai_interop::trust::testpki`, as a message signature and as a DSSE Statement naming their
 //! digest, written next to the key's PEM.
-// Each test module that uses it uses a part of it.
-#![allow(dead_code)]
 
 use ai_interop::digest::Digest;
 use ai_interop::trust::testpki::{BundleVariant, Signs, TestPki, bundle};

@@ -4,8 +4,6 @@
 //! attached with `oras attach` as referrers of the manifest digest. Each test uses it as
 //! `crate::support::signing`.
 
-#![allow(dead_code)]
-
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
