@@ -102,17 +102,27 @@ pub const LEGACY_UNTESTED: &str = "org.cnai.model.file.mediatype.untested";
 
 /// The contract's annotation namespace: a key in it that the profile does not define is refused.
 pub const CONTRACT_PREFIX: &str = "org.cncf.ai.";
+/// The profile version the artifact claims (SemVer, major 1).
 pub const PROFILE_VERSION: &str = "org.cncf.ai.interop.profile.version";
+/// What the artifact is (`model`, `lora-adapter`, `skill`, `agent-bundle`, ...).
 pub const ARTIFACT_TYPE: &str = "org.cncf.ai.artifact.type";
+/// The lifecycle status (`experimental`, ..., `product-ready`).
 pub const LIFECYCLE: &str = "org.cncf.ai.lifecycle.status";
+/// The Model Openness Framework class claimed (`I`, `II`, `III`).
 pub const MOF_CLASS: &str = "org.cncf.ai.model.mof.class";
+/// The Model Openness Framework version the class refers to.
 pub const MOF_VERSION: &str = "org.cncf.ai.model.mof.version";
+/// The MOF components the artifact carries (comma-separated terms).
 pub const MOF_COMPONENTS: &str = "org.cncf.ai.model.mof.components";
+/// The signing framework whose signature is attached as a referrer.
 pub const SIGNING: &str = "org.cncf.ai.security.signing.framework";
+/// The SBOM format attached as a referrer (`spdx`, `cyclonedx`).
 pub const SBOM: &str = "org.cncf.ai.security.sbom.format";
+/// The provenance attached as a referrer (`slsa-v1.0`, ...).
 pub const PROVENANCE: &str = "org.cncf.ai.security.provenance.type";
+/// The packaging format of the layers (`modelpack`, ...).
 pub const PACKAGING: &str = "org.cncf.ai.packaging.format";
-/// The value of [`SIGNING`] for an OpenSSF model signing (OMS) signature in a Sigstore bundle.
+/// A value of [`SIGNING`]: sigstore/model-transparency (OpenSSF model signing), judged as Sigstore.
 pub const SIGNING_MODEL_TRANSPARENCY: &str = "dev.sigstore.model-transparency";
 /// The Model Openness Framework configuration file (MOF `model_openness.json`) as a layer.
 pub const MOF_CONFIG: &str = "application/vnd.cncf.ai.mof.config.v1+json";
@@ -121,7 +131,9 @@ pub const MOF_CONFIG: &str = "application/vnd.cncf.ai.mof.config.v1+json";
 
 /// An agent bundle's artifact type.
 pub const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.cncf.ai.bundle.v1+json";
+/// A skill manifest's artifact type (provisional, `spec/v1.0`).
 pub const SKILL_MANIFEST: &str = "application/vnd.cncf.skill.manifest.v1+json";
+/// A skill config (mirrors the `SKILL.md` frontmatter).
 pub const SKILL_CONFIG: &str = "application/vnd.cncf.skill.config.v1+json";
 /// Skill bundle layers (`application/vnd.cncf.skill.bundle.v1.<tar|tar+gzip|tar+zstd>`).
 pub const SKILL_BUNDLE_PREFIX: &str = "application/vnd.cncf.skill.bundle.v1.";
@@ -131,11 +143,15 @@ pub const SKILL_BUNDLE_MEDIA_TYPES: &[&str] = &[
     "application/vnd.cncf.skill.bundle.v1.tar+gzip",
     "application/vnd.cncf.skill.bundle.v1.tar+zstd",
 ];
+/// A prompt template manifest's artifact type (provisional).
 pub const PROMPT_MANIFEST: &str = "application/vnd.cncf.prompt.manifest.v1+json";
+/// A prompt template config.
 pub const PROMPT_CONFIG: &str = "application/vnd.cncf.prompt.config.v1+json";
 /// The prompt template layer.
 pub const PROMPT_TEMPLATE_LAYER: &str = "application/vnd.cncf.prompt.template.v1.raw";
+/// A workflow manifest's artifact type (provisional).
 pub const WORKFLOW_MANIFEST: &str = "application/vnd.cncf.workflow.manifest.v1+json";
+/// A workflow config.
 pub const WORKFLOW_CONFIG: &str = "application/vnd.cncf.workflow.config.v1+json";
 /// The workflow document layer.
 pub const WORKFLOW_DOCUMENT_LAYER: &str = "application/vnd.cncf.workflow.document.v1.raw";
