@@ -1,5 +1,5 @@
-# Podman, the images of deploy/, and the real model, for tests/container_image.rs,
-# tests/kube_play.rs and tests/ten_minute_flow.rs (source it):
+# Podman, the images of deploy/, and the real model, for
+# tests/it/podman.rs and tests/it/ten_minute_flow.rs (source it):
 #
 #   podman_install        # podman + runc from Debian; a containers.conf in CONTAINERS_CONF
 #   podman_images         # base images from Debian packages, then deploy/'s images; exports

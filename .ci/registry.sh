@@ -10,7 +10,7 @@
 #   source .ci/registry.sh
 #   registry_start_all          # installs what is missing, starts, exports AI_INTEROP_TEST_REGISTRY*
 #   trap registry_stop_all EXIT
-#   cargo test --test registry_distribution
+#   cargo test --test it registry_distribution
 #
 # Exports:
 #   AI_INTEROP_TEST_REGISTRY             http://127.0.0.1:<port>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The logic of the ai-interop GitHub Action (action.yml), kept here so it runs and is tested
-# outside GitHub (tests/action.rs runs it with a fake GITHUB_STEP_SUMMARY and GITHUB_OUTPUT).
+# outside GitHub (tests/it/action.rs runs it with a fake GITHUB_STEP_SUMMARY and GITHUB_OUTPUT).
 #
 # Inputs (environment):
 #   INPUT_TARGET   artifact reference for `check`, `registry` for the registry suite, or empty

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the roll-up table of every report.json below a published folder into its README.md,
 between the markers <!-- rollups --> and <!-- /rollups --> (appended when absent), so that the
-README states exactly what the reports say (tests/published_reports.rs checks it)."""
+README states exactly what the reports say (tests/it/published_reports.rs checks it)."""
 import json, pathlib, sys
 
 START, END = "<!-- rollups -->", "<!-- /rollups -->"

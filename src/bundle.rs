@@ -9,13 +9,13 @@
 use crate::artifact::{Artifact, Document, LayoutFacts, Limits, MemberFacts};
 use crate::digest::Digest;
 use crate::frontmatter::{oci_references, parse_document};
-use crate::inspect::{InspectOptions, WORKFLOW_DOCUMENT_LAYER, collect};
+use crate::inspect::{InspectOptions, collect};
 use crate::source::BlobSource;
-use crate::vocabulary::OCI_MANIFEST;
+use crate::vocabulary::{
+    ARTIFACT_TYPE, BUNDLE_ARTIFACT_TYPE, OCI_MANIFEST, WORKFLOW_DOCUMENT_LAYER,
+};
 use serde_json::Value;
 
-/// The `artifactType` of an agent bundle index.
-pub use crate::vocabulary::BUNDLE_ARTIFACT_TYPE;
 /// The `org.cncf.ai.artifact.type` of an agent bundle.
 pub const BUNDLE_KIND: &str = "agent-bundle";
 
@@ -28,7 +28,7 @@ pub fn is_bundle(doc: &Document) -> bool {
     v.get("manifests").is_some_and(Value::is_array)
         && (v.get("artifactType").and_then(Value::as_str) == Some(BUNDLE_ARTIFACT_TYPE)
             || v.get("annotations")
-                .and_then(|a| a.get("org.cncf.ai.artifact.type"))
+                .and_then(|a| a.get(ARTIFACT_TYPE))
                 .and_then(Value::as_str)
                 == Some(BUNDLE_KIND))
 }
@@ -103,7 +103,7 @@ fn member(
     facts.kind = artifact
         .manifest_json()
         .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get("org.cncf.ai.artifact.type"))
+        .and_then(|a| a.get(ARTIFACT_TYPE))
         .and_then(Value::as_str)
         .map(str::to_string);
     if facts.kind.as_deref() == Some("workflow") {

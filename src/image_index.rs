@@ -320,6 +320,7 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::BUNDLE_ARTIFACT_TYPE;
     use serde_json::json;
 
     fn doc(v: Value) -> Document {
@@ -340,7 +341,7 @@ mod tests {
             json!({"manifests": [], "layers": []})
         )));
         assert!(!is_image_index(&doc(json!({"manifests": [],
-            "artifactType": crate::bundle::BUNDLE_ARTIFACT_TYPE}))));
+            "artifactType": BUNDLE_ARTIFACT_TYPE}))));
         assert!(!is_image_index(&Document::from_bytes(b"{".to_vec())));
     }
 

@@ -356,6 +356,11 @@ pub fn schemas_digest() -> Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::{
+        ARTIFACT_TYPE, DOCKER_MANIFEST, FILEPATH, IMAGE_CREATED, IMAGE_TITLE, LIFECYCLE,
+        MODEL_CONFIG, MODEL_MANIFEST, MODEL_WEIGHT_RAW, MOF_CLASS, MOF_COMPONENTS, MOF_VERSION,
+        OCI_MANIFEST, PACKAGING, PROFILE_VERSION, PROVENANCE, SBOM, SIGNING,
+    };
     use rstest::rstest;
     use serde_json::json;
     use std::collections::BTreeSet;
@@ -905,26 +910,26 @@ mod tests {
 
     fn annotations_minimal() -> Value {
         json!({
-            "org.cncf.ai.interop.profile.version": "1.0.0",
-            "org.cncf.ai.artifact.type": "model",
-            "org.cncf.ai.lifecycle.status": "experimental"
+            PROFILE_VERSION: "1.0.0",
+            ARTIFACT_TYPE: "model",
+            LIFECYCLE: "experimental"
         })
     }
 
     fn annotations_full() -> Value {
         json!({
-            "org.cncf.ai.interop.profile.version": "1.0.0",
-            "org.cncf.ai.artifact.type": "model",
-            "org.cncf.ai.lifecycle.status": "product-ready",
-            "org.cncf.ai.model.mof.class": "II",
-            "org.cncf.ai.model.mof.version": "1.0",
-            "org.cncf.ai.model.mof.components": "model-architecture,final-model-parameters,model-card,model-openness-config-file",
-            "org.cncf.ai.security.signing.framework": "sigstore",
-            "org.cncf.ai.security.sbom.format": "spdx",
-            "org.cncf.ai.security.provenance.type": "slsa-v1.0",
-            "org.cncf.ai.packaging.format": "modelpack",
-            "org.opencontainers.image.created": "2025-11-03T08:15:30Z",
-            "org.opencontainers.image.title": "tiny-llm",
+            PROFILE_VERSION: "1.0.0",
+            ARTIFACT_TYPE: "model",
+            LIFECYCLE: "product-ready",
+            MOF_CLASS: "II",
+            MOF_VERSION: "1.0",
+            MOF_COMPONENTS: "model-architecture,final-model-parameters,model-card,model-openness-config-file",
+            SIGNING: "sigstore",
+            SBOM: "spdx",
+            PROVENANCE: "slsa-v1.0",
+            PACKAGING: "modelpack",
+            IMAGE_CREATED: "2025-11-03T08:15:30Z",
+            IMAGE_TITLE: "tiny-llm",
             "com.example.team": "inference"
         })
     }
@@ -932,13 +937,13 @@ mod tests {
     #[rstest]
     #[case::minimal(annotations_minimal(), None)]
     #[case::full(annotations_full(), None)]
-    #[case::prerelease(annotations_minimal(), Some(("org.cncf.ai.interop.profile.version", "1.1.0-rc.1+build.7")))]
-    #[case::lora(annotations_minimal(), Some(("org.cncf.ai.artifact.type", "lora-adapter")))]
-    #[case::notation(annotations_full(), Some(("org.cncf.ai.security.signing.framework", "notation")))]
-    #[case::signing_extension(annotations_full(), Some(("org.cncf.ai.security.signing.framework", "dev.example.x509-sign")))]
-    #[case::all_components(annotations_full(), Some(("org.cncf.ai.model.mof.components", "datasets,data-preprocessing-code,model-architecture,final-model-parameters,intermediate-model-parameters,model-metadata,training-code,inference-code,evaluation-code,evaluation-data,evaluation-results,supporting-libraries-and-tools,model-card,data-card,technical-report,research-paper,sample-model-outputs,model-openness-config-file")))]
-    #[case::cyclonedx_in_toto(annotations_full(), Some(("org.cncf.ai.security.sbom.format", "cyclonedx")))]
-    #[case::mof_version_multi_digit(annotations_full(), Some(("org.cncf.ai.model.mof.version", "10.12")))]
+    #[case::prerelease(annotations_minimal(), Some((PROFILE_VERSION, "1.1.0-rc.1+build.7")))]
+    #[case::lora(annotations_minimal(), Some((ARTIFACT_TYPE, "lora-adapter")))]
+    #[case::notation(annotations_full(), Some((SIGNING, "notation")))]
+    #[case::signing_extension(annotations_full(), Some((SIGNING, "dev.example.x509-sign")))]
+    #[case::all_components(annotations_full(), Some((MOF_COMPONENTS, "datasets,data-preprocessing-code,model-architecture,final-model-parameters,intermediate-model-parameters,model-metadata,training-code,inference-code,evaluation-code,evaluation-data,evaluation-results,supporting-libraries-and-tools,model-card,data-card,technical-report,research-paper,sample-model-outputs,model-openness-config-file")))]
+    #[case::cyclonedx_in_toto(annotations_full(), Some((SBOM, "cyclonedx")))]
+    #[case::mof_version_multi_digit(annotations_full(), Some((MOF_VERSION, "10.12")))]
     fn annotations_valid(#[case] mut doc: Value, #[case] patch: Option<(&str, &str)>) {
         if let Some((k, v)) = patch {
             doc[k] = json!(v);
@@ -947,31 +952,31 @@ mod tests {
     }
 
     #[rstest]
-    #[case::version_two_parts("org.cncf.ai.interop.profile.version", json!("1.0"))]
-    #[case::version_v_prefix("org.cncf.ai.interop.profile.version", json!("v1.0.0"))]
-    #[case::version_leading_zero("org.cncf.ai.interop.profile.version", json!("01.0.0"))]
-    #[case::version_empty_prerelease("org.cncf.ai.interop.profile.version", json!("1.0.0-"))]
-    #[case::type_unknown("org.cncf.ai.artifact.type", json!("dataset"))]
-    #[case::type_uppercase("org.cncf.ai.artifact.type", json!("Model"))]
-    #[case::status_unknown("org.cncf.ai.lifecycle.status", json!("stable"))]
-    #[case::mof_class_iv("org.cncf.ai.model.mof.class", json!("IV"))]
-    #[case::mof_class_arabic("org.cncf.ai.model.mof.class", json!("2"))]
-    #[case::mof_version_one_part("org.cncf.ai.model.mof.version", json!("1"))]
-    #[case::mof_version_v("org.cncf.ai.model.mof.version", json!("v1.0"))]
-    #[case::components_space("org.cncf.ai.model.mof.components", json!("model-card, model-openness-config-file"))]
-    #[case::components_unknown_term("org.cncf.ai.model.mof.components", json!("model-card,weights"))]
-    #[case::components_trailing_comma("org.cncf.ai.model.mof.components", json!("model-card,"))]
-    #[case::components_empty("org.cncf.ai.model.mof.components", json!(""))]
-    #[case::components_semicolons("org.cncf.ai.model.mof.components", json!("model-card;data-card"))]
-    #[case::signing_bare_word("org.cncf.ai.security.signing.framework", json!("cosign"))]
-    #[case::signing_uppercase("org.cncf.ai.security.signing.framework", json!("Dev.Example.sign"))]
-    #[case::signing_leading_hyphen("org.cncf.ai.security.signing.framework", json!("-dev.example"))]
-    #[case::signing_empty_label("org.cncf.ai.security.signing.framework", json!("dev..example"))]
-    #[case::sbom_unknown("org.cncf.ai.security.sbom.format", json!("spdx-json"))]
-    #[case::provenance_unknown("org.cncf.ai.security.provenance.type", json!("slsa"))]
-    #[case::packaging_empty("org.cncf.ai.packaging.format", json!(""))]
-    #[case::created_not_rfc3339("org.opencontainers.image.created", json!("2025-11-03 08:15"))]
-    #[case::known_key_not_string("org.cncf.ai.lifecycle.status", json!(true))]
+    #[case::version_two_parts(PROFILE_VERSION, json!("1.0"))]
+    #[case::version_v_prefix(PROFILE_VERSION, json!("v1.0.0"))]
+    #[case::version_leading_zero(PROFILE_VERSION, json!("01.0.0"))]
+    #[case::version_empty_prerelease(PROFILE_VERSION, json!("1.0.0-"))]
+    #[case::type_unknown(ARTIFACT_TYPE, json!("dataset"))]
+    #[case::type_uppercase(ARTIFACT_TYPE, json!("Model"))]
+    #[case::status_unknown(LIFECYCLE, json!("stable"))]
+    #[case::mof_class_iv(MOF_CLASS, json!("IV"))]
+    #[case::mof_class_arabic(MOF_CLASS, json!("2"))]
+    #[case::mof_version_one_part(MOF_VERSION, json!("1"))]
+    #[case::mof_version_v(MOF_VERSION, json!("v1.0"))]
+    #[case::components_space(MOF_COMPONENTS, json!("model-card, model-openness-config-file"))]
+    #[case::components_unknown_term(MOF_COMPONENTS, json!("model-card,weights"))]
+    #[case::components_trailing_comma(MOF_COMPONENTS, json!("model-card,"))]
+    #[case::components_empty(MOF_COMPONENTS, json!(""))]
+    #[case::components_semicolons(MOF_COMPONENTS, json!("model-card;data-card"))]
+    #[case::signing_bare_word(SIGNING, json!("cosign"))]
+    #[case::signing_uppercase(SIGNING, json!("Dev.Example.sign"))]
+    #[case::signing_leading_hyphen(SIGNING, json!("-dev.example"))]
+    #[case::signing_empty_label(SIGNING, json!("dev..example"))]
+    #[case::sbom_unknown(SBOM, json!("spdx-json"))]
+    #[case::provenance_unknown(PROVENANCE, json!("slsa"))]
+    #[case::packaging_empty(PACKAGING, json!(""))]
+    #[case::created_not_rfc3339(IMAGE_CREATED, json!("2025-11-03 08:15"))]
+    #[case::known_key_not_string(LIFECYCLE, json!(true))]
     #[case::other_key_not_string("com.example.replicas", json!(3))]
     fn annotations_invalid(#[case] key: &str, #[case] value: Value) {
         let mut doc = annotations_full();
@@ -982,12 +987,7 @@ mod tests {
 
     #[rstest]
     fn annotations_require_the_core_keys(
-        #[values(
-            "org.cncf.ai.interop.profile.version",
-            "org.cncf.ai.artifact.type",
-            "org.cncf.ai.lifecycle.status"
-        )]
-        key: &str,
+        #[values(PROFILE_VERSION, ARTIFACT_TYPE, LIFECYCLE)] key: &str,
     ) {
         let mut doc = annotations_minimal();
         doc.as_object_mut().unwrap().remove(key);
@@ -995,8 +995,8 @@ mod tests {
     }
 
     #[rstest]
-    #[case::without_version("org.cncf.ai.model.mof.version")]
-    #[case::without_components("org.cncf.ai.model.mof.components")]
+    #[case::without_version(MOF_VERSION)]
+    #[case::without_components(MOF_COMPONENTS)]
     fn mof_class_brings_version_and_components(#[case] missing: &str) {
         let mut doc = annotations_full();
         doc.as_object_mut().unwrap().remove(missing);
@@ -1007,9 +1007,7 @@ mod tests {
             "{v:#?}"
         );
         // Without the class, version and components alone are fine either way.
-        doc.as_object_mut()
-            .unwrap()
-            .remove("org.cncf.ai.model.mof.class");
+        doc.as_object_mut().unwrap().remove(MOF_CLASS);
         assert_valid(SchemaKind::Annotations, &doc);
     }
 
@@ -1023,32 +1021,32 @@ mod tests {
     fn manifest() -> Value {
         json!({
             "schemaVersion": 2,
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "artifactType": "application/vnd.cncf.model.manifest.v1+json",
+            "mediaType": OCI_MANIFEST,
+            "artifactType": MODEL_MANIFEST,
             "config": {
-                "mediaType": "application/vnd.cncf.model.config.v1+json",
+                "mediaType": MODEL_CONFIG,
                 "digest": D1,
                 "size": 512
             },
             "layers": [
                 {
-                    "mediaType": "application/vnd.cncf.model.weight.v1.raw",
+                    "mediaType": MODEL_WEIGHT_RAW,
                     "digest": D2,
                     "size": 1_073_741_824u64,
-                    "annotations": { "org.cncf.model.filepath": "model.safetensors" }
+                    "annotations": { FILEPATH: "model.safetensors" }
                 }
             ],
-            "annotations": { "org.cncf.ai.artifact.type": "model" }
+            "annotations": { ARTIFACT_TYPE: "model" }
         })
     }
 
     #[rstest]
     #[case::plain(None)]
     #[case::with_subject(Some(("/subject", json!({
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "mediaType": OCI_MANIFEST,
         "digest": D1,
         "size": 1234,
-        "artifactType": "application/vnd.cncf.model.manifest.v1+json"
+        "artifactType": MODEL_MANIFEST
     }))))]
     #[case::with_data(Some(("/config/data", json!("eyJhIjoxfQ=="))))]
     #[case::empty_data(Some(("/config/data", json!(""))))]
@@ -1066,7 +1064,7 @@ mod tests {
     #[rstest]
     #[case::schema_version_1("/schemaVersion", json!(1))]
     #[case::schema_version_string("/schemaVersion", json!("2"))]
-    #[case::docker_media_type("/mediaType", json!("application/vnd.docker.distribution.manifest.v2+json"))]
+    #[case::docker_media_type("/mediaType", json!(DOCKER_MANIFEST))]
     #[case::artifact_type_no_slash("/artifactType", json!("model"))]
     #[case::artifact_type_space("/artifactType", json!("application/vnd.cncf model"))]
     #[case::layers_empty("/layers", json!([]))]

@@ -23,8 +23,9 @@ pub mod statement;
 
 use crate::report::ConformanceReport;
 use crate::spec::Catalog;
-use crate::trust::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use crate::trust::dsse::Envelope;
 use crate::trust::keys::{PublicKey, SigningKey};
+use crate::vocabulary::IN_TOTO;
 use std::path::Path;
 
 /// Why a report could not be signed.
@@ -60,7 +61,7 @@ pub fn sign(report_bytes: &[u8], key: &SigningKey) -> Result<Envelope, SignError
     }
     let statement = statement::for_report(report_bytes, &report);
     let payload = serde_json::to_vec(&statement).expect("a statement serializes");
-    Ok(Envelope::sign(IN_TOTO_PAYLOAD_TYPE, payload, key))
+    Ok(Envelope::sign(IN_TOTO, payload, key))
 }
 
 /// The outcome of verifying a signed report: every check with its result.
@@ -104,7 +105,7 @@ pub fn verify(
             return v;
         }
     };
-    match envelope.verify(IN_TOTO_PAYLOAD_TYPE, trusted) {
+    match envelope.verify(IN_TOTO, trusted) {
         Ok(i) => v.push(
             "signature",
             Ok(format!("verifies with trusted key {}", trusted[i].key_id())),

@@ -2,11 +2,9 @@
 
 use crate::digest::Digest;
 use crate::report::ConformanceReport;
+use crate::vocabulary::{IN_TOTO_STATEMENT_V1, REPORT_PREDICATE};
 use serde_json::{Value, json};
 
-pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
-/// What the predicate is: the verdict of an ai-interop conformance run.
-pub const PREDICATE_TYPE: &str = "https://ai-interop.dev/attestations/conformance-report/v1alpha1";
 /// The subject name of the report itself.
 pub const REPORT_SUBJECT: &str = "report.json";
 
@@ -48,9 +46,9 @@ pub fn for_report(report_bytes: &[u8], report: &ConformanceReport) -> Value {
         }));
     }
     json!({
-        "_type": STATEMENT_TYPE,
+        "_type": IN_TOTO_STATEMENT_V1,
         "subject": subject,
-        "predicateType": PREDICATE_TYPE,
+        "predicateType": REPORT_PREDICATE,
         "predicate": predicate(report),
     })
 }
@@ -63,13 +61,13 @@ pub fn check(
 ) -> Result<String, String> {
     let statement: Value =
         serde_json::from_slice(payload).map_err(|e| format!("payload is not JSON: {e}"))?;
-    if statement["_type"] != STATEMENT_TYPE {
+    if statement["_type"] != IN_TOTO_STATEMENT_V1 {
         return Err(format!(
             "not an in-toto Statement v1: _type {}",
             statement["_type"]
         ));
     }
-    if statement["predicateType"] != PREDICATE_TYPE {
+    if statement["predicateType"] != REPORT_PREDICATE {
         return Err(format!("predicateType {}", statement["predicateType"]));
     }
     let subjects = statement["subject"]

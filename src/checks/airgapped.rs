@@ -1,10 +1,11 @@
 //! AIR: evidence travels with the artifact and verifies offline (`spec/v1.0/airgapped.md`).
 //! Strict like every evidence check: each requirement is marked after looking.
 
-use super::evidence::{SIGSTORE_BUNDLE_PREFIX, facts};
+use super::evidence::facts;
 use super::{Check, CheckContext, Marks};
 use crate::evidence::Referrer;
 use crate::model::Location;
+use crate::vocabulary::SIGSTORE_BUNDLE_PREFIX;
 use serde_json::Value;
 
 pub const CHECKS: &[Check] = &[

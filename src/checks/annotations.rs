@@ -1,27 +1,18 @@
 //! ANN-*: the annotation contract on the manifest.
 
-use super::support::{
-    LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, MODEL_CONFIG, MODEL_MANIFEST, annotation,
-    annotation_pointer, manifest_annotations, manifest_object,
-};
+use super::support::{annotation, annotation_pointer, manifest_annotations, manifest_object};
 use super::{Check, CheckContext, Marks};
 use crate::artifact::Artifact;
 use crate::model::Location;
 use crate::trust::openness::{MOF_CLASSES, mof_class_requires};
 use serde_json::Value;
 
-pub use crate::vocabulary::ARTIFACT_TYPE;
-pub use crate::vocabulary::LIFECYCLE;
-pub use crate::vocabulary::MOF_CLASS;
-pub use crate::vocabulary::MOF_COMPONENTS;
-pub use crate::vocabulary::MOF_VERSION;
-pub use crate::vocabulary::PACKAGING;
-pub use crate::vocabulary::PACKAGING_VERSION;
-pub use crate::vocabulary::PROFILE_VERSION;
-pub use crate::vocabulary::PROVENANCE;
-pub use crate::vocabulary::SBOM;
-pub use crate::vocabulary::SIGNING;
-use crate::vocabulary::{LORA_ADAPTER, MODEL_KIND};
+use crate::vocabulary::{
+    ARTIFACT_TYPE, CONTRACT_PREFIX, IMAGE_AUTHORS, IMAGE_CREATED, IMAGE_LICENSES, IMAGE_SOURCE,
+    IMAGE_TITLE, IMAGE_VERSION, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST, LIFECYCLE,
+    LORA_ADAPTER, MODEL_CONFIG, MODEL_KIND, MODEL_MANIFEST, MOF_CLASS, MOF_COMPONENTS, MOF_VERSION,
+    PACKAGING, PROFILE_VERSION, PROVENANCE, SBOM, SIGNING,
+};
 
 /// Every key this profile defines in the `org.cncf.ai.` namespace.
 pub const PROFILE_KEYS: &[&str] = crate::vocabulary::CNCF_AI_KEYS;
@@ -203,7 +194,7 @@ fn identity(a: &CheckContext, m: &mut Marks) {
     }
     require_one_of(m, "ANN-003", ann, LIFECYCLE, LIFECYCLES, true);
     for key in ann.as_object().into_iter().flat_map(|o| o.keys()) {
-        if key.starts_with("org.cncf.ai.") && !PROFILE_KEYS.contains(&key.as_str()) {
+        if key.starts_with(CONTRACT_PREFIX) && !PROFILE_KEYS.contains(&key.as_str()) {
             m.fail(
                 "ANN-023",
                 at(key),
@@ -455,48 +446,43 @@ fn packaging(a: &CheckContext, m: &mut Marks) {
         }
     }
 
-    use crate::vocabulary::{
-        IMAGE_AUTHORS as AUTHORS, IMAGE_CREATED as CREATED, IMAGE_LICENSES as LICENSES,
-        IMAGE_SOURCE as SOURCE, IMAGE_TITLE as TITLE, IMAGE_VERSION as VERSION,
-    };
-
-    match annotation(Some(ann), CREATED) {
-        None => m.not_applicable("ANN-014", format!("{CREATED} is absent")),
+    match annotation(Some(ann), IMAGE_CREATED) {
+        None => m.not_applicable("ANN-014", format!("{IMAGE_CREATED} is absent")),
         Some(v) => {
             if let Err(e) = chrono::DateTime::parse_from_rfc3339(v) {
                 m.fail(
                     "ANN-014",
-                    at(CREATED),
+                    at(IMAGE_CREATED),
                     format!("{v:?} is not an RFC 3339 date-time: {e}"),
                 );
             }
         }
     }
-    match annotation(Some(ann), LICENSES) {
-        None => m.not_applicable("ANN-015", format!("{LICENSES} is absent")),
+    match annotation(Some(ann), IMAGE_LICENSES) {
+        None => m.not_applicable("ANN-015", format!("{IMAGE_LICENSES} is absent")),
         Some(v) => {
             if let Err(e) = spdx::Expression::parse(v) {
                 m.fail(
                     "ANN-015",
-                    at(LICENSES),
+                    at(IMAGE_LICENSES),
                     format!("{v:?} is not a valid SPDX expression: {}", e.reason),
                 );
             }
         }
     }
-    match annotation(Some(ann), SOURCE) {
-        None => m.not_applicable("ANN-016", format!("{SOURCE} is absent")),
+    match annotation(Some(ann), IMAGE_SOURCE) {
+        None => m.not_applicable("ANN-016", format!("{IMAGE_SOURCE} is absent")),
         Some(v) => match url::Url::parse(v) {
             Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => {}
-            Ok(_) => m.fail("ANN-016", at(SOURCE), format!("{v:?} has no host")),
+            Ok(_) => m.fail("ANN-016", at(IMAGE_SOURCE), format!("{v:?} has no host")),
             Err(e) => m.fail(
                 "ANN-016",
-                at(SOURCE),
+                at(IMAGE_SOURCE),
                 format!("{v:?} is not an absolute URL: {e}"),
             ),
         },
     }
-    let texts: Vec<(&str, &str)> = [TITLE, VERSION, AUTHORS]
+    let texts: Vec<(&str, &str)> = [IMAGE_TITLE, IMAGE_VERSION, IMAGE_AUTHORS]
         .into_iter()
         .filter_map(|k| annotation(Some(ann), k).map(|v| (k, v)))
         .collect();
@@ -508,7 +494,7 @@ fn packaging(a: &CheckContext, m: &mut Marks) {
             m.fail("ANN-017", at(k), format!("{k} must not be empty"));
         }
     }
-    let missing: Vec<&str> = [TITLE, VERSION, CREATED, LICENSES]
+    let missing: Vec<&str> = [IMAGE_TITLE, IMAGE_VERSION, IMAGE_CREATED, IMAGE_LICENSES]
         .into_iter()
         .filter(|k| annotation(Some(ann), k).is_none())
         .collect();
@@ -525,10 +511,11 @@ fn packaging(a: &CheckContext, m: &mut Marks) {
 mod tests {
     use super::*;
     use crate::trust::openness::{MOF_CLASS_I, MOF_CLASS_II, MOF_CLASS_III};
+    use crate::vocabulary::SIGNING_MODEL_TRANSPARENCY;
 
     #[test]
     fn reverse_dns() {
-        assert!(is_reverse_dns("dev.sigstore.model-transparency"));
+        assert!(is_reverse_dns(SIGNING_MODEL_TRANSPARENCY));
         assert!(!is_reverse_dns("sigstore-cosign"));
         assert!(!is_reverse_dns("Dev.Sigstore"));
         assert!(!is_reverse_dns("a..b"));
@@ -578,7 +565,7 @@ mod tests {
         assert!(
             ann023[0]
                 .message
-                .ends_with("did you mean \"org.cncf.ai.lifecycle.status\"?"),
+                .ends_with(&format!("did you mean \"{LIFECYCLE}\"?")),
             "{}",
             ann023[0].message
         );

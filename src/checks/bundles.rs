@@ -4,9 +4,9 @@ use super::support::annotation;
 use super::workflows::pinned;
 use super::{Check, CheckContext, Marks};
 use crate::artifact::{Artifact, MemberFacts};
-use crate::bundle::{BUNDLE_ARTIFACT_TYPE, BUNDLE_KIND};
+use crate::bundle::BUNDLE_KIND;
 use crate::model::{Location, pointer_token};
-use crate::vocabulary::OCI_INDEX;
+use crate::vocabulary::{ARTIFACT_TYPE, BUNDLE_ARTIFACT_TYPE, OCI_INDEX, PROFILE_VERSION};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -69,13 +69,11 @@ fn index(a: &CheckContext, m: &mut Marks) {
     }
     let ann = index.get("annotations");
     let at = |k: &str| Location::manifest(format!("/annotations/{}", pointer_token(k)));
-    const VERSION: &str = "org.cncf.ai.interop.profile.version";
-    const TYPE: &str = "org.cncf.ai.artifact.type";
-    match annotation(ann, VERSION).map(semver::Version::parse) {
+    match annotation(ann, PROFILE_VERSION).map(semver::Version::parse) {
         Some(Ok(v)) if v.major == 1 => {}
         Some(Ok(v)) => m.fail(
             "BND-002",
-            at(VERSION),
+            at(PROFILE_VERSION),
             format!(
                 "profile version {v} has major {}, this profile is major 1",
                 v.major
@@ -83,21 +81,21 @@ fn index(a: &CheckContext, m: &mut Marks) {
         ),
         Some(Err(e)) => m.fail(
             "BND-002",
-            at(VERSION),
-            format!("{VERSION} is not SemVer: {e}"),
+            at(PROFILE_VERSION),
+            format!("{PROFILE_VERSION} is not SemVer: {e}"),
         ),
         None => m.fail(
             "BND-002",
-            at(VERSION),
-            format!("the bundle must carry {VERSION}"),
+            at(PROFILE_VERSION),
+            format!("the bundle must carry {PROFILE_VERSION}"),
         ),
     }
-    match annotation(ann, TYPE) {
+    match annotation(ann, ARTIFACT_TYPE) {
         Some(BUNDLE_KIND) => {}
         other => m.fail(
             "BND-002",
-            at(TYPE),
-            format!("the bundle's {TYPE} is {other:?}, not {BUNDLE_KIND:?}"),
+            at(ARTIFACT_TYPE),
+            format!("the bundle's {ARTIFACT_TYPE} is {other:?}, not {BUNDLE_KIND:?}"),
         ),
     }
 }

@@ -4,7 +4,6 @@
 //! SBOM families judge whether the evidence is genuine. Every check here is strict: it marks each
 //! requirement it decides, so a requirement it forgot is an error, never a pass.
 
-use super::annotations::SIGNING;
 use super::support::{annotation, manifest_annotations};
 use super::{Check, CheckContext, Marks};
 use crate::artifact::Artifact;
@@ -33,11 +32,10 @@ pub const CHECKS: &[Check] = &[
     },
 ];
 
-pub use crate::vocabulary::NOTARY_SIGNATURE;
-pub use crate::vocabulary::OCI_EMPTY as EMPTY_MEDIA_TYPE;
-/// The annotation cosign and others put on a Sigstore bundle referrer that holds an attestation.
-pub use crate::vocabulary::PREDICATE_TYPE;
-pub use crate::vocabulary::SIGSTORE_BUNDLE_PREFIX;
+use crate::vocabulary::{
+    COSIGN_SIGN_PREDICATE, NOTARY_SIGNATURE, OCI_EMPTY, PREDICATE_TYPE, SIGNING,
+    SIGNING_MODEL_TRANSPARENCY, SIGSTORE_BUNDLE_PREFIX,
+};
 
 /// The discovered evidence, or an error mark on every listed requirement when discovery did not
 /// run or could not complete.
@@ -171,7 +169,7 @@ fn well_formed(r: &Referrer, m: &mut Marks) {
     if json.get("config").is_none_or(|c| !c.is_object()) {
         problems.push("it has no `config` descriptor".into());
     }
-    if artifact_type.is_none() && config_type.is_none_or(|c| c == EMPTY_MEDIA_TYPE) {
+    if artifact_type.is_none() && config_type.is_none_or(|c| c == OCI_EMPTY) {
         problems.push(
             "it names no kind: no `artifactType` and the config is the empty descriptor".into(),
         );
@@ -208,11 +206,11 @@ pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     let sigstore = at.starts_with(SIGSTORE_BUNDLE_PREFIX)
         && r.annotations
             .get(PREDICATE_TYPE)
-            .is_none_or(|p| p == crate::trust::cosign::SIGN_PREDICATE_TYPE);
+            .is_none_or(|p| p == COSIGN_SIGN_PREDICATE);
     let legacy = matches!(r.via, Via::LegacySignatureTag(_));
     let notary = at == NOTARY_SIGNATURE;
     match framework {
-        "sigstore" | "dev.sigstore.model-transparency" => sigstore || legacy,
+        "sigstore" | SIGNING_MODEL_TRANSPARENCY => sigstore || legacy,
         "notation" => notary,
         _ => sigstore || legacy || notary,
     }
@@ -275,6 +273,7 @@ mod tests {
     use super::*;
     use crate::artifact::Document;
     use crate::digest::Digest;
+    use crate::vocabulary::{SIGSTORE_BUNDLE_V03, SLSA_PROVENANCE_V1};
     use std::collections::BTreeMap;
 
     fn bundle_referrer(predicate_type: Option<&str>) -> Referrer {
@@ -282,7 +281,7 @@ mod tests {
             via: Via::RegistryApi,
             descriptor: Value::Null,
             digest: Digest::sha256_of(b"referrer"),
-            artifact_type: Some("application/vnd.dev.sigstore.bundle.v0.3+json".into()),
+            artifact_type: Some(SIGSTORE_BUNDLE_V03.into()),
             manifest: Document::from_bytes(b"{}".to_vec()),
             annotations: predicate_type
                 .map(|p| BTreeMap::from([(PREDICATE_TYPE.to_string(), p.to_string())]))
@@ -296,13 +295,13 @@ mod tests {
     /// attestation until this rule knew cosign's signing predicate.
     #[test]
     fn a_cosign_v3_signature_bundle_is_a_sigstore_signature() {
-        let signed = bundle_referrer(Some(crate::trust::cosign::SIGN_PREDICATE_TYPE));
+        let signed = bundle_referrer(Some(COSIGN_SIGN_PREDICATE));
         assert!(is_signature_of(&signed, "sigstore"));
         assert!(is_signature_of(&signed, "some.extension"));
         assert!(!is_signature_of(&signed, "notation"));
         assert!(is_signature_of(&bundle_referrer(None), "sigstore"));
         // An attestation (cosign attest, SLSA) is not a signature of the manifest.
-        let attestation = bundle_referrer(Some("https://slsa.dev/provenance/v1"));
+        let attestation = bundle_referrer(Some(SLSA_PROVENANCE_V1));
         assert!(!is_signature_of(&attestation, "sigstore"));
     }
 }

@@ -9,7 +9,9 @@ use super::{Check, CheckContext, Marks};
 use crate::artifact::Artifact;
 use crate::evidence::SubjectRead;
 use crate::model::Location;
-use crate::vocabulary::{ARTIFACT_TYPE, LORA_ADAPTER, MODEL_KIND, OCI_MANIFEST};
+use crate::vocabulary::{
+    ARTIFACT_TYPE, LORA_ADAPTER, MODEL_KIND, MODEL_LAYER_PREFIX, OCI_MANIFEST,
+};
 use serde_json::Value;
 
 pub const CHECKS: &[Check] = &[Check {
@@ -57,7 +59,7 @@ fn base(a: &CheckContext, m: &mut Marks) {
         m.fail(
             "LRA-005",
             Location::manifest("/layers"),
-            "the adapter has no weight layer (application/vnd.cncf.model.weight.v1.*) of its own",
+            format!("the adapter has no weight layer ({MODEL_LAYER_PREFIX}weight.v1.*) of its own"),
         );
     }
 
@@ -210,7 +212,7 @@ mod tests {
     use crate::evidence::{EvidenceFacts, SubjectFacts};
     use serde_json::json;
 
-    const W: &str = "application/vnd.cncf.model.weight.v1.raw";
+    const W: &str = crate::vocabulary::MODEL_WEIGHT_RAW;
     const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
 
@@ -292,7 +294,8 @@ mod tests {
         let mut no_subject = adapter(own);
         no_subject.as_object_mut().unwrap().remove("subject");
         assert_eq!(outcome(&artifact(no_subject, None))[0], ("LRA-001", Fail));
-        let no_weights = json!([{"mediaType": "application/vnd.cncf.model.doc.v1.raw", "digest": D2, "size": 1}]);
+        let no_weights =
+            json!([{"mediaType": crate::vocabulary::MODEL_DOC_RAW, "digest": D2, "size": 1}]);
         assert_eq!(
             outcome(&artifact(adapter(no_weights), Some(base_doc("model"))))[4],
             ("LRA-005", Fail)

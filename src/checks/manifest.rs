@@ -4,7 +4,7 @@ use super::layout::show;
 use super::support::{descriptors, is_media_type, manifest_object};
 use super::{Check, CheckContext, Marks};
 use crate::model::{Location, pointer_token};
-use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
+use crate::vocabulary::{OCI_ANNOTATION_PREFIX, OCI_INDEX, OCI_MANIFEST};
 use serde_json::Value;
 
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -200,7 +200,7 @@ fn annotation_maps(a: &CheckContext, m: &mut Marks) {
                     ),
                 );
             }
-            if let Some(rest) = k.strip_prefix("org.opencontainers.") {
+            if let Some(rest) = k.strip_prefix(OCI_ANNOTATION_PREFIX) {
                 let known = rest
                     .strip_prefix("image.")
                     .is_some_and(|s| OCI_KEYS.contains(&s));

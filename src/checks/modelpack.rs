@@ -3,17 +3,20 @@
 use super::annotations::non_model_type;
 use super::layout::show;
 use super::support::{
-    FILE_METADATA, LEGACY_FILE_METADATA, LEGACY_MODEL_CONFIG, LEGACY_MODEL_MANIFEST,
-    LEGACY_UNTESTED, MODEL_CONFIG, MODEL_MANIFEST, UNTESTED, annotation, annotation_pointer,
-    is_media_type, layer_annotations, layer_count, layer_filepath, layer_media_type,
-    manifest_object,
+    annotation, annotation_pointer, is_media_type, layer_annotations, layer_count, layer_filepath,
+    layer_media_type, manifest_object,
 };
 use super::{Check, CheckContext, Marks, variants};
 use crate::artifact::{Artifact, EntryKind, Packing};
 use crate::digest::Digest;
 use crate::model::Location;
 use crate::schemas::{SchemaKind, validate};
-use crate::vocabulary::PACKAGING_VERSION;
+use crate::vocabulary::{
+    FILE_METADATA, FILEPATH, LEGACY_FILE_METADATA, LEGACY_MODEL_ANNOTATION_PREFIX,
+    LEGACY_MODEL_CONFIG, LEGACY_MODEL_LAYER_PREFIX, LEGACY_MODEL_MANIFEST, LEGACY_UNTESTED,
+    MODEL_ANNOTATION_PREFIX, MODEL_CONFIG, MODEL_LAYER_PREFIX, MODEL_MANIFEST, PACKAGING_VERSION,
+    UNTESTED,
+};
 use serde_json::Value;
 
 const KINDS: &[&str] = &["weight", "weight.config", "doc", "code", "dataset"];
@@ -64,10 +67,10 @@ pub const CHECKS: &[Check] = &[
 
 /// A ModelPack layer media type split into (legacy, kind, packing).
 pub fn parse_layer_type(t: &str) -> Option<(bool, &str, &str)> {
-    let (legacy, rest) = if let Some(r) = t.strip_prefix("application/vnd.cncf.model.") {
+    let (legacy, rest) = if let Some(r) = t.strip_prefix(MODEL_LAYER_PREFIX) {
         (false, r)
     } else {
-        (true, t.strip_prefix("application/vnd.cnai.model.")?)
+        (true, t.strip_prefix(LEGACY_MODEL_LAYER_PREFIX)?)
     };
     let (kind, packing) = rest.split_once(".v1.")?;
     (KINDS.contains(&kind) && PACKINGS.contains(&packing)).then_some((legacy, kind, packing))
@@ -135,7 +138,7 @@ fn types(a: &CheckContext, m: &mut Marks) {
         match parse_layer_type(t) {
             None => {
                 let msg = format!(
-                    "{t:?} is not a ModelPack layer type (application/vnd.cncf.model.<weight|weight.config|doc|code|dataset>.v1.<raw|tar|tar+gzip|tar+zstd>)"
+                    "{t:?} is not a ModelPack layer type ({MODEL_LAYER_PREFIX}<weight|weight.config|doc|code|dataset>.v1.<raw|tar|tar+gzip|tar+zstd>)"
                 );
                 m.fail_named("MPK-006", at, msg, variants::layer_type(t));
             }
@@ -144,7 +147,9 @@ fn types(a: &CheckContext, m: &mut Marks) {
                     m.fail(
                         "MPK-011",
                         at.clone(),
-                        format!("{t:?} is a legacy name; write application/vnd.cncf.model.{kind}.v1.{packing}"),
+                        format!(
+                            "{t:?} is a legacy name; write {MODEL_LAYER_PREFIX}{kind}.v1.{packing}"
+                        ),
                     );
                 }
                 if kind == "weight" && packing.contains('+') {
@@ -157,13 +162,16 @@ fn types(a: &CheckContext, m: &mut Marks) {
             }
         }
         if let Some(o) = layer_annotations(a, i).and_then(Value::as_object) {
-            for k in o.keys().filter(|k| k.starts_with("org.cnai.model.")) {
+            for k in o
+                .keys()
+                .filter(|k| k.starts_with(LEGACY_MODEL_ANNOTATION_PREFIX))
+            {
                 m.fail(
                     "MPK-011",
                     Location::manifest(annotation_pointer(&format!("/layers/{i}"), k)),
                     format!(
-                        "{k:?} is a legacy annotation; write org.cncf.model.{}",
-                        &k["org.cnai.model.".len()..]
+                        "{k:?} is a legacy annotation; write {MODEL_ANNOTATION_PREFIX}{}",
+                        &k[LEGACY_MODEL_ANNOTATION_PREFIX.len()..]
                     ),
                 );
             }
@@ -510,16 +518,24 @@ fn files(a: &CheckContext, m: &mut Marks) {
         match layer_filepath(a, i) {
             None => m.fail(
                 "MPK-007",
-                Location::manifest(annotation_pointer(&base, super::support::FILEPATH)),
-                "the layer has no org.cncf.model.filepath annotation; consumers cannot place its file",
+                Location::manifest(annotation_pointer(&base, FILEPATH)),
+                format!("the layer has no {FILEPATH} annotation; consumers cannot place its file"),
             ),
             Some((p, _legacy)) => {
-                let at = Location::manifest(annotation_pointer(&base, super::support::FILEPATH));
+                let at = Location::manifest(annotation_pointer(&base, FILEPATH));
                 if let Some(why) = unsafe_path_reason(p) {
-                    m.fail("MPK-008", at.clone(), format!("filepath {p:?} is unsafe: {why}"));
+                    m.fail(
+                        "MPK-008",
+                        at.clone(),
+                        format!("filepath {p:?} is unsafe: {why}"),
+                    );
                 }
                 if let Some((_, first)) = seen.iter().find(|(q, _)| *q == p) {
-                    m.fail("MPK-009", at, format!("filepath {p:?} is also used by layer {first}"));
+                    m.fail(
+                        "MPK-009",
+                        at,
+                        format!("filepath {p:?} is also used by layer {first}"),
+                    );
                 } else {
                     seen.push((p, i));
                 }
@@ -695,11 +711,11 @@ mod tests {
     #[test]
     fn layer_types() {
         assert_eq!(
-            parse_layer_type("application/vnd.cncf.model.weight.config.v1.tar+zstd"),
+            parse_layer_type(&format!("{MODEL_LAYER_PREFIX}weight.config.v1.tar+zstd")),
             Some((false, "weight.config", "tar+zstd"))
         );
         assert_eq!(
-            parse_layer_type("application/vnd.cnai.model.doc.v1.raw"),
+            parse_layer_type(&format!("{LEGACY_MODEL_LAYER_PREFIX}doc.v1.raw")),
             Some((true, "doc", "raw"))
         );
         assert_eq!(

@@ -194,7 +194,7 @@ mod tests {
         json!({"mediaType": media_type, "annotations": ann})
     }
 
-    const RAW: &str = "application/vnd.cncf.model.weight.v1.raw";
+    const RAW: &str = crate::vocabulary::MODEL_WEIGHT_RAW;
 
     #[test]
     fn judges_names_as_cri_o_reads_them() {
@@ -207,7 +207,7 @@ mod tests {
         ]));
         assert_eq!(ok, vec![Pass; 5]);
         let tar = outcomes(json!([layer(
-            "application/vnd.cncf.model.doc.v1.tar",
+            &format!("{}doc.v1.tar", crate::vocabulary::MODEL_LAYER_PREFIX),
             json!({FILEPATH: "docs"})
         )]));
         assert_eq!(tar[0], Fail);

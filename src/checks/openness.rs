@@ -1,7 +1,7 @@
 //! MOF-*: openness (spec/v1.0/openness.md): the declared MOF class recomputed from the model
 //! openness configuration file referrer.
 
-use super::annotations::{MOF_CLASS, non_model_type};
+use super::annotations::non_model_type;
 use super::support::{
     annotation, annotation_pointer, evidence_or_error, manifest_annotations, manifest_object,
     referrer_document, referrer_location,
@@ -9,7 +9,8 @@ use super::support::{
 use super::{Check, CheckContext, Marks};
 use crate::model::Location;
 use crate::schemas::{self, SchemaKind};
-use crate::trust::openness::{self as verify, MOF_CLASSES, MOF_CONFIG_MEDIA_TYPE};
+use crate::trust::openness::{self as verify, MOF_CLASSES};
+use crate::vocabulary::{MOF_CLASS, MOF_CONFIG};
 
 pub const CHECKS: &[Check] = &[Check {
     id: "openness.mof-class",
@@ -39,14 +40,14 @@ fn openness(a: &CheckContext, m: &mut Marks) {
     let Some(ev) = evidence_or_error(a, covers, m) else {
         return;
     };
-    let found: Vec<_> = ev.of_type(MOF_CONFIG_MEDIA_TYPE).collect();
+    let found: Vec<_> = ev.of_type(MOF_CONFIG).collect();
     if found.is_empty() {
         m.fail(
             "MOF-001",
             Location::manifest(annotation_pointer("", MOF_CLASS)),
             format!(
                 "the manifest declares MOF class {declared:?} but no model openness \
-                 configuration file referrer ({MOF_CONFIG_MEDIA_TYPE}) was found \
+                 configuration file referrer ({MOF_CONFIG}) was found \
                  ({} referrer(s) in all)",
                 ev.referrers.len()
             ),
@@ -56,7 +57,7 @@ fn openness(a: &CheckContext, m: &mut Marks) {
     }
     m.pass("MOF-001");
     for r in found {
-        let (index, doc) = match referrer_document(r, MOF_CONFIG_MEDIA_TYPE) {
+        let (index, doc) = match referrer_document(r, MOF_CONFIG) {
             Ok(d) => d,
             Err(e) => {
                 m.fail("MOF-002", referrer_location(r, None, ""), e);

@@ -7,14 +7,13 @@ use super::support::{config_value, is_kind, layer_count, layer_media_type};
 use super::{Check, CheckContext, Marks};
 use crate::artifact::CapturedFile;
 use crate::frontmatter::parse_frontmatter;
-use crate::inspect::{MAX_CAPTURE_FILE_BYTES, PROMPT_TEMPLATE_LAYER};
+use crate::inspect::MAX_CAPTURE_FILE_BYTES;
 use crate::model::{Location, pointer_token};
 use crate::schemas::SchemaKind;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
-pub use crate::vocabulary::PROMPT_CONFIG;
-pub use crate::vocabulary::PROMPT_MANIFEST;
+use crate::vocabulary::{PROMPT_CONFIG, PROMPT_MANIFEST, PROMPT_TEMPLATE_LAYER};
 
 pub const CHECKS: &[Check] = &[
     Check {

@@ -1,7 +1,6 @@
 //! PRV-*: provenance referrers (spec/v1.0/provenance.md): in-toto Statement v1 in DSSE, SLSA
 //! Provenance v1, bound to the artifact by digest, signed with a trusted key under `regulated`.
 
-use super::annotations::PROVENANCE;
 use super::support::{
     annotation, annotation_pointer, evidence_or_error, layer_digests, manifest_annotations,
     referrer_document, referrer_location,
@@ -10,9 +9,8 @@ use super::{Check, CheckContext, Marks};
 use crate::digest::Digest;
 use crate::model::Location;
 use crate::trust::dsse::DsseError;
-use crate::trust::provenance::{
-    self as verify, DSSE_LAYER, IN_TOTO_ARTIFACT_TYPE, SLSA_PROVENANCE_V1,
-};
+use crate::trust::provenance::{self as verify};
+use crate::vocabulary::{DSSE_ENVELOPE, IN_TOTO, PROVENANCE, SLSA_PROVENANCE_V1};
 
 pub const CHECKS: &[Check] = &[Check {
     id: "provenance.referrers",
@@ -36,11 +34,11 @@ fn provenance(a: &CheckContext, m: &mut Marks) {
     let Some(ev) = evidence_or_error(a, covers, m) else {
         return;
     };
-    let in_toto: Vec<_> = ev.of_type(IN_TOTO_ARTIFACT_TYPE).collect();
+    let in_toto: Vec<_> = ev.of_type(IN_TOTO).collect();
     let found: Vec<_> = in_toto
         .iter()
         .copied()
-        .filter(|r| r.blob(DSSE_LAYER).is_some())
+        .filter(|r| r.blob(DSSE_ENVELOPE).is_some())
         .collect();
     if found.is_empty() {
         m.fail(
@@ -49,12 +47,12 @@ fn provenance(a: &CheckContext, m: &mut Marks) {
             if in_toto.is_empty() {
                 format!(
                     "no provenance referrer of the artifact was found ({} referrer(s) in all); \
-                     attach one with artifactType {IN_TOTO_ARTIFACT_TYPE} and a {DSSE_LAYER} layer",
+                     attach one with artifactType {IN_TOTO} and a {DSSE_ENVELOPE} layer",
                     ev.referrers.len()
                 )
             } else {
                 format!(
-                    "{} referrer(s) of type {IN_TOTO_ARTIFACT_TYPE} hold no {DSSE_LAYER} layer",
+                    "{} referrer(s) of type {IN_TOTO} hold no {DSSE_ENVELOPE} layer",
                     in_toto.len()
                 )
             },
@@ -69,7 +67,7 @@ fn provenance(a: &CheckContext, m: &mut Marks) {
     let mut slsa_seen = false;
     let mut opened = 0;
     for r in found {
-        let (index, doc) = match referrer_document(r, DSSE_LAYER) {
+        let (index, doc) = match referrer_document(r, DSSE_ENVELOPE) {
             Ok(d) => d,
             Err(e) => {
                 m.fail("PRV-002", referrer_location(r, None, ""), e);

@@ -1,7 +1,6 @@
 //! SBM-*: SBOM referrers (spec/v1.0/sbom.md). Reads `artifact.evidence`; the judgments are the
 //! pure functions of [`crate::trust::sbom`].
 
-use super::annotations::SBOM;
 use super::support::{
     annotation, annotation_pointer, evidence_or_error, layer_digests, manifest_annotations,
     referrer_document, referrer_location,
@@ -9,8 +8,8 @@ use super::support::{
 use super::{Check, CheckContext, Marks};
 use crate::model::Location;
 use crate::trust::sbom::{self as verify, Format};
+use crate::vocabulary::{CYCLONEDX_JSON, IMAGE_LICENSES, SBOM, SPDX_JSON, SPDX3_JSON};
 
-const LICENSES: &str = "org.opencontainers.image.licenses";
 /// Schema violations quoted per document; the rest are counted.
 const MAX_QUOTED: usize = 5;
 
@@ -60,9 +59,9 @@ fn sbom(a: &CheckContext, m: &mut Marks) {
                     "no SBOM referrer of the artifact was found ({} referrer(s) in all); \
                      attach one with artifactType {}, {} or {}",
                     ev.referrers.len(),
-                    verify::SPDX_JSON,
-                    verify::SPDX3_JSON,
-                    verify::CYCLONEDX_JSON
+                    SPDX_JSON,
+                    SPDX3_JSON,
+                    CYCLONEDX_JSON
                 ),
                 (Some(w), false) => format!(
                     "{SBOM} says {w:?}, but the SBOM referrers are {}",
@@ -77,7 +76,7 @@ fn sbom(a: &CheckContext, m: &mut Marks) {
         return;
     }
     let layers = layer_digests(a);
-    let licenses = annotation(ann, LICENSES);
+    let licenses = annotation(ann, IMAGE_LICENSES);
     for (r, format) in sboms {
         let (index, doc) = match referrer_document(r, format.media_type()) {
             Ok(d) => d,
@@ -159,7 +158,7 @@ fn sbom(a: &CheckContext, m: &mut Marks) {
         }
 
         match licenses {
-            None => m.not_applicable("SBM-006", format!("{LICENSES} is absent")),
+            None => m.not_applicable("SBM-006", format!("{IMAGE_LICENSES} is absent")),
             Some(l) => match verify::licence_agrees(&facts, l) {
                 Ok(()) => m.pass("SBM-006"),
                 Err(e) => m.fail(

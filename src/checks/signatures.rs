@@ -7,8 +7,12 @@ use crate::artifact::Artifact;
 use crate::evidence::{EvidenceFacts, Via};
 use crate::model::Location;
 use crate::trust::failure::{SigFailure, Verification, breaks, req};
-use crate::trust::sigstore::{Signed, bundle::MEDIA_TYPE_V03};
+use crate::trust::sigstore::Signed;
 use crate::trust::{bundles, cosign, notary, oms};
+use crate::vocabulary::{
+    COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, FILEPATH, LEGACY_FILEPATH, NOTARY_COSE,
+    NOTARY_JWS, NOTARY_SIGNATURE, SIGSTORE_BUNDLE_V03,
+};
 use serde_json::Value;
 
 const ALL: &[&str] = &[
@@ -126,16 +130,12 @@ fn check_all(a: &CheckContext, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<C
     for r in &ev.referrers {
         let label = format!("referrer {}", r.digest);
         if let Via::LegacySignatureTag(tag) = &r.via {
-            for b in r
-                .blobs
-                .iter()
-                .filter(|b| b.media_type == cosign::PAYLOAD_MEDIA_TYPE)
-            {
+            for b in r.blobs.iter().filter(|b| b.media_type == COSIGN_PAYLOAD) {
                 let verification = match &b.content {
                     Ok(doc) => cosign::verify(
                         doc.bytes.as_deref().unwrap_or_default(),
                         b.annotations
-                            .get(cosign::SIGNATURE_ANNOTATION)
+                            .get(COSIGN_SIGNATURE_ANNOTATION)
                             .map(String::as_str),
                         subject.digest,
                         a.trust,
@@ -155,9 +155,9 @@ fn check_all(a: &CheckContext, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<C
             continue;
         }
         let at = r.artifact_type.as_deref();
-        if at == Some(notary::ARTIFACT_TYPE) {
+        if at == Some(NOTARY_SIGNATURE) {
             let verification = match r.blobs.as_slice() {
-                [b] if b.media_type == notary::JWS_MEDIA_TYPE => match &b.content {
+                [b] if b.media_type == NOTARY_JWS => match &b.content {
                     Ok(doc) => notary::verify(
                         doc.bytes.as_deref().unwrap_or_default(),
                         subject.digest,
@@ -168,12 +168,10 @@ fn check_all(a: &CheckContext, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<C
                         format!("the signature envelope could not be read: {e}"),
                     )),
                 },
-                [b] if b.media_type == notary::COSE_MEDIA_TYPE => {
-                    failed(crate::trust::failure::undecided(
-                        req::NOTARY_ENVELOPE,
-                        "COSE Notary envelopes are not read by this version of the suite",
-                    ))
-                }
+                [b] if b.media_type == NOTARY_COSE => failed(crate::trust::failure::undecided(
+                    req::NOTARY_ENVELOPE,
+                    "COSE Notary envelopes are not read by this version of the suite",
+                )),
                 blobs => failed(breaks(
                     req::NOTARY_ENVELOPE,
                     format!(
@@ -193,12 +191,12 @@ fn check_all(a: &CheckContext, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<C
         let bundle_blobs = r
             .blobs
             .iter()
-            .filter(|b| b.media_type == MEDIA_TYPE_V03)
+            .filter(|b| b.media_type == SIGSTORE_BUNDLE_V03)
             .count();
-        if at != Some(MEDIA_TYPE_V03) && bundle_blobs == 0 {
+        if at != Some(SIGSTORE_BUNDLE_V03) && bundle_blobs == 0 {
             continue; // not a signature (an SBOM, provenance document, …)
         }
-        if at != Some(MEDIA_TYPE_V03) || r.blobs.len() != 1 || bundle_blobs != 1 {
+        if at != Some(SIGSTORE_BUNDLE_V03) || r.blobs.len() != 1 || bundle_blobs != 1 {
             out.push(Checked {
                 label,
                 signature: true,
@@ -206,7 +204,7 @@ fn check_all(a: &CheckContext, ev: &EvidenceFacts, subject: Signed<'_>) -> Vec<C
                 verification: failed(breaks(
                     req::BUNDLE_FORM,
                     format!(
-                        "a Sigstore bundle referrer has the artifactType {MEDIA_TYPE_V03} and one layer of that type; this one has artifactType {at:?} and {} layer(s)",
+                        "a Sigstore bundle referrer has the artifactType {SIGSTORE_BUNDLE_V03} and one layer of that type; this one has artifactType {at:?} and {} layer(s)",
                         r.blobs.len()
                     ),
                 )),
@@ -271,8 +269,8 @@ fn raw_layers(a: &Artifact) -> Vec<oms::RawLayer> {
                 return None;
             }
             let ann = l.get("annotations");
-            let filepath = super::support::annotation(ann, super::support::FILEPATH)
-                .or_else(|| super::support::annotation(ann, super::support::LEGACY_FILEPATH))?;
+            let filepath = super::support::annotation(ann, FILEPATH)
+                .or_else(|| super::support::annotation(ann, LEGACY_FILEPATH))?;
             Some(oms::RawLayer {
                 index,
                 filepath: filepath.to_string(),

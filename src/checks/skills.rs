@@ -15,13 +15,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-pub use crate::vocabulary::SKILL_CONFIG;
-pub use crate::vocabulary::SKILL_MANIFEST;
-pub const BUNDLE_TYPES: &[&str] = &[
-    "application/vnd.cncf.skill.bundle.v1.tar",
-    "application/vnd.cncf.skill.bundle.v1.tar+gzip",
-    "application/vnd.cncf.skill.bundle.v1.tar+zstd",
-];
+use crate::vocabulary::{SKILL_BUNDLE_MEDIA_TYPES, SKILL_CONFIG, SKILL_MANIFEST};
 /// The frontmatter fields the skill format defines (and the config mirrors).
 pub const FIELDS: &[&str] = &[
     "name",
@@ -71,7 +65,7 @@ fn types(a: &CheckContext, m: &mut Marks) {
             noun: "a skill",
             artifact: ("SKL-001", SKILL_MANIFEST),
             config: ("SKL-002", SKILL_CONFIG),
-            layer: ("SKL-003", BUNDLE_TYPES, "the skill bundle"),
+            layer: ("SKL-003", SKILL_BUNDLE_MEDIA_TYPES, "the skill bundle"),
             max_layer_bytes: None,
         },
     );
@@ -105,7 +99,7 @@ fn bundle(a: &CheckContext, m: &mut Marks) {
         return;
     }
     let layer = (0..layer_count(a))
-        .find(|i| layer_media_type(a, *i).is_some_and(|t| BUNDLE_TYPES.contains(&t)))
+        .find(|i| layer_media_type(a, *i).is_some_and(|t| SKILL_BUNDLE_MEDIA_TYPES.contains(&t)))
         .and_then(|i| a.layers.get(i));
     let Some(layer) = layer else {
         m.all_not_applicable(TREE, "the artifact has no skill bundle layer (SKL-003)");

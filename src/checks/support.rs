@@ -4,18 +4,7 @@ use crate::artifact::{Artifact, BlobFacts, BlobProblem};
 use crate::model::{Location, pointer_token};
 use serde_json::{Map, Value};
 
-pub use crate::vocabulary::FILE_METADATA;
-pub use crate::vocabulary::FILEPATH;
-/// The OCI annotation some tools (oras, omlmd) name a raw layer's file by.
-pub use crate::vocabulary::IMAGE_TITLE;
-pub use crate::vocabulary::LEGACY_FILE_METADATA;
-pub use crate::vocabulary::LEGACY_FILEPATH;
-pub use crate::vocabulary::LEGACY_MODEL_CONFIG;
-pub use crate::vocabulary::LEGACY_MODEL_MANIFEST;
-pub use crate::vocabulary::LEGACY_UNTESTED;
-pub use crate::vocabulary::MODEL_CONFIG;
-pub use crate::vocabulary::MODEL_MANIFEST;
-pub use crate::vocabulary::UNTESTED;
+use crate::vocabulary::{ARTIFACT_TYPE, FILEPATH, LEGACY_FILEPATH};
 
 /// The manifest as a JSON object, when it is one.
 pub fn manifest_object(a: &Artifact) -> Option<&Map<String, Value>> {
@@ -133,7 +122,7 @@ pub fn is_kind(a: &Artifact, kind: &str, covers: &[&'static str], m: &mut super:
         m.all_not_applicable(covers, "the manifest is not a JSON object");
         return false;
     }
-    match annotation(manifest_annotations(a), "org.cncf.ai.artifact.type") {
+    match annotation(manifest_annotations(a), ARTIFACT_TYPE) {
         Some(t) if t == kind => true,
         Some(t) => {
             m.all_not_applicable(covers, &format!("the artifact is a {t}, not a {kind}"));
@@ -142,7 +131,7 @@ pub fn is_kind(a: &Artifact, kind: &str, covers: &[&'static str], m: &mut super:
         None => {
             m.all_not_applicable(
                 covers,
-                &format!("the artifact does not say it is a {kind} (org.cncf.ai.artifact.type)"),
+                &format!("the artifact does not say it is a {kind} ({ARTIFACT_TYPE})"),
             );
             false
         }
@@ -294,10 +283,11 @@ pub fn artifact_of(manifest: Value) -> Artifact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::MODEL_LAYER_PREFIX;
     use rstest::rstest;
 
     #[rstest]
-    #[case("application/vnd.cncf.model.weight.v1.tar+gzip", true)]
+    #[case(&format!("{MODEL_LAYER_PREFIX}weight.v1.tar+gzip"), true)]
     #[case("text/plain", true)]
     #[case("not a media type", false)]
     #[case("application/", false)]

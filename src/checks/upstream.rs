@@ -9,8 +9,7 @@ use super::support::{
 };
 use super::{Check, CheckContext, Marks};
 use crate::model::Location;
-use crate::trust::openness::MOF_CONFIG_MEDIA_TYPE;
-use crate::vocabulary::{ARTIFACT_TYPE, SIGNING};
+use crate::vocabulary::{ARTIFACT_TYPE, MOF_CONFIG, SIGNING};
 use serde_json::Value;
 
 /// The artifact types the draft defines (it names others as future ones).
@@ -98,7 +97,7 @@ fn openness_config(a: &CheckContext, m: &mut Marks) {
         .unwrap_or_default();
     let mut unresolved = Vec::new();
     for (i, d) in layers.iter().enumerate() {
-        if d.get("mediaType").and_then(Value::as_str) != Some(MOF_CONFIG_MEDIA_TYPE) {
+        if d.get("mediaType").and_then(Value::as_str) != Some(MOF_CONFIG) {
             continue;
         }
         let digest = d.get("digest").and_then(Value::as_str);
@@ -119,8 +118,8 @@ fn openness_config(a: &CheckContext, m: &mut Marks) {
     let Some(ev) = evidence_or_error(a, covers, m) else {
         return;
     };
-    for r in ev.of_type(MOF_CONFIG_MEDIA_TYPE) {
-        match r.blob(MOF_CONFIG_MEDIA_TYPE).map(|b| &b.content) {
+    for r in ev.of_type(MOF_CONFIG) {
+        match r.blob(MOF_CONFIG).map(|b| &b.content) {
             Some(Ok(_)) => {
                 m.pass("UPS-003");
                 return;
@@ -130,14 +129,14 @@ fn openness_config(a: &CheckContext, m: &mut Marks) {
                 referrer_location(r, None, "").document.unwrap_or_default()
             )),
             None => unresolved.push(format!(
-                "referrer {} holds no layer of media type {MOF_CONFIG_MEDIA_TYPE}",
+                "referrer {} holds no layer of media type {MOF_CONFIG}",
                 r.digest
             )),
         }
     }
     let mut message = format!(
         "no model openness configuration file resolves from the manifest digest: neither a \
-         referrer nor a layer of media type {MOF_CONFIG_MEDIA_TYPE} ({} referrer(s) in all)",
+         referrer nor a layer of media type {MOF_CONFIG} ({} referrer(s) in all)",
         ev.referrers.len()
     );
     if !unresolved.is_empty() {

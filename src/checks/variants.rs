@@ -124,7 +124,7 @@ pub const VARIANTS: &[Variant] = &[
     Variant {
         id: "kitops-kitfile-annotation",
         producer: "KitOps kit pack --use-model-pack, which keeps the Kitfile (JSON) as a manifest annotation",
-        fix: "nothing to change: OCI, ModelPack and this contract allow annotations outside org.cncf.ai., and none reads it as ModelPack metadata",
+        fix: "nothing to change: OCI, ModelPack and this contract allow annotations outside the org.cncf.ai namespace, and none reads it as ModelPack metadata",
         breaks: Breaks::Nothing,
         sites: &[Site::ManifestAnnotation(KITOPS_KITFILE)],
     },
@@ -212,22 +212,22 @@ mod tests {
             Some("docker-model-runner-safetensors-weight")
         );
         assert_eq!(
-            layer_type("application/vnd.docker.ai.gguf.v3").map(|v| v.id),
+            layer_type(&format!("{DOCKER_AI_PREFIX}gguf.v3")).map(|v| v.id),
             Some("docker-model-runner-docker-format")
         );
         assert_eq!(
-            layer_type("application/vnd.kitops.modelkit.model.v1.tar").map(|v| v.id),
+            layer_type(&format!("{KITOPS_MODELKIT_PREFIX}model.v1.tar")).map(|v| v.id),
             Some("kitops-modelkit")
         );
         assert!(layer_type(crate::vocabulary::MODEL_WEIGHT_RAW).is_none());
-        assert!(layer_type("application/vnd.oci.image.layer.v1.tar").is_none());
+        assert!(layer_type(crate::vocabulary::OCI_LAYER_TAR).is_none());
         assert_eq!(
-            artifact_type("application/vnd.kitops.modelkit.manifest.v1+json").map(|v| v.id),
+            artifact_type(&format!("{KITOPS_MODELKIT_PREFIX}manifest.v1+json")).map(|v| v.id),
             Some("kitops-modelkit")
         );
         assert!(artifact_type(crate::vocabulary::MODEL_MANIFEST).is_none());
         assert_eq!(
-            config_type("application/vnd.docker.ai.model.config.v0.2+json").map(|v| v.id),
+            config_type(&format!("{DOCKER_AI_PREFIX}model.config.v0.2+json")).map(|v| v.id),
             Some("docker-model-runner-docker-format")
         );
         assert!(config_type(MODEL_CONFIG).is_none());
@@ -236,11 +236,12 @@ mod tests {
             Some("modelpack-config-without-artifact-type")
         );
         assert_eq!(
-            without_artifact_type("application/vnd.docker.ai.model.config.v0.1+json").map(|v| v.id),
+            without_artifact_type(&format!("{DOCKER_AI_PREFIX}model.config.v0.1+json"))
+                .map(|v| v.id),
             Some("docker-model-runner-docker-format")
         );
-        assert!(without_artifact_type("application/vnd.oci.empty.v1+json").is_none());
-        let kit = manifest_annotations([KITOPS_KITFILE, "org.opencontainers.image.created"]);
+        assert!(without_artifact_type(crate::vocabulary::OCI_EMPTY).is_none());
+        let kit = manifest_annotations([KITOPS_KITFILE, crate::vocabulary::IMAGE_CREATED]);
         assert_eq!(
             kit.iter().map(|v| v.id).collect::<Vec<_>>(),
             ["kitops-kitfile-annotation"]

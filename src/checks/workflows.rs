@@ -7,13 +7,12 @@ use super::support::{config_value, is_kind, layer_count, layer_media_type};
 use super::{Check, CheckContext, Marks};
 use crate::artifact::CapturedFile;
 use crate::frontmatter::{oci_references, parse_document};
-use crate::inspect::{MAX_CAPTURE_FILE_BYTES, WORKFLOW_DOCUMENT_LAYER};
+use crate::inspect::MAX_CAPTURE_FILE_BYTES;
 use crate::model::Location;
 use crate::schemas::SchemaKind;
 use serde_json::Value;
 
-pub use crate::vocabulary::WORKFLOW_CONFIG;
-pub use crate::vocabulary::WORKFLOW_MANIFEST;
+use crate::vocabulary::{WORKFLOW_CONFIG, WORKFLOW_DOCUMENT_LAYER, WORKFLOW_MANIFEST};
 pub const SERVERLESS_WORKFLOW: &str = "serverless-workflow";
 
 pub const CHECKS: &[Check] = &[

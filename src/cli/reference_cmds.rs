@@ -8,6 +8,7 @@ use crate::reference::pack::ArtifactKind;
 use crate::reference::unpack::Extraction;
 use crate::reference::{PackOptions, UnpackError, UnpackOptions};
 use crate::targets::registry::reference::Reference;
+use crate::vocabulary::LIFECYCLE;
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -57,7 +58,7 @@ pub fn pack(args: PackArgs) -> Result<u8, Exit> {
         annotations.push((k.to_string(), v.to_string()));
     }
     if let Some(s) = &args.lifecycle_status {
-        annotations.push(("org.cncf.ai.lifecycle.status".into(), s.clone()));
+        annotations.push((LIFECYCLE.into(), s.clone()));
     }
     if !args.source.exists() {
         return Err(Exit::usage(format!(
@@ -245,7 +246,7 @@ fn gate(
             say(
                 verdict_on_stdout,
                 &format!(
-                    "conformant ({}) but org.cncf.ai.lifecycle.status is {status}, not one of {}: {target}",
+                    "conformant ({}) but {LIFECYCLE} is {status}, not one of {}: {target}",
                     common.profile,
                     gate.require_lifecycle.join(", ")
                 ),

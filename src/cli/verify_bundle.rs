@@ -9,8 +9,9 @@ use crate::digest::Digest;
 use crate::input::read_bounded;
 use crate::trust::failure::SigFailure;
 use crate::trust::model_dir::{self, Serialization};
-use crate::trust::oms::{Against, PREDICATE_TYPE, Resource, peek_statement};
+use crate::trust::oms::{Against, Resource, peek_statement};
 use crate::trust::sigstore::Signed;
+use crate::vocabulary::OMS_SIGNATURE_PREDICATE;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -54,8 +55,9 @@ pub fn run(args: VerifyBundleArgs) -> Result<u8, Exit> {
         }
         (None, None) => return Err(Exit::usage("name the signed FILE or give --digest")),
     };
-    let is_oms = peek_statement(&bundle)
-        .is_some_and(|st| st.get("predicateType").and_then(|p| p.as_str()) == Some(PREDICATE_TYPE));
+    let is_oms = peek_statement(&bundle).is_some_and(|st| {
+        st.get("predicateType").and_then(|p| p.as_str()) == Some(OMS_SIGNATURE_PREDICATE)
+    });
     if is_oms && files.is_none() {
         return Err(Exit::usage(
             "an OpenSSF model signature signs a model's files: name the model directory",
@@ -118,7 +120,7 @@ fn is_message_signature(bundle: &[u8]) -> bool {
 /// The files of a model directory, serialized as the model signature's Statement says.
 fn model_files(dir: &Path, bundle_path: &Path, bundle: &[u8]) -> Result<Vec<Resource>, Exit> {
     let st = peek_statement(bundle)
-        .filter(|st| st.get("predicateType").and_then(|p| p.as_str()) == Some(PREDICATE_TYPE))
+        .filter(|st| st.get("predicateType").and_then(|p| p.as_str()) == Some(OMS_SIGNATURE_PREDICATE))
         .ok_or_else(|| {
         Exit::usage(
             "a directory is verified against an OpenSSF model signature (a DSSE bundle over a model signing Statement); name the signed file for other bundles",

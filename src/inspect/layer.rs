@@ -20,6 +20,10 @@ use crate::artifact::{
 use crate::digest::{Digest, Hasher};
 use crate::inspect::InspectOptions;
 use crate::source::BlobSource;
+use crate::vocabulary::{
+    IMAGE_TITLE, LEGACY_MODEL_LAYER_PREFIX, MODEL_LAYER_PREFIX, OCI_LAYER_PREFIX,
+    PROMPT_TEMPLATE_LAYER, SKILL_BUNDLE_PREFIX, WORKFLOW_DOCUMENT_LAYER,
+};
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::io::{self, BufReader, Read};
@@ -43,8 +47,8 @@ pub fn packing_of(media_type: &str) -> Packing {
         _ => Packing::Unknown,
     };
     let model = media_type
-        .strip_prefix("application/vnd.cncf.model.")
-        .or_else(|| media_type.strip_prefix("application/vnd.cnai.model."));
+        .strip_prefix(MODEL_LAYER_PREFIX)
+        .or_else(|| media_type.strip_prefix(LEGACY_MODEL_LAYER_PREFIX));
     if let Some(rest) = model {
         for kind in ["weight.config", "weight", "doc", "code", "dataset"] {
             if let Some(suffix) = rest.strip_prefix(kind).and_then(|r| r.strip_prefix(".v1.")) {
@@ -53,16 +57,16 @@ pub fn packing_of(media_type: &str) -> Packing {
         }
         return Packing::Unknown;
     }
-    if let Some(suffix) = media_type.strip_prefix(super::SKILL_BUNDLE_PREFIX) {
+    if let Some(suffix) = media_type.strip_prefix(SKILL_BUNDLE_PREFIX) {
         return match suffix {
             "raw" => Packing::Unknown,
             s => by_suffix(s),
         };
     }
-    if media_type == super::PROMPT_TEMPLATE_LAYER || media_type == super::WORKFLOW_DOCUMENT_LAYER {
+    if media_type == PROMPT_TEMPLATE_LAYER || media_type == WORKFLOW_DOCUMENT_LAYER {
         return Packing::Raw;
     }
-    match media_type.strip_prefix("application/vnd.oci.image.layer.v1.") {
+    match media_type.strip_prefix(OCI_LAYER_PREFIX) {
         Some(suffix) if suffix != "raw" => by_suffix(suffix),
         _ => Packing::Unknown,
     }
@@ -132,7 +136,7 @@ pub(crate) fn inspect(
     };
     let capture = media_type.map(capture_rule).unwrap_or_default();
     let title = annotations
-        .and_then(|a| a.get("org.opencontainers.image.title"))
+        .and_then(|a| a.get(IMAGE_TITLE))
         .and_then(Value::as_str)
         .unwrap_or("");
     let (blob, content) = stream(
@@ -459,11 +463,12 @@ fn stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::{OCI_LAYER_TAR, OCI_LAYER_TAR_GZIP, OCI_LAYER_TAR_ZSTD, OCTET_STREAM};
 
     #[test]
     fn all_modelpack_types_have_a_packing() {
         let mut n = 0;
-        for ns in ["cncf", "cnai"] {
+        for prefix in [MODEL_LAYER_PREFIX, LEGACY_MODEL_LAYER_PREFIX] {
             for kind in ["weight", "weight.config", "doc", "code", "dataset"] {
                 for (suffix, want) in [
                     ("raw", Packing::Raw),
@@ -471,7 +476,7 @@ mod tests {
                     ("tar+gzip", Packing::TarGzip),
                     ("tar+zstd", Packing::TarZstd),
                 ] {
-                    let mt = format!("application/vnd.{ns}.model.{kind}.v1.{suffix}");
+                    let mt = format!("{prefix}{kind}.v1.{suffix}");
                     assert_eq!(packing_of(&mt), want, "{mt}");
                     n += 1;
                 }
@@ -479,15 +484,9 @@ mod tests {
         }
         assert_eq!(n, 40);
         for (mt, want) in [
-            ("application/vnd.oci.image.layer.v1.tar", Packing::Tar),
-            (
-                "application/vnd.oci.image.layer.v1.tar+gzip",
-                Packing::TarGzip,
-            ),
-            (
-                "application/vnd.oci.image.layer.v1.tar+zstd",
-                Packing::TarZstd,
-            ),
+            (OCI_LAYER_TAR, Packing::Tar),
+            (OCI_LAYER_TAR_GZIP, Packing::TarGzip),
+            (OCI_LAYER_TAR_ZSTD, Packing::TarZstd),
             ("application/vnd.oci.image.layer.v1.raw", Packing::Unknown),
             (
                 "application/vnd.cncf.model.weight.v1.raw+gzip",
@@ -502,7 +501,7 @@ mod tests {
                 "application/vnd.cncf.model.weightx.v1.raw",
                 Packing::Unknown,
             ),
-            ("application/octet-stream", Packing::Unknown),
+            (OCTET_STREAM, Packing::Unknown),
         ] {
             assert_eq!(packing_of(mt), want, "{mt}");
         }
@@ -536,6 +535,7 @@ mod tests {
 mod capture_tests {
     use super::*;
     use crate::artifact::EntryKind;
+    use crate::vocabulary::{MODEL_WEIGHT_RAW, SKILL_BUNDLE_MEDIA_TYPES};
 
     fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         let mut b = ::tar::Builder::new(Vec::new());
@@ -577,7 +577,7 @@ mod capture_tests {
             ("s/docs/SKILL.md", b"not captured: not at depth 2"),
             ("t/skill.md", &big),
         ]);
-        let c = run(&bytes, "application/vnd.cncf.skill.bundle.v1.tar", "");
+        let c = run(&bytes, SKILL_BUNDLE_MEDIA_TYPES[0], "");
         let tar = c.tar.unwrap();
         let paths: Vec<&str> = tar.paths.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["s/SKILL.md", "s/docs/SKILL.md", "t/skill.md"]);
@@ -590,7 +590,7 @@ mod capture_tests {
         assert_eq!(c.files[1].bytes.len(), MAX_CAPTURE_FILE_BYTES);
         assert!(c.files[1].truncated);
         // A model layer keeps nothing.
-        let c = run(&bytes, "application/vnd.cncf.model.code.v1.tar", "");
+        let c = run(&bytes, &format!("{MODEL_LAYER_PREFIX}code.v1.tar"), "");
         assert!(c.tar.unwrap().paths.is_empty());
         assert!(c.files.is_empty());
     }
@@ -599,7 +599,7 @@ mod capture_tests {
     fn raw_agentic_layers_are_captured_whole_and_capped() {
         let c = run(
             b"---\nname: p\n---\nHi\n",
-            crate::inspect::PROMPT_TEMPLATE_LAYER,
+            PROMPT_TEMPLATE_LAYER,
             "p.prompt",
         );
         assert_eq!(c.files[0].path, "p.prompt");
@@ -609,12 +609,12 @@ mod capture_tests {
             Some(Digest::sha256_of(b"---\nname: p\n---\nHi\n"))
         );
         let big = vec![b'y'; MAX_CAPTURE_FILE_BYTES * 2];
-        let c = run(&big, crate::inspect::WORKFLOW_DOCUMENT_LAYER, "");
+        let c = run(&big, WORKFLOW_DOCUMENT_LAYER, "");
         assert!(c.files[0].truncated);
         assert_eq!(c.files[0].size, big.len() as u64);
         assert_eq!(c.uncompressed_size, Some(big.len() as u64));
         // Other raw layers are hashed only.
-        let c = run(b"abc", "application/vnd.cncf.model.weight.v1.raw", "");
+        let c = run(b"abc", MODEL_WEIGHT_RAW, "");
         assert!(c.files.is_empty());
     }
 }

@@ -20,10 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub use layer::{detect_magic, packing_of};
 pub use tar_guard::ExtensionGuard;
 
-/// Annotation naming the path a ModelPack layer unpacks to.
-pub use crate::vocabulary::FILEPATH;
-/// The same annotation before ModelPack moved to the CNCF namespace.
-pub use crate::vocabulary::LEGACY_FILEPATH;
+use crate::vocabulary::{
+    FILEPATH, LEGACY_FILEPATH, PROMPT_TEMPLATE_LAYER, SKILL_BUNDLE_PREFIX, WORKFLOW_DOCUMENT_LAYER,
+};
 
 /// A captured file is kept up to this many bytes.
 pub const MAX_CAPTURE_FILE_BYTES: usize = 1 << 20;
@@ -31,13 +30,6 @@ pub const MAX_CAPTURE_FILE_BYTES: usize = 1 << 20;
 pub const MAX_CAPTURE_LAYER_BYTES: usize = 4 << 20;
 /// At most this many entry paths are kept per layer.
 pub const MAX_PATHS: usize = 100_000;
-
-/// The prompt template layer.
-pub use crate::vocabulary::PROMPT_TEMPLATE_LAYER;
-/// Skill bundle layers (`application/vnd.cncf.skill.bundle.v1.<tar|tar+gzip|tar+zstd>`).
-pub use crate::vocabulary::SKILL_BUNDLE_PREFIX;
-/// The workflow document layer.
-pub use crate::vocabulary::WORKFLOW_DOCUMENT_LAYER;
 
 /// What a layer's content is kept for beyond its facts: a fixed rule by media type, so that
 /// every target is inspected the same way.

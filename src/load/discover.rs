@@ -17,7 +17,7 @@ use crate::evidence::{
     EvidenceBlob, EvidenceFacts, Problem, Referrer, Rejected, SubjectFacts, SubjectRead, Via,
 };
 use crate::source::{BlobError, BlobSource};
-use crate::targets::layout::{OciLayout, REF_NAME};
+use crate::targets::layout::OciLayout;
 use crate::targets::registry::referrers::fallback_tag;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,7 +26,7 @@ use std::io::Read;
 /// The most referrers examined for one artifact.
 pub const MAX_REFERRERS: usize = 1_000;
 
-use crate::vocabulary::OCI_MANIFEST;
+use crate::vocabulary::{OCI_MANIFEST, REF_NAME};
 
 /// The legacy cosign signature tag of a digest: `<alg>-<hex>.sig`.
 pub fn legacy_signature_tag(subject: &Digest) -> String {

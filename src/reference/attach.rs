@@ -14,7 +14,7 @@ use crate::targets::registry::config::RegistryConfig;
 use crate::targets::registry::reference::Reference;
 use crate::targets::registry::referrers::{referrer_descriptor, update_fallback_index};
 use crate::targets::registry::source::RegistrySource;
-use crate::vocabulary::{OCI_EMPTY as EMPTY_MEDIA_TYPE, OCI_MANIFEST};
+use crate::vocabulary::{OCI_EMPTY, OCI_MANIFEST};
 use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -59,7 +59,7 @@ fn referrer_manifest(ev: &Evidence, subject: Value) -> Vec<u8> {
     m.insert("schemaVersion".into(), json!(2));
     m.insert("mediaType".into(), json!(OCI_MANIFEST));
     m.insert("artifactType".into(), json!(ev.artifact_type));
-    let mut config = descriptor(EMPTY_MEDIA_TYPE, EMPTY_BLOB);
+    let mut config = descriptor(OCI_EMPTY, EMPTY_BLOB);
     config["data"] = json!("e30=");
     m.insert("config".into(), config);
     m.insert(
@@ -192,20 +192,21 @@ pub fn to_registry(target: &Reference, base: &RegistryConfig, ev: &Evidence) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::SIGSTORE_BUNDLE_V03;
 
     #[test]
     fn the_referrer_names_type_subject_layer_and_annotations() {
         let ev = Evidence {
             bytes: b"{\"bundle\":1}".to_vec(),
-            artifact_type: "application/vnd.dev.sigstore.bundle.v0.3+json".into(),
-            media_type: "application/vnd.dev.sigstore.bundle.v0.3+json".into(),
+            artifact_type: SIGSTORE_BUNDLE_V03.into(),
+            media_type: SIGSTORE_BUNDLE_V03.into(),
             annotations: BTreeMap::from([("k".into(), "v".into())]),
         };
         let subject = descriptor(OCI_MANIFEST, b"{}");
         let m: Value = serde_json::from_slice(&referrer_manifest(&ev, subject.clone())).unwrap();
         assert_eq!(m["artifactType"], ev.artifact_type.as_str());
         assert_eq!(m["subject"], subject);
-        assert_eq!(m["config"]["mediaType"], EMPTY_MEDIA_TYPE);
+        assert_eq!(m["config"]["mediaType"], OCI_EMPTY);
         assert_eq!(
             m["layers"][0]["digest"],
             Digest::sha256_of(&ev.bytes).to_string()

@@ -12,7 +12,13 @@ use super::blobs::{BlobStore, CHUNK, HashWriter};
 use super::plan::{self, Content, Entry, Layer, Packing};
 use crate::digest::Digest;
 use crate::tarball::{Kind as EntryKind, MTIME_RFC3339, gzip_writer, ustar_header};
-use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};
+use crate::vocabulary::{
+    ARTIFACT_TYPE, FILE_METADATA, FILEPATH, IMAGE_CREATED, IMAGE_LICENSES, IMAGE_TITLE,
+    IMAGE_VERSION, LIFECYCLE, MODEL_CONFIG, MODEL_MANIFEST, OCI_INDEX, OCI_MANIFEST, PACKAGING,
+    PROFILE_VERSION, PROMPT_CONFIG, PROMPT_MANIFEST, PROMPT_TEMPLATE_LAYER, REF_NAME,
+    SKILL_BUNDLE_PREFIX, SKILL_CONFIG, SKILL_MANIFEST, UNTESTED, WORKFLOW_CONFIG,
+    WORKFLOW_DOCUMENT_LAYER, WORKFLOW_MANIFEST,
+};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -22,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const PROFILE_VERSION: &str = "1.0.0";
+const SPEC_PROFILE_VERSION: &str = "1.0.0";
 
 /// What is being packed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -63,26 +69,10 @@ impl ArtifactKind {
     fn names(self) -> (&'static str, &'static str, &'static str) {
         // (artifactType, config media type, org.cncf.ai.artifact.type)
         match self {
-            ArtifactKind::Model => (
-                "application/vnd.cncf.model.manifest.v1+json",
-                "application/vnd.cncf.model.config.v1+json",
-                "model",
-            ),
-            ArtifactKind::Skill => (
-                "application/vnd.cncf.skill.manifest.v1+json",
-                "application/vnd.cncf.skill.config.v1+json",
-                "skill",
-            ),
-            ArtifactKind::Prompt => (
-                "application/vnd.cncf.prompt.manifest.v1+json",
-                "application/vnd.cncf.prompt.config.v1+json",
-                "prompt-template",
-            ),
-            ArtifactKind::Workflow => (
-                "application/vnd.cncf.workflow.manifest.v1+json",
-                "application/vnd.cncf.workflow.config.v1+json",
-                "workflow",
-            ),
+            ArtifactKind::Model => (MODEL_MANIFEST, MODEL_CONFIG, "model"),
+            ArtifactKind::Skill => (SKILL_MANIFEST, SKILL_CONFIG, "skill"),
+            ArtifactKind::Prompt => (PROMPT_MANIFEST, PROMPT_CONFIG, "prompt-template"),
+            ArtifactKind::Workflow => (WORKFLOW_MANIFEST, WORKFLOW_CONFIG, "workflow"),
         }
     }
 }
@@ -285,7 +275,7 @@ fn plan_layers(
             plan::walk(src, &name, &name, &mut entries)?;
             Ok(vec![Layer {
                 path: name,
-                media_type: format!("{}tar+gzip", crate::inspect::SKILL_BUNDLE_PREFIX),
+                media_type: format!("{}tar+gzip", SKILL_BUNDLE_PREFIX),
                 packing: Packing::TarGzip,
                 inferred: false,
                 content: Content::Tree(entries),
@@ -294,9 +284,9 @@ fn plan_layers(
         (ArtifactKind::Prompt | ArtifactKind::Workflow, false) => {
             let meta = fs::metadata(src)?;
             let media_type = if kind == ArtifactKind::Prompt {
-                crate::inspect::PROMPT_TEMPLATE_LAYER
+                PROMPT_TEMPLATE_LAYER
             } else {
-                crate::inspect::WORKFLOW_DOCUMENT_LAYER
+                WORKFLOW_DOCUMENT_LAYER
             };
             Ok(vec![Layer {
                 path: file_name(src)?,
@@ -460,21 +450,15 @@ fn build_layer(store: &BlobStore, l: &Layer, kind: ArtifactKind) -> Result<Built
                 Content::File { size, mode, .. } => file_metadata(name, *mode, *size, 0),
                 Content::Tree(entries) => file_metadata(name, entries[0].mode, 0, 5),
             };
-            annotations.insert(crate::inspect::FILEPATH.into(), l.path.clone().into());
+            annotations.insert(FILEPATH.into(), l.path.clone().into());
+            annotations.insert(FILE_METADATA.into(), serde_json::to_string(&fm)?.into());
             annotations.insert(
-                "org.cncf.model.file.metadata+json".into(),
-                serde_json::to_string(&fm)?.into(),
-            );
-            annotations.insert(
-                "org.cncf.model.file.mediatype.untested".into(),
+                UNTESTED.into(),
                 if l.inferred { "true" } else { "false" }.into(),
             );
         }
         ArtifactKind::Prompt | ArtifactKind::Workflow => {
-            annotations.insert(
-                "org.opencontainers.image.title".into(),
-                l.path.clone().into(),
-            );
+            annotations.insert(IMAGE_TITLE.into(), l.path.clone().into());
         }
         ArtifactKind::Skill => {}
     }
@@ -564,9 +548,9 @@ fn manifest_annotations(
     let mut set = |k: &str, v: &str| {
         a.insert(k.to_string(), v.to_string());
     };
-    set("org.cncf.ai.interop.profile.version", PROFILE_VERSION);
-    set("org.cncf.ai.artifact.type", type_name);
-    set("org.cncf.ai.lifecycle.status", "experimental");
+    set(PROFILE_VERSION, SPEC_PROFILE_VERSION);
+    set(ARTIFACT_TYPE, type_name);
+    set(LIFECYCLE, "experimental");
     let title = match kind {
         ArtifactKind::Model => config
             .pointer("/descriptor/title")
@@ -583,20 +567,20 @@ fn manifest_annotations(
         Some(t) => t,
         None => file_name(src)?,
     };
-    set("org.opencontainers.image.title", &title);
+    set(IMAGE_TITLE, &title);
     if kind == ArtifactKind::Model {
-        set("org.cncf.ai.packaging.format", "modelpack");
+        set(PACKAGING, "modelpack");
         if let Some(v) = config
             .pointer("/descriptor/version")
             .and_then(Value::as_str)
         {
-            set("org.opencontainers.image.version", v);
+            set(IMAGE_VERSION, v);
         }
         if let Some(c) = config
             .pointer("/descriptor/createdAt")
             .and_then(Value::as_str)
         {
-            set("org.opencontainers.image.created", c);
+            set(IMAGE_CREATED, c);
         }
         if let Some(l) = config
             .pointer("/descriptor/licenses")
@@ -604,7 +588,7 @@ fn manifest_annotations(
         {
             let l: Vec<&str> = l.iter().filter_map(Value::as_str).collect();
             if !l.is_empty() {
-                set("org.opencontainers.image.licenses", &l.join(" AND "));
+                set(IMAGE_LICENSES, &l.join(" AND "));
             }
         }
     }
@@ -642,7 +626,7 @@ fn write_index(layout: &Path, tag: &str, digest: &Digest, size: u64) -> Result<(
         "mediaType": OCI_MANIFEST,
         "digest": digest.to_string(),
         "size": size,
-        "annotations": {"org.opencontainers.image.ref.name": tag},
+        "annotations": {REF_NAME: tag},
     }));
     let index = json!({
         "schemaVersion": 2,

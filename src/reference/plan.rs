@@ -13,6 +13,7 @@
 //! that directory, and refused otherwise.
 
 use crate::tarball::Kind as EntryKind;
+use crate::vocabulary::{APPLICATION_PREFIX, MODEL_LAYER_PREFIX};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::fs;
@@ -168,7 +169,7 @@ pub fn kind_of_dir(name: &str, entries: &[Entry]) -> &'static str {
 }
 
 pub fn model_media_type(kind: &str, packing: Packing) -> String {
-    format!("application/vnd.cncf.model.{kind}.v1.{}", packing.suffix())
+    format!("{MODEL_LAYER_PREFIX}{kind}.v1.{}", packing.suffix())
 }
 
 /// A name as it may appear in a tar header and a filepath annotation: UTF-8, no backslash,
@@ -360,7 +361,7 @@ pub fn model_layers(
             Some(k) => (k.as_str(), false),
             None => (guessed, true),
         };
-        let (media_type, packing) = if let Some(rest) = kind.strip_prefix("application/") {
+        let (media_type, packing) = if let Some(rest) = kind.strip_prefix(APPLICATION_PREFIX) {
             let packing = match rest.rsplit_once('.').map(|(_, s)| s) {
                 Some("raw") => Packing::Raw,
                 Some("tar") => Packing::Tar,

@@ -22,8 +22,9 @@
 use super::destination::{self, Found};
 use crate::artifact::{Artifact, Document, Limits};
 use crate::digest::{Digest, Hasher};
-use crate::inspect::{FILEPATH, InspectOptions, LEGACY_FILEPATH, LayerTap, packing_of};
+use crate::inspect::{InspectOptions, LayerTap, packing_of};
 use crate::source::BlobSource;
+use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
 use serde_json::Value;
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -370,7 +371,7 @@ fn plan(root: &Path, i: usize, layer: &Value) -> Result<Job, UnpackError> {
         P::Raw => {
             let path = annotation(FILEPATH)
                 .or_else(|| annotation(LEGACY_FILEPATH))
-                .or_else(|| annotation("org.opencontainers.image.title"))
+                .or_else(|| annotation(IMAGE_TITLE))
                 .ok_or_else(|| refused(at("a raw layer names no file path".into())))?;
             let rel = safe_relative(path).map_err(|m| refused(at(m)))?;
             let file = create_file(root, &rel).map_err(|e| e.at(&at(path.to_string())))?;

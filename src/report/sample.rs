@@ -4,6 +4,7 @@
 use super::model::*;
 use crate::model::{Finding, Level, Location, Status};
 use crate::spec::{AppliesTo, ProfileStatus};
+use crate::vocabulary::SIGNING;
 use serde_json::json;
 
 fn finding(
@@ -237,7 +238,7 @@ pub(crate) fn sample_report() -> ConformanceReport {
                 Level::Must,
                 Fail,
                 Location::manifest("/annotations"),
-                "missing org.cncf.ai.security.signing.framework",
+                &format!("missing {SIGNING}"),
             )],
         ),
         test(

@@ -3,7 +3,8 @@
 //! runtimes (artifact vs destination).
 
 use crate::artifact::Limits;
-use crate::checks::support::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
+use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
+
 use crate::digest::{Digest, Hasher};
 use crate::targets::layout::OciLayout;
 use serde_json::Value;

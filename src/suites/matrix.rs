@@ -7,7 +7,8 @@ use super::files;
 use super::packer::{SOURCES, TAG, judge_artifact, pack_request, tagged_digest};
 use super::transport::Registry;
 use crate::artifact::Limits;
-use crate::checks::support::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
+use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
+
 use crate::digest::{Digest, Hasher, HashingReader};
 use crate::spec::{Catalog, Origin};
 use crate::targets::adapter::{Adapter, Command, Params, ReplyStatus, Sandbox, ToolInfo};
@@ -659,7 +660,7 @@ pub fn to_markdown(m: &Matrix) -> String {
         }
     }
     let kinds: Vec<&str> = SOURCES.iter().map(|(k, _, _)| *k).collect();
-    s.push_str("\n## What each packer's artifact is\n\nContract conformance (PCK-001) and how the files are named (`filepath`: `org.cncf.model.filepath`; `title`: `org.opencontainers.image.title`; `tar`: entries of tar layers). The requirements broken are grouped by whose rule they are: an upstream specification (a defect against it) or this contract only.\n\n| Packer | Kind | Files named by | Contract | Upstream rules broken | Contract-only rules broken |\n|---|---|---|---|---|---|\n");
+    s.push_str(&format!("\n## What each packer's artifact is\n\nContract conformance (PCK-001) and how the files are named (`filepath`: `{FILEPATH}`; `title`: `{IMAGE_TITLE}`; `tar`: entries of tar layers). The requirements broken are grouped by whose rule they are: an upstream specification (a defect against it) or this contract only.\n\n| Packer | Kind | Files named by | Contract | Upstream rules broken | Contract-only rules broken |\n|---|---|---|---|---|---|\n"));
     let mut seen_packed = std::collections::BTreeSet::new();
     for c in &m.cells {
         if c.layers.contract_conformant.verdict == "not-applicable"

@@ -13,8 +13,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-/// The descriptor annotation that names a tag in an OCI layout.
-pub use crate::vocabulary::REF_NAME;
+use crate::vocabulary::REF_NAME;
 
 /// Why a layout cannot be read or no manifest can be selected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -292,6 +291,7 @@ fn ref_name(descriptor: &Value) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::OCI_MANIFEST;
     use serde_json::json;
     use std::fs;
 
@@ -315,7 +315,7 @@ mod tests {
         for (i, tag) in tags.iter().enumerate() {
             let m = format!(r#"{{"schemaVersion":2,"n":{i}}}"#);
             let d = write_blob(t.path(), m.as_bytes());
-            let mut desc = json!({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":d,"size":m.len()});
+            let mut desc = json!({"mediaType":OCI_MANIFEST,"digest":d,"size":m.len()});
             if let Some(tag) = tag {
                 desc["annotations"] = json!({ REF_NAME: tag });
             }

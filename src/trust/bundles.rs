@@ -6,6 +6,7 @@ use super::failure::{Verification, req};
 use super::inputs::TrustInputs;
 use super::oms;
 use super::sigstore::{self, Signed, bundle::Bundle};
+use crate::vocabulary::OMS_SIGNATURE_PREDICATE;
 use serde_json::Value;
 
 /// A verified (or not) bundle.
@@ -31,7 +32,7 @@ pub fn verify(
         .as_ref()
         .and_then(|s| s.get("predicateType"))
         .and_then(Value::as_str)
-        == Some(oms::PREDICATE_TYPE);
+        == Some(OMS_SIGNATURE_PREDICATE);
     let mut verification = bv.verification;
     if let (true, Some(st)) = (is_oms, statement) {
         verification.results.retain(|(rq, _)| *rq != req::SUBJECT);

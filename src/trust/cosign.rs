@@ -9,13 +9,7 @@ use super::inputs::TrustInputs;
 use crate::digest::Digest;
 use serde_json::Value;
 
-pub use crate::vocabulary::COSIGN_PAYLOAD as PAYLOAD_MEDIA_TYPE;
-pub use crate::vocabulary::COSIGN_SIGNATURE_ANNOTATION as SIGNATURE_ANNOTATION;
-/// The predicate type of the in-toto Statement cosign v3 signs when it signs an image in the
-/// new bundle format (`cosign sign`, the default since v3): the signature is a DSSE bundle
-/// whose Statement names the manifest digest, and its referrer carries this value in the
-/// `dev.sigstore.bundle.predicateType` annotation (cosign `pkg/types/predicate.go`).
-pub const SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
+use crate::vocabulary::COSIGN_SIGNATURE_ANNOTATION;
 
 /// The legacy tag of a manifest digest.
 pub fn tag(digest: &Digest) -> String {
@@ -54,14 +48,14 @@ pub fn verify(
         Some(Err(e)) => {
             v.broken(breaks(
                 req::SIGNATURE,
-                format!("{SIGNATURE_ANNOTATION}: {e}"),
+                format!("{COSIGN_SIGNATURE_ANNOTATION}: {e}"),
             ));
             return v;
         }
         None => {
             v.broken(breaks(
                 req::SIGNATURE,
-                format!("the layer has no {SIGNATURE_ANNOTATION} annotation"),
+                format!("the layer has no {COSIGN_SIGNATURE_ANNOTATION} annotation"),
             ));
             return v;
         }

@@ -7,9 +7,6 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use serde::{Deserialize, Serialize};
 
-/// The in-toto payload type.
-pub const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
-
 /// Why an envelope was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DsseError {
@@ -170,6 +167,8 @@ impl Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::IN_TOTO;
+    use crate::vocabulary::JSON;
 
     #[test]
     fn pae_matches_the_dsse_definition() {
@@ -183,14 +182,14 @@ mod tests {
     #[test]
     fn sign_serialize_parse_verify() {
         let key = SigningKey::ed25519_from_seed(&[1u8; 32]);
-        let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"{\"a\":1}".to_vec(), &key);
+        let env = Envelope::sign(IN_TOTO, b"{\"a\":1}".to_vec(), &key);
         let parsed = Envelope::parse(&env.to_json()).unwrap();
         assert_eq!(parsed, env);
         let trusted = [key.public_key().clone()];
-        assert_eq!(parsed.verify(IN_TOTO_PAYLOAD_TYPE, &trusted), Ok(0));
+        assert_eq!(parsed.verify(IN_TOTO, &trusted), Ok(0));
         assert_eq!(
             env.to_json(),
-            Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"{\"a\":1}".to_vec(), &key).to_json()
+            Envelope::sign(IN_TOTO, b"{\"a\":1}".to_vec(), &key).to_json()
         );
     }
 
@@ -198,33 +197,27 @@ mod tests {
     fn tampering_wrong_type_wrong_key_and_no_signature_are_refused() {
         let key = SigningKey::ed25519_from_seed(&[1u8; 32]);
         let other = SigningKey::ed25519_from_seed(&[2u8; 32]);
-        let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"payload".to_vec(), &key);
+        let env = Envelope::sign(IN_TOTO, b"payload".to_vec(), &key);
         let trusted = [key.public_key().clone()];
 
         let mut tampered = env.clone();
         tampered.payload = b"payloae".to_vec();
         assert_eq!(
-            tampered.verify(IN_TOTO_PAYLOAD_TYPE, &trusted),
+            tampered.verify(IN_TOTO, &trusted),
             Err(DsseError::NoValidSignature { tried: 1 })
         );
         assert!(matches!(
-            env.verify("application/json", &trusted),
+            env.verify(JSON, &trusted),
             Err(DsseError::PayloadType { .. })
         ));
-        assert!(
-            env.verify(IN_TOTO_PAYLOAD_TYPE, &[other.public_key().clone()])
-                .is_err()
-        );
+        assert!(env.verify(IN_TOTO, &[other.public_key().clone()]).is_err());
         let mut unsigned = env.clone();
         unsigned.signatures.clear();
-        assert_eq!(
-            unsigned.verify(IN_TOTO_PAYLOAD_TYPE, &trusted),
-            Err(DsseError::Unsigned)
-        );
+        assert_eq!(unsigned.verify(IN_TOTO, &trusted), Err(DsseError::Unsigned));
         // A key ID naming the trusted key does not make another key's signature valid.
-        let mut forged = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"payload".to_vec(), &other);
+        let mut forged = Envelope::sign(IN_TOTO, b"payload".to_vec(), &other);
         forged.signatures[0].keyid = env.signatures[0].keyid.clone();
-        assert!(forged.verify(IN_TOTO_PAYLOAD_TYPE, &trusted).is_err());
+        assert!(forged.verify(IN_TOTO, &trusted).is_err());
     }
 
     #[test]

@@ -8,20 +8,15 @@ use super::failure::{SigFailure, Signer, Verification, breaks, req, undecided};
 use super::inputs::TrustInputs;
 use super::keys::PublicKey;
 use crate::digest::Digest;
+use crate::vocabulary::{
+    NOTARY_EXPIRY, NOTARY_PAYLOAD, NOTARY_SIGNING_SCHEME, NOTARY_SIGNING_TIME,
+};
 use ring::signature::{self, UnparsedPublicKey};
 use serde_json::{Map, Value};
 use std::path::Path;
 
-pub const ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";
-pub const JWS_MEDIA_TYPE: &str = "application/jose+json";
-pub const COSE_MEDIA_TYPE: &str = "application/cose";
-pub const PAYLOAD_TYPE: &str = "application/vnd.cncf.notary.payload.v1+json";
-pub const SIGNING_SCHEME: &str = "io.cncf.notary.signingScheme";
-pub const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
-pub const EXPIRY: &str = "io.cncf.notary.expiry";
-pub const THUMBPRINTS: &str = "io.cncf.notary.x509chain.thumbprint#S256";
 /// Critical headers this profile understands.
-const KNOWN_CRITICAL: &[&str] = &[SIGNING_SCHEME, EXPIRY];
+const KNOWN_CRITICAL: &[&str] = &[NOTARY_SIGNING_SCHEME, NOTARY_EXPIRY];
 /// Trust store bounds: files read and bytes per file.
 const MAX_STORE_FILES: usize = 256;
 const MAX_STORE_FILE: u64 = 1 << 20;
@@ -292,16 +287,16 @@ fn envelope(jws: &[u8]) -> Result<Parsed, SigFailure> {
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or_else(|| bad("the protected header is not base64url JSON"))?;
     let text = |k: &str| protected.get(k).and_then(Value::as_str);
-    if text("cty") != Some(PAYLOAD_TYPE) {
+    if text("cty") != Some(NOTARY_PAYLOAD) {
         return Err(bad(format!(
-            "the content type is {:?}, not {PAYLOAD_TYPE}",
+            "the content type is {:?}, not {NOTARY_PAYLOAD}",
             text("cty")
         )));
     }
-    if text(SIGNING_SCHEME) != Some("notary.x509") {
+    if text(NOTARY_SIGNING_SCHEME) != Some("notary.x509") {
         return Err(bad(format!(
             "the signing scheme is {:?}; this profile reads notary.x509",
-            text(SIGNING_SCHEME)
+            text(NOTARY_SIGNING_SCHEME)
         )));
     }
     let crit: Vec<&str> = protected
@@ -314,7 +309,7 @@ fn envelope(jws: &[u8]) -> Result<Parsed, SigFailure> {
                 .ok_or_else(|| bad("a crit entry is not a string"))
         })
         .collect::<Result<_, _>>()?;
-    if !crit.contains(&SIGNING_SCHEME) {
+    if !crit.contains(&NOTARY_SIGNING_SCHEME) {
         return Err(bad("crit does not list the signing scheme"));
     }
     for c in &crit {
@@ -329,10 +324,10 @@ fn envelope(jws: &[u8]) -> Result<Parsed, SigFailure> {
             )));
         }
     }
-    let signing_time = text(SIGNING_TIME)
+    let signing_time = text(NOTARY_SIGNING_TIME)
         .ok_or_else(|| bad("notary.x509 needs a signing time"))
         .and_then(|t| rfc3339(t).map_err(bad))?;
-    let expiry = text(EXPIRY).map(rfc3339).transpose().map_err(bad)?;
+    let expiry = text(NOTARY_EXPIRY).map(rfc3339).transpose().map_err(bad)?;
     let chain = v
         .get("header")
         .and_then(|h| h.get("x5c"))

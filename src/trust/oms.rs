@@ -8,10 +8,9 @@ use super::codec::{hex, unhex};
 use super::failure::{SigFailure, Verification, breaks, req, undecided};
 use super::inputs::TrustInputs;
 use super::sigstore::bundle::{Bundle, Material};
+use crate::vocabulary::{IN_TOTO_STATEMENT_V1, OMS_SIGNATURE_PREDICATE};
 use serde_json::Value;
 use sha2::Digest as _;
-
-pub const PREDICATE_TYPE: &str = "https://model_signing/signature/v1.0";
 
 /// One signed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,9 +74,9 @@ fn sha256_hex(s: &str) -> bool {
 /// SIG-010: the Statement of an OMS bundle; its resources.
 pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
     let pt = st.get("predicateType").and_then(Value::as_str);
-    if pt != Some(PREDICATE_TYPE) {
+    if pt != Some(OMS_SIGNATURE_PREDICATE) {
         return Err(bad(format!(
-            "predicateType is {pt:?}, not {PREDICATE_TYPE}"
+            "predicateType is {pt:?}, not {OMS_SIGNATURE_PREDICATE}"
         )));
     }
     let subjects = st
@@ -442,9 +441,9 @@ pub fn make_statement(model_name: &str, files: &[(String, String)]) -> Value {
         h.update(unhex(d).expect("hex digest"));
     }
     serde_json::json!({
-        "_type": super::sigstore::IN_TOTO_STATEMENT_V1,
+        "_type": IN_TOTO_STATEMENT_V1,
         "subject": [{"name": model_name, "digest": {"sha256": hex(&h.finalize())}}],
-        "predicateType": PREDICATE_TYPE,
+        "predicateType": OMS_SIGNATURE_PREDICATE,
         "predicate": {
             "serialization": {"method": "files", "hash_type": "sha256", "allow_symlinks": false, "ignore_paths": []},
             "resources": files.iter().map(|(n, d)| serde_json::json!({"name": n, "algorithm": "sha256", "digest": d})).collect::<Vec<_>>(),
@@ -455,6 +454,7 @@ pub fn make_statement(model_name: &str, files: &[(String, String)]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::OMS_DIGESTS_PREDICATE_V01;
     use serde_json::json;
 
     type Edit = Box<dyn Fn(&mut Value)>;
@@ -488,7 +488,7 @@ mod tests {
     fn statement_failures_break_sig_010() {
         let good = make_statement("model", &files());
         let edits: Vec<Edit> = vec![
-            Box::new(|s| s["predicateType"] = json!("https://model_signing/Digests/v0.1")),
+            Box::new(|s| s["predicateType"] = json!(OMS_DIGESTS_PREDICATE_V01)),
             Box::new(|s| s["subject"] = json!([])),
             Box::new(|s| s["subject"][0]["name"] = json!("")),
             Box::new(|s| s["subject"][0]["digest"]["sha256"] = json!("AB")),

@@ -44,9 +44,6 @@ pub fn mof_class_requires(class: &str) -> Option<Vec<&'static str>> {
     }
 }
 
-/// The `artifactType` (and layer media type) of the configuration file referrer.
-pub const MOF_CONFIG_MEDIA_TYPE: &str = "application/vnd.cncf.ai.mof.config.v1+json";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentType {
     Code,

@@ -2,20 +2,14 @@
 //! envelope, with a SLSA Provenance v1 predicate. Pure functions from the envelope's stored bytes,
 //! the artifact's digests and the trusted keys to what is wrong.
 
-use super::dsse::{DsseError, Envelope, IN_TOTO_PAYLOAD_TYPE};
+use super::dsse::{DsseError, Envelope};
 use super::keys::PublicKey;
 use super::sbom::Hash;
 use crate::digest::Digest;
 use crate::document::Document;
 use crate::schemas::{self, SchemaKind};
+use crate::vocabulary::{IN_TOTO, SLSA_PROVENANCE_V1};
 use serde_json::Value;
-
-/// The `artifactType` of an in-toto attestation referrer.
-pub const IN_TOTO_ARTIFACT_TYPE: &str = "application/vnd.in-toto+json";
-/// The media type of the layer holding a DSSE envelope as JSON.
-pub const DSSE_LAYER: &str = "application/vnd.dsse.envelope.v1+json";
-pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
-pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 
 /// An opened attestation: the envelope and its statement.
 #[derive(Debug, Clone)]
@@ -34,11 +28,11 @@ impl Attestation {
 /// the `in-toto-statement` schema; `Err` says why not, in one line per problem.
 pub fn open(bytes: &[u8]) -> Result<Attestation, Vec<String>> {
     let envelope = Envelope::parse(bytes).map_err(|e| vec![e.to_string()])?;
-    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+    if envelope.payload_type != IN_TOTO {
         return Err(vec![
             DsseError::PayloadType {
                 found: envelope.payload_type.clone(),
-                expected: IN_TOTO_PAYLOAD_TYPE.into(),
+                expected: IN_TOTO.into(),
             }
             .to_string(),
         ]);
@@ -135,13 +129,15 @@ pub fn binds(a: &Attestation, manifest: &Digest, layers: &[Digest]) -> Result<()
 
 /// PRV-005: a signature verifies with one of the trusted keys; `Ok` is the key's index.
 pub fn verify(a: &Attestation, trusted: &[PublicKey]) -> Result<usize, DsseError> {
-    a.envelope.verify(IN_TOTO_PAYLOAD_TYPE, trusted)
+    a.envelope.verify(IN_TOTO, trusted)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::trust::keys::SigningKey;
+    use crate::vocabulary::IN_TOTO_STATEMENT_V1;
+    use crate::vocabulary::{IN_TOTO_STATEMENT_V01, JSON, SPDX_DOCUMENT_V23};
     use serde_json::json;
 
     fn digest(c: char) -> Digest {
@@ -150,7 +146,7 @@ mod tests {
 
     fn statement(subject_hex: &str) -> Value {
         json!({
-            "_type": STATEMENT_V1,
+            "_type": IN_TOTO_STATEMENT_V1,
             "subject": [{"name": "model", "digest": {"sha256": subject_hex}}],
             "predicateType": SLSA_PROVENANCE_V1,
             "predicate": {
@@ -161,12 +157,7 @@ mod tests {
     }
 
     fn envelope(payload: &Value, key: &SigningKey) -> Vec<u8> {
-        Envelope::sign(
-            IN_TOTO_PAYLOAD_TYPE,
-            serde_json::to_vec(payload).unwrap(),
-            key,
-        )
-        .to_json()
+        Envelope::sign(IN_TOTO, serde_json::to_vec(payload).unwrap(), key).to_json()
     }
 
     #[test]
@@ -181,16 +172,16 @@ mod tests {
     #[test]
     fn wrong_payload_type_malformed_and_non_statements_are_refused() {
         let key = SigningKey::ed25519_from_seed(&[9; 32]);
-        let wrong = Envelope::sign("application/json", b"{}".to_vec(), &key).to_json();
+        let wrong = Envelope::sign(JSON, b"{}".to_vec(), &key).to_json();
         assert!(open(&wrong).unwrap_err()[0].contains("payload type"));
         assert!(open(b"{").unwrap_err()[0].contains("not a DSSE"));
-        let not_json = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"\xff".to_vec(), &key).to_json();
+        let not_json = Envelope::sign(IN_TOTO, b"\xff".to_vec(), &key).to_json();
         assert!(open(&not_json).unwrap_err()[0].contains("not a JSON statement"));
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let deep = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, deep.into_bytes(), &key).to_json();
+        let deep = Envelope::sign(IN_TOTO, deep.into_bytes(), &key).to_json();
         assert!(open(&deep).is_err());
         let mut s = statement("ab");
-        s["_type"] = json!("https://in-toto.io/Statement/v0.1");
+        s["_type"] = json!(IN_TOTO_STATEMENT_V01);
         s["subject"] = json!([{"name": "x"}]);
         let errors = open(&envelope(&s, &key)).unwrap_err();
         assert!(errors.iter().any(|e| e.contains("/_type")), "{errors:?}");
@@ -211,7 +202,7 @@ mod tests {
         s.as_object_mut().unwrap().remove("predicate");
         let a = open(&envelope(&s, &key)).unwrap();
         assert!(slsa_problems(&a).unwrap()[0].contains("no predicate"));
-        s["predicateType"] = json!("https://spdx.dev/Document/v2.3");
+        s["predicateType"] = json!(SPDX_DOCUMENT_V23);
         let a = open(&envelope(&s, &key)).unwrap();
         assert_eq!(slsa_problems(&a), None);
     }

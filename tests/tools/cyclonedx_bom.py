@@ -1,5 +1,5 @@
 """Write a CycloneDX 1.6 JSON BOM for an OCI artifact with cyclonedx-python-lib (a real SBOM
-producer), for tests/sbom_real_tools.rs.
+producer), for tests/it/sbom_real_tools.rs.
 
 usage: cyclonedx_bom.py NAME MANIFEST_DIGEST LICENCE_EXPRESSION LAYER_DIGEST...
 

@@ -10,6 +10,11 @@ use crate::fixtures::testpki::{
 use crate::model::Status;
 use crate::trust::codec::b64_encode;
 use crate::trust::inputs::{Loaded, TrustInputs};
+use crate::vocabulary::{
+    COSIGN_PAYLOAD, COSIGN_SIGNATURE_ANNOTATION, FILEPATH, IN_TOTO_STATEMENT_V01,
+    IN_TOTO_STATEMENT_V1, MODEL_WEIGHT_RAW, NOTARY_COSE, NOTARY_JWS, NOTARY_SIGNATURE, OCI_CONFIG,
+    OCI_EMPTY, OCI_MANIFEST, SIGSTORE_BUNDLE_V03, SLSA_PROVENANCE_V1, SPDX_JSON,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -19,10 +24,10 @@ fn manifest() -> Vec<u8> {
     serde_json::to_vec(&json!({
         "schemaVersion": 2,
         "layers": [{
-            "mediaType": "application/vnd.cncf.model.weight.v1.raw",
+            "mediaType": MODEL_WEIGHT_RAW,
             "digest": Digest::sha256_of(WEIGHTS).to_string(),
             "size": WEIGHTS.len(),
-            "annotations": {"org.cncf.model.filepath": "model.safetensors"},
+            "annotations": {FILEPATH: "model.safetensors"},
         }],
     }))
     .unwrap()
@@ -106,8 +111,8 @@ fn referrer(
 
 fn bundle_ref(bytes: Vec<u8>) -> Referrer {
     referrer(
-        MEDIA_TYPE_V03,
-        vec![(MEDIA_TYPE_V03, bytes, BTreeMap::new())],
+        SIGSTORE_BUNDLE_V03,
+        vec![(SIGSTORE_BUNDLE_V03, bytes, BTreeMap::new())],
         Via::LayoutIndex,
     )
 }
@@ -155,7 +160,8 @@ fn oms_bundle(f: &Fx, digest: &str) -> Vec<u8> {
 fn every_kind_of_good_signature_passes_what_it_reaches() {
     let f = fx();
     let d = Digest::sha256_of(&manifest());
-    let target = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d.to_string(), "size": manifest().len()});
+    let target =
+        json!({"mediaType": OCI_MANIFEST, "digest": d.to_string(), "size": manifest().len()});
     let a = artifact(
         vec![
             bundle_ref(bundle(
@@ -165,9 +171,9 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
                 BundleVariant::Good,
             )),
             referrer(
-                notary::ARTIFACT_TYPE,
+                NOTARY_SIGNATURE,
                 vec![(
-                    notary::JWS_MEDIA_TYPE,
+                    NOTARY_JWS,
                     notary_jws(&f.pki, &target, NotaryVariant::Good),
                     BTreeMap::new(),
                 )],
@@ -188,7 +194,7 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
         assert_eq!(s, Status::Pass, "{r}: {:?}", m.marks);
     }
     // Every requirement was looked at: an explicit pass, not an implicit one. SIG-021 (OMS
-    // private-PKI certificates) is proven with real model_signing output in tests/oms_real_tools.rs.
+    // private-PKI certificates) is proven with real model_signing output in tests/it/oms_real_tools.rs.
     for r in ALL.iter().filter(|r| **r != "SIG-021") {
         assert!(
             m.marks
@@ -203,8 +209,8 @@ fn every_kind_of_good_signature_passes_what_it_reaches() {
 fn no_signature_fails_sig_001_and_leaves_the_rest_not_applicable() {
     let f = fx();
     let sbom = referrer(
-        "application/spdx+json",
-        vec![("application/spdx+json", b"{}".to_vec(), BTreeMap::new())],
+        SPDX_JSON,
+        vec![(SPDX_JSON, b"{}".to_vec(), BTreeMap::new())],
         Via::LayoutIndex,
     );
     let m = run(&artifact(vec![sbom], f.trust.clone()));
@@ -257,7 +263,7 @@ fn missing_trust_inputs_are_errors_not_passes() {
 #[test]
 fn a_tampered_signature_fails_only_sig_004() {
     let f = fx();
-    let st = json!({"_type": crate::trust::sigstore::IN_TOTO_STATEMENT_V1, "subject": [{"name": "m", "digest": {"sha256": Digest::sha256_of(&manifest()).encoded()}}], "predicateType": "https://example.test/v1"});
+    let st = json!({"_type": IN_TOTO_STATEMENT_V1, "subject": [{"name": "m", "digest": {"sha256": Digest::sha256_of(&manifest()).encoded()}}], "predicateType": "https://example.test/v1"});
     let a = artifact(
         vec![bundle_ref(bundle(
             &f.pki,
@@ -285,7 +291,7 @@ fn a_cosign_attest_statement_v0_1_bundle_is_well_formed() {
     let digest = Digest::sha256_of(&manifest());
     let statement = |t: &str| {
         json!({"_type": t, "subject": [{"name": "m", "digest": {"sha256": digest.encoded()}}],
-            "predicateType": "https://slsa.dev/provenance/v1", "predicate": {}})
+            "predicateType": SLSA_PROVENANCE_V1, "predicate": {}})
     };
     let judge = |st: &serde_json::Value| {
         let b = bundle(
@@ -296,7 +302,7 @@ fn a_cosign_attest_statement_v0_1_bundle_is_well_formed() {
         );
         outcomes(&run(&artifact(vec![bundle_ref(b)], f.trust.clone())))
     };
-    let o = judge(&statement("https://in-toto.io/Statement/v0.1"));
+    let o = judge(&statement(IN_TOTO_STATEMENT_V01));
     for r in ["SIG-002", "SIG-003", "SIG-004"] {
         assert_eq!(o[r], Status::Pass, "{r}");
     }
@@ -314,16 +320,16 @@ fn a_badly_shaped_bundle_referrer_fails_sig_002() {
         BundleVariant::Good,
     );
     let two = referrer(
-        MEDIA_TYPE_V03,
+        SIGSTORE_BUNDLE_V03,
         vec![
-            (MEDIA_TYPE_V03, good.clone(), BTreeMap::new()),
-            (MEDIA_TYPE_V03, good.clone(), BTreeMap::new()),
+            (SIGSTORE_BUNDLE_V03, good.clone(), BTreeMap::new()),
+            (SIGSTORE_BUNDLE_V03, good.clone(), BTreeMap::new()),
         ],
         Via::LayoutIndex,
     );
     let ghcr = referrer(
-        "application/vnd.oci.empty.v1+json",
-        vec![(MEDIA_TYPE_V03, good, BTreeMap::new())],
+        OCI_EMPTY,
+        vec![(SIGSTORE_BUNDLE_V03, good, BTreeMap::new())],
         Via::LayoutIndex,
     );
     for r in [two, ghcr] {
@@ -345,12 +351,12 @@ fn legacy_only_signatures_fail_the_should_and_verify() {
     let d = Digest::sha256_of(&manifest());
     let payload = cosign::make_payload(&d);
     let ann = BTreeMap::from([(
-        cosign::SIGNATURE_ANNOTATION.to_string(),
+        COSIGN_SIGNATURE_ANNOTATION.to_string(),
         b64_encode(&f.pki.key.sign(&payload)),
     )]);
     let legacy = referrer(
-        "application/vnd.oci.image.config.v1+json",
-        vec![(cosign::PAYLOAD_MEDIA_TYPE, payload, ann)],
+        OCI_CONFIG,
+        vec![(COSIGN_PAYLOAD, payload, ann)],
         Via::LegacySignatureTag(cosign::tag(&d)),
     );
     let o = outcomes(&run(&artifact(vec![legacy], f.trust.clone())));
@@ -378,15 +384,15 @@ fn oms_alone_is_not_a_signature_of_the_manifest_and_its_bridge_is_checked() {
 fn notary_cose_is_undecided_and_a_layerless_notary_manifest_fails() {
     let f = fx();
     let cose = referrer(
-        notary::ARTIFACT_TYPE,
-        vec![(notary::COSE_MEDIA_TYPE, vec![0xd2], BTreeMap::new())],
+        NOTARY_SIGNATURE,
+        vec![(NOTARY_COSE, vec![0xd2], BTreeMap::new())],
         Via::LayoutIndex,
     );
     assert_eq!(
         outcomes(&run(&artifact(vec![cose], f.trust.clone())))["SIG-008"],
         Status::Error
     );
-    let empty = referrer(notary::ARTIFACT_TYPE, vec![], Via::LayoutIndex);
+    let empty = referrer(NOTARY_SIGNATURE, vec![], Via::LayoutIndex);
     assert_eq!(
         outcomes(&run(&artifact(vec![empty], f.trust.clone())))["SIG-008"],
         Status::Fail

@@ -11,6 +11,10 @@ use crate::inspect::InspectOptions;
 use crate::load::open::TargetRef;
 use crate::spec::Catalog;
 use crate::targets::adapter::{Adapter, Command, Params, Sandbox, ToolInfo, copy_tree};
+use crate::vocabulary::{
+    ARTIFACT_TYPE, IMAGE_CREATED, IMAGE_LICENSES, IMAGE_TITLE, IMAGE_VERSION, LIFECYCLE, MOF_CLASS,
+    MOF_COMPONENTS, MOF_VERSION, PACKAGING, PROFILE_VERSION,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,24 +65,24 @@ pub fn annotations(kind: &str) -> BTreeMap<String, String> {
         _ => ("workflow", "summarize-pdf"),
     };
     let mut a: BTreeMap<String, String> = [
-        ("org.cncf.ai.interop.profile.version", "1.0.0"),
-        ("org.cncf.ai.artifact.type", artifact_type),
-        ("org.cncf.ai.lifecycle.status", "experimental"),
-        ("org.opencontainers.image.created", "2025-01-01T00:00:00Z"),
-        ("org.opencontainers.image.licenses", "Apache-2.0"),
-        ("org.opencontainers.image.title", title),
-        ("org.opencontainers.image.version", "1.0.0"),
+        (PROFILE_VERSION, "1.0.0"),
+        (ARTIFACT_TYPE, artifact_type),
+        (LIFECYCLE, "experimental"),
+        (IMAGE_CREATED, "2025-01-01T00:00:00Z"),
+        (IMAGE_LICENSES, "Apache-2.0"),
+        (IMAGE_TITLE, title),
+        (IMAGE_VERSION, "1.0.0"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     if kind == "model" {
         for (k, v) in [
-            ("org.cncf.ai.packaging.format", "modelpack"),
-            ("org.cncf.ai.model.mof.class", "III"),
-            ("org.cncf.ai.model.mof.version", "1.0"),
+            (PACKAGING, "modelpack"),
+            (MOF_CLASS, "III"),
+            (MOF_VERSION, "1.0"),
             (
-                "org.cncf.ai.model.mof.components",
+                MOF_COMPONENTS,
                 "model-architecture,final-model-parameters,evaluation-results,model-card,data-card,technical-report,model-openness-config-file",
             ),
         ] {

@@ -1,6 +1,7 @@
 //! Referrers: the API, its artifactType filter, and the tag-schema fallback.
 
 use super::*;
+use crate::vocabulary::{OCI_EMPTY, SIGSTORE_BUNDLE_V03, SPDX_JSON};
 
 /// Push the two referrers of the model (once).
 pub(super) fn ensure_referrers(ctx: &mut Ctx) -> Result<(), String> {
@@ -10,11 +11,8 @@ pub(super) fn ensure_referrers(ctx: &mut Ctx) -> Result<(), String> {
     let s = ctx.subject.clone()?;
     let subject = serde_json::json!({"mediaType": s.media_type, "digest": s.digest.to_string(), "size": s.bytes.len()});
     for (t, payload) in [
-        (
-            golden::SIGNATURE_TYPE,
-            "application/vnd.dev.sigstore.bundle.v0.3+json",
-        ),
-        (golden::SBOM_TYPE, "application/spdx+json"),
+        (SIGSTORE_BUNDLE_V03, SIGSTORE_BUNDLE_V03),
+        (SPDX_JSON, SPDX_JSON),
     ] {
         let r = golden::referrer(&subject, t, payload, &ctx.salt);
         for b in &r.blobs {
@@ -188,7 +186,7 @@ pub(super) fn referrers_api(ctx: &mut Ctx, m: &mut Marks) {
         }
         let at = d.get("artifactType").and_then(Value::as_str);
         if at != r.artifact_type.as_deref() {
-            let hint = if at == Some(golden::EMPTY_MEDIA_TYPE) {
+            let hint = if at == Some(OCI_EMPTY) {
                 " (the config mediaType, not the referrer's artifactType)"
             } else {
                 ""
@@ -259,7 +257,7 @@ pub(super) fn referrers_filter(ctx: &mut Ctx, m: &mut Marks) {
             );
         }
     }
-    let wanted = golden::SIGNATURE_TYPE;
+    let wanted = SIGSTORE_BUNDLE_V03;
     let a = match referrers::query_api(&ctx.client, &ctx.repo, &s.digest, Some(wanted)) {
         Ok(a) => a,
         Err(e) => {

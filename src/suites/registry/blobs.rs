@@ -1,6 +1,7 @@
 //! Blobs: round trip, monolithic and chunked uploads, the large blob, cross-repository mount.
 
 use super::*;
+use crate::vocabulary::OCTET_STREAM;
 
 pub(super) fn blob_roundtrip(ctx: &mut Ctx, m: &mut Marks) {
     let Some(s) = need_subject(ctx, m, &["REG-005", "REG-004", "REG-002"]) else {
@@ -96,7 +97,7 @@ pub(super) fn monolithic_upload(ctx: &mut Ctx, m: &mut Marks) {
         .append_pair("digest", &digest.to_string());
     let mut req = ctx.client.request(Method::PUT, url, Some(&ctx.repo));
     req.headers
-        .push(("content-type".into(), "application/octet-stream".into()));
+        .push(("content-type".into(), OCTET_STREAM.into()));
     req.body = Body::Bytes(bytes.clone());
     match ctx.client.send(req) {
         Err(e) => return m.error("REG-006", loc("blob"), format!("PUT upload: {e}")),
@@ -174,7 +175,7 @@ pub(super) fn chunked_upload(ctx: &mut Ctx, m: &mut Marks) {
             .client
             .request(Method::PATCH, url.clone(), Some(&ctx.repo));
         req.headers
-            .push(("content-type".into(), "application/octet-stream".into()));
+            .push(("content-type".into(), OCTET_STREAM.into()));
         req.headers
             .push(("content-range".into(), format!("{offset}-{}", end - 1)));
         req.body = Body::Bytes(data[offset..end].to_vec());

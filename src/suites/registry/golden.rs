@@ -10,16 +10,12 @@ use crate::artifact::Limits;
 use crate::digest::Digest;
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::manifest::{odd_json, referenced_blob, referenced_blobs};
+use crate::vocabulary::{
+    FILEPATH, IMAGE_CREATED, IMAGE_TITLE, MODEL_CONFIG, MODEL_DOC_RAW, MODEL_MANIFEST,
+    MODEL_WEIGHT_RAW, OCI_EMPTY, PROBE_MODEL_RUN, PROBE_REFERRER_KIND, PROBE_RUN,
+};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-
-pub const MODEL_ARTIFACT_TYPE: &str = "application/vnd.cncf.model.manifest.v1+json";
-pub const MODEL_CONFIG: &str = "application/vnd.cncf.model.config.v1+json";
-pub const WEIGHT_LAYER: &str = "application/vnd.cncf.model.weight.v1.raw";
-pub const DOC_LAYER: &str = "application/vnd.cncf.model.doc.v1.raw";
-pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
-pub const SIGNATURE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
-pub const SBOM_TYPE: &str = "application/spdx+json";
 
 /// One blob to push.
 #[derive(Debug, Clone)]
@@ -231,9 +227,9 @@ pub fn model(salt: &str) -> Pushable {
     let weights: Vec<u8> = (0..4096u32)
         .flat_map(|i| (i.wrapping_mul(2_654_435_761) ^ salt.len() as u32).to_le_bytes())
         .collect();
-    let weights = Blob::new(WEIGHT_LAYER, weights);
+    let weights = Blob::new(MODEL_WEIGHT_RAW, weights);
     let readme = Blob::new(
-        DOC_LAYER,
+        MODEL_DOC_RAW,
         format!("# ai-interop registry probe\n\nrun {salt}\n").into_bytes(),
     );
     let config = json!({
@@ -243,18 +239,18 @@ pub fn model(salt: &str) -> Pushable {
     });
     let config = Blob::new(MODEL_CONFIG, odd_json(&config));
     manifest(
-        Some(MODEL_ARTIFACT_TYPE),
+        Some(MODEL_MANIFEST),
         &config,
         &[weights, readme],
         &[
-            json!({"org.cncf.model.filepath": "model.safetensors"}),
-            json!({"org.cncf.model.filepath": "README.md"}),
+            json!({FILEPATH: "model.safetensors"}),
+            json!({FILEPATH: "README.md"}),
         ],
         None,
         json!({
-            "org.opencontainers.image.title": "ai-interop registry probe",
-            "org.opencontainers.image.created": "2025-01-01T00:00:00Z",
-            "org.cncf.model.run": salt,
+            IMAGE_TITLE: "ai-interop registry probe",
+            IMAGE_CREATED: "2025-01-01T00:00:00Z",
+            PROBE_MODEL_RUN: salt,
         }),
     )
 }
@@ -262,7 +258,7 @@ pub fn model(salt: &str) -> Pushable {
 /// A referrer of `subject` with the empty config, so that its `artifactType` differs from its
 /// config media type (the referrers API must report the former).
 pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: &str) -> Pushable {
-    let config = Blob::new(EMPTY_MEDIA_TYPE, b"{}".to_vec());
+    let config = Blob::new(OCI_EMPTY, b"{}".to_vec());
     let payload = Blob::new(
         payload_type,
         format!("{{\"probe\":\"{artifact_type}\",\"run\":\"{salt}\"}}").into_bytes(),
@@ -274,9 +270,9 @@ pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: 
         &[],
         Some(subject.clone()),
         json!({
-            "org.opencontainers.image.created": "2025-01-01T00:00:00Z",
-            "io.ai-interop.referrer.kind": artifact_type,
-            "io.ai-interop.run": salt,
+            IMAGE_CREATED: "2025-01-01T00:00:00Z",
+            PROBE_REFERRER_KIND: artifact_type,
+            PROBE_RUN: salt,
         }),
     )
 }
@@ -336,16 +332,18 @@ pub fn pattern_digest(seed: u64, len: u64) -> Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::JSON;
+    use crate::vocabulary::SIGSTORE_BUNDLE_V03;
 
     #[test]
     fn model_is_consistent() {
         let m = model("x");
         let v: Value = serde_json::from_slice(&m.bytes).unwrap();
-        assert_eq!(v["artifactType"], MODEL_ARTIFACT_TYPE);
+        assert_eq!(v["artifactType"], MODEL_MANIFEST);
         assert_eq!(v["config"]["digest"], m.blobs[0].digest.to_string());
         assert_eq!(m.digest, Digest::sha256_of(&m.bytes));
         assert!(m.bytes.starts_with(b"{\n   \""));
-        let r = referrer(&m.descriptor(), SIGNATURE_TYPE, "application/json", "x");
+        let r = referrer(&m.descriptor(), SIGSTORE_BUNDLE_V03, JSON, "x");
         let rv: Value = serde_json::from_slice(&r.bytes).unwrap();
         assert_eq!(rv["subject"]["digest"], m.digest.to_string());
     }

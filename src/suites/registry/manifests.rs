@@ -1,6 +1,7 @@
 //! Manifests: round trip, subjects that do not exist yet, error bodies, delete.
 
 use super::*;
+use crate::vocabulary::{JSON, PROBE_DELETE, SIGSTORE_BUNDLE_V03};
 
 pub(super) fn manifest_roundtrip(ctx: &mut Ctx, m: &mut Marks) {
     let subject = if ctx.cfg.read_only {
@@ -303,12 +304,7 @@ pub(super) fn subject_missing(ctx: &mut Ctx, m: &mut Marks) {
         return;
     }
     let phantom = golden::phantom_subject(&ctx.salt);
-    let r = golden::referrer(
-        &phantom,
-        golden::SIGNATURE_TYPE,
-        "application/json",
-        &ctx.salt,
-    );
+    let r = golden::referrer(&phantom, SIGSTORE_BUNDLE_V03, JSON, &ctx.salt);
     for b in &r.blobs {
         if let Err(e) = ctx.client.push_bytes(&ctx.repo, &b.bytes) {
             return m.error(
@@ -451,7 +447,7 @@ pub(super) fn delete(ctx: &mut Ctx, m: &mut Marks) {
         Ok(v) => v,
         Err(e) => return m.error("REG-026", loc("manifest"), format!("precondition: {e}")),
     };
-    v["annotations"]["io.ai-interop.delete-probe"] = Value::from(ctx.salt.clone());
+    v["annotations"][PROBE_DELETE] = Value::from(ctx.salt.clone());
     let bytes = manifest::odd_json(&v);
     let digest = Digest::sha256_of(&bytes);
     match ctx

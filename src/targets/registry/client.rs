@@ -12,6 +12,7 @@
 use super::config::{Credentials, RegistryConfig, Timeouts, is_loopback};
 use crate::digest::{Digest, Hasher, HashingReader};
 use crate::targets::redact::Redactor;
+use crate::vocabulary::{MANIFEST_ACCEPT, OCTET_STREAM};
 use base64::Engine as _;
 use reqwest::Method;
 use reqwest::blocking::Response as HttpResponse;
@@ -21,14 +22,6 @@ use std::io::{self, Read};
 use std::sync::{Mutex, Once};
 use std::time::Duration;
 use url::Url;
-
-pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
-pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
-/// `Accept` of every manifest request.
-pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
-     application/vnd.oci.image.index.v1+json, \
-     application/vnd.docker.distribution.manifest.v2+json, \
-     application/vnd.docker.distribution.manifest.list.v2+json";
 
 /// Largest manifest, index or error body read into memory.
 pub const MAX_DOCUMENT: u64 = 4 << 20;
@@ -940,7 +933,7 @@ impl Client {
             .append_pair("digest", &digest.to_string());
         let mut req = self.request(Method::PUT, put_url, Some(repo));
         req.headers
-            .push(("content-type".into(), "application/octet-stream".into()));
+            .push(("content-type".into(), OCTET_STREAM.into()));
         req.body = Body::Stream { reader, len };
         req.follow_redirects = false;
         if large {

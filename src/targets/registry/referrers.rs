@@ -281,7 +281,8 @@ mod tests {
     /// defect instead of refusing to check the artifact; anything else stays an error.
     #[test]
     fn a_null_manifests_list_is_no_referrers_with_the_defect_named() {
-        let olareg = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":null}"#;
+        let olareg = format!(r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":null}}"#);
+        let olareg = olareg.as_bytes();
         let (listed, defect) = api_manifests(olareg).unwrap();
         assert!(listed.is_empty());
         assert!(defect.unwrap().contains("null"));

@@ -1,5 +1,8 @@
 use super::*;
 use crate::fixtures::testpki::{NotaryVariant, TestPki, VERIFY_AT, notary_jws, pretty};
+use crate::vocabulary::{
+    JSON, NOTARY_EXPIRY, NOTARY_SIGNING_SCHEME, NOTARY_SIGNING_TIME, OCI_MANIFEST,
+};
 use serde_json::json;
 
 const MANIFEST: &[u8] = b"{}";
@@ -30,7 +33,7 @@ fn inputs(s: &Store) -> TrustInputs {
 
 fn target() -> (Digest, Value) {
     let d = Digest::sha256_of(MANIFEST);
-    let desc = json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d.to_string(), "size": 2});
+    let desc = json!({"mediaType": OCI_MANIFEST, "digest": d.to_string(), "size": 2});
     (d, desc)
 }
 
@@ -202,14 +205,14 @@ fn malformed_envelopes_break_sig_008() {
         with_protected(&|p| p["alg"] = json!("none")),
         with_protected(&|p| p["alg"] = json!("ES384")),
         with_protected(&|p| p["alg"] = json!("PS256")),
-        with_protected(&|p| p["cty"] = json!("application/json")),
+        with_protected(&|p| p["cty"] = json!(JSON)),
         with_protected(&|p| p["crit"] = json!([])),
-        with_protected(&|p| p["crit"] = json!([SIGNING_SCHEME, EXPIRY])),
-        with_protected(&|p| p[SIGNING_SCHEME] = json!("notary.x509.signingAuthority")),
+        with_protected(&|p| p["crit"] = json!([NOTARY_SIGNING_SCHEME, NOTARY_EXPIRY])),
+        with_protected(&|p| p[NOTARY_SIGNING_SCHEME] = json!("notary.x509.signingAuthority")),
         with_protected(&|p| {
-            p.as_object_mut().unwrap().remove(SIGNING_TIME);
+            p.as_object_mut().unwrap().remove(NOTARY_SIGNING_TIME);
         }),
-        with_protected(&|p| p[SIGNING_TIME] = json!("yesterday")),
+        with_protected(&|p| p[NOTARY_SIGNING_TIME] = json!("yesterday")),
     ];
     let s = store(&pki, None);
     for (n, c) in cases.iter().enumerate() {

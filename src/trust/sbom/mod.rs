@@ -8,12 +8,9 @@ pub mod spdx3;
 
 use crate::digest::Digest;
 use crate::schemas::{self, SchemaKind, SchemaViolation};
+use crate::vocabulary::{CYCLONEDX_JSON, IMAGE_LICENSES, SPDX_JSON, SPDX3_JSON};
 use serde_json::Value;
 use std::collections::BTreeSet;
-
-pub const SPDX_JSON: &str = "application/spdx+json";
-pub const SPDX3_JSON: &str = "application/spdx3+json";
-pub const CYCLONEDX_JSON: &str = "application/vnd.cyclonedx+json";
 
 /// The SBOM formats the profile accepts, by media type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,7 +201,7 @@ pub fn licence_agrees(facts: &SbomFacts, annotation: &str) -> Result<(), String>
         .ok_or("the SBOM declares no licence for the artifact (root element)")?;
     let ours = spdx::Expression::parse(annotation).map_err(|e| {
         format!(
-            "org.opencontainers.image.licenses {annotation:?} is not an SPDX expression: {}",
+            "{IMAGE_LICENSES} {annotation:?} is not an SPDX expression: {}",
             e.reason
         )
     })?;

@@ -4,15 +4,8 @@
 
 use crate::trust::codec::b64;
 use crate::trust::dsse::Envelope;
+use crate::vocabulary::SIGSTORE_BUNDLE_MEDIA_TYPES;
 use serde_json::Value;
-
-pub const MEDIA_TYPE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
-pub const MEDIA_TYPES: &[&str] = &[
-    MEDIA_TYPE_V03,
-    "application/vnd.dev.sigstore.bundle+json;version=0.3",
-    "application/vnd.dev.sigstore.bundle+json;version=0.2",
-    "application/vnd.dev.sigstore.bundle+json;version=0.1",
-];
 
 /// What verifies the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +162,7 @@ impl Bundle {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        if !MEDIA_TYPES.contains(&media_type.as_str()) {
+        if !SIGSTORE_BUNDLE_MEDIA_TYPES.contains(&media_type.as_str()) {
             return Err(format!(
                 "mediaType {media_type:?} is not a Sigstore bundle media type"
             ));

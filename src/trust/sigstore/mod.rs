@@ -15,18 +15,13 @@ pub mod tsa;
 use crate::digest::Digest;
 use crate::trust::cert;
 use crate::trust::codec::unhex;
-use crate::trust::dsse::IN_TOTO_PAYLOAD_TYPE;
 use crate::trust::failure::{SigFailure, Signer, Verification, breaks, req, undecided};
 use crate::trust::inputs::TrustInputs;
 use crate::trust::keys::PublicKey;
+use crate::vocabulary::{IN_TOTO, IN_TOTO_STATEMENT_V01, IN_TOTO_STATEMENT_V1};
 use bundle::{Bundle, Content, Material};
 use serde_json::Value;
 use trusted_root::TrustedRoot;
-
-pub const IN_TOTO_STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
-/// The in-toto Statement v0.1 type, which `cosign attest` (v3.1.3 included) still writes into
-/// its DSSE bundles; its `subject` and `predicateType` have the v1 shape, so it binds alike.
-pub(crate) const IN_TOTO_STATEMENT_V01: &str = "https://in-toto.io/Statement/v0.1";
 
 /// What a signature must be about: the artifact's manifest.
 #[derive(Debug, Clone, Copy)]
@@ -75,7 +70,7 @@ pub fn verify(
     };
     // The DSSE payload must be an in-toto Statement v1.
     if let Content::Dsse(env) = &bundle.content {
-        let statement = (env.payload_type == IN_TOTO_PAYLOAD_TYPE)
+        let statement = (env.payload_type == IN_TOTO)
             .then(|| serde_json::from_slice::<Value>(&env.payload).ok())
             .flatten()
             .filter(|s| {
@@ -169,9 +164,7 @@ fn signature_verifies(bundle: &Bundle, subject: Option<Signed<'_>>, key: &Public
         Content::Message { signature, .. } => {
             subject.is_some_and(|s| key.verify(s.bytes, signature))
         }
-        Content::Dsse(env) => env
-            .verify(IN_TOTO_PAYLOAD_TYPE, std::slice::from_ref(key))
-            .is_ok(),
+        Content::Dsse(env) => env.verify(IN_TOTO, std::slice::from_ref(key)).is_ok(),
     }
 }
 

@@ -6,6 +6,7 @@ use crate::fixtures::testpki::{
 };
 use crate::trust::failure::SigFailure;
 use crate::trust::inputs::Loaded;
+use crate::vocabulary::JSON;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -247,7 +248,7 @@ fn malformed_bundles_break_the_bundle_form() {
     ))
     .unwrap();
     let edits: Vec<Edit> = vec![
-        Box::new(|b| b["mediaType"] = json!("application/json")),
+        Box::new(|b| b["mediaType"] = json!(JSON)),
         Box::new(|b| {
             b["verificationMaterial"]
                 .as_object_mut()

@@ -3,13 +3,8 @@
 
 use crate::trust::codec::{b64, rfc3339};
 use crate::trust::keys::PublicKey;
+use crate::vocabulary::SIGSTORE_TRUSTED_ROOT_MEDIA_TYPES;
 use serde_json::Value;
-
-pub const MEDIA_TYPES: &[&str] = &[
-    "application/vnd.dev.sigstore.trustedroot.v0.2+json",
-    "application/vnd.dev.sigstore.trustedroot.v0.1+json",
-    "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-];
 
 /// A validity window in seconds since the epoch; an open end is `None`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,7 +168,7 @@ impl TrustedRoot {
     pub fn parse(bytes: &[u8]) -> Result<TrustedRoot, String> {
         let root: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
         let media_type = root.get("mediaType").and_then(Value::as_str).unwrap_or("");
-        if !MEDIA_TYPES.contains(&media_type) {
+        if !SIGSTORE_TRUSTED_ROOT_MEDIA_TYPES.contains(&media_type) {
             return Err(format!(
                 "mediaType {media_type:?} is not a trusted root media type"
             ));

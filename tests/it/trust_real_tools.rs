@@ -11,12 +11,11 @@
 //! prints `skipped: …` and passes, unless `CI=true`, where it fails. Every key, certificate and
 //! tool configuration lives in a temporary directory of the test (HOME and XDG dirs included).
 
-#[path = "support/signing.rs"]
-mod signing;
+use crate::support::signing;
 
+use crate::support::signing::{Work, cosign_sign, find_tool, sha256, signing_keys};
 use base64::Engine as _;
 use serde_json::{Value, json};
-use signing::{Work, cosign_sign, find_tool, sha256, signing_keys};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,8 +3,9 @@
 //! `tests/keys/`.
 
 use ai_interop::certify::{self, statement};
-use ai_interop::trust::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use ai_interop::trust::dsse::Envelope;
 use ai_interop::trust::keys::SigningKey;
+use ai_interop::vocabulary::IN_TOTO;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -84,11 +85,7 @@ fn force_sign(report: &Path, key: &str) {
     let bytes = std::fs::read(report).unwrap();
     let parsed = certify::parse_report(&bytes).unwrap();
     let st = statement::for_report(&bytes, &parsed);
-    let env = Envelope::sign(
-        IN_TOTO_PAYLOAD_TYPE,
-        serde_json::to_vec(&st).unwrap(),
-        &signing_key(key),
-    );
+    let env = Envelope::sign(IN_TOTO, serde_json::to_vec(&st).unwrap(), &signing_key(key));
     std::fs::write(report.with_file_name("report.dsse.json"), env.to_json()).unwrap();
 }
 

@@ -8,10 +8,10 @@
 //! The registry test needs `AI_INTEROP_TEST_REGISTRY`; without it it prints `skipped`, with
 //! `CI=true` it fails instead.
 
-mod signed;
+use crate::support::signed;
+use ai_interop::vocabulary::SIGSTORE_BUNDLE_V03;
 
 use ai_interop::digest::Digest;
-use ai_interop::trust::sigstore::bundle::MEDIA_TYPE_V03;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -57,7 +57,7 @@ fn attach(target: &str, file: &str) -> String {
         target,
         file,
         "--artifact-type",
-        MEDIA_TYPE_V03,
+        SIGSTORE_BUNDLE_V03,
         "--annotation",
         "dev.sigstore.bundle.content=test-only",
     ])
@@ -120,7 +120,7 @@ fn attach_to_a_layout_then_check_finds_and_verifies_it() {
     assert!(
         listed[1..]
             .iter()
-            .all(|d| d["artifactType"] == MEDIA_TYPE_V03)
+            .all(|d| d["artifactType"] == SIGSTORE_BUNDLE_V03)
     );
     let after = signature_statuses(&target, &key);
     for id in ["SIG-001", "SIG-002", "SIG-003", "SIG-004"] {
@@ -135,7 +135,7 @@ fn attach_to_a_layout_then_check_finds_and_verifies_it() {
         &target,
         &message,
         "--artifact-type",
-        MEDIA_TYPE_V03,
+        SIGSTORE_BUNDLE_V03,
         "--annotation",
         "novalue",
     ]);
@@ -183,7 +183,9 @@ fn attach_in_distribution_2_8_2_writes_the_fallback_tag_and_check_finds_both() {
     let listed = index["manifests"].as_array().unwrap();
     assert_eq!(listed.len(), 2, "{index}");
     assert!(
-        listed.iter().all(|d| d["artifactType"] == MEDIA_TYPE_V03),
+        listed
+            .iter()
+            .all(|d| d["artifactType"] == SIGSTORE_BUNDLE_V03),
         "{index}"
     );
     let after = signature_statuses(&target, &key);

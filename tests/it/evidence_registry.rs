@@ -2,8 +2,7 @@
 //! fallback tag when the API is absent, evidence pushed after the artifact, and the legacy
 //! cosign `.sig` tag — the same facts as from a layout.
 
-mod support;
-
+use crate::support::{FakeRegistry, Faults, ReferrersFaults};
 use ai_interop::artifact::Limits;
 use ai_interop::digest::Digest;
 use ai_interop::evidence::{EvidenceFacts, Via};
@@ -17,7 +16,6 @@ use ai_interop::targets::registry::source::RegistrySource;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use support::{FakeRegistry, Faults, ReferrersFaults};
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 

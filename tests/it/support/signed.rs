@@ -1,8 +1,6 @@
-//! Shared by tests/attach.rs and tests/verify_bundle.rs: bytes signed with the TEST-ONLY key of
+//! Shared by tests/it/attach.rs and tests/it/verify_bundle.rs: bytes signed with the TEST-ONLY key of
 //! `ai_interop::fixtures::testpki`, as a message signature and as a DSSE Statement naming their
 //! digest, written next to the key's PEM.
-// Each test binary that includes this module uses a part of it.
-#![allow(dead_code)]
 
 use ai_interop::digest::Digest;
 use ai_interop::fixtures::testpki::{BundleVariant, Signs, TestPki, bundle};

@@ -8,6 +8,7 @@ use ai_interop::model::Status;
 use ai_interop::suites::registry::{self as suite, SuiteRun};
 use ai_interop::targets::redact::Secret;
 use ai_interop::targets::registry::config::RegistryConfig;
+use ai_interop::vocabulary::SIGSTORE_BUNDLE_V03;
 use std::path::PathBuf;
 
 fn env(name: &str) -> Option<String> {
@@ -247,7 +248,7 @@ fn distribution_check_reference_by_tag_and_digest() {
         ai_interop::targets::registry::source::RegistrySource::new(client.clone(), repo.clone());
     let r = golden::referrer(
         &m.descriptor(),
-        golden::SIGNATURE_TYPE,
+        SIGSTORE_BUNDLE_V03,
         "application/json",
         "check",
     );
@@ -278,7 +279,7 @@ fn distribution_check_reference_by_tag_and_digest() {
         assert_eq!(art.referrers.descriptors.len(), 1);
         assert_eq!(
             art.referrers.descriptors[0]["artifactType"],
-            golden::SIGNATURE_TYPE
+            SIGSTORE_BUNDLE_V03
         );
         assert!(
             art.referrers.evidence.contains("404"),
@@ -423,7 +424,7 @@ fn olareg_referrers_api() {
     let m = golden::model("olareg-check");
     let r = golden::referrer(
         &m.descriptor(),
-        golden::SIGNATURE_TYPE,
+        SIGSTORE_BUNDLE_V03,
         "application/json",
         "olareg-check",
     );
@@ -449,7 +450,7 @@ fn olareg_referrers_api() {
     assert_eq!(art.referrers.descriptors.len(), 1);
     assert_eq!(
         art.referrers.descriptors[0]["artifactType"],
-        golden::SIGNATURE_TYPE
+        SIGSTORE_BUNDLE_V03
     );
     // No fallback tag: a registry that answers OCI-Subject leaves it to nobody.
     let tag = format!(

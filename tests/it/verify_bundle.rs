@@ -1,8 +1,8 @@
 //! `ai-interop verify-bundle` on a file or a digest (the OMS directory form is in
-//! tests/oms_real_tools.rs), and unsupported key algorithms as findings with a report — never an
+//! tests/it/oms_real_tools.rs), and unsupported key algorithms as findings with a report — never an
 //! exit without one — in `verify-bundle` and in `check`.
 
-mod signed;
+use crate::support::signed;
 
 use ai_interop::digest::Digest;
 use ai_interop::fixtures::testpki::secp256k1_spki;
@@ -28,7 +28,7 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String) {
 }
 
 /// A signed file: `weights.bin`, a message-signature bundle and a DSSE bundle over its digest
-/// (tests/signed), the key, and a secp256k1 key.
+/// (tests/it/support/signed.rs), the key, and a secp256k1 key.
 fn setup(dir: &Path) {
     let file = b"test-only weights";
     std::fs::write(dir.join("weights.bin"), file).unwrap();

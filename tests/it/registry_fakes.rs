@@ -1,8 +1,7 @@
 //! The registry suite against scriptable fake registries: every fault must be caught, the
 //! correct fakes must pass, and extended features that are absent must be skipped with evidence.
 
-mod support;
-
+use crate::support::{Auth, FakeRegistry, Faults, Hang, Mode, ReferrersFaults};
 use ai_interop::model::Status;
 use ai_interop::source::BlobSource;
 use ai_interop::suites::registry::golden;
@@ -12,10 +11,10 @@ use ai_interop::targets::registry::client::Client;
 use ai_interop::targets::registry::config::RegistryConfig;
 use ai_interop::targets::registry::referrers;
 use ai_interop::targets::registry::source::RegistrySource;
+use ai_interop::vocabulary::SPDX_JSON;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{Auth, FakeRegistry, Faults, Hang, Mode, ReferrersFaults};
 
 fn cfg(fake: &FakeRegistry) -> RegistryConfig {
     let mut c = RegistryConfig::for_url(&fake.url);
@@ -782,12 +781,7 @@ fn open_reference_discovers_referrers_by_fallback_and_by_api() {
         let m = seed(&fake, "ai/model");
         let client = Arc::new(Client::new(&cfg(&fake)).unwrap());
         let src = RegistrySource::new(client.clone(), "ai/model");
-        let r = golden::referrer(
-            &m.descriptor(),
-            golden::SBOM_TYPE,
-            "application/spdx+json",
-            "x",
-        );
+        let r = golden::referrer(&m.descriptor(), SPDX_JSON, "application/spdx+json", "x");
         for b in &r.blobs {
             client.push_bytes("ai/model", &b.bytes).unwrap();
         }
@@ -804,10 +798,7 @@ fn open_reference_discovers_referrers_by_fallback_and_by_api() {
         assert_eq!(art.manifest.bytes, m.bytes);
         assert_eq!(art.manifest.digest, m.digest);
         assert_eq!(art.referrers.descriptors.len(), 1, "api={api}");
-        assert_eq!(
-            art.referrers.descriptors[0]["artifactType"],
-            golden::SBOM_TYPE
-        );
+        assert_eq!(art.referrers.descriptors[0]["artifactType"], SPDX_JSON);
         match (&art.referrers.via, api) {
             (referrers::Via::Api { .. }, true) | (referrers::Via::FallbackTag(_), false) => {}
             other => panic!("unexpected discovery {other:?}"),

@@ -2,8 +2,7 @@
 //! against in-process fake registries: exit codes, findings, the common report, and no
 //! credential in any output.
 
-mod support;
-
+use crate::support::{Auth, FakeRegistry, Faults};
 use ai_interop::schemas::{SchemaKind, validate};
 use ai_interop::suites::registry::golden;
 use ai_interop::targets::redact::Secret;
@@ -14,7 +13,6 @@ use base64::Engine as _;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{Auth, FakeRegistry, Faults};
 
 const USER: &str = "carol";
 const PASSWORD: &str = "cli-pw-s3cret-9f2";
@@ -470,7 +468,7 @@ fn run_registry_writes_the_common_report_without_credentials() {
 
 #[test]
 fn run_registry_unsupported_features_are_partial_never_failure() {
-    use support::Mode;
+    use crate::support::Mode;
     // Distribution 2.8.2's shape: no referrers API, no mount, no delete, `n` ignored.
     let fake = FakeRegistry::start(Faults {
         mount: Mode::Unsupported,

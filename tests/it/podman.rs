@@ -23,18 +23,15 @@
 //! placeholders, and is played in the same file as the Deployment (kube play 4.3.1 mounts a
 //! `configMap` volume from a ConfigMap given there, as a podman volume of the ConfigMap's name).
 //! The artifacts are signed with cosign v3 (key-based, `--tlog-upload=false`) and given an SBOM
-//! and a provenance with `oras attach` (`tests/support/signing.rs`, shared with
-//! `tests/trust_real_tools.rs`), so that the init container's `--profile trusted` accepts them.
+//! and a provenance with `oras attach` (`tests/it/support/signing.rs`, shared with
+//! `tests/it/trust_real_tools.rs`), so that the init container's `--profile trusted` accepts them.
 //!
 //! Kubernetes re-runs an init container over the surviving emptyDir when a pod sandbox is
 //! recreated; podman removes its init containers once run, so the second run is the init
 //! container's own image, user, arguments and volume, started again with `podman run`.
 
-#[path = "support/signing.rs"]
-mod signing;
-
+use crate::support::signing::{Work, attach_evidence, cosign_sign, find_tool, signing_keys};
 use serde_json::{Value, json};
-use signing::{Work, attach_evidence, cosign_sign, find_tool, signing_keys};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};

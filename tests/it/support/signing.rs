@@ -1,10 +1,8 @@
-//! Evidence made by the real producers, shared by `tests/trust_real_tools.rs` and
-//! `tests/podman.rs`: test-only keys made at test time, a cosign v3 key-based signature made
+//! Evidence made by the real producers, shared by `tests/it/trust_real_tools.rs` and
+//! `tests/it/podman.rs`: test-only keys made at test time, a cosign v3 key-based signature made
 //! offline (`--tlog-upload=false`), and an SPDX 2.3 SBOM and a signed SLSA v1 provenance DSSE
-//! attached with `oras attach` as referrers of the manifest digest. Each test includes it with
-//! `#[path = "support/signing.rs"] mod signing;`.
-
-#![allow(dead_code)]
+//! attached with `oras attach` as referrers of the manifest digest. Each test uses it as
+//! `crate::support::signing`.
 
 use base64::Engine as _;
 use serde_json::{Value, json};

@@ -1,18 +1,20 @@
-//! A scriptable in-memory OCI registry on a loopback port, for the registry suite's tests.
+//! Helpers the integration tests share. Here: a scriptable in-memory OCI registry on a loopback
+//! port, for the registry suite's tests; `signed` and `signing` make test-only evidence.
 //!
 //! Written on `std::net` rather than a server crate: the faults need byte-level control
 //! (stalling mid-body, lying in headers, plain-text error bodies, redirects to a second
 //! origin) that a framework would get in the way of, and it adds no dependency.
 //! HTTP/1.1 with `Connection: close`: one request per connection, one thread per connection.
 
-#![allow(dead_code)]
+pub mod signed;
+pub mod signing;
 
 use ai_interop::digest::Digest;
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -130,7 +132,6 @@ struct Shared {
 }
 
 pub struct FakeRegistry {
-    pub addr: SocketAddr,
     pub url: String,
     shared: Arc<Shared>,
 }
@@ -173,7 +174,6 @@ impl FakeRegistry {
             }
         });
         FakeRegistry {
-            addr,
             url: format!("http://{addr}"),
             shared,
         }

@@ -91,7 +91,7 @@ fn every_must_and_should_has_a_negative_case() {
         .map(|r| r.id.as_str())
         .filter(|id| !failing.contains(*id))
         // A symbolic link cannot be a committed fixture (the tree is plain files, hashed into
-        // fixturesDigest); OCI-004's negative is built by tests/hostile.rs.
+        // fixturesDigest); OCI-004's negative is built by tests/it/hostile.rs.
         .filter(|id| *id != "OCI-004")
         .collect();
     assert!(

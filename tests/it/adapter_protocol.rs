@@ -1,4 +1,4 @@
-//! The adapter protocol against a broken-on-purpose adapter (`tests/support/fake_adapter.py`):
+//! The adapter protocol against a broken-on-purpose adapter (`tests/it/support/fake_adapter.py`):
 //! every fault a real tool cannot be made to show on demand is contained and reported as
 //! `error` (nothing learnt), never as `fail`, and never hangs the suite.
 
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 fn fake(mode: &str, timeout: Duration) -> Adapter {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake_adapter.py");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/support/fake_adapter.py");
     let mut spec = AdapterSpec::from_command(
         format!("fake-{mode}"),
         vec!["python3".into(), script.display().to_string()],
