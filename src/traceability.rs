@@ -126,24 +126,40 @@ fn matrix<'a>(cases: impl Iterator<Item = Covering<'a>>) -> Vec<Coverage> {
 
 /// The matrix over the fixture tree `ai-interop run` uses by default (the one built into the
 /// binary), from its build-time case index: nothing is unpacked or written. When the index
-/// cannot be read, the checks alone, with the reason.
-pub fn coverage_of_default_fixtures() -> (Vec<Coverage>, Option<String>) {
-    // Only the fields the matrix reads, borrowed from the index: `check --out` pays for this
-    // on every report, and the whole descriptors cost twice as much to parse.
-    match crate::fixtures::embedded::coverage_cases() {
-        Ok(cases) => (
-            matrix(cases.iter().map(|c| Covering {
-                id: &c.id,
-                requirements: c.requirements.iter().map(|r| r.as_ref()).collect(),
-                fails: c.fails(),
-            })),
-            None,
-        ),
-        Err(e) => (
-            coverage_of_cases(&[]),
-            Some(format!("fixture cases not shown: {e:#}")),
-        ),
-    }
+/// cannot be read, the checks alone, with the reason. Computed once per process; see
+/// [`prefetch_default_coverage`].
+pub fn coverage_of_default_fixtures() -> &'static (Vec<Coverage>, Option<String>) {
+    static DEFAULT: std::sync::OnceLock<(Vec<Coverage>, Option<String>)> =
+        std::sync::OnceLock::new();
+    DEFAULT.get_or_init(|| {
+        // Only the fields the matrix reads, borrowed from the index: the whole descriptors
+        // cost twice as much to parse.
+        match crate::fixtures::embedded::coverage_cases() {
+            Ok(cases) => (
+                matrix(cases.iter().map(|c| Covering {
+                    id: &c.id,
+                    requirements: c.requirements.iter().map(|r| r.as_ref()).collect(),
+                    fails: c.fails(),
+                })),
+                None,
+            ),
+            Err(e) => (
+                coverage_of_cases(&[]),
+                Some(format!("fixture cases not shown: {e:#}")),
+            ),
+        }
+    })
+}
+
+/// Start computing [`coverage_of_default_fixtures`] on another thread, for a command that
+/// will write an HTML report (`check --out`): about 1 ms that then overlaps the check instead
+/// of following it. A later call waits for this one.
+pub fn prefetch_default_coverage() {
+    let _ = std::thread::Builder::new()
+        .name("coverage".into())
+        .spawn(|| {
+            coverage_of_default_fixtures();
+        });
 }
 
 #[cfg(test)]
@@ -155,13 +171,13 @@ mod tests {
     #[test]
     fn default_coverage_matches_the_full_descriptors() {
         let (fast, note) = coverage_of_default_fixtures();
-        assert_eq!(note, None);
+        assert_eq!(note, &None);
         let cases = crate::fixtures::embedded::cases().unwrap();
         let full = coverage_of_cases(&cases.iter().map(|(_, c)| c).collect::<Vec<_>>());
         assert!(fast.iter().any(|c| !c.negative_fixtures.is_empty()));
         assert!(fast.iter().any(|c| !c.checks.is_empty()));
         assert_eq!(
-            serde_json::to_value(&fast).unwrap(),
+            serde_json::to_value(fast).unwrap(),
             serde_json::to_value(&full).unwrap()
         );
     }

@@ -98,7 +98,7 @@ pub fn write_all(
     std::thread::scope(|s| {
         let page = s.spawn(|| {
             let (coverage, coverage_note) = crate::traceability::coverage_of_default_fixtures();
-            html::to_html(report, &coverage, coverage_note.as_deref())
+            html::to_html(report, coverage, coverage_note.as_deref())
         });
         let mut files: Vec<(String, String)> = Format::ALL
             .into_iter()
