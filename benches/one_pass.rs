@@ -6,7 +6,11 @@
 //! cargo bench --bench one_pass                                  # 1 GiB and 4 GiB
 //! AI_INTEROP_BENCH_SIZES_GIB=1 AI_INTEROP_BENCH_REPS=3 cargo bench --bench one_pass
 //! AI_INTEROP_BENCH_REGISTRY=127.0.0.1:5000 cargo bench --bench one_pass   # + registry unpack
+//! AI_INTEROP_BENCH_CASES=registry,report cargo bench --bench one_pass     # only these cases
 //! ```
+//!
+//! `AI_INTEROP_BENCH_CASES` (default `single,multi,registry,report`) picks the cases, so one
+//! goal can be measured again without the others' minutes.
 //!
 //! Cases, each a child process measured with wait4 (wall time, CPU, peak RSS of that process):
 //! - single file of `S` GiB (`model.safetensors` + `config.json`): `openssl dgst -sha256` of
@@ -59,8 +63,11 @@ fn main() {
     let _ = fs::remove_dir_all(&root);
     fs::create_dir_all(&root).expect("target/one-pass");
     println!("one_pass: {reps} rep(s); data under {}", root.display());
+    let cases = std::env::var("AI_INTEROP_BENCH_CASES")
+        .unwrap_or_else(|_| "single,multi,registry,report".into());
+    let wanted = |case: &str| cases.split(',').any(|c| c.trim() == case);
     let mut over_cap = Vec::new();
-    for &gib in &sizes {
+    for &gib in sizes.iter().filter(|_| wanted("single")) {
         let bytes = (gib * GIB as f64) as u64;
         if free_bytes(&root) < bytes.saturating_mul(3) + GIB {
             println!("skipped: {gib} GiB single file: not enough free disk for 3× the model");
@@ -73,14 +80,19 @@ fn main() {
             &mut over_cap,
         );
     }
-    multi_file(&root.join("multi"), reps, &mut over_cap);
+    if wanted("multi") {
+        multi_file(&root.join("multi"), reps, &mut over_cap);
+    }
     match std::env::var("AI_INTEROP_BENCH_REGISTRY") {
-        Ok(host) if !host.is_empty() => {
+        Ok(host) if !host.is_empty() && wanted("registry") => {
             registry(&root.join("registry"), &host, reps, &mut over_cap)
         }
+        Ok(host) if !host.is_empty() => {}
         _ => println!("skipped: registry unpack (AI_INTEROP_BENCH_REGISTRY unset)"),
     }
-    report_cost(&root.join("report"), &mut over_cap);
+    if wanted("report") {
+        report_cost(&root.join("report"), &mut over_cap);
+    }
     let _ = fs::remove_dir_all(&root);
     if over_cap.is_empty() {
         println!("peak RSS ≤ 64 MiB in every case");

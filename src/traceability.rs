@@ -20,18 +20,51 @@ pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
 
 /// The matrix over the given fixture cases.
 pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
+    matrix(cases.iter().map(|case| Covering {
+        id: &case.id,
+        requirements: case.requirements.iter().map(String::as_str).collect(),
+        fails: !expected_failures(case).is_empty(),
+    }))
+}
+
+/// What the matrix needs of one fixture case.
+struct Covering<'a> {
+    id: &'a str,
+    requirements: Vec<&'a str>,
+    /// The case expects failures (a negative fixture).
+    fails: bool,
+}
+
+/// One row per requirement of the embedded catalog, its cases in the order given.
+fn matrix<'a>(cases: impl Iterator<Item = Covering<'a>>) -> Vec<Coverage> {
     let catalog = Catalog::embedded();
     let mut neg: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut pos: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for case in cases {
-        let failures = expected_failures(case);
-        for id in &case.requirements {
-            let bucket = if failures.is_empty() {
-                &mut pos
-            } else {
-                &mut neg
-            };
-            bucket.entry(id.as_str()).or_default().push(case.id.clone());
+        let bucket = if case.fails { &mut neg } else { &mut pos };
+        for id in case.requirements {
+            bucket.entry(id).or_default().push(case.id.to_string());
+        }
+    }
+    // Artifact checks and registry suite tests alike: each declares what it covers. Indexed
+    // once (not searched per requirement), in the order the rows list them.
+    let mut checks_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let declared = checks::all()
+        .into_iter()
+        .map(|c| (c.id, c.covers))
+        .chain(
+            crate::suites::registry::TESTS
+                .iter()
+                .map(|t| (t.id, t.covers)),
+        )
+        .chain(crate::suites::steps().map(|s| (s.id, s.covers)));
+    for (check, covers) in declared {
+        for r in covers {
+            let listed = checks_of.entry(r).or_default();
+            // A check that names a requirement twice is listed once, as a search would.
+            if listed.last().is_none_or(|l| l != check) {
+                listed.push(check.to_string());
+            }
         }
     }
     catalog
@@ -50,23 +83,7 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
             text: r.text.clone(),
             source: r.source.clone(),
             link: r.spec_path(),
-            // Artifact checks and registry suite tests alike: each declares what it covers.
-            checks: checks::all()
-                .iter()
-                .filter(|c| c.covers.contains(&r.id.as_str()))
-                .map(|c| c.id.to_string())
-                .chain(
-                    crate::suites::registry::TESTS
-                        .iter()
-                        .filter(|t| t.covers.contains(&r.id.as_str()))
-                        .map(|t| t.id.to_string()),
-                )
-                .chain(
-                    crate::suites::steps()
-                        .filter(|s| s.covers.contains(&r.id.as_str()))
-                        .map(|s| s.id.to_string()),
-                )
-                .collect(),
+            checks: checks_of.remove(r.id.as_str()).unwrap_or_default(),
             negative_fixtures: neg.remove(r.id.as_str()).unwrap_or_default(),
             positive_fixtures: pos.remove(r.id.as_str()).unwrap_or_default(),
         })
@@ -75,16 +92,59 @@ pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
 
 /// The matrix over the fixture tree `ai-interop run` uses by default (the one built into the
 /// binary), from its build-time case index: nothing is unpacked or written. When the index
-/// cannot be read, the checks alone, with the reason.
-pub fn coverage_of_default_fixtures() -> (Vec<Coverage>, Option<String>) {
-    match crate::fixtures::embedded::cases() {
-        Ok(cases) => {
-            let cases: Vec<&CaseDescriptor> = cases.iter().map(|(_, c)| c).collect();
-            (coverage_of_cases(&cases), None)
+/// cannot be read, the checks alone, with the reason. Computed once per process; see
+/// [`prefetch_default_coverage`].
+pub fn coverage_of_default_fixtures() -> &'static (Vec<Coverage>, Option<String>) {
+    static DEFAULT: std::sync::OnceLock<(Vec<Coverage>, Option<String>)> =
+        std::sync::OnceLock::new();
+    DEFAULT.get_or_init(|| {
+        // Only the fields the matrix reads, borrowed from the index: the whole descriptors
+        // cost twice as much to parse.
+        match crate::fixtures::embedded::coverage_cases() {
+            Ok(cases) => (
+                matrix(cases.iter().map(|c| Covering {
+                    id: &c.id,
+                    requirements: c.requirements.iter().map(|r| r.as_ref()).collect(),
+                    fails: c.fails(),
+                })),
+                None,
+            ),
+            Err(e) => (
+                coverage_of_cases(&[]),
+                Some(format!("fixture cases not shown: {e:#}")),
+            ),
         }
-        Err(e) => (
-            coverage_of_cases(&[]),
-            Some(format!("fixture cases not shown: {e:#}")),
-        ),
+    })
+}
+
+/// Start computing [`coverage_of_default_fixtures`] on another thread, for a command that
+/// will write an HTML report (`check --out`): about 1 ms that then overlaps the check instead
+/// of following it. A later call waits for this one.
+pub fn prefetch_default_coverage() {
+    let _ = std::thread::Builder::new()
+        .name("coverage".into())
+        .spawn(|| {
+            coverage_of_default_fixtures();
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report's fast path (borrowed fields of the index) gives the matrix the full case
+    /// descriptors give.
+    #[test]
+    fn default_coverage_matches_the_full_descriptors() {
+        let (fast, note) = coverage_of_default_fixtures();
+        assert_eq!(note, &None);
+        let cases = crate::fixtures::embedded::cases().unwrap();
+        let full = coverage_of_cases(&cases.iter().map(|(_, c)| c).collect::<Vec<_>>());
+        assert!(fast.iter().any(|c| !c.negative_fixtures.is_empty()));
+        assert!(fast.iter().any(|c| !c.checks.is_empty()));
+        assert_eq!(
+            serde_json::to_value(fast).unwrap(),
+            serde_json::to_value(&full).unwrap()
+        );
     }
 }

@@ -226,10 +226,45 @@ impl Marks {
 /// Every check, in report order.
 pub fn all() -> Vec<&'static Check> {
     let mut out: Vec<&'static Check> = Vec::new();
-    out.extend(CHECK_FAMILIES.iter().flat_map(|f| f.iter()));
+    out.extend(
+        CHECK_FAMILIES
+            .iter()
+            .chain(EVIDENCE_FAMILIES)
+            .flat_map(|f| f.iter()),
+    );
     out
 }
 
+/// The checks that read the artifact's evidence (its referrers, `artifact.evidence`), after
+/// [`CHECK_FAMILIES`] in report order; those decide from the manifest, config and blobs alone.
+const EVIDENCE_FAMILIES: &[&[Check]] = &[
+    evidence::CHECKS,
+    airgapped::CHECKS,
+    signatures::CHECKS,
+    sbom::CHECKS,
+    provenance::CHECKS,
+    openness::CHECKS,
+    lora::CHECKS,
+    upstream::CHECKS,
+];
+
+/// Whether evaluating `profile` runs a check that reads evidence: when not, a target's
+/// referrers need not be looked up (`unpack` of a `core` artifact asks the registry for its
+/// manifest and blobs only).
+pub fn profile_reads_evidence(catalog: &crate::spec::Catalog, profile: &str) -> bool {
+    let wanted: Vec<&str> = catalog
+        .requirements
+        .iter()
+        .filter(|r| catalog.in_profile(r, profile))
+        .map(|r| r.id.as_str())
+        .collect();
+    EVIDENCE_FAMILIES
+        .iter()
+        .flat_map(|f| f.iter())
+        .any(|c| c.covers.iter().any(|id| wanted.contains(id)))
+}
+
+/// Every check that needs no evidence, in report order.
 const CHECK_FAMILIES: &[&[Check]] = &[
     layout::CHECKS,
     manifest::CHECKS,
@@ -243,15 +278,7 @@ const CHECK_FAMILIES: &[&[Check]] = &[
     bundles::CHECKS,
     indexes::CHECKS,
     layout::LINK_CHECKS,
-    evidence::CHECKS,
-    airgapped::CHECKS,
-    signatures::CHECKS,
-    sbom::CHECKS,
-    provenance::CHECKS,
-    openness::CHECKS,
-    lora::CHECKS,
     mountable::CHECKS,
-    upstream::CHECKS,
 ];
 
 impl Marks {
@@ -260,5 +287,70 @@ impl Marks {
         for r in requirements {
             self.not_applicable(r, reason);
         }
+    }
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::*;
+
+    #[test]
+    fn only_profiles_with_evidence_requirements_read_evidence() {
+        let catalog = crate::spec::Catalog::embedded();
+        assert!(!profile_reads_evidence(catalog, "core"));
+        assert!(profile_reads_evidence(catalog, "trusted"));
+        assert!(profile_reads_evidence(catalog, "regulated"));
+    }
+
+    /// The list above is complete: no other check marks a requirement for want of evidence
+    /// facts, so skipping the referrers for a profile without these checks changes no verdict.
+    #[test]
+    fn no_other_check_reads_evidence() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/v1.0/model/pass-model-raw");
+        let target = crate::load::open::TargetRef::Layout {
+            dir: fixture,
+            selector: Some("v1".into()),
+        };
+        let mut artifact = target
+            .load(
+                &Default::default(),
+                &crate::inspect::InspectOptions { content: true },
+            )
+            .expect("the fixture loads");
+        artifact.evidence = None;
+        let trust = Default::default();
+        let context = CheckContext {
+            artifact: &artifact,
+            trust: &trust,
+        };
+        let evidence: Vec<&str> = EVIDENCE_FAMILIES
+            .iter()
+            .flat_map(|f| f.iter())
+            .map(|c| c.id)
+            .collect();
+        for check in all().into_iter().filter(|c| !evidence.contains(&c.id)) {
+            let mut marks = Marks::default();
+            (check.run)(&context, &mut marks);
+            for mk in &marks.marks {
+                assert!(
+                    !mk.message.contains("evidence discovery"),
+                    "{} reads evidence: {}",
+                    check.id,
+                    mk.message
+                );
+            }
+        }
+        // And the list's checks do: the probe would see one that does.
+        let mut marks = Marks::default();
+        (evidence::CHECKS[0].run)(&context, &mut marks);
+        assert!(
+            marks
+                .marks
+                .iter()
+                .any(|mk| mk.message.contains("evidence discovery")),
+            "{:?}",
+            marks.marks
+        );
     }
 }

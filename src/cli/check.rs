@@ -22,6 +22,10 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<u8, Exit> {
     progress::set_quiet(args.common.quiet);
+    if args.common.out.is_some() {
+        // The report's coverage matrix does not depend on the target: computed beside the check.
+        crate::traceability::prefetch_default_coverage();
+    }
     let report = check_target(&args.target, &args.common)?;
     emit(&report, &args.common)?;
     Ok(if crate::report::conformant(&report) {
@@ -39,12 +43,30 @@ pub fn check_target(
     check_artifact(target, common, None).map(|(report, _)| report)
 }
 
+/// A registry target whose manifest the caller has already fetched (`unpack` judges its
+/// destination by it), so the check does not fetch it again; its referrers are looked up only
+/// with `evidence`.
+pub struct Opened {
+    pub remote: crate::targets::registry::RemoteManifest,
+    pub evidence: bool,
+}
+
 /// [`check_target`], also returning the artifact's facts; the selected manifest's layers are
 /// read through `tap` when given (`unpack` writes them out in the same pass).
 pub fn check_artifact(
     target: &str,
     common: &CommonArgs,
     tap: Option<&dyn crate::inspect::LayerTap>,
+) -> Result<(crate::report::ConformanceReport, crate::artifact::Artifact), Exit> {
+    check_opened(target, common, tap, None)
+}
+
+/// [`check_artifact`] of a registry target already [`Opened`] (when given).
+pub fn check_opened(
+    target: &str,
+    common: &CommonArgs,
+    tap: Option<&dyn crate::inspect::LayerTap>,
+    opened: Option<Opened>,
 ) -> Result<(crate::report::ConformanceReport, crate::artifact::Artifact), Exit> {
     check_profile(&common.profile)?;
     let expected_failures = load_expected_failures(common.expected_failures.as_ref())?;
@@ -74,17 +96,27 @@ pub fn check_artifact(
     let work = tap
         .is_none()
         .then(|| progress::Work::start(None, &format!("checking {}", target.describe())));
-    let loaded = target
-        .load_tapped(
+    let inspect = InspectOptions {
+        content: !common.no_content,
+    };
+    let loaded = match opened {
+        Some(o) => target.load_remote(
+            o.remote,
+            o.evidence,
             &common.limits(),
-            &InspectOptions {
-                content: !common.no_content,
-            },
+            &inspect,
+            &common.selection(),
+            tap,
+        ),
+        None => target.load_tapped(
+            &common.limits(),
+            &inspect,
             &registry,
             &common.selection(),
             tap,
-        )
-        .map_err(target_error)?;
+        ),
+    }
+    .map_err(target_error)?;
     drop(work);
     let artifact = loaded.artifact;
     let offline = trust.offline;

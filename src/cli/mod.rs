@@ -424,7 +424,7 @@ pub(crate) fn write_reports(
     out: &std::path::Path,
 ) -> Result<Vec<PathBuf>, Exit> {
     let (coverage, note) = crate::traceability::coverage_of_default_fixtures();
-    crate::report::write_all(report, &coverage, note.as_deref(), out)
+    crate::report::write_all(report, coverage, note.as_deref(), out)
         .map_err(|e| output_exit(out, &e))
 }
 

@@ -1,7 +1,7 @@
 //! The reference packer and runtime: `pack`, `push`, `verify`, `unpack`
 //! (implementation in [`crate::reference`]).
 
-use super::check::{check_artifact, target_error};
+use super::check::{Opened, check_opened, target_error};
 use super::{CommonArgs, Exit, emit, registry_config};
 use crate::load::open::TargetRef;
 use crate::reference::pack::ArtifactKind;
@@ -167,11 +167,12 @@ pub struct GateArgs {
 }
 
 /// The manifest `target` names and its digest, without reading any blob: what `unpack` judges
-/// its destination by before the gate's one pass.
+/// its destination by before the gate's one pass. A registry target comes back opened, so the
+/// gate reads its blobs without asking for the manifest again.
 fn resolve_manifest(
     target: &str,
     common: &CommonArgs,
-) -> Result<(serde_json::Value, crate::digest::Digest), Exit> {
+) -> Result<(serde_json::Value, crate::digest::Digest, Option<Opened>), Exit> {
     let target = TargetRef::parse(target).map_err(target_error)?;
     let limits = common.limits();
     match &target {
@@ -184,7 +185,7 @@ fn resolve_manifest(
             let json = manifest
                 .json
                 .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            Ok((json, manifest.sha256))
+            Ok((json, manifest.sha256, None))
         }
         TargetRef::Registry(_) => {
             let cfg = registry_config(
@@ -192,12 +193,17 @@ fn resolve_manifest(
                 common.ca_file.as_ref(),
                 &common.timeouts,
             )?;
-            let shown = target.describe();
-            let art = crate::targets::registry::open(&shown, &cfg)
-                .map_err(|e| Exit::harness(format!("{shown}: {e}")))?;
-            let json = serde_json::from_slice(&art.manifest.bytes)
+            let remote = target.open_remote(&cfg).map_err(target_error)?;
+            let json = serde_json::from_slice(&remote.manifest.bytes)
                 .map_err(|e| Exit::harness(format!("manifest: {e}")))?;
-            Ok((json, art.manifest.digest))
+            let digest = remote.manifest.digest.clone();
+            // The referrers only when the profile judges evidence: a `core` unpack asks the
+            // registry for the manifest and each blob, once.
+            let evidence = crate::checks::profile_reads_evidence(
+                crate::spec::Catalog::embedded(),
+                &common.profile,
+            );
+            Ok((json, digest, Some(Opened { remote, evidence })))
         }
     }
 }
@@ -212,8 +218,9 @@ fn gate(
     print_report: bool,
     verdict_on_stdout: bool,
     tap: Option<&dyn crate::inspect::LayerTap>,
+    opened: Option<Opened>,
 ) -> Result<Option<crate::artifact::Artifact>, Exit> {
-    let (report, artifact) = check_artifact(target, common, tap)?;
+    let (report, artifact) = check_opened(target, common, tap, opened)?;
     if print_report {
         emit(&report, common)?;
     } else if let Some(out) = &common.out {
@@ -281,6 +288,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, Exit> {
             args.report,
             on_stdout,
             None,
+            None,
         )?
         .is_some()
         {
@@ -312,12 +320,24 @@ pub struct UnpackArgs {
 /// it is.
 pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     let started = Instant::now();
+    // The gate without a tap (nothing to write).
+    let gate_only = |opened| {
+        gate(
+            &args.target,
+            &args.common,
+            &args.gate,
+            false,
+            false,
+            None,
+            opened,
+        )
+    };
     // The destination is judged by the manifest's digest before any blob is read. A target
     // whose manifest cannot even be resolved is the gate's to refuse, as for `verify`.
-    let (manifest, digest) = match resolve_manifest(&args.target, &args.common) {
+    let (manifest, digest, opened) = match resolve_manifest(&args.target, &args.common) {
         Ok(resolved) => resolved,
         Err(e) => {
-            if gate(&args.target, &args.common, &args.gate, false, false, None)?.is_none() {
+            if gate_only(None)?.is_none() {
                 eprintln!("ai-interop: unpack refused; nothing written");
                 return Ok(1);
             }
@@ -345,8 +365,7 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
     };
     let Some(extraction) = extraction else {
         // Already in place (verified against its record): the artifact is still gated.
-        let Some(artifact) = gate(&args.target, &args.common, &args.gate, false, false, None)?
-        else {
+        let Some(artifact) = gate_only(opened)? else {
             eprintln!("ai-interop: unpack refused; nothing written");
             return Ok(1);
         };
@@ -370,6 +389,7 @@ pub fn unpack(args: UnpackArgs) -> Result<u8, Exit> {
         false,
         false,
         Some(extraction.tap()),
+        opened,
     );
     drop(transfer);
     let Some(artifact) = gated? else {

@@ -6,8 +6,10 @@ use crate::image_index::{Selection, is_image_index};
 use crate::inspect::{InspectOptions, LayerTap, collect_tapped};
 use crate::source::BlobSource;
 use crate::targets::layout::{LayoutError, OciLayout};
+use crate::targets::registry::RemoteManifest;
 use crate::targets::registry::config::{ConfigError, RegistryConfig};
 use crate::targets::registry::reference::{Reference, ReferenceError};
+use crate::targets::registry::referrers::Via;
 use crate::targets::registry::source::ManifestError;
 use std::path::PathBuf;
 
@@ -236,67 +238,114 @@ fn load_registry(
     selection: &Selection,
     tap: Option<&dyn LayerTap>,
 ) -> Result<Loaded, TargetError> {
-    let shown = target.describe();
-    let art =
-        crate::targets::registry::open(&shown, registry).map_err(|e| registry_error(&shown, e))?;
-    let manifest = Document::from_reader(std::io::Cursor::new(art.manifest.bytes.clone()), limits)
-        .map_err(|e| TargetError::Harness(format!("{shown}: manifest: {e}")))?;
-    // The inspector hashes every blob: other bytes than the digest says are DSC-004.
-    let source = art.source.clone().digests_checked_by_reader(false);
-    let artifact = if crate::bundle::is_bundle(&manifest) {
-        crate::bundle::load(&source, shown, None, manifest, limits, options)
-    } else if is_image_index(&manifest) {
-        crate::image_index::load(
-            &source,
-            shown.clone(),
-            None,
-            manifest,
-            limits,
-            options,
-            selection,
-        )
-        .map_err(|e| TargetError::Usage(format!("{shown}: {e}")))?
-    } else {
-        let mut artifact = collect_tapped(
-            &source as &dyn BlobSource,
-            shown,
-            None,
-            manifest,
-            limits,
-            options,
-            tap,
-        );
-        let mut evidence = crate::load::discover::from_registry(
-            &art.source,
-            &art.manifest.digest,
-            &art.referrers,
-            limits,
-        );
-        evidence.subject = crate::load::discover::subject_in_registry(
-            &art.source,
-            artifact.manifest_json(),
-            limits,
-        );
-        artifact.evidence = Some(evidence);
-        artifact
-    };
-    let via = match &art.referrers.via {
-        crate::targets::registry::referrers::Via::Api { .. } => "referrers-api".to_string(),
-        crate::targets::registry::referrers::Via::FallbackTag(t) => format!("fallback-tag {t}"),
-        _ => "none (no referrers API, no fallback tag)".to_string(),
-    };
-    Ok(Loaded {
-        artifact,
-        notes: serde_json::json!({
-            "manifestDigest": art.manifest.digest.to_string(),
-            "contentType": art.manifest.content_type,
-            "referrers": {
-                "via": via,
-                "count": art.referrers.descriptors.len(),
-                "evidence": art.referrers.evidence,
-            },
-        }),
-    })
+    let remote = target.open_remote(registry)?;
+    target.load_remote(remote, true, limits, options, selection, tap)
+}
+
+impl TargetRef {
+    /// Fetch a registry target's manifest (one request), no blob and no referrer yet: what
+    /// `unpack` judges its destination by before [`load_remote`](Self::load_remote) reads the
+    /// blobs. A layout target is a usage error.
+    pub fn open_remote(&self, registry: &RegistryConfig) -> Result<RemoteManifest, TargetError> {
+        if !self.is_registry() {
+            return Err(TargetError::Usage(format!(
+                "{}: not a registry reference",
+                self.describe()
+            )));
+        }
+        let shown = self.describe();
+        crate::targets::registry::open_manifest(&shown, registry)
+            .map_err(|e| registry_error(&shown, e))
+    }
+
+    /// [`load_tapped`](Self::load_tapped) of a registry target [`open_remote`](Self::open_remote)
+    /// opened: its manifest is not fetched again. Its referrers (and the legacy signature tag)
+    /// are looked up only with `evidence`, for a profile that judges evidence; without, the
+    /// artifact has no evidence facts, so an evidence check that runs anyway says discovery did
+    /// not run (an error, never a pass).
+    pub fn load_remote(
+        &self,
+        remote: RemoteManifest,
+        evidence: bool,
+        limits: &Limits,
+        options: &InspectOptions,
+        selection: &Selection,
+        tap: Option<&dyn LayerTap>,
+    ) -> Result<Loaded, TargetError> {
+        let shown = self.describe();
+        let (source, fetched, referrers) = if evidence {
+            let art = remote
+                .with_referrers()
+                .map_err(|e| registry_error(&shown, e))?;
+            (art.source, art.manifest, Some(art.referrers))
+        } else {
+            (remote.source, remote.manifest, None)
+        };
+        let manifest = Document::from_reader(std::io::Cursor::new(fetched.bytes.clone()), limits)
+            .map_err(|e| TargetError::Harness(format!("{shown}: manifest: {e}")))?;
+        // The inspector hashes every blob: other bytes than the digest says are DSC-004.
+        let blobs = source.clone().digests_checked_by_reader(false);
+        let artifact = if crate::bundle::is_bundle(&manifest) {
+            crate::bundle::load(&blobs, shown, None, manifest, limits, options)
+        } else if is_image_index(&manifest) {
+            crate::image_index::load(
+                &blobs,
+                shown.clone(),
+                None,
+                manifest,
+                limits,
+                options,
+                selection,
+            )
+            .map_err(|e| TargetError::Usage(format!("{shown}: {e}")))?
+        } else {
+            let mut artifact = collect_tapped(
+                &blobs as &dyn BlobSource,
+                shown,
+                None,
+                manifest,
+                limits,
+                options,
+                tap,
+            );
+            artifact.evidence = referrers.as_ref().map(|r| {
+                let mut evidence =
+                    crate::load::discover::from_registry(&source, &fetched.digest, r, limits);
+                evidence.subject = crate::load::discover::subject_in_registry(
+                    &source,
+                    artifact.manifest_json(),
+                    limits,
+                );
+                evidence
+            });
+            artifact
+        };
+        let referrers = match &referrers {
+            Some(r) => {
+                let via = match &r.via {
+                    Via::Api { .. } => "referrers-api".to_string(),
+                    Via::FallbackTag(t) => format!("fallback-tag {t}"),
+                    _ => "none (no referrers API, no fallback tag)".to_string(),
+                };
+                serde_json::json!({
+                    "via": via,
+                    "count": r.descriptors.len(),
+                    "evidence": r.evidence,
+                })
+            }
+            None => serde_json::json!({
+                "via": "not looked up (the profile judges no evidence)",
+            }),
+        };
+        Ok(Loaded {
+            artifact,
+            notes: serde_json::json!({
+                "manifestDigest": fetched.digest.to_string(),
+                "contentType": fetched.content_type,
+                "referrers": referrers,
+            }),
+        })
+    }
 }
 
 /// The digest the layout's descriptor names for the selected manifest (what referrers name as

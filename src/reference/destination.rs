@@ -242,11 +242,12 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::Error::from_raw_os_error(libc::ENOSYS))
 }
 
-/// Every entry under `root`, sorted by path, files hashed; symbolic links are listed, never
-/// followed.
 /// Digests of files the unpack already knows, so that recording a tree does not read them a
-/// second time: the files raw layers became (their bytes are the verified blob). Only when
-/// every layer is raw and no two name the same file, so nothing else can have written them.
+/// second time: a raw layer's file (its bytes are the verified blob) and every regular file of
+/// a tar layer (hashed as it was written, in the same pass). Sound because every file of the
+/// tree was created new (`create_new`, never through a link) and written once by the unpack;
+/// a hard link shares its target's bytes. A path known twice means two writers claimed it:
+/// then nothing known is used and the tree is hashed as found.
 #[derive(Debug, Default)]
 pub(crate) struct Known {
     files: std::collections::BTreeMap<String, (Digest, u64)>,
@@ -254,15 +255,11 @@ pub(crate) struct Known {
 }
 
 impl Known {
-    pub(crate) fn raw(&mut self, rel: &Path, digest: &Digest, size: u64) {
+    pub(crate) fn file(&mut self, rel: &Path, digest: &Digest, size: u64) {
         let key = rel.to_string_lossy().into_owned();
         if self.files.insert(key, (digest.clone(), size)).is_some() {
             self.unusable = true;
         }
-    }
-
-    pub(crate) fn tar_layer(&mut self) {
-        self.unusable = true;
     }
 
     fn get(&self, path: &str, size: u64) -> Option<&Digest> {
@@ -273,6 +270,8 @@ impl Known {
     }
 }
 
+/// Every entry under `root`, sorted by path, files hashed unless `known`; symbolic links are
+/// listed, never followed.
 fn listing(root: &Path, known: &Known) -> io::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let mut pending = vec![PathBuf::new()];
@@ -314,4 +313,38 @@ fn listing(root: &Path, known: &Known) -> io::Result<Vec<Entry>> {
 fn hash_file(path: &Path) -> io::Result<(Digest, u64)> {
     let (file, _) = crate::input::open_regular(path).map_err(io::Error::other)?;
     HashingReader::new(file, Hasher::new("sha256").expect("sha256 is registered")).drain()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A known file's digest is taken, not computed: the record costs no second read of it.
+    /// An unknown file, or a path two writers claimed, is hashed as found.
+    #[test]
+    fn listing_takes_known_digests() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("a"), b"x").unwrap();
+        fs::write(t.path().join("b"), b"y").unwrap();
+        let claimed = Digest::sha256_of(b"z");
+        let digest_of = |known: &Known, path: &str| {
+            listing(t.path(), known)
+                .unwrap()
+                .into_iter()
+                .find(|e| e.path == path)
+                .map(|e| e.kind)
+        };
+        let file = |d: &Digest| {
+            Some(Kind::File {
+                size: 1,
+                digest: d.to_string(),
+            })
+        };
+        let mut known = Known::default();
+        known.file(Path::new("a"), &claimed, 1);
+        assert_eq!(digest_of(&known, "a"), file(&claimed));
+        assert_eq!(digest_of(&known, "b"), file(&Digest::sha256_of(b"y")));
+        known.file(Path::new("a"), &claimed, 1);
+        assert_eq!(digest_of(&known, "a"), file(&Digest::sha256_of(b"x")));
+    }
 }

@@ -27,7 +27,7 @@ use crate::source::BlobSource;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
 use serde_json::Value;
 use std::cell::Cell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -253,8 +253,9 @@ impl Extraction {
             layers: layers.len(),
             ..Default::default()
         };
-        // The digests of the files raw layers became, verified just below: the record beside
-        // the destination takes them instead of reading those files again.
+        // The digests of the files written, from the same pass (a raw layer's file is its blob,
+        // verified just below): the record beside the destination takes them instead of
+        // reading those files again.
         let mut known = destination::Known::default();
         for (i, (layer, outcome)) in layers.iter().zip(outcomes).enumerate() {
             let at = |m: String| format!("layer {i}: {m}");
@@ -289,8 +290,12 @@ impl Extraction {
                 }
             }
             match &written.raw_file {
-                Some(rel) => known.raw(rel, &facts.digest, facts.size),
-                None => known.tar_layer(),
+                Some(rel) => known.file(rel, &facts.digest, facts.size),
+                None => {
+                    for (rel, digest, size) in &written.file_digests {
+                        known.file(rel, digest, *size);
+                    }
+                }
             }
             total.files += written.files;
             total.bytes += written.bytes;
@@ -319,6 +324,9 @@ struct Written {
     content: Option<Digest>,
     /// The file a raw layer became (relative to the root): its bytes are the blob's.
     raw_file: Option<PathBuf>,
+    /// Every regular file (and hard link) a tar layer wrote, with the sha256 and size of the
+    /// bytes written.
+    file_digests: Vec<(PathBuf, Digest, u64)>,
 }
 
 /// The [`LayerTap`] of an [`Extraction`]: one writer thread per layer, its outcome by index.
@@ -425,18 +433,29 @@ impl Job {
                     bytes: n,
                     content: None,
                     raw_file: Some(rel),
+                    file_digests: Vec::new(),
                 })
             }
             Job::Tar { packing, size } => {
                 let mut stats = Unpacked::default();
                 let mut reader = chunks;
-                let content = extract_tar(&mut reader, packing, size, root, limits, &mut stats)
-                    .map_err(|e| e.at(&format!("layer {i}")))?;
+                let mut file_digests = Vec::new();
+                let content = extract_tar(
+                    &mut reader,
+                    packing,
+                    size,
+                    root,
+                    limits,
+                    &mut stats,
+                    &mut file_digests,
+                )
+                .map_err(|e| e.at(&format!("layer {i}")))?;
                 Ok(Written {
                     files: stats.files,
                     bytes: stats.bytes,
                     content,
                     raw_file: None,
+                    file_digests,
                 })
             }
         }
@@ -747,8 +766,14 @@ impl CopyError {
     }
 }
 
-/// Copy at most `limit` bytes; more is an error (the descriptor's size is a promise).
-fn copy_limited(r: &mut dyn Read, w: &mut dyn Write, limit: u64) -> Result<u64, CopyError> {
+/// Copy at most `limit` bytes, hashing what is written; more is an error (the declared size is
+/// a promise).
+fn copy_limited(
+    r: &mut dyn Read,
+    w: &mut dyn Write,
+    limit: u64,
+    hasher: &mut Hasher,
+) -> Result<u64, CopyError> {
     let mut buf = vec![0u8; CHUNK];
     let mut total = 0u64;
     loop {
@@ -763,6 +788,7 @@ fn copy_limited(r: &mut dyn Read, w: &mut dyn Write, limit: u64) -> Result<u64, 
                 format!("more bytes than the declared {limit}"),
             )));
         }
+        hasher.update(&buf[..n]);
         w.write_all(&buf[..n]).map_err(CopyError::Write)?;
     }
 }
@@ -814,7 +840,9 @@ impl<R: Read> Read for BombGuard<R> {
     }
 }
 
-/// Extract one tar layer into `root`; returns the sha256 of the uncompressed stream.
+/// Extract one tar layer into `root`; returns the sha256 of the uncompressed stream. Every
+/// regular file is hashed as it is written, into `digests` (for the record beside the
+/// destination), and so is a hard link, by its target's digest.
 fn extract_tar(
     blob: &mut dyn Read,
     packing: crate::artifact::Packing,
@@ -822,6 +850,7 @@ fn extract_tar(
     root: &Path,
     limits: &Limits,
     stats: &mut Unpacked,
+    digests: &mut Vec<(PathBuf, Digest, u64)>,
 ) -> Result<Option<Digest>, EntryError> {
     use crate::artifact::Packing as P;
     let compressed = Rc::new(Cell::new(0u64));
@@ -858,7 +887,9 @@ fn extract_tar(
             .entries()
             .map_err(|e| EntryError::Refused(format!("not a tar archive: {e}")))?;
         let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
-        let mut files: BTreeSet<PathBuf> = BTreeSet::new();
+        // The regular files of this layer so far (what a hard link may name), with what was
+        // written into them.
+        let mut files: BTreeMap<PathBuf, (Digest, u64)> = BTreeMap::new();
         let mut count = 0u64;
         for entry in entries {
             let mut entry =
@@ -904,12 +935,13 @@ fn extract_tar(
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
                     let mut out = io::BufWriter::with_capacity(CHUNK, create_file(root, &rel)?);
                     let declared = entry.size();
-                    let n = copy_limited(&mut entry, &mut out, declared)
+                    let mut hasher = Hasher::new("sha256").expect("sha256 is registered");
+                    let n = copy_limited(&mut entry, &mut out, declared, &mut hasher)
                         .map_err(|e| e.in_tar(&name))?;
                     out.flush()?;
                     stats.files += 1;
                     stats.bytes += n;
-                    files.insert(rel);
+                    files.insert(rel, (hasher.finish(), n));
                 }
                 tar::EntryType::Symlink => {
                     let target = entry
@@ -946,15 +978,15 @@ fn extract_tar(
                         EntryError::Refused(format!("{name}: link target not UTF-8"))
                     })?;
                     let target_rel = safe_relative(target).map_err(EntryError::Refused)?;
-                    if !files.contains(&target_rel) {
+                    let Some(written) = files.get(&target_rel).cloned() else {
                         return Err(EntryError::Refused(format!(
                             "{name}: a hard link to {target}, which is not an earlier file of \
                              this layer"
                         )));
-                    }
+                    };
                     let path = make_parents(root, &rel)?;
                     fs::hard_link(root.join(&target_rel), &path)?;
-                    files.insert(rel);
+                    files.insert(rel, written);
                 }
                 other => {
                     return Err(EntryError::Refused(format!(
@@ -963,6 +995,7 @@ fn extract_tar(
                 }
             }
         }
+        digests.extend(files.into_iter().map(|(rel, (d, n))| (rel, d, n)));
     }
     // The rest of the uncompressed stream (padding after the end blocks), for the diffId.
     io::copy(&mut diff, &mut io::sink())

@@ -70,6 +70,18 @@ fn location_html(location: &str) -> String {
 
 /// Text safe in element content and in quoted attribute values.
 pub fn esc(s: &str) -> String {
+    // Most text needs no escape: one scan and a copy (a page holds ~200 KB of it). A byte that
+    // might start something to replace (a markup character, a C0 control or DEL, 0xC2: the
+    // lead byte of the C1 controls) takes the careful path below.
+    let plain = s.bytes().all(|b| {
+        !matches!(
+            b,
+            b'&' | b'<' | b'>' | b'"' | b'\'' | 0..=0x1f | 0x7f | 0xc2
+        )
+    });
+    if plain {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -545,6 +557,20 @@ mod tests {
     use super::*;
     use crate::report::sample::sample_report;
     use crate::traceability::coverage_of_cases;
+
+    /// The plain-text fast path and the careful path agree on every kind of character.
+    #[test]
+    fn escaping_plain_and_marked_text() {
+        for (text, want) in [
+            ("plain text, é ü ✓", "plain text, é ü ✓"),
+            ("a<b>&\"c'", "a&lt;b&gt;&amp;&quot;c&#39;"),
+            ("tab\tline\n", "tab\tline\n"),
+            ("bell\u{7}del\u{7f}", "bell\u{FFFD}del\u{FFFD}"),
+            ("nel\u{85}nbsp\u{a0}", "nel\u{FFFD}nbsp\u{a0}"),
+        ] {
+            assert_eq!(esc(text), want, "{text:?}");
+        }
+    }
 
     fn page(report: &ConformanceReport) -> String {
         to_html(

@@ -178,7 +178,8 @@ fn check_a_conformant_fixture_in_a_registry() {
 }
 
 /// `unpack` from a registry: the gate's check and the extraction share one download per blob,
-/// and the tree is the one unpacked from the layout.
+/// the manifest is asked for once, the referrers not at all for a profile that judges no
+/// evidence, and the tree is the one unpacked from the layout.
 #[test]
 fn unpack_from_a_registry_downloads_each_blob_once() {
     let fake = FakeRegistry::start(Faults::default());
@@ -197,12 +198,29 @@ fn unpack_from_a_registry_downloads_each_blob_once() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let log = fake.log()[before..].to_vec();
     let mut gets: std::collections::BTreeMap<String, usize> = Default::default();
-    for l in &fake.log()[before..] {
+    for l in &log {
         if l.method == "GET" && l.target.contains("/blobs/") {
             *gets.entry(l.target.clone()).or_default() += 1;
         }
     }
+    let requests: Vec<String> = log
+        .iter()
+        .map(|l| format!("{} {}", l.method, l.target))
+        .collect();
+    let manifests = requests
+        .iter()
+        .filter(|r| r.contains("/manifests/"))
+        .count();
+    assert_eq!(
+        manifests, 1,
+        "the manifest once, nothing else: {requests:#?}"
+    );
+    assert!(
+        !requests.iter().any(|r| r.contains("/referrers/")),
+        "no referrers lookup for core: {requests:#?}"
+    );
     let manifest: Value = serde_json::from_slice(
         &std::fs::read(root().join("fixtures/v1.0/model/pass-model-tar/index.json")).unwrap(),
     )
@@ -220,15 +238,43 @@ fn unpack_from_a_registry_downloads_each_blob_once() {
     .unwrap();
     let layers = m["layers"].as_array().unwrap();
     assert!(layers.len() > 1, "a fixture with several layers");
-    for l in layers {
+    for l in layers.iter().chain([&m["config"]]) {
         let d = l["digest"].as_str().unwrap();
         let n = gets
             .iter()
             .filter(|(t, _)| t.ends_with(&format!("/blobs/{d}")))
             .map(|(_, n)| *n)
             .sum::<usize>();
-        assert_eq!(n, 1, "layer {d} downloaded {n} times: {gets:?}");
+        assert_eq!(n, 1, "blob {d} downloaded {n} times: {gets:?}");
     }
+    assert_eq!(
+        gets.values().sum::<usize>(),
+        layers.len() + 1,
+        "no other blob: {gets:?}"
+    );
+    // A profile that judges evidence looks the referrers up (this artifact has none, so the
+    // gate refuses it and nothing is written).
+    let before = fake.log().len();
+    let trusted = work.path().join("trusted");
+    let out = ai_interop(
+        &[
+            "unpack",
+            &reference,
+            trusted.to_str().unwrap(),
+            "--profile",
+            "trusted",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!trusted.exists());
+    assert!(
+        fake.log()[before..]
+            .iter()
+            .any(|l| l.target.contains("/referrers/")),
+        "{:#?}",
+        fake.log()[before..].to_vec()
+    );
     let from_layout = work.path().join("from-layout");
     let out = ai_interop(
         &[

@@ -388,6 +388,24 @@ fn unpack_twice_is_idempotent_and_anything_else_is_replaced() {
         s(&src),
     ]);
     assert_eq!(tree(&dest), tree(&src));
+    // Tar layers too: the record took each file's digest as it was written, and a second run
+    // that hashes the tree finds exactly that.
+    let (name, _) = tree(&src)
+        .into_iter()
+        .find(|(n, _)| src.join(n).is_file())
+        .expect("a file from a tar layer");
+    let file = src.join(name);
+    let written = inode(&file);
+    let again = ok(&[
+        "unpack",
+        "oci:fixtures/v1.0/model/pass-model-tar:v1",
+        s(&src),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("nothing written"),
+        "{again:?}"
+    );
+    assert_eq!(inode(&file), written);
     std::fs::remove_dir_all(&src).unwrap();
     std::fs::remove_file(work.path().join(".tar-alone.ai-interop-unpacked.json")).unwrap();
     assert_eq!(

@@ -102,7 +102,7 @@ fn write_common_report(run: &SuiteRun, cfg: &RegistryConfig, dir: &std::path::Pa
         },
     );
     let (coverage, note) = ai_interop::traceability::coverage_of_default_fixtures();
-    ai_interop::report::write_all(&report, &coverage, note.as_deref(), dir).unwrap();
+    ai_interop::report::write_all(&report, coverage, note.as_deref(), dir).unwrap();
 }
 
 fn summary(run: &SuiteRun) -> String {

@@ -30,10 +30,38 @@ pub struct RemoteArtifact {
     pub referrers: referrers::Referrers,
 }
 
+/// One manifest fetched from a registry, its referrers not yet looked up: what `unpack` judges
+/// its destination by, then reads the blobs of (see [`RemoteManifest::with_referrers`]).
+pub struct RemoteManifest {
+    pub reference: reference::Reference,
+    /// Blobs of the repository, streamed and verified on the fly.
+    pub source: source::RegistrySource,
+    /// The manifest, exactly as served, verified against its digest.
+    pub manifest: source::FetchedManifest,
+}
+
+impl RemoteManifest {
+    /// Look up what refers to the manifest: by API, else by fallback tag.
+    pub fn with_referrers(self) -> anyhow::Result<RemoteArtifact> {
+        let referrers = referrers::discover(&self.source, &self.manifest.digest, None)?;
+        Ok(RemoteArtifact {
+            reference: self.reference,
+            source: self.source,
+            manifest: self.manifest,
+            referrers,
+        })
+    }
+}
+
 /// Open `<registry>/<repo>[:tag|@digest]`. `base` supplies credentials, TLS and timeouts;
 /// its URL is replaced by the reference's registry (unless it already names the same host, in
 /// which case its scheme is kept).
 pub fn open(input: &str, base: &config::RegistryConfig) -> anyhow::Result<RemoteArtifact> {
+    open_manifest(input, base)?.with_referrers()
+}
+
+/// [`open`] without the referrers: one manifest request.
+pub fn open_manifest(input: &str, base: &config::RegistryConfig) -> anyhow::Result<RemoteManifest> {
     let reference = reference::Reference::parse(input)?;
     let mut cfg = base.clone();
     let same_host = base
@@ -47,11 +75,9 @@ pub fn open(input: &str, base: &config::RegistryConfig) -> anyhow::Result<Remote
     let client = Arc::new(client::Client::new(&cfg)?);
     let source = source::RegistrySource::new(client, reference.repository.clone());
     let manifest = source.fetch_manifest(&reference.target_or_latest())?;
-    let referrers = referrers::discover(&source, &manifest.digest, None)?;
-    Ok(RemoteArtifact {
+    Ok(RemoteManifest {
         reference,
         source,
         manifest,
-        referrers,
     })
 }
