@@ -44,7 +44,7 @@
 //! data and fails on an import that runs up it or across one layer.
 
 pub mod artifact;
-pub mod bundle;
+pub(crate) mod bundle;
 pub mod certify;
 pub mod checks;
 pub mod cli;
@@ -53,14 +53,14 @@ pub mod document;
 pub mod engine;
 pub mod evidence;
 pub mod fixtures;
-pub mod frontmatter;
-pub mod image_index;
-pub mod input;
+pub(crate) mod frontmatter;
+pub(crate) mod image_index;
+pub(crate) mod input;
 pub mod inspect;
 pub mod load;
 pub mod model;
-pub mod names;
-pub mod output;
+pub(crate) mod names;
+pub(crate) mod output;
 pub(crate) mod progress;
 pub mod reference;
 pub mod report;
@@ -69,7 +69,7 @@ pub mod selftest;
 pub mod source;
 pub mod spec;
 pub mod suites;
-pub mod tarball;
+pub(crate) mod tarball;
 pub mod targets;
 pub mod traceability;
 pub mod trust;

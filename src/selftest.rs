@@ -135,7 +135,10 @@ fn messages(ev: &Evaluation, id: &str) -> String {
 
 /// Per-requirement verdicts of the self-test: a requirement passes when every case that covers
 /// it met its expectation, fails when one did not, and is not-applicable when no case covers it.
-pub fn requirement_verdicts(catalog: &Catalog, tests: &[TestResult]) -> Vec<RequirementResult> {
+pub(crate) fn requirement_verdicts(
+    catalog: &Catalog,
+    tests: &[TestResult],
+) -> Vec<RequirementResult> {
     let mut by_req: BTreeMap<&str, Vec<&TestResult>> = BTreeMap::new();
     for t in tests {
         for id in &t.covers {

@@ -18,7 +18,7 @@
 //!    release ([`release`]).
 
 pub mod recompute;
-pub mod release;
+pub(crate) mod release;
 pub mod statement;
 
 use crate::report::ConformanceReport;

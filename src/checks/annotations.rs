@@ -15,11 +15,11 @@ use crate::vocabulary::{
 };
 
 /// Every key this profile defines in the `org.cncf.ai.` namespace.
-pub const PROFILE_KEYS: &[&str] = crate::vocabulary::CNCF_AI_KEYS;
+pub(crate) const PROFILE_KEYS: &[&str] = crate::vocabulary::CNCF_AI_KEYS;
 
 /// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the
 /// agentic kinds by the `agentic` extension, `lora-adapter` by the `lora` extension.
-pub const ARTIFACT_TYPES: &[&str] = &[
+pub(crate) const ARTIFACT_TYPES: &[&str] = &[
     MODEL_KIND,
     "skill",
     "prompt-template",
@@ -28,19 +28,19 @@ pub const ARTIFACT_TYPES: &[&str] = &[
     LORA_ADAPTER,
 ];
 /// Values reserved for extensions that spec 1.0 does not define yet.
-pub const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context"];
+pub(crate) const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context"];
 
 /// Whether the artifact says it is something other than a model (a defined agentic kind or a
 /// reserved value): the model-only requirements (MOF, ModelPack) do not apply to it. A LoRA
 /// adapter is weights packaged like a model (`spec/v1.0/lora.md`): they apply to it.
-pub fn non_model_type(a: &Artifact) -> Option<&str> {
+pub(crate) fn non_model_type(a: &Artifact) -> Option<&str> {
     annotation(manifest_annotations(a), ARTIFACT_TYPE)
         .filter(|t| *t != MODEL_KIND && *t != LORA_ADAPTER)
         .filter(|t| ARTIFACT_TYPES.contains(t) || RESERVED_ARTIFACT_TYPES.contains(t))
 }
 const LIFECYCLES: &[&str] = &["experimental", "validated", "deprecated", "product-ready"];
 
-pub const MOF_VOCABULARY: &[&str] = &[
+pub(crate) const MOF_VOCABULARY: &[&str] = &[
     "datasets",
     "data-preprocessing-code",
     "model-architecture",
@@ -62,7 +62,7 @@ pub const MOF_VOCABULARY: &[&str] = &[
 ];
 
 /// Components each class adds; classes are cumulative (II ⊃ III, I ⊃ II).
-pub const CHECKS: &[Check] = &[
+pub(crate) const CHECKS: &[Check] = &[
     Check {
         id: "annotations.identity",
         title: "Profile version, artifact type, lifecycle status and the org.cncf.ai namespace",

@@ -199,7 +199,7 @@ fn well_formed(r: &Referrer, m: &mut Marks) {
 }
 
 /// Whether a referrer is a signature of the framework an annotation names.
-pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
+pub(crate) fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     let at = r.artifact_type.as_deref().unwrap_or_default();
     // A bundle that announces a predicate type is an attestation, except cosign's own signing
     // predicate: cosign v3 signs an image as a DSSE Statement of that type.

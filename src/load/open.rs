@@ -77,7 +77,7 @@ impl TargetRef {
     }
 
     /// A credential-free display form.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             TargetRef::Layout { dir, selector } => match selector {
                 None => format!("oci:{}", dir.display()),
@@ -92,7 +92,7 @@ impl TargetRef {
     }
 
     /// Whether this is a registry reference.
-    pub fn is_registry(&self) -> bool {
+    pub(crate) fn is_registry(&self) -> bool {
         matches!(self, TargetRef::Registry(_))
     }
 
@@ -122,7 +122,7 @@ impl TargetRef {
 
     /// [`load_with`](Self::load_with), keeping only the manifests of an image index that
     /// `selection` names (a usage error when it names none).
-    pub fn load_selected(
+    pub(crate) fn load_selected(
         &self,
         limits: &Limits,
         options: &InspectOptions,
@@ -134,7 +134,7 @@ impl TargetRef {
 
     /// [`load_selected`](Self::load_selected), the selected manifest's layers read through
     /// `tap` (see [`collect_tapped`]).
-    pub fn load_tapped(
+    pub(crate) fn load_tapped(
         &self,
         limits: &Limits,
         options: &InspectOptions,

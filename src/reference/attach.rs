@@ -37,7 +37,7 @@ pub struct Evidence {
 
 /// What was attached.
 #[derive(Debug, Clone)]
-pub struct Attached {
+pub(crate) struct Attached {
     pub subject: Digest,
     pub referrer: Digest,
     /// How it can be found: `index.json`, the referrers API, or the fallback tag.
@@ -98,7 +98,7 @@ fn real_dir(path: &Path) -> Result<()> {
 }
 
 /// Attach `ev` to the manifest `selector` selects in the layout `dir`.
-pub fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<Attached> {
+pub(crate) fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<Attached> {
     let limits = Limits::default();
     let layout = OciLayout::open(dir, &limits)?;
     let (facts, manifest) = layout.select(selector, &limits)?;
@@ -148,7 +148,11 @@ pub fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<At
 }
 
 /// Attach `ev` to the manifest `target` names in a registry.
-pub fn to_registry(target: &Reference, base: &RegistryConfig, ev: &Evidence) -> Result<Attached> {
+pub(crate) fn to_registry(
+    target: &Reference,
+    base: &RegistryConfig,
+    ev: &Evidence,
+) -> Result<Attached> {
     let cfg = super::push::writable_config(base, target);
     let client = Arc::new(Client::new(&cfg)?);
     let repo = target.repository.clone();

@@ -32,7 +32,7 @@ const SPEC_PROFILE_VERSION: &str = "1.0.0";
 
 /// What is being packed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ArtifactKind {
+pub(crate) enum ArtifactKind {
     Model,
     Skill,
     Prompt,
@@ -42,7 +42,7 @@ pub enum ArtifactKind {
 impl ArtifactKind {
     /// A directory with `SKILL.md` is a skill, any other directory a model; a file starting
     /// with a `---` frontmatter fence is a prompt template, any other file a workflow.
-    pub fn detect(src: &Path) -> Result<ArtifactKind> {
+    pub(crate) fn detect(src: &Path) -> Result<ArtifactKind> {
         let meta = fs::metadata(src).with_context(|| src.display().to_string())?;
         if meta.is_dir() {
             let skill = ["SKILL.md", "skill.md"]
@@ -81,7 +81,7 @@ impl ArtifactKind {
 /// packer cannot derive, and the kind or media type of named top-level paths.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// ModelPack: `descriptor` and `config` (`modelfs` is derived); a workflow: its config.
@@ -94,7 +94,7 @@ pub struct Metadata {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct PackOptions {
+pub(crate) struct PackOptions {
     /// Detected from the source when absent.
     pub kind: Option<ArtifactKind>,
     pub metadata: Option<PathBuf>,
@@ -106,25 +106,20 @@ pub struct PackOptions {
 
 /// One layer as written.
 #[derive(Debug, Clone)]
-pub struct PackedLayer {
-    pub media_type: String,
-    pub digest: Digest,
+pub(crate) struct PackedLayer {
     pub size: u64,
-    pub diff_id: Digest,
-    pub path: String,
 }
 
 #[derive(Debug, Clone)]
-pub struct Packed {
+pub(crate) struct Packed {
     pub kind: ArtifactKind,
     pub manifest_digest: Digest,
-    pub manifest_size: u64,
     pub layers: Vec<PackedLayer>,
 }
 
 /// Pack `src` into the layout at `layout` (created if absent; other tags in it are kept) under
 /// `tag`.
-pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<Packed> {
+pub(crate) fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<Packed> {
     if !crate::targets::registry::reference::valid_tag(tag) {
         bail!("{tag:?} is not a valid tag");
     }
@@ -183,18 +178,7 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
     Ok(Packed {
         kind,
         manifest_digest,
-        manifest_size,
-        layers: built
-            .into_iter()
-            .zip(&layers)
-            .map(|(b, l)| PackedLayer {
-                media_type: b.media_type,
-                digest: b.digest,
-                size: b.size,
-                diff_id: b.diff_id,
-                path: l.path.clone(),
-            })
-            .collect(),
+        layers: built.iter().map(|b| PackedLayer { size: b.size }).collect(),
     })
 }
 
@@ -391,7 +375,7 @@ fn copy_file(source: &Path, size: u64, out: &mut dyn Write, buf: &mut [u8]) -> R
 }
 
 /// A deterministic ustar stream of `entries`, file bytes streamed from disk.
-pub fn write_tar(entries: &[Entry], out: &mut dyn Write) -> Result<()> {
+pub(crate) fn write_tar(entries: &[Entry], out: &mut dyn Write) -> Result<()> {
     let mut buf = vec![0u8; CHUNK];
     for e in entries {
         let mut name = e.name.clone().into_bytes();

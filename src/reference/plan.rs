@@ -32,7 +32,7 @@ pub enum Packing {
 }
 
 impl Packing {
-    pub fn suffix(self) -> &'static str {
+    pub(crate) fn suffix(self) -> &'static str {
         match self {
             Packing::Raw => "raw",
             Packing::Tar => "tar",
@@ -43,7 +43,7 @@ impl Packing {
 
 /// One entry of a tar layer, in archive order.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Path inside the archive (relative to the layer's root), `/`-separated, no trailing `/`.
     pub name: String,
     pub kind: EntryKind,
@@ -94,7 +94,7 @@ impl Layer {
 }
 
 /// The ModelPack kind a file name suggests.
-pub fn kind_of_file(name: &str) -> &'static str {
+pub(crate) fn kind_of_file(name: &str) -> &'static str {
     let lower = name.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     const WEIGHT_CONFIG: [&str; 10] = [
@@ -144,7 +144,7 @@ pub fn kind_of_file(name: &str) -> &'static str {
 
 /// The kind a directory suggests: by its name, else by what it holds (any weight file makes
 /// it weights; only documents make it docs; otherwise code).
-pub fn kind_of_dir(name: &str, entries: &[Entry]) -> &'static str {
+pub(crate) fn kind_of_dir(name: &str, entries: &[Entry]) -> &'static str {
     match name.to_ascii_lowercase().as_str() {
         "weights" | "checkpoints" | "model" | "models" => return "weight",
         "code" | "src" | "scripts" | "lib" => return "code",
@@ -168,7 +168,7 @@ pub fn kind_of_dir(name: &str, entries: &[Entry]) -> &'static str {
     }
 }
 
-pub fn model_media_type(kind: &str, packing: Packing) -> String {
+pub(crate) fn model_media_type(kind: &str, packing: Packing) -> String {
     format!("{MODEL_LAYER_PREFIX}{kind}.v1.{}", packing.suffix())
 }
 
@@ -195,7 +195,7 @@ fn normalized_mode(meta: &fs::Metadata) -> u32 {
 /// Why a directory cannot be packed as it stands. `validate skill` reports the same refusals as
 /// findings, so the walker that packs and the one that validates are this one.
 #[derive(Debug, thiserror::Error)]
-pub enum WalkError {
+pub(crate) enum WalkError {
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -308,7 +308,7 @@ fn normalize(path: &str) -> Option<String> {
 /// Layers of a model directory. `kinds` maps a top-level path to the kind (or full media
 /// type) a metadata file gives it; `skip` holds paths that are not packed (the metadata file
 /// itself).
-pub fn model_layers(
+pub(crate) fn model_layers(
     src: &Path,
     kinds: &BTreeMap<String, String>,
     skip: &[PathBuf],

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// Trust inputs are small; anything larger than this is not one (and is not read whole).
-pub const MAX_TRUST_FILE_BYTES: u64 = 4 << 20;
+pub(crate) const MAX_TRUST_FILE_BYTES: u64 = 4 << 20;
 
 /// What the command line says (each field overrides the policy file; keys add up).
 #[derive(Debug, Clone, Default)]
@@ -29,7 +29,7 @@ pub struct TrustOptions {
 /// The policy file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PolicyFile {
+pub(crate) struct PolicyFile {
     #[serde(default)]
     pub trusted_root: Option<String>,
     #[serde(default)]
@@ -71,7 +71,7 @@ fn refuse_url(s: &str) -> Result<(), String> {
 
 /// Parse a policy file (JSON, or YAML when the name ends in `.yaml`/`.yml`) and validate it
 /// against the embedded schema.
-pub fn read_policy(path: &Path) -> Result<PolicyFile, String> {
+pub(crate) fn read_policy(path: &Path) -> Result<PolicyFile, String> {
     let bytes = read_small(path)?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", path.display()))?;
     let is_yaml = path

@@ -278,7 +278,7 @@ pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: 
 }
 
 /// A manifest descriptor for a subject that exists nowhere.
-pub fn phantom_subject(salt: &str) -> Value {
+pub(crate) fn phantom_subject(salt: &str) -> Value {
     let bytes = format!("phantom subject {salt}");
     json!({
         "mediaType": crate::vocabulary::OCI_MANIFEST,
@@ -321,7 +321,7 @@ impl std::io::Read for PatternReader {
 }
 
 /// The digest of a pattern stream, computed by streaming it once.
-pub fn pattern_digest(seed: u64, len: u64) -> Digest {
+pub(crate) fn pattern_digest(seed: u64, len: u64) -> Digest {
     let r = crate::digest::HashingReader::new(
         PatternReader::new(seed, len),
         crate::digest::Hasher::new("sha256").expect("sha256"),

@@ -51,7 +51,7 @@ impl Registry {
 
 /// Push `layout:tag` to `reference`, then pull it into `<sandbox>/out/pulled`.
 #[allow(clippy::too_many_arguments)]
-pub fn push_pull(
+pub(crate) fn push_pull(
     adapter: &Adapter,
     layout: &Path,
     tag: &str,
@@ -137,7 +137,7 @@ fn tagged(layout: &Path, tag: &str) -> Result<(Value, Vec<u8>), String> {
 }
 
 /// TRN-001 and TRN-002 on an original and a pulled layout; returns the first TRN-001 problem.
-pub fn compare(
+pub(crate) fn compare(
     original: &Path,
     pulled: &Path,
     tag: &str,
@@ -267,7 +267,7 @@ pub struct TransportRun {
 }
 
 /// Push a conformant artifact and pull it back unchanged (once per positive case).
-pub const ROUNDTRIP: Step = Step {
+pub(crate) const ROUNDTRIP: Step = Step {
     id: "transport.roundtrip.<case>",
     title: "Push a conformant artifact to the registry and pull it back unchanged",
     covers: &["ADP-001", "ADP-003", "ADP-004", "TRN-001", "TRN-002"],
@@ -275,7 +275,7 @@ pub const ROUNDTRIP: Step = Step {
 };
 
 /// The transport suite's steps.
-pub const STEPS: &[&Step] = &[&ROUNDTRIP];
+pub(crate) const STEPS: &[&Step] = &[&ROUNDTRIP];
 
 pub fn run(
     adapter: &Adapter,

@@ -17,13 +17,13 @@ use std::time::Duration;
 pub use sandbox::Sandbox;
 
 /// The protocol version string every request and reply carries.
-pub const PROTOCOL: &str = "ai-interop.dev/adapter/v1";
+pub(crate) const PROTOCOL: &str = "ai-interop.dev/adapter/v1";
 
 /// The most bytes of standard output read as the reply; more is a flood.
-pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_REPLY_BYTES: usize = 1024 * 1024;
 
 /// The most bytes of standard error kept as evidence.
-pub const MAX_STDERR_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_STDERR_BYTES: usize = 16 * 1024;
 
 /// The protocol's commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,7 +58,7 @@ impl Command {
     }
 
     /// The default time one request may take.
-    pub fn default_timeout(self) -> Duration {
+    pub(crate) fn default_timeout(self) -> Duration {
         Duration::from_secs(match self {
             Command::Describe => 30,
             Command::Verify => 120,
@@ -261,13 +261,13 @@ impl ToolInfo {
     pub fn has(&self, capability: &str) -> bool {
         self.capabilities.iter().any(|c| c == capability)
     }
-    pub fn has_role(&self, role: &str) -> bool {
+    pub(crate) fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|c| c == role)
     }
     /// Why an artifact of `kind` is out of the runtime's declared scope, or `None` when the
     /// runtime declares it. A runtime that declares no scope at all is not out of scope here
     /// (RUN-011 fails it instead, and it is judged on every kind: silence dodges nothing).
-    pub fn out_of_scope(&self, kind: &str) -> Option<String> {
+    pub(crate) fn out_of_scope(&self, kind: &str) -> Option<String> {
         let kinds = self.artifact_kinds.as_ref()?;
         if kinds.iter().any(|k| k == kind) {
             return None;
@@ -284,7 +284,7 @@ impl ToolInfo {
         ))
     }
     /// Why a capability is lacking, in the adapter's words when it gave any.
-    pub fn lacking(&self, capability: &str) -> String {
+    pub(crate) fn lacking(&self, capability: &str) -> String {
         match self.unsupported.get(capability) {
             Some(why) => format!("{} does not offer `{capability}`: {why}", self.name),
             None => format!(
@@ -347,7 +347,7 @@ impl Exchange {
     }
 
     /// The end of standard error, where tools put their final word.
-    pub fn stderr_tail(&self, chars: usize) -> String {
+    pub(crate) fn stderr_tail(&self, chars: usize) -> String {
         let t = self.stderr.trim();
         let n = t.chars().count();
         if n <= chars {
@@ -358,7 +358,7 @@ impl Exchange {
     }
 }
 
-pub fn status_name(s: &ReplyStatus) -> &'static str {
+pub(crate) fn status_name(s: &ReplyStatus) -> &'static str {
     match s {
         ReplyStatus::Ok => "ok",
         ReplyStatus::Refused => "refused",
@@ -603,7 +603,7 @@ fn parse_reply(command: Command, stdout: &[u8], redactor: &Redactor) -> Result<R
 }
 
 /// The working copy of a directory tree (sources, fixture layouts) placed in a sandbox.
-pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -621,7 +621,7 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Paths for reports: the adapter's command, program name only.
-pub fn describe_command(spec: &AdapterSpec) -> Vec<String> {
+pub(crate) fn describe_command(spec: &AdapterSpec) -> Vec<String> {
     spec.command
         .iter()
         .map(|a| {
@@ -634,7 +634,7 @@ pub fn describe_command(spec: &AdapterSpec) -> Vec<String> {
 }
 
 /// A sandbox parent for a whole suite run.
-pub fn run_dir() -> std::io::Result<tempfile::TempDir> {
+pub(crate) fn run_dir() -> std::io::Result<tempfile::TempDir> {
     tempfile::Builder::new().prefix("ai-interop-run-").tempdir()
 }
 

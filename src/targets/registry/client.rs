@@ -24,9 +24,9 @@ use std::time::Duration;
 use url::Url;
 
 /// Largest manifest, index or error body read into memory.
-pub const MAX_DOCUMENT: u64 = 4 << 20;
+pub(crate) const MAX_DOCUMENT: u64 = 4 << 20;
 /// Most redirects followed for one request.
-pub const MAX_REDIRECTS: usize = 10;
+pub(crate) const MAX_REDIRECTS: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
@@ -52,7 +52,7 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    pub fn is_timeout(&self) -> bool {
+    pub(crate) fn is_timeout(&self) -> bool {
         matches!(self, ClientError::Timeout { .. })
     }
 }
@@ -96,15 +96,15 @@ impl Response {
             .map(|s| s.trim().to_string())
     }
 
-    pub fn content_type(&self) -> Option<String> {
+    pub(crate) fn content_type(&self) -> Option<String> {
         self.header("content-type")
     }
 
-    pub fn content_length(&self) -> Option<u64> {
+    pub(crate) fn content_length(&self) -> Option<u64> {
         self.header("content-length").and_then(|v| v.parse().ok())
     }
 
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
@@ -121,7 +121,7 @@ impl Response {
     }
 
     /// Read the whole body, refusing more than `limit` bytes.
-    pub fn bytes_limited(self, limit: u64) -> Result<Vec<u8>, ClientError> {
+    pub(crate) fn bytes_limited(self, limit: u64) -> Result<Vec<u8>, ClientError> {
         let method = self.method.clone();
         let url = self.url.to_string();
         let redactor = self.redactor.clone();
@@ -203,7 +203,7 @@ impl Response {
     }
 
     /// The body as a reader that fails at its end unless the bytes hash to `expected`.
-    pub fn into_verifying_reader(self, expected: &Digest) -> Option<VerifyingReader> {
+    pub(crate) fn into_verifying_reader(self, expected: &Digest) -> Option<VerifyingReader> {
         let hasher = Hasher::new(expected.algorithm())?;
         Some(VerifyingReader {
             context: BodyContext {
@@ -256,7 +256,7 @@ impl BodyContext {
 }
 
 /// A reader that verifies the digest (and size, when known) when the stream ends.
-pub struct VerifyingReader {
+pub(crate) struct VerifyingReader {
     context: BodyContext,
     inner: Option<HashingReader<Box<dyn Read + Send>>>,
     expected: Digest,
@@ -265,13 +265,13 @@ pub struct VerifyingReader {
 }
 
 impl VerifyingReader {
-    pub fn with_size(mut self, size: Option<u64>) -> Self {
+    pub(crate) fn with_size(mut self, size: Option<u64>) -> Self {
         self.expected_size = size;
         self
     }
     /// Check the length only, and leave the digest to a consumer that hashes every byte
     /// itself and reports a mismatch as a finding (the inspector: DSC-004).
-    pub fn without_digest_check(mut self) -> Self {
+    pub(crate) fn without_digest_check(mut self) -> Self {
         self.check_digest = false;
         self
     }
@@ -501,7 +501,10 @@ impl Client {
         Self::with_redactor(cfg, Redactor::new())
     }
 
-    pub fn with_redactor(cfg: &RegistryConfig, redactor: Redactor) -> Result<Client, ClientError> {
+    pub(crate) fn with_redactor(
+        cfg: &RegistryConfig,
+        redactor: Redactor,
+    ) -> Result<Client, ClientError> {
         install_crypto_provider();
         let base = cfg
             .base_url()
@@ -538,7 +541,7 @@ impl Client {
     pub fn timeouts(&self) -> &Timeouts {
         &self.timeouts
     }
-    pub fn redactor(&self) -> &Redactor {
+    pub(crate) fn redactor(&self) -> &Redactor {
         &self.redactor
     }
 
@@ -550,7 +553,7 @@ impl Client {
     }
 
     /// Resolve a `Location` header, relative or absolute, against the URL that sent it.
-    pub fn resolve_location(&self, from: &Url, location: &str) -> Result<Url, ClientError> {
+    pub(crate) fn resolve_location(&self, from: &Url, location: &str) -> Result<Url, ClientError> {
         from.join(location).map_err(|e| {
             ClientError::Protocol(format!(
                 "unusable Location {:?}: {e}",
@@ -890,7 +893,7 @@ impl Client {
     }
 
     /// Start an upload session: `POST /v2/<repo>/blobs/uploads/`.
-    pub fn start_upload(&self, repo: &str) -> Result<Response, ClientError> {
+    pub(crate) fn start_upload(&self, repo: &str) -> Result<Response, ClientError> {
         let req = self.request(
             Method::POST,
             self.url(&format!("{repo}/blobs/uploads/")),
@@ -964,7 +967,7 @@ impl Client {
 }
 
 /// Parse `Scheme k="v", k2=v2` (values may be quoted and contain commas).
-pub fn parse_challenge(header: &str) -> (String, HashMap<String, String>) {
+pub(crate) fn parse_challenge(header: &str) -> (String, HashMap<String, String>) {
     let header = header.trim();
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     let mut params = HashMap::new();
