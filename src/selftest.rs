@@ -2,7 +2,7 @@
 //! case descriptor expects. `ai-interop run` with no target and the `fixtures` test target both
 //! use this module, so the two can never disagree.
 
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::engine::{self, EvalOptions, Evaluation};
 use crate::fixtures::CaseDescriptor;
 use crate::inspect::InspectOptions;

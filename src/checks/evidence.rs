@@ -271,8 +271,8 @@ fn claims(a: &CheckContext, m: &mut Marks) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::Document;
     use crate::digest::Digest;
+    use crate::document::Document;
     use crate::vocabulary::{SIGSTORE_BUNDLE_V03, SLSA_PROVENANCE_V1};
     use std::collections::BTreeMap;
 

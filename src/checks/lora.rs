@@ -208,7 +208,7 @@ fn evidence_digest(a: &Artifact) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::Document;
+    use crate::document::Document;
     use crate::evidence::{EvidenceFacts, SubjectFacts};
     use serde_json::json;
 

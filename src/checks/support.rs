@@ -241,7 +241,7 @@ pub(crate) fn referrer_location(
 pub(crate) fn referrer_document<'a>(
     referrer: &'a crate::evidence::Referrer,
     media_type: &str,
-) -> Result<(usize, &'a crate::artifact::Document), String> {
+) -> Result<(usize, &'a crate::document::Document), String> {
     let blob = referrer
         .blob(media_type)
         .ok_or_else(|| format!("the referrer holds no layer of media type {media_type}"))?;
@@ -276,7 +276,7 @@ pub(crate) fn artifact_of(manifest: Value) -> Artifact {
         target: "test".into(),
         layout: None,
         manifest_digest: crate::digest::Digest::sha256_of(&bytes),
-        manifest: crate::artifact::Document::from_bytes(bytes),
+        manifest: crate::document::Document::from_bytes(bytes),
         config: None,
         layers: Vec::new(),
         bundle: None,

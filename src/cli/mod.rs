@@ -13,7 +13,7 @@ mod validate;
 mod validate_asset;
 mod verify_bundle;
 
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::report::Format;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand};

@@ -8,10 +8,9 @@ mod layer;
 mod tar;
 mod tar_guard;
 
-use crate::artifact::{
-    Artifact, BlobFacts, BlobProblem, ConfigFacts, Document, LayerFacts, LayoutFacts, Limits,
-};
+use crate::artifact::{Artifact, BlobFacts, BlobProblem, ConfigFacts, LayerFacts, LayoutFacts};
 use crate::digest::{Digest, Hasher, HashingReader};
+use crate::document::{Document, Limits};
 use crate::source::{BlobError, BlobSource};
 use serde_json::Value;
 use std::sync::Mutex;

@@ -1,7 +1,8 @@
 //! Target references and loading an artifact from them: an OCI image layout
 //! (`oci:<dir>[:<tag>|@<digest>]`) or a registry (`<registry>/<repo>[:<tag>|@<digest>]`).
 
-use crate::artifact::{Artifact, Document, Limits};
+use crate::artifact::Artifact;
+use crate::document::{Document, Limits};
 use crate::image_index::{Selection, is_image_index};
 use crate::inspect::{InspectOptions, LayerTap, collect_tapped};
 use crate::source::BlobSource;

@@ -5,8 +5,8 @@
 //! fallback tag index `sha256-<hex>` is updated, keeping what it already lists). So "sign after
 //! pack" works with this tool alone, and `check --profile trusted` finds what was attached.
 
-use crate::artifact::Limits;
 use crate::digest::Digest;
+use crate::document::Limits;
 use crate::reference::blobs::{BlobStore, unique_name};
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::client::Client;

@@ -2,8 +2,8 @@
 //! a registry with the suite's own client (monolithic uploads; a blob the repository already
 //! has is not sent again), then the manifest's exact bytes put under the tag.
 
-use crate::artifact::Limits;
 use crate::digest::Digest;
+use crate::document::Limits;
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::client::Client;
 use crate::targets::registry::config::{self, RegistryConfig};

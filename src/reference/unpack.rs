@@ -20,8 +20,9 @@
 //! [`QUEUE`] chunks of a layer wait between the reader and its writer.
 
 use super::destination::{self, Found};
-use crate::artifact::{Artifact, Document, Limits};
+use crate::artifact::Artifact;
 use crate::digest::{Digest, Hasher};
+use crate::document::{Document, Limits};
 use crate::inspect::{InspectOptions, LayerTap, packing_of};
 use crate::source::BlobSource;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};

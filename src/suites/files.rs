@@ -2,7 +2,7 @@
 //! file's bytes and path preserved" is one comparison for packers (source tree vs artifact) and
 //! runtimes (artifact vs destination).
 
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
 
 use crate::digest::{Digest, Hasher};

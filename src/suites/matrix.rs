@@ -6,7 +6,7 @@
 use super::files;
 use super::packer::{SOURCES, TAG, judge_artifact, pack_request, tagged_digest};
 use super::transport::Registry;
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
 
 use crate::digest::{Digest, Hasher, HashingReader};

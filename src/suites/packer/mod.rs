@@ -4,8 +4,8 @@
 use super::files::{self, Tree};
 use super::report::{Asking, Step, StepResult, at};
 use super::tool::{blocked, describe, judge, skip_all};
-use crate::artifact::Limits;
 use crate::checks::Marks;
+use crate::document::Limits;
 use crate::engine::{self, EvalOptions};
 use crate::inspect::InspectOptions;
 use crate::load::open::TargetRef;

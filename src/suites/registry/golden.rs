@@ -6,8 +6,8 @@
 //! The code-built manifests are written with an unusual indentation on purpose, so that a
 //! registry that re-serializes them is caught by a byte comparison.
 
-use crate::artifact::Limits;
 use crate::digest::Digest;
+use crate::document::Limits;
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::manifest::{odd_json, referenced_blob, referenced_blobs};
 use crate::vocabulary::{
@@ -99,7 +99,7 @@ fn below(
         let (media_type, digest, _) =
             referenced_blob(d).ok_or_else(|| format!("unusable index descriptor {d}"))?;
         let reader = layout.open_blob(&digest).map_err(|e| e.to_string())?;
-        let child = crate::artifact::Document::from_reader(reader, limits)
+        let child = crate::document::Document::from_reader(reader, limits)
             .map_err(|e| format!("{digest}: {e}"))?;
         let (Some(bytes), Ok(json)) = (child.bytes, child.json) else {
             return Err(format!("{digest} is not a JSON document within the limits"));

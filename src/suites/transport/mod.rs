@@ -4,9 +4,9 @@
 use super::report::{Asking, Step, StepResult, at};
 use super::runtime::{POSITIVES, case_tag};
 use super::tool::{describe, judge, skip_all};
-use crate::artifact::Limits;
 use crate::checks::Marks;
 use crate::digest::Digest;
+use crate::document::Limits;
 use crate::targets::adapter::{
     Adapter, Command, Params, ReplyStatus, Sandbox, ScratchRegistry, ToolInfo, copy_tree,
 };
