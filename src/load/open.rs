@@ -7,8 +7,10 @@ use crate::image_index::{Selection, is_image_index};
 use crate::inspect::{InspectOptions, LayerTap, collect_tapped};
 use crate::source::BlobSource;
 use crate::targets::layout::{LayoutError, OciLayout};
-use crate::targets::registry::config::{ConfigError, RegistryConfig};
-use crate::targets::registry::reference::{Reference, ReferenceError};
+use crate::targets::registry::OpenError;
+use crate::targets::registry::client::ClientError;
+use crate::targets::registry::config::RegistryConfig;
+use crate::targets::registry::reference::Reference;
 use crate::targets::registry::source::ManifestError;
 use std::path::PathBuf;
 
@@ -311,20 +313,17 @@ fn subject_digest(selected: &serde_json::Value) -> Option<crate::digest::Digest>
 
 /// Who must act on a registry failure: a bad reference, setting or name is the user's (2);
 /// an unreachable registry, refused credentials or a broken answer is the harness's (3).
-fn registry_error(shown: &str, e: anyhow::Error) -> TargetError {
+fn registry_error(shown: &str, e: OpenError) -> TargetError {
     let msg = format!("{shown}: {e}");
-    if e.downcast_ref::<ReferenceError>().is_some() || e.downcast_ref::<ConfigError>().is_some() {
-        return TargetError::Usage(msg);
+    match e {
+        OpenError::Reference(_) | OpenError::Client(ClientError::Config(_)) => {
+            TargetError::Usage(msg)
+        }
+        OpenError::Manifest(ManifestError::NotFound(_)) => {
+            TargetError::Usage(format!("{msg} in the registry"))
+        }
+        _ => TargetError::Harness(format!("cannot read {msg}")),
     }
-    if let Some(ManifestError::NotFound(_)) = e.downcast_ref::<ManifestError>() {
-        return TargetError::Usage(format!("{msg} in the registry"));
-    }
-    if let Some(crate::targets::registry::client::ClientError::Config(_)) =
-        e.downcast_ref::<crate::targets::registry::client::ClientError>()
-    {
-        return TargetError::Usage(msg);
-    }
-    TargetError::Harness(format!("cannot read {msg}"))
 }
 
 fn layout_error(e: LayoutError) -> TargetError {

@@ -30,10 +30,22 @@ pub struct RemoteArtifact {
     pub referrers: referrers::Referrers,
 }
 
+/// Why [`open`] failed: the reference, the client (its settings, the connection, referrers
+/// discovery) or the manifest. Each shows as the error it wraps.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Reference(#[from] reference::ReferenceError),
+    #[error(transparent)]
+    Client(#[from] client::ClientError),
+    #[error(transparent)]
+    Manifest(#[from] source::ManifestError),
+}
+
 /// Open `<registry>/<repo>[:tag|@digest]`. `base` supplies credentials, TLS and timeouts;
 /// its URL is replaced by the reference's registry (unless it already names the same host, in
 /// which case its scheme is kept).
-pub fn open(input: &str, base: &config::RegistryConfig) -> anyhow::Result<RemoteArtifact> {
+pub fn open(input: &str, base: &config::RegistryConfig) -> Result<RemoteArtifact, OpenError> {
     let reference = reference::Reference::parse(input)?;
     let mut cfg = base.clone();
     let same_host = base
