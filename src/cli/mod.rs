@@ -202,6 +202,19 @@ impl CommonArgs {
     }
 }
 
+/// An error and its sources, `: `-separated: what `anyhow` shows for `{:#}`, for the typed
+/// errors of the layers below.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 /// A failure that ends a command with a given exit code.
 pub(crate) struct Exit {
     pub code: u8,
@@ -478,4 +491,34 @@ pub(crate) fn emit(
     };
     print!("{}", crate::report::render(report, format));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error(transparent)]
+        Inner(#[from] Inner),
+        #[error("plain")]
+        Plain,
+    }
+    #[derive(Debug, thiserror::Error)]
+    #[error("inner")]
+    struct Inner(#[source] std::io::Error);
+
+    #[test]
+    fn chain_reads_as_anyhow_alternate() {
+        let typed = || Outer::from(Inner(std::io::Error::other("io")));
+        assert_eq!(chain(&typed()), "inner: io");
+        assert_eq!(
+            chain(&typed()),
+            format!(
+                "{:#}",
+                anyhow::Error::from(Inner(std::io::Error::other("io")))
+            )
+        );
+        assert_eq!(chain(&Outer::Plain), "plain");
+    }
 }

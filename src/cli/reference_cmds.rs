@@ -132,7 +132,7 @@ pub fn push(args: PushArgs) -> Result<u8, Exit> {
     )?;
     let started = Instant::now();
     let pushed = crate::reference::push::push(&dir, selector.as_deref(), &dest, &cfg)
-        .map_err(|e| Exit::harness(format!("push to {dest}: {e:#}")))?;
+        .map_err(|e| Exit::harness(format!("push to {dest}: {}", super::chain(&e))))?;
     println!(
         "pushed {} to {dest} {} ({} blobs sent, {} already present, {} bytes, {:.2} s)",
         args.source,
