@@ -467,7 +467,7 @@ pub fn attach(args: AttachArgs) -> Result<u8, Exit> {
             to_registry(&r, &cfg, &ev)
         }
     }
-    .map_err(|e| Exit::harness(format!("attach to {}: {e:#}", args.target)))?;
+    .map_err(|e| Exit::harness(format!("attach to {}: {}", args.target, super::chain(&e))))?;
     println!(
         "attached {} to {} as referrer {} (found through {})",
         args.file.display(),
