@@ -58,7 +58,7 @@ impl ClientError {
 }
 
 /// A request body.
-pub enum Body {
+pub(crate) enum Body {
     Empty,
     Bytes(Vec<u8>),
     /// A stream of exactly `len` bytes, sent once (never replayed).
@@ -141,7 +141,7 @@ impl Response {
     }
 
     /// Read a document body (manifest, index, error) of at most [`MAX_DOCUMENT`] bytes.
-    pub fn bytes(self) -> Result<Vec<u8>, ClientError> {
+    pub(crate) fn bytes(self) -> Result<Vec<u8>, ClientError> {
         self.bytes_limited(MAX_DOCUMENT)
     }
 
@@ -363,7 +363,7 @@ fn io_error(
 }
 
 /// One request.
-pub struct Request {
+pub(crate) struct Request {
     pub method: Method,
     pub url: Url,
     pub headers: Vec<(String, String)>,
@@ -535,18 +535,15 @@ impl Client {
         })
     }
 
-    pub fn base(&self) -> &Url {
+    pub(crate) fn base(&self) -> &Url {
         &self.base
-    }
-    pub fn timeouts(&self) -> &Timeouts {
-        &self.timeouts
     }
     pub(crate) fn redactor(&self) -> &Redactor {
         &self.redactor
     }
 
     /// `<base>/v2/<path>`.
-    pub fn url(&self, path: &str) -> Url {
+    pub(crate) fn url(&self, path: &str) -> Url {
         let mut u = self.base.clone();
         u.set_path(&format!("/v2/{}", path.trim_start_matches('/')));
         u
@@ -563,7 +560,7 @@ impl Client {
     }
 
     /// A request with the default timeout.
-    pub fn request(&self, method: Method, url: Url, repository: Option<&str>) -> Request {
+    pub(crate) fn request(&self, method: Method, url: Url, repository: Option<&str>) -> Request {
         Request {
             method,
             url,
@@ -633,7 +630,7 @@ impl Client {
 
     /// Send a request: authenticate on a challenge, follow redirects (GET/HEAD), never send
     /// `Authorization` off the registry's origin.
-    pub fn send(&self, req: Request) -> Result<Response, ClientError> {
+    pub(crate) fn send(&self, req: Request) -> Result<Response, ClientError> {
         let Request {
             method,
             mut url,
@@ -839,7 +836,7 @@ impl Client {
     // ---- convenience calls -------------------------------------------------------------
 
     /// GET or HEAD a manifest by tag or digest, with the OCI `Accept` types.
-    pub fn manifest(
+    pub(crate) fn manifest(
         &self,
         method: Method,
         repo: &str,
@@ -903,7 +900,7 @@ impl Client {
     }
 
     /// The `Location` of a response, resolved; an error naming the step when missing.
-    pub fn location(&self, resp: &Response, step: &str) -> Result<Url, ClientError> {
+    pub(crate) fn location(&self, resp: &Response, step: &str) -> Result<Url, ClientError> {
         let loc = resp.header("location").ok_or_else(|| {
             ClientError::Protocol(format!(
                 "{step}: {} without a Location header",

@@ -40,7 +40,7 @@ pub struct Reference {
 impl Reference {
     /// Parse `[scheme://]<registry>/<repo>[:tag][@digest]`. The registry part is mandatory:
     /// there is no default registry.
-    pub fn parse(input: &str) -> Result<Reference, ReferenceError> {
+    pub(crate) fn parse(input: &str) -> Result<Reference, ReferenceError> {
         let err = |m: &str| ReferenceError {
             input: input.to_string(),
             message: m.to_string(),

@@ -68,7 +68,7 @@ pub(crate) struct ApiAnswer {
 
 impl ApiAnswer {
     /// `→ 404 text/plain: 404 page not found`-style evidence.
-    pub fn evidence(&self) -> String {
+    pub(crate) fn evidence(&self) -> String {
         let text = String::from_utf8_lossy(&self.body[..self.body.len().min(120)])
             .trim()
             .replace('\n', " ");
