@@ -75,9 +75,9 @@ pub fn pack(args: PackArgs) -> Result<u8, Exit> {
     };
     let transfer = super::progress::Transfer::start(&format!("packing {}", args.source.display()));
     let packed = crate::reference::pack(&args.source, &dir, &tag, &opts).map_err(|e| {
-        let message = format!("pack {}: {e:#}", args.source.display());
+        let message = format!("pack {}: {}", args.source.display(), super::chain(&e));
         // A named file that cannot be read as one (a FIFO, a device, too large) is the user's to fix.
-        if e.downcast_ref::<crate::input::InputError>().is_some() {
+        if matches!(e, crate::reference::plan::PackError::Input(_)) {
             Exit::usage(message)
         } else {
             Exit::harness(message)
