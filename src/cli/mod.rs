@@ -180,7 +180,7 @@ impl TrustArgs {
             policy: self.policy.clone(),
             offline: self.offline,
         })
-        .map_err(Exit::usage)
+        .map_err(|e| Exit::usage(e.to_string()))
     }
 }
 
