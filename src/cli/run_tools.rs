@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// Load one adapter, with `--timeout-ms` applied to every command when given.
 pub fn load_adapter(path: &Path, timeout_ms: Option<u64>) -> Result<Adapter, Exit> {
-    let mut spec = AdapterSpec::load(path).map_err(Exit::usage)?;
+    let mut spec = AdapterSpec::load(path).map_err(|e| Exit::usage(e.to_string()))?;
     if let Some(ms) = timeout_ms {
         for c in Command::ALL {
             spec = spec.with_timeout(c, Duration::from_millis(ms.max(1)));

@@ -91,15 +91,39 @@ struct Descriptor {
     timeouts_ms: BTreeMap<String, u64>,
 }
 
+/// Why an adapter cannot be loaded from a path (a usage error), named with the path.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterSpecError {
+    #[error("{path}: {error}")]
+    Path { path: String, error: std::io::Error },
+    #[error("{0}: no such adapter executable")]
+    NoExecutable(String),
+    /// A descriptor that is not a small regular text file.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+    #[error("{path}: not an adapter descriptor: {error}")]
+    NotDescriptor {
+        path: String,
+        error: serde_json::Error,
+    },
+    #[error("{0}: `command` is empty")]
+    EmptyCommand(String),
+    #[error("{path}: timeoutsMs names unknown command {command:?}")]
+    UnknownCommand { path: String, command: String },
+}
+
 impl AdapterSpec {
     /// Load `path`: a `.json` descriptor (its command resolved against the file's directory),
     /// or an executable taken as the whole command.
-    pub fn load(path: &Path) -> Result<AdapterSpec, String> {
+    pub fn load(path: &Path) -> Result<AdapterSpec, AdapterSpecError> {
         let shown = path.display().to_string();
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            let abs = std::path::absolute(path).map_err(|e| format!("{shown}: {e}"))?;
+            let abs = std::path::absolute(path).map_err(|error| AdapterSpecError::Path {
+                path: shown.clone(),
+                error,
+            })?;
             if !abs.is_file() {
-                return Err(format!("{shown}: no such adapter executable"));
+                return Err(AdapterSpecError::NoExecutable(shown));
             }
             let name = abs
                 .file_stem()
@@ -111,16 +135,18 @@ impl AdapterSpec {
                 shown,
             ));
         }
-        let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
-            .map_err(|e| e.to_string())?;
-        let d: Descriptor = serde_json::from_str(&text)
-            .map_err(|e| format!("{shown}: not an adapter descriptor: {e}"))?;
+        let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)?;
+        let d: Descriptor =
+            serde_json::from_str(&text).map_err(|error| AdapterSpecError::NotDescriptor {
+                path: shown.clone(),
+                error,
+            })?;
         let base = std::path::absolute(path)
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
         if d.command.is_empty() {
-            return Err(format!("{shown}: `command` is empty"));
+            return Err(AdapterSpecError::EmptyCommand(shown));
         }
         // A relative path that exists beside the descriptor (the script, the program) is
         // taken from there; a bare name such as `python3` is left to PATH.
@@ -141,7 +167,10 @@ impl AdapterSpec {
             let c = Command::ALL
                 .into_iter()
                 .find(|c| c.as_str() == cmd)
-                .ok_or_else(|| format!("{shown}: timeoutsMs names unknown command {cmd:?}"))?;
+                .ok_or_else(|| AdapterSpecError::UnknownCommand {
+                    path: shown.clone(),
+                    command: cmd.clone(),
+                })?;
             spec.timeouts.insert(c, Duration::from_millis(ms.max(1)));
         }
         Ok(spec)
