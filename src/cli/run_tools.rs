@@ -61,7 +61,7 @@ pub fn run_tool_suite(
     let scratch = registry
         .map(crate::targets::adapter::ScratchRegistry::from_url)
         .transpose()
-        .map_err(Exit::usage)?;
+        .map_err(|e| Exit::usage(e.to_string()))?;
     let adapter = load_adapter(adapter_path, timeout_ms)?.with_registry(scratch.clone());
     let catalog = Catalog::embedded();
     let started = now();
@@ -277,5 +277,5 @@ fn transport_registry(url: Option<&str>) -> Result<crate::suites::transport::Reg
             "moving artifacts needs --registry http://127.0.0.1:<port> (or AI_INTEROP_REGISTRY_URL)",
         )
     })?;
-    crate::suites::transport::Registry::from_url(url).map_err(Exit::usage)
+    crate::suites::transport::Registry::from_url(url).map_err(|e| Exit::usage(e.to_string()))
 }

@@ -8,7 +8,8 @@ use crate::checks::Marks;
 use crate::digest::Digest;
 use crate::document::Limits;
 use crate::targets::adapter::{
-    Adapter, Command, Params, ReplyStatus, Sandbox, ScratchRegistry, ToolInfo, copy_tree,
+    Adapter, Command, Params, RegistryUrlError, ReplyStatus, Sandbox, ScratchRegistry, ToolInfo,
+    copy_tree,
 };
 use crate::targets::layout::OciLayout;
 use serde_json::Value;
@@ -24,7 +25,7 @@ pub struct Registry {
 
 impl Registry {
     /// From `http://127.0.0.1:5000` (the form `.ci/registry.sh` exports).
-    pub fn from_url(url: &str) -> Result<Registry, String> {
+    pub fn from_url(url: &str) -> Result<Registry, RegistryUrlError> {
         let salt = format!(
             "{:x}",
             std::time::SystemTime::now()

@@ -203,6 +203,11 @@ impl AdapterSpec {
     }
 }
 
+/// A registry URL that is not `http://host:port` (a usage error).
+#[derive(Debug, thiserror::Error)]
+#[error("registry {0:?}: give http://host:port (no path, no credentials)")]
+pub struct RegistryUrlError(pub String);
+
 /// A scratch loopback registry the suite lends to tools that speak only to registries (the
 /// request field `registry`; an adapter asks for it with `needsRegistry` in its describe reply).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +220,7 @@ pub struct ScratchRegistry {
 impl ScratchRegistry {
     /// From `http://127.0.0.1:5000` (the form `.ci/registry.sh` exports); `https://` means TLS,
     /// a bare `host:port` plain HTTP.
-    pub fn from_url(url: &str) -> Result<ScratchRegistry, String> {
+    pub fn from_url(url: &str) -> Result<ScratchRegistry, RegistryUrlError> {
         let (plain_http, rest) = if let Some(r) = url.strip_prefix("http://") {
             (true, r)
         } else if let Some(r) = url.strip_prefix("https://") {
@@ -225,9 +230,7 @@ impl ScratchRegistry {
         };
         let host = rest.trim_end_matches('/').to_string();
         if host.is_empty() || host.contains(['/', '@', '?', '#']) {
-            return Err(format!(
-                "registry {url:?}: give http://host:port (no path, no credentials)"
-            ));
+            return Err(RegistryUrlError(url.to_string()));
         }
         Ok(ScratchRegistry { host, plain_http })
     }
