@@ -42,6 +42,10 @@
 //!
 //! Test code (`#[cfg(test)]`) may import any layer. `tests/layering.rs` holds this order as
 //! data and fails on an import that runs up it or across one layer.
+//!
+//! Visibility is `pub(crate)` by default. What is `pub` is what the binary (`src/main.rs`), the
+//! integration tests (`tests/`) and the benches (`benches/`) use, and the types those items'
+//! signatures name; a module nothing outside the crate uses is `pub(crate) mod` here.
 
 pub mod artifact;
 pub(crate) mod bundle;
