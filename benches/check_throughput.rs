@@ -23,8 +23,8 @@
 //! Targets: collect ≥ 0.95× the plain loop for one layer, ≥ 1.7× for several layers on two
 //! cores, peak RSS ≤ 64 MiB.
 
-use ai_interop::artifact::Limits;
 use ai_interop::digest::{Digest, Hasher};
+use ai_interop::document::Limits;
 use ai_interop::inspect::{InspectOptions, collect};
 use ai_interop::targets::layout::OciLayout;
 use serde_json::json;

@@ -8,7 +8,7 @@
 //! evaluating `core` on the same facts — what the evidence requirements cost on top of a core
 //! check. Reported: the median of (a) + (b) in milliseconds; target < 10 ms.
 
-use ai_interop::artifact::Limits;
+use ai_interop::document::Limits;
 use ai_interop::engine::{EvalOptions, evaluate};
 use ai_interop::inspect::InspectOptions;
 use ai_interop::load::discover;

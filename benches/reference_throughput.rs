@@ -22,8 +22,8 @@
 
 mod support;
 
-use ai_interop::artifact::Limits;
 use ai_interop::digest::Hasher;
+use ai_interop::document::Limits;
 use ai_interop::targets::layout::OciLayout;
 use std::fs::{self, File};
 use std::io::Read;

@@ -6,7 +6,7 @@
 
 use crate::digest::Digest;
 /// Re-exported for the modules above the facts, which have always named them here.
-pub use crate::document::{Document, Limits};
+use crate::document::Document;
 use serde_json::Value;
 
 /// Facts about the OCI image layout that carried the artifact.

@@ -6,8 +6,9 @@
 //! profile is the engine's work (`engine::bundle`), done before the BND checks run: this module
 //! gathers facts and never runs checks or the engine.
 
-use crate::artifact::{Artifact, Document, LayoutFacts, Limits, MemberFacts};
+use crate::artifact::{Artifact, LayoutFacts, MemberFacts};
 use crate::digest::Digest;
+use crate::document::{Document, Limits};
 use crate::frontmatter::{oci_references, parse_document};
 use crate::inspect::{InspectOptions, collect};
 use crate::source::BlobSource;

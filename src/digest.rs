@@ -30,7 +30,7 @@ pub enum DigestError {
 
 impl Digest {
     /// Parse against the grammar only; the algorithm may be unregistered.
-    pub fn parse_grammar(s: &str) -> Result<Digest, DigestError> {
+    pub(crate) fn parse_grammar(s: &str) -> Result<Digest, DigestError> {
         let bad = || DigestError::Grammar(s.to_string());
         let (algorithm, encoded) = s.split_once(':').ok_or_else(bad)?;
         let component_ok = |c: &str| {
@@ -62,7 +62,7 @@ impl Digest {
     }
 
     /// Require a registered algorithm (`sha256`, `sha512`) and its lowercase-hex encoding.
-    pub fn check_registered(&self) -> Result<(), DigestError> {
+    pub(crate) fn check_registered(&self) -> Result<(), DigestError> {
         let len = match self.algorithm.as_str() {
             "sha256" => 64,
             "sha512" => 128,
@@ -82,7 +82,7 @@ impl Digest {
         Ok(())
     }
 
-    pub fn algorithm(&self) -> &str {
+    pub(crate) fn algorithm(&self) -> &str {
         &self.algorithm
     }
     pub fn encoded(&self) -> &str {
@@ -152,7 +152,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 static HASHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Total bytes hashed in this process (a byte hashed by two hashers counts twice).
-pub fn bytes_hashed() -> u64 {
+pub(crate) fn bytes_hashed() -> u64 {
     HASHED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
@@ -171,12 +171,6 @@ impl<R: Read> HashingReader<R> {
             count: 0,
         }
     }
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
     /// Read the rest of the stream, then return the digest and byte count.
     pub fn drain(mut self) -> io::Result<(Digest, u64)> {
         let mut buf = vec![0u8; 1 << 20];
@@ -188,7 +182,7 @@ impl<R: Read> HashingReader<R> {
         }
         Ok((self.hasher.finish(), self.count))
     }
-    pub fn finish(self) -> (Digest, u64) {
+    pub(crate) fn finish(self) -> (Digest, u64) {
         (self.hasher.finish(), self.count)
     }
 }

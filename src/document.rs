@@ -57,7 +57,7 @@ impl Document {
     /// Every byte is hashed and counted, so `size` and `sha256` describe the full stored
     /// document even when it is too large to keep (then `bytes` is `None` and `json` an error).
     /// Only read errors are errors; a document that is not UTF-8 or not JSON is a fact.
-    pub fn from_reader<R: Read>(mut reader: R, limits: &Limits) -> io::Result<Document> {
+    pub(crate) fn from_reader<R: Read>(mut reader: R, limits: &Limits) -> io::Result<Document> {
         let max = limits.max_document_bytes;
         let mut hasher = Hasher::new("sha256").expect("sha256 is registered");
         let mut kept: Option<Vec<u8>> = Some(Vec::new());

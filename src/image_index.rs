@@ -9,9 +9,10 @@
 //! [`IndexProblem`] for the `index.follow` check.
 
 use crate::artifact::{
-    Artifact, ChildFacts, Document, IndexFacts, IndexProblem, IndexProblemKind, LayoutFacts, Limits,
+    Artifact, ChildFacts, IndexFacts, IndexProblem, IndexProblemKind, LayoutFacts,
 };
 use crate::digest::{Digest, Hasher};
+use crate::document::{Document, Limits};
 use crate::inspect::{InspectOptions, collect};
 use crate::source::{BlobError, BlobSource};
 use crate::vocabulary::{OCI_INDEX, OCI_MANIFEST};

@@ -42,9 +42,13 @@
 //!
 //! Test code (`#[cfg(test)]`) may import any layer. `tests/layering.rs` holds this order as
 //! data and fails on an import that runs up it or across one layer.
+//!
+//! Visibility is `pub(crate)` by default. What is `pub` is what the binary (`src/main.rs`), the
+//! integration tests (`tests/`) and the benches (`benches/`) use, and the types those items'
+//! signatures name; a module nothing outside the crate uses is `pub(crate) mod` here.
 
 pub mod artifact;
-pub mod bundle;
+pub(crate) mod bundle;
 pub mod certify;
 pub mod checks;
 pub mod cli;
@@ -53,14 +57,14 @@ pub mod document;
 pub mod engine;
 pub mod evidence;
 pub mod fixtures;
-pub mod frontmatter;
-pub mod image_index;
-pub mod input;
+pub(crate) mod frontmatter;
+pub(crate) mod image_index;
+pub(crate) mod input;
 pub mod inspect;
 pub mod load;
 pub mod model;
-pub mod names;
-pub mod output;
+pub(crate) mod names;
+pub(crate) mod output;
 pub(crate) mod progress;
 pub mod reference;
 pub mod report;
@@ -69,7 +73,7 @@ pub mod selftest;
 pub mod source;
 pub mod spec;
 pub mod suites;
-pub mod tarball;
+pub(crate) mod tarball;
 pub mod targets;
 pub mod traceability;
 pub mod trust;

@@ -13,7 +13,7 @@ pub enum Level {
 }
 
 impl Level {
-    pub fn parse(s: &str) -> Option<Level> {
+    pub(crate) fn parse(s: &str) -> Option<Level> {
         match s {
             "MUST" => Some(Level::Must),
             "SHOULD" => Some(Level::Should),
@@ -21,7 +21,7 @@ impl Level {
             _ => None,
         }
     }
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Level::Must => "MUST",
             Level::Should => "SHOULD",
@@ -53,7 +53,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
             Status::Fail => "fail",
@@ -66,7 +66,7 @@ impl Status {
     }
 
     /// Whether this outcome, on a requirement of the given level, breaks conformance.
-    pub fn breaks(self, level: Level) -> bool {
+    pub(crate) fn breaks(self, level: Level) -> bool {
         matches!(self, Status::Error | Status::Xpass)
             || (self == Status::Fail && level == Level::Must)
     }
@@ -76,7 +76,7 @@ impl Status {
     /// manifests of an image index: error, xpass, fail, xfail, skip (not looked at somewhere),
     /// pass, not-applicable. A pass outranks not-applicable: that the requirement held for one
     /// item is not hidden by another item it did not apply to.
-    pub fn gravity(self) -> u8 {
+    pub(crate) fn gravity(self) -> u8 {
         match self {
             Status::Error => 6,
             Status::Xpass => 5,
@@ -89,7 +89,7 @@ impl Status {
     }
 
     /// The graver of two verdicts on one requirement ([`Status::gravity`]).
-    pub fn graver(self, other: Status) -> Status {
+    pub(crate) fn graver(self, other: Status) -> Status {
         if other.gravity() > self.gravity() {
             other
         } else {
@@ -98,7 +98,7 @@ impl Status {
     }
 
     /// The gravest of several verdicts on one requirement; `None` when there are none.
-    pub fn gravest(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
+    pub(crate) fn gravest(statuses: impl IntoIterator<Item = Status>) -> Option<Status> {
         statuses.into_iter().reduce(Status::graver)
     }
 
@@ -108,7 +108,7 @@ impl Status {
     /// elsewhere; a test that decided one requirement and skipped another did run, and what it
     /// decided passed, so it is a pass (its skip stays visible as a finding). Only a test that
     /// skipped everything it covers is a skip.
-    pub fn of_test(statuses: impl IntoIterator<Item = Status>) -> Status {
+    pub(crate) fn of_test(statuses: impl IntoIterator<Item = Status>) -> Status {
         let rank = |s: Status| match s {
             Status::Pass => Status::Skip.gravity(),
             Status::Skip => Status::Pass.gravity(),
@@ -144,40 +144,40 @@ pub struct Location {
 }
 
 impl Location {
-    pub fn manifest(pointer: impl Into<String>) -> Self {
+    pub(crate) fn manifest(pointer: impl Into<String>) -> Self {
         Location {
             document: Some("manifest".into()),
             pointer: Some(pointer.into()),
             ..Default::default()
         }
     }
-    pub fn config(pointer: impl Into<String>) -> Self {
+    pub(crate) fn config(pointer: impl Into<String>) -> Self {
         Location {
             document: Some("config".into()),
             pointer: Some(pointer.into()),
             ..Default::default()
         }
     }
-    pub fn document(name: &str) -> Self {
+    pub(crate) fn document(name: &str) -> Self {
         Location {
             document: Some(name.into()),
             ..Default::default()
         }
     }
-    pub fn layer(index: usize) -> Self {
+    pub(crate) fn layer(index: usize) -> Self {
         Location {
             document: Some("layer".into()),
             layer: Some(index),
             ..Default::default()
         }
     }
-    pub fn layer_entry(index: usize, entry: impl Into<String>) -> Self {
+    pub(crate) fn layer_entry(index: usize, entry: impl Into<String>) -> Self {
         Location {
             entry: Some(entry.into()),
             ..Location::layer(index)
         }
     }
-    pub fn with_pointer(mut self, pointer: impl Into<String>) -> Self {
+    pub(crate) fn with_pointer(mut self, pointer: impl Into<String>) -> Self {
         self.pointer = Some(pointer.into());
         self
     }
@@ -224,7 +224,7 @@ pub struct Finding {
 }
 
 /// Escape one JSON-pointer reference token (RFC 6901).
-pub fn pointer_token(token: &str) -> String {
+pub(crate) fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 

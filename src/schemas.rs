@@ -17,10 +17,11 @@ use std::fmt;
 use std::sync::OnceLock;
 
 /// The version directory the embedded schemas come from.
-pub const SCHEMAS_VERSION: &str = "v1.0";
+#[cfg(test)]
+pub(crate) const SCHEMAS_VERSION: &str = "v1.0";
 
 /// The prefix of every embedded schema's `$id`.
-pub const ID_BASE: &str = "https://ai-interop.dev/schemas/v1.0/";
+pub(crate) const ID_BASE: &str = "https://ai-interop.dev/schemas/v1.0/";
 
 /// A violation message is cut to this many characters: messages quote the offending value, and a
 /// hostile document can make that value arbitrarily large.
@@ -111,12 +112,12 @@ const ALL: [SchemaKind; COUNT] = [
 
 impl SchemaKind {
     /// Every kind, in the fixed order used by [`schemas_digest`].
-    pub fn all() -> &'static [SchemaKind] {
+    pub(crate) fn all() -> &'static [SchemaKind] {
         &ALL
     }
 
     /// The stable short name, e.g. `modelpack-config`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             SchemaKind::ModelpackConfig => "modelpack-config",
             SchemaKind::ModelpackConfigV007 => "modelpack-config-v0.0.7",
@@ -143,17 +144,17 @@ impl SchemaKind {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<SchemaKind> {
+    pub(crate) fn from_name(name: &str) -> Option<SchemaKind> {
         ALL.into_iter().find(|k| k.name() == name)
     }
 
     /// The file name under `schemas/v1.0/`, e.g. `manifest.schema.json`.
-    pub fn file_name(self) -> String {
+    pub(crate) fn file_name(self) -> String {
         format!("{}.schema.json", self.name())
     }
 
     /// The schema's `$id`.
-    pub fn id(self) -> String {
+    pub(crate) fn id(self) -> String {
         format!("{ID_BASE}{}", self.file_name())
     }
 
@@ -169,7 +170,7 @@ impl fmt::Display for SchemaKind {
 }
 
 /// The embedded text of one schema, exactly as stored in `schemas/v1.0/`.
-pub fn source(kind: SchemaKind) -> &'static str {
+pub(crate) fn source(kind: SchemaKind) -> &'static str {
     match kind {
         SchemaKind::ModelpackConfig => {
             include_str!("../schemas/v1.0/modelpack-config.schema.json")
@@ -209,7 +210,7 @@ pub fn source(kind: SchemaKind) -> &'static str {
 }
 
 /// The parsed schema document.
-pub fn schema(kind: SchemaKind) -> &'static Value {
+pub(crate) fn schema(kind: SchemaKind) -> &'static Value {
     static PARSED: OnceLock<Vec<Value>> = OnceLock::new();
     &PARSED.get_or_init(|| {
         ALL.iter()
@@ -248,7 +249,7 @@ fn build(kind: SchemaKind) -> Result<Validator, String> {
 }
 
 /// The compiled validator of one schema, built on first use.
-pub fn validator(kind: SchemaKind) -> &'static Validator {
+pub(crate) fn validator(kind: SchemaKind) -> &'static Validator {
     static VALIDATORS: [OnceLock<Validator>; COUNT] = [const { OnceLock::new() }; COUNT];
     VALIDATORS[kind.index()].get_or_init(|| {
         build(kind).unwrap_or_else(|e| panic!("embedded schema {kind} does not compile: {e}"))
@@ -325,7 +326,7 @@ fn message(e: &ValidationError<'_>, kind: &ValidationErrorKind) -> String {
 }
 
 /// Whether `instance` satisfies one embedded schema.
-pub fn is_valid(kind: SchemaKind, instance: &Value) -> bool {
+pub(crate) fn is_valid(kind: SchemaKind, instance: &Value) -> bool {
     validator(kind).is_valid(instance)
 }
 
@@ -340,7 +341,7 @@ fn truncate(mut message: String) -> String {
 /// The sha256 digest over every embedded schema, in [`SchemaKind::all`] order. Each schema
 /// contributes its file name, a newline, its byte length in decimal, a newline and its exact
 /// bytes, so renaming, reordering or editing any schema changes the digest.
-pub fn schemas_digest() -> Digest {
+pub(crate) fn schemas_digest() -> Digest {
     let mut h = Hasher::new("sha256").expect("sha256 is registered");
     for kind in SchemaKind::all() {
         let text = source(*kind);

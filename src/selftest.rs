@@ -2,7 +2,7 @@
 //! case descriptor expects. `ai-interop run` with no target and the `fixtures` test target both
 //! use this module, so the two can never disagree.
 
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::engine::{self, EvalOptions, Evaluation};
 use crate::fixtures::CaseDescriptor;
 use crate::inspect::InspectOptions;
@@ -135,7 +135,10 @@ fn messages(ev: &Evaluation, id: &str) -> String {
 
 /// Per-requirement verdicts of the self-test: a requirement passes when every case that covers
 /// it met its expectation, fails when one did not, and is not-applicable when no case covers it.
-pub fn requirement_verdicts(catalog: &Catalog, tests: &[TestResult]) -> Vec<RequirementResult> {
+pub(crate) fn requirement_verdicts(
+    catalog: &Catalog,
+    tests: &[TestResult],
+) -> Vec<RequirementResult> {
     let mut by_req: BTreeMap<&str, Vec<&TestResult>> = BTreeMap::new();
     for t in tests {
         for id in &t.covers {

@@ -29,7 +29,7 @@ pub trait BlobSource: Sync {
 /// Open the blob a descriptor of `size` bytes names: the reader ends after `size + 1` bytes,
 /// which tells a longer blob from a right one (a size and digest finding) without reading the
 /// rest — a registry may answer a descriptor of a kilobyte with gigabytes.
-pub fn open_described<'a>(
+pub(crate) fn open_described<'a>(
     source: &'a dyn BlobSource,
     digest: &Digest,
     size: Option<u64>,

@@ -15,14 +15,14 @@
 use crate::model::Level;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 /// The spec version this binary carries.
-pub const SPEC_VERSION: &str = "1.0";
+pub(crate) const SPEC_VERSION: &str = "1.0";
 
 /// The spec files, embedded so that the binary needs nothing from disk or network.
-pub const SPEC_FILES: &[(&str, &str)] = &[
+pub(crate) const SPEC_FILES: &[(&str, &str)] = &[
     ("README.md", include_str!("../spec/v1.0/README.md")),
     ("profiles.md", include_str!("../spec/v1.0/profiles.md")),
     ("layout.md", include_str!("../spec/v1.0/layout.md")),
@@ -104,7 +104,7 @@ pub enum Origin {
 }
 
 impl Origin {
-    pub const ALL: &[Origin] = &[
+    pub(crate) const ALL: &[Origin] = &[
         Origin::OciImageSpec,
         Origin::OciImageLayout,
         Origin::OciDistributionSpec,
@@ -116,7 +116,7 @@ impl Origin {
         Origin::Contract,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Origin::OciImageSpec => "oci-image-spec",
             Origin::OciImageLayout => "oci-image-layout",
@@ -131,7 +131,7 @@ impl Origin {
     }
 
     /// For readers: "OCI image-spec", "this contract", …
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Origin::OciImageSpec => "OCI image-spec",
             Origin::OciImageLayout => "OCI image layout",
@@ -145,12 +145,12 @@ impl Origin {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Origin> {
+    pub(crate) fn parse(s: &str) -> Option<Origin> {
         Origin::ALL.iter().copied().find(|o| o.as_str() == s)
     }
 
     /// Whether a defect against the requirement breaks an upstream specification.
-    pub fn is_upstream(self) -> bool {
+    pub(crate) fn is_upstream(self) -> bool {
         self != Origin::Contract
     }
 }
@@ -230,7 +230,7 @@ pub struct Catalog {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
-pub struct SpecError {
+pub(crate) struct SpecError {
     pub file: String,
     pub line: usize,
     pub message: String,
@@ -246,7 +246,7 @@ impl Catalog {
         })
     }
 
-    pub fn parse(files: &[(&str, &str)]) -> Result<Catalog, SpecError> {
+    pub(crate) fn parse(files: &[(&str, &str)]) -> Result<Catalog, SpecError> {
         let item = Regex::new(
             r"^- \[(?P<id>[A-Z]{2,5}-\d{3})\] \*\*(?P<level>MUST|SHOULD|MAY)(?: NOT)?\*\* \((?P<applies>[a-z, ]+); (?P<profile>[a-z-]+)(?:; (?P<origin>[a-z-]+))?\) (?P<text>.+)$",
         )
@@ -439,7 +439,7 @@ impl Catalog {
     }
 
     /// The chain from `name` up to its root, `name` first.
-    pub fn lineage(&self, name: &str) -> Vec<&Profile> {
+    pub(crate) fn lineage(&self, name: &str) -> Vec<&Profile> {
         let mut out = Vec::new();
         let mut next = self.profile(name);
         while let Some(p) = next {
@@ -462,21 +462,13 @@ impl Catalog {
             .iter()
             .any(|p| p.name == requirement.profile)
     }
-
-    /// Requirements by ID, for quick lookups.
-    pub fn by_id(&self) -> BTreeMap<&str, &Requirement> {
-        self.requirements
-            .iter()
-            .map(|r| (r.id.as_str(), r))
-            .collect()
-    }
 }
 
 impl Requirement {
     /// Where the spec states the requirement, as a link relative to the repository root:
     /// `spec/v1.0/manifest.md#the-manifest-document` (the heading anchor as GitHub and most
     /// Markdown renderers derive it).
-    pub fn spec_path(&self) -> String {
+    pub(crate) fn spec_path(&self) -> String {
         let (file, heading) = self.source.split_once('#').unwrap_or((&self.source, ""));
         let mut path = format!("spec/v{SPEC_VERSION}/{file}");
         let anchor = heading_anchor(heading);
@@ -490,7 +482,7 @@ impl Requirement {
 
 /// The anchor of a Markdown heading: lower case, spaces as `-`, and only letters, digits, `-`
 /// and `_` kept.
-pub fn heading_anchor(heading: &str) -> String {
+pub(crate) fn heading_anchor(heading: &str) -> String {
     heading
         .trim()
         .to_lowercase()

@@ -9,17 +9,17 @@ use crate::spec::Catalog;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use crate::report::coverage::Coverage;
+pub(crate) use crate::report::coverage::Coverage;
 
 /// The matrix: one row per requirement of the embedded catalog.
-pub fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
+pub(crate) fn coverage(fixtures: &Path) -> Result<Vec<Coverage>, String> {
     let cases = crate::fixtures::load_cases(fixtures).map_err(|e| e.to_string())?;
     let cases: Vec<&CaseDescriptor> = cases.iter().map(|(_, c)| c).collect();
     Ok(coverage_of_cases(&cases))
 }
 
 /// The matrix over the given fixture cases.
-pub fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
+pub(crate) fn coverage_of_cases(cases: &[&CaseDescriptor]) -> Vec<Coverage> {
     matrix(cases.iter().map(|case| Covering {
         id: &case.id,
         requirements: case.requirements.iter().map(String::as_str).collect(),

@@ -18,7 +18,7 @@
 //!    release ([`release`]).
 
 pub mod recompute;
-pub mod release;
+pub(crate) mod release;
 pub mod statement;
 
 use crate::report::ConformanceReport;
@@ -27,6 +27,30 @@ use crate::trust::dsse::Envelope;
 use crate::trust::keys::{PublicKey, SigningKey};
 use crate::vocabulary::IN_TOTO;
 use std::path::Path;
+
+/// Why bytes are not a conformance report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("not valid against report.schema.json ({count} violation(s)), first: {first}")]
+    Invalid { count: usize, first: String },
+    #[error("{0}")]
+    Model(serde_json::Error),
+}
+
+/// Why a file is not a set of trusted public keys.
+#[derive(Debug, thiserror::Error)]
+pub enum PublicKeysError {
+    #[error("not a PEM text file")]
+    NotText,
+    #[error("unterminated PUBLIC KEY block")]
+    Unterminated,
+    #[error("{0}")]
+    Key(crate::trust::keys::KeyError),
+    #[error("no -----BEGIN PUBLIC KEY----- block")]
+    NoBlock,
+}
 
 /// Why a report could not be signed.
 #[derive(Debug, thiserror::Error)]
@@ -38,23 +62,22 @@ pub enum SignError {
 }
 
 /// Parse `report.json`: valid against the embedded report schema, then into the model.
-pub fn parse_report(bytes: &[u8]) -> Result<ConformanceReport, String> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+pub fn parse_report(bytes: &[u8]) -> Result<ConformanceReport, ReportError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(ReportError::NotJson)?;
     let violations = crate::schemas::validate(crate::schemas::SchemaKind::Report, &value);
     if let Some(v) = violations.first() {
-        return Err(format!(
-            "not valid against report.schema.json ({} violation(s)), first: {v}",
-            violations.len()
-        ));
+        return Err(ReportError::Invalid {
+            count: violations.len(),
+            first: v.to_string(),
+        });
     }
-    serde_json::from_value(value).map_err(|e| e.to_string())
+    serde_json::from_value(value).map_err(ReportError::Model)
 }
 
 /// Sign the exact bytes of a report. The report must recompute: a signature vouches for a
 /// report that holds together, never for one that does not.
 pub fn sign(report_bytes: &[u8], key: &SigningKey) -> Result<Envelope, SignError> {
-    let report = parse_report(report_bytes).map_err(SignError::NotAReport)?;
+    let report = parse_report(report_bytes).map_err(|e| SignError::NotAReport(e.to_string()))?;
     let problems = recompute::problems(&report, Catalog::embedded());
     if !problems.is_empty() {
         return Err(SignError::Inconsistent(problems));
@@ -118,7 +141,7 @@ pub fn verify(
     let report = match parse_report(report_bytes) {
         Ok(r) => r,
         Err(e) => {
-            v.push("report", Err(e));
+            v.push("report", Err(e.to_string()));
             return v;
         }
     };
@@ -145,22 +168,22 @@ pub fn verify(
 }
 
 /// Read a PEM file of trusted public keys (one `PUBLIC KEY` block per key).
-pub fn read_public_keys(pem: &[u8]) -> Result<Vec<PublicKey>, String> {
-    let text = std::str::from_utf8(pem).map_err(|_| "not a PEM text file".to_string())?;
+pub fn read_public_keys(pem: &[u8]) -> Result<Vec<PublicKey>, PublicKeysError> {
+    let text = std::str::from_utf8(pem).map_err(|_| PublicKeysError::NotText)?;
     let mut keys = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN PUBLIC KEY-----") {
         let end_marker = "-----END PUBLIC KEY-----";
         let end = rest[start..]
             .find(end_marker)
-            .ok_or("unterminated PUBLIC KEY block")?
+            .ok_or(PublicKeysError::Unterminated)?
             + start
             + end_marker.len();
-        keys.push(PublicKey::from_pem(&rest.as_bytes()[start..end]).map_err(|e| e.to_string())?);
+        keys.push(PublicKey::from_pem(&rest.as_bytes()[start..end]).map_err(PublicKeysError::Key)?);
         rest = &rest[end..];
     }
     if keys.is_empty() {
-        return Err("no -----BEGIN PUBLIC KEY----- block".into());
+        return Err(PublicKeysError::NoBlock);
     }
     Ok(keys)
 }

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// What produced the report, read from its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Producer {
+pub(crate) enum Producer {
     /// `run` without a target: the golden fixtures against their expected verdicts.
     SelfTest,
     /// `check` (or `run <artifact>`): one artifact, from a layout or a registry.
@@ -25,7 +25,7 @@ pub enum Producer {
 }
 
 impl Producer {
-    pub fn of(report: &ConformanceReport) -> Option<Producer> {
+    pub(crate) fn of(report: &ConformanceReport) -> Option<Producer> {
         match (report.target.kind, &report.target.manifest_digest) {
             (TargetKind::Fixtures, _) => Some(Producer::SelfTest),
             (TargetKind::OciLayout, Some(_)) | (TargetKind::Registry, Some(_)) => {

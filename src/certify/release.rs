@@ -7,11 +7,11 @@ use crate::report::ConformanceReport;
 use serde::Deserialize;
 use std::path::Path;
 
-pub const TABLE: &str = include_str!("releases.json");
+pub(crate) const TABLE: &str = include_str!("releases.json");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Release {
+pub(crate) struct Release {
     pub suite: String,
     pub spec: String,
     pub schemas_digest: String,
@@ -26,14 +26,14 @@ struct Table {
 }
 
 /// The committed table.
-pub fn table() -> Vec<Release> {
+pub(crate) fn table() -> Vec<Release> {
     serde_json::from_str::<Table>(TABLE)
         .expect("the embedded release table is tested")
         .releases
 }
 
 /// This binary's own release; its fixtures digest is that of `fixtures`, when readable.
-pub fn current(fixtures: Option<&Path>) -> Release {
+pub(crate) fn current(fixtures: Option<&Path>) -> Release {
     Release {
         suite: env!("CARGO_PKG_VERSION").to_string(),
         spec: crate::spec::SPEC_VERSION.to_string(),
@@ -47,7 +47,7 @@ pub fn current(fixtures: Option<&Path>) -> Release {
 }
 
 /// Whether the report names a known release.
-pub fn check(report: &ConformanceReport, fixtures: Option<&Path>) -> Result<String, String> {
+pub(crate) fn check(report: &ConformanceReport, fixtures: Option<&Path>) -> Result<String, String> {
     let mut known = table();
     known.push(current(fixtures));
     let same = |r: &&Release| {

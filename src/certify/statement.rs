@@ -6,7 +6,7 @@ use crate::vocabulary::{IN_TOTO_STATEMENT_V1, REPORT_PREDICATE};
 use serde_json::{Value, json};
 
 /// The subject name of the report itself.
-pub const REPORT_SUBJECT: &str = "report.json";
+pub(crate) const REPORT_SUBJECT: &str = "report.json";
 
 /// `{"sha256": "<hex>"}` for a digest.
 fn digest_set(d: &Digest) -> Value {
@@ -54,7 +54,7 @@ pub fn for_report(report_bytes: &[u8], report: &ConformanceReport) -> Value {
 }
 
 /// Check that a verified payload is a statement about exactly this report.
-pub fn check(
+pub(crate) fn check(
     payload: &[u8],
     report_bytes: &[u8],
     report: &ConformanceReport,

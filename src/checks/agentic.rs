@@ -11,13 +11,13 @@ use serde_json::Value;
 /// Where a file lives: an entry of a layer of a packaged artifact, or a plain file given to
 /// `ai-interop validate`.
 #[derive(Debug, Clone)]
-pub struct FileAt {
+pub(crate) struct FileAt {
     pub layer: Option<usize>,
     pub path: String,
 }
 
 impl FileAt {
-    pub fn location(&self) -> Location {
+    pub(crate) fn location(&self) -> Location {
         match self.layer {
             Some(i) => Location::layer_entry(i, self.path.clone()),
             None => Location {
@@ -27,14 +27,14 @@ impl FileAt {
             },
         }
     }
-    pub fn at(&self, pointer: impl Into<String>) -> Location {
+    pub(crate) fn at(&self, pointer: impl Into<String>) -> Location {
         self.location().with_pointer(pointer)
     }
 }
 
 /// The bytes of a captured file, fit for parsing: a file cut at the capture cap may end inside a
 /// UTF-8 sequence, which is the cut's doing, not the file's.
-pub fn usable_bytes(f: &CapturedFile) -> &[u8] {
+pub(crate) fn usable_bytes(f: &CapturedFile) -> &[u8] {
     if !f.truncated {
         return &f.bytes;
     }
@@ -45,7 +45,7 @@ pub fn usable_bytes(f: &CapturedFile) -> &[u8] {
 }
 
 /// Why a layer's content cannot be judged; `None` when it was read to the end.
-pub fn unreadable(layer: &LayerFacts) -> Option<String> {
+pub(crate) fn unreadable(layer: &LayerFacts) -> Option<String> {
     let i = layer.index;
     let c = &layer.content;
     if layer.blob.is_err() {
@@ -81,7 +81,7 @@ pub fn unreadable(layer: &LayerFacts) -> Option<String> {
 }
 
 /// Parse `bytes` with `parse`; on failure mark `req` failed at the file and return `None`.
-pub fn parse_or_fail(
+pub(crate) fn parse_or_fail(
     m: &mut Marks,
     req: &'static str,
     file: &FileAt,
@@ -98,7 +98,7 @@ pub fn parse_or_fail(
 }
 
 /// Mark each YAML 1.1 boolean look-alike.
-pub fn ambiguous_booleans(
+pub(crate) fn ambiguous_booleans(
     m: &mut Marks,
     req: &'static str,
     file: &FileAt,
@@ -117,7 +117,7 @@ pub fn ambiguous_booleans(
 }
 
 /// Mark each schema violation at its pointer.
-pub fn schema(
+pub(crate) fn schema(
     m: &mut Marks,
     req: &'static str,
     kind: SchemaKind,
@@ -134,7 +134,7 @@ pub fn schema(
 }
 
 /// The media types one agentic kind requires: its artifactType, its config and its single layer.
-pub struct KindTypes {
+pub(crate) struct KindTypes {
     /// How messages name the kind, e.g. "a skill".
     pub noun: &'static str,
     pub artifact: (&'static str, &'static str),
@@ -146,7 +146,7 @@ pub struct KindTypes {
 }
 
 /// Decide the artifactType, config media type and single-layer requirements of a kind.
-pub fn check_types(a: &crate::artifact::Artifact, m: &mut Marks, t: &KindTypes) {
+pub(crate) fn check_types(a: &crate::artifact::Artifact, m: &mut Marks, t: &KindTypes) {
     use super::support::{artifact_type, config_media_type, layer_count, layer_media_type};
     let (noun, (art_req, art_type), (cfg_req, cfg_type)) = (t.noun, t.artifact, t.config);
     match artifact_type(a) {

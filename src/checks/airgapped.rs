@@ -8,7 +8,7 @@ use crate::model::Location;
 use crate::vocabulary::SIGSTORE_BUNDLE_PREFIX;
 use serde_json::Value;
 
-pub const CHECKS: &[Check] = &[
+pub(crate) const CHECKS: &[Check] = &[
     Check {
         id: "airgapped.referrers",
         title: "Referrers carry no remote locations and are stored whole",

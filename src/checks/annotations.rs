@@ -14,12 +14,17 @@ use crate::vocabulary::{
     PACKAGING, PROFILE_VERSION, PROVENANCE, SBOM, SIGNING,
 };
 
-/// Every key this profile defines in the `org.cncf.ai.` namespace.
-pub const PROFILE_KEYS: &[&str] = crate::vocabulary::CNCF_AI_KEYS;
+/// Every key this profile defines in the `org.cncf.ai.` namespace: the draft's and our own.
+fn profile_keys() -> impl Iterator<Item = &'static str> {
+    crate::vocabulary::CNCF_AI_DRAFT_KEYS
+        .iter()
+        .chain(crate::vocabulary::CNCF_AI_CONTRACT_ONLY_KEYS)
+        .copied()
+}
 
 /// The values of `org.cncf.ai.artifact.type` that spec 1.0 defines: `model` in core, the
 /// agentic kinds by the `agentic` extension, `lora-adapter` by the `lora` extension.
-pub const ARTIFACT_TYPES: &[&str] = &[
+pub(crate) const ARTIFACT_TYPES: &[&str] = &[
     MODEL_KIND,
     "skill",
     "prompt-template",
@@ -28,19 +33,19 @@ pub const ARTIFACT_TYPES: &[&str] = &[
     LORA_ADAPTER,
 ];
 /// Values reserved for extensions that spec 1.0 does not define yet.
-pub const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context"];
+pub(crate) const RESERVED_ARTIFACT_TYPES: &[&str] = &["rag-context"];
 
 /// Whether the artifact says it is something other than a model (a defined agentic kind or a
 /// reserved value): the model-only requirements (MOF, ModelPack) do not apply to it. A LoRA
 /// adapter is weights packaged like a model (`spec/v1.0/lora.md`): they apply to it.
-pub fn non_model_type(a: &Artifact) -> Option<&str> {
+pub(crate) fn non_model_type(a: &Artifact) -> Option<&str> {
     annotation(manifest_annotations(a), ARTIFACT_TYPE)
         .filter(|t| *t != MODEL_KIND && *t != LORA_ADAPTER)
         .filter(|t| ARTIFACT_TYPES.contains(t) || RESERVED_ARTIFACT_TYPES.contains(t))
 }
 const LIFECYCLES: &[&str] = &["experimental", "validated", "deprecated", "product-ready"];
 
-pub const MOF_VOCABULARY: &[&str] = &[
+pub(crate) const MOF_VOCABULARY: &[&str] = &[
     "datasets",
     "data-preprocessing-code",
     "model-architecture",
@@ -62,7 +67,7 @@ pub const MOF_VOCABULARY: &[&str] = &[
 ];
 
 /// Components each class adds; classes are cumulative (II ⊃ III, I ⊃ II).
-pub const CHECKS: &[Check] = &[
+pub(crate) const CHECKS: &[Check] = &[
     Check {
         id: "annotations.identity",
         title: "Profile version, artifact type, lifecycle status and the org.cncf.ai namespace",
@@ -194,7 +199,7 @@ fn identity(a: &CheckContext, m: &mut Marks) {
     }
     require_one_of(m, "ANN-003", ann, LIFECYCLE, LIFECYCLES, true);
     for key in ann.as_object().into_iter().flat_map(|o| o.keys()) {
-        if key.starts_with(CONTRACT_PREFIX) && !PROFILE_KEYS.contains(&key.as_str()) {
+        if key.starts_with(CONTRACT_PREFIX) && !profile_keys().any(|k| k == key) {
             m.fail(
                 "ANN-023",
                 at(key),
@@ -210,9 +215,8 @@ fn identity(a: &CheckContext, m: &mut Marks) {
 /// `; did you mean "…"?` when a profile key is a near miss of `key` (a typo or a synonym in
 /// the last word, such as `lifecycle.stage` for `lifecycle.status`), else nothing.
 fn did_you_mean(key: &str) -> String {
-    PROFILE_KEYS
-        .iter()
-        .map(|k| (strsim::levenshtein(key, k), *k))
+    profile_keys()
+        .map(|k| (strsim::levenshtein(key, k), k))
         .filter(|(d, _)| *d <= 3)
         .min()
         .map(|(_, k)| format!("; did you mean {k:?}?"))

@@ -5,7 +5,7 @@ use super::{Check, CheckContext, Marks};
 use crate::artifact::{Artifact, Bomb, EntryKind, LayerFacts, Packing, TarIssue};
 use crate::model::Location;
 
-pub const CHECKS: &[Check] = &[Check {
+pub(crate) const CHECKS: &[Check] = &[Check {
     id: "layers.content",
     title: "Tar layers are packed as declared and safe to unpack",
     covers: &[

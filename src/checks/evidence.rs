@@ -199,7 +199,7 @@ fn well_formed(r: &Referrer, m: &mut Marks) {
 }
 
 /// Whether a referrer is a signature of the framework an annotation names.
-pub fn is_signature_of(r: &Referrer, framework: &str) -> bool {
+pub(crate) fn is_signature_of(r: &Referrer, framework: &str) -> bool {
     let at = r.artifact_type.as_deref().unwrap_or_default();
     // A bundle that announces a predicate type is an attestation, except cosign's own signing
     // predicate: cosign v3 signs an image as a DSSE Statement of that type.
@@ -271,8 +271,8 @@ fn claims(a: &CheckContext, m: &mut Marks) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::Document;
     use crate::digest::Digest;
+    use crate::document::Document;
     use crate::vocabulary::{SIGSTORE_BUNDLE_V03, SLSA_PROVENANCE_V1};
     use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@ use super::{Check, CheckContext, Marks};
 use crate::artifact::IndexProblemKind;
 use crate::model::Location;
 
-pub const CHECKS: &[Check] = &[Check {
+pub(crate) const CHECKS: &[Check] = &[Check {
     id: "index.follow",
     title: "Image index: every descriptor reaches a manifest stored under its digest, without a cycle, within the bounds",
     covers: &["IDX-001", "IDX-002", "IDX-003", "IDX-004"],

@@ -7,7 +7,7 @@ use crate::model::Location;
 use crate::vocabulary::OCI_MANIFEST;
 use serde_json::Value;
 
-pub const CHECKS: &[Check] = &[Check {
+pub(crate) const CHECKS: &[Check] = &[Check {
     id: "layout.structure",
     title: "OCI image layout: oci-layout, index.json and the selecting descriptor",
     covers: &["OCI-001", "OCI-002", "OCI-003"],
@@ -146,7 +146,7 @@ fn check_selecting_descriptor(a: &Artifact, d: &Value, pointer: &str, m: &mut Ma
 }
 
 /// OCI-004 apart from `layout.structure`, so that the structure check keeps its shape.
-pub const LINK_CHECKS: &[Check] = &[Check {
+pub(crate) const LINK_CHECKS: &[Check] = &[Check {
     id: "layout.blob-links",
     title: "OCI image layout: no blob is a symbolic link that leaves the layout",
     covers: &["OCI-004"],

@@ -14,7 +14,7 @@ use crate::vocabulary::{
 };
 use serde_json::Value;
 
-pub const CHECKS: &[Check] = &[Check {
+pub(crate) const CHECKS: &[Check] = &[Check {
     id: "lora.base",
     title: "A LoRA adapter names a resolvable base model by subject and does not embed its weights",
     covers: &["LRA-001", "LRA-002", "LRA-003", "LRA-004", "LRA-005"],
@@ -208,7 +208,7 @@ fn evidence_digest(a: &Artifact) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::Document;
+    use crate::document::Document;
     use crate::evidence::{EvidenceFacts, SubjectFacts};
     use serde_json::json;
 

@@ -7,7 +7,7 @@ use crate::model::{Location, pointer_token};
 use crate::vocabulary::{OCI_ANNOTATION_PREFIX, OCI_INDEX, OCI_MANIFEST};
 use serde_json::Value;
 
-pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The `org.opencontainers.image.` suffixes the OCI image specification defines.
 const OCI_KEYS: &[&str] = &[

@@ -5,29 +5,29 @@
 //! is a pass; checks mark `fail`, `error`, `skip` or `not-applicable` explicitly, so that a check
 //! which forgets to look cannot go unnoticed by the fixtures.
 
-pub mod agentic;
-pub mod airgapped;
-pub mod annotations;
-pub mod bundles;
-pub mod content;
-pub mod descriptors;
-pub mod evidence;
-pub mod indexes;
-pub mod layout;
-pub mod lora;
-pub mod manifest;
-pub mod modelpack;
-pub mod mountable;
-pub mod openness;
-pub mod prompts;
-pub mod provenance;
+pub(crate) mod agentic;
+pub(crate) mod airgapped;
+pub(crate) mod annotations;
+pub(crate) mod bundles;
+pub(crate) mod content;
+pub(crate) mod descriptors;
+pub(crate) mod evidence;
+pub(crate) mod indexes;
+pub(crate) mod layout;
+pub(crate) mod lora;
+pub(crate) mod manifest;
+pub(crate) mod modelpack;
+pub(crate) mod mountable;
+pub(crate) mod openness;
+pub(crate) mod prompts;
+pub(crate) mod provenance;
 pub mod sbom;
-pub mod signatures;
-pub mod skills;
-pub mod support;
-pub mod upstream;
-pub mod variants;
-pub mod workflows;
+pub(crate) mod signatures;
+pub(crate) mod skills;
+pub(crate) mod support;
+pub(crate) mod upstream;
+pub(crate) mod variants;
+pub(crate) mod workflows;
 
 use crate::artifact::Artifact;
 use crate::model::{Location, Status};
@@ -50,7 +50,7 @@ pub struct Test<Run> {
 }
 
 /// One named unit of checking: a pure function of what it is given.
-pub type Check = Test<fn(&CheckContext, &mut Marks)>;
+pub(crate) type Check = Test<fn(&CheckContext, &mut Marks)>;
 
 /// What a check is given: the artifact's facts, and what the user brings that is no fact of the
 /// artifact — the trust inputs (keys, roots, identity policy) signatures are verified against.
@@ -71,14 +71,16 @@ impl std::ops::Deref for CheckContext<'_> {
 
 /// [`CheckContext`], owned: an artifact and the trust inputs its checks are given, for callers
 /// that build both (tests, the evidence compliance matrix). It reads as the artifact.
-pub struct OwnedContext {
+#[cfg(test)]
+pub(crate) struct OwnedContext {
     pub artifact: Artifact,
     pub trust: crate::trust::inputs::TrustInputs,
 }
 
+#[cfg(test)]
 impl OwnedContext {
     /// What a check is given, borrowed.
-    pub fn context(&self) -> CheckContext<'_> {
+    pub(crate) fn context(&self) -> CheckContext<'_> {
         CheckContext {
             artifact: &self.artifact,
             trust: &self.trust,
@@ -86,6 +88,7 @@ impl OwnedContext {
     }
 }
 
+#[cfg(test)]
 impl std::ops::Deref for OwnedContext {
     type Target = Artifact;
     fn deref(&self) -> &Artifact {
@@ -93,6 +96,7 @@ impl std::ops::Deref for OwnedContext {
     }
 }
 
+#[cfg(test)]
 impl std::ops::DerefMut for OwnedContext {
     fn deref_mut(&mut self) -> &mut Artifact {
         &mut self.artifact
@@ -137,7 +141,7 @@ impl Marks {
     }
     /// A failure that a known producer variant may explain: with one, the message gains the
     /// variant's description and the mark carries its ID; without, it is a plain failure.
-    pub fn fail_named(
+    pub(crate) fn fail_named(
         &mut self,
         requirement: &'static str,
         location: Location,
@@ -153,7 +157,7 @@ impl Marks {
             last.variant = variant.map(|v| v.id);
         }
     }
-    pub fn fail(
+    pub(crate) fn fail(
         &mut self,
         requirement: &'static str,
         location: Location,
@@ -161,7 +165,7 @@ impl Marks {
     ) {
         self.push(requirement, Status::Fail, location, message.into());
     }
-    pub fn error(
+    pub(crate) fn error(
         &mut self,
         requirement: &'static str,
         location: Location,
@@ -169,7 +173,7 @@ impl Marks {
     ) {
         self.push(requirement, Status::Error, location, message.into());
     }
-    pub fn skip(&mut self, requirement: &'static str, reason: impl Into<String>) {
+    pub(crate) fn skip(&mut self, requirement: &'static str, reason: impl Into<String>) {
         self.push(
             requirement,
             Status::Skip,
@@ -177,7 +181,7 @@ impl Marks {
             reason.into(),
         );
     }
-    pub fn not_applicable(&mut self, requirement: &'static str, reason: impl Into<String>) {
+    pub(crate) fn not_applicable(&mut self, requirement: &'static str, reason: impl Into<String>) {
         self.push(
             requirement,
             Status::NotApplicable,
@@ -188,7 +192,7 @@ impl Marks {
 
     /// Record that the requirement held for one item, so that another item's not-applicable
     /// mark does not hide it.
-    pub fn pass(&mut self, requirement: &'static str) {
+    pub(crate) fn pass(&mut self, requirement: &'static str) {
         self.push(
             requirement,
             Status::Pass,
@@ -200,12 +204,12 @@ impl Marks {
     /// Declare that this check marks every requirement it decides explicitly (`pass` only after
     /// it looked): the engine then reports an unmarked requirement as an `error`. Every evidence
     /// check calls this first; the goal is that every check does.
-    pub fn strict(&mut self) {
+    pub(crate) fn strict(&mut self) {
         self.unmarked_is_error = true;
     }
 
     /// Whether the check left the requirement without any mark.
-    pub fn unmarked(&self, requirement: &str) -> bool {
+    pub(crate) fn unmarked(&self, requirement: &str) -> bool {
         !self.marks.iter().any(|m| m.requirement == requirement)
     }
 
@@ -283,7 +287,7 @@ const CHECK_FAMILIES: &[&[Check]] = &[
 
 impl Marks {
     /// Mark every listed requirement not-applicable, e.g. when the document they inspect is absent.
-    pub fn all_not_applicable(&mut self, requirements: &[&'static str], reason: &str) {
+    pub(crate) fn all_not_applicable(&mut self, requirements: &[&'static str], reason: &str) {
         for r in requirements {
             self.not_applicable(r, reason);
         }

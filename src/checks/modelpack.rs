@@ -42,7 +42,7 @@ const PRECISIONS: &[&str] = &[
     "bool",
 ];
 
-pub const CHECKS: &[Check] = &[
+pub(crate) const CHECKS: &[Check] = &[
     Check {
         id: "modelpack.types",
         title: "ModelPack artifactType, config and layer media types; legacy names",
@@ -66,7 +66,7 @@ pub const CHECKS: &[Check] = &[
 ];
 
 /// A ModelPack layer media type split into (legacy, kind, packing).
-pub fn parse_layer_type(t: &str) -> Option<(bool, &str, &str)> {
+pub(crate) fn parse_layer_type(t: &str) -> Option<(bool, &str, &str)> {
     let (legacy, rest) = if let Some(r) = t.strip_prefix(MODEL_LAYER_PREFIX) {
         (false, r)
     } else {
@@ -181,7 +181,7 @@ fn types(a: &CheckContext, m: &mut Marks) {
 
 /// The ModelPack rule sets the profile carries for the config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModelpackRules {
+pub(crate) enum ModelpackRules {
     /// model-spec release v0.0.7: declared `v0.0.7`, or no version declared.
     V007,
     /// model-spec main as tracked (commit d78bf32, 2026-06-08): any declared version after v0.0.7.
@@ -189,13 +189,13 @@ pub enum ModelpackRules {
 }
 
 impl ModelpackRules {
-    pub fn schema(self) -> SchemaKind {
+    pub(crate) fn schema(self) -> SchemaKind {
         match self {
             ModelpackRules::V007 => SchemaKind::ModelpackConfigV007,
             ModelpackRules::Main => SchemaKind::ModelpackConfig,
         }
     }
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ModelpackRules::V007 => "model-spec v0.0.7",
             ModelpackRules::Main => "model-spec main (d78bf32)",
@@ -210,7 +210,7 @@ const OLDEST_RULES: semver::Version = semver::Version::new(0, 0, 7);
 /// `v`-prefixed SemVer 2.0.0 version as Go modules write model-spec's (`v0.0.7`, or a
 /// pseudo-version such as `v0.0.8-0.20260608093608-d78bf3231b4f`). `v0.0.7` (build metadata
 /// ignored) selects v0.0.7; anything later selects main; anything else is refused with the reason.
-pub fn rules_for_version(declared: &str) -> Result<ModelpackRules, String> {
+pub(crate) fn rules_for_version(declared: &str) -> Result<ModelpackRules, String> {
     let Some(bare) = declared.strip_prefix('v') else {
         return Err(format!(
             "{declared:?} is not a model-spec version: write it as Go modules do, with a leading v (e.g. \"v0.0.7\")"
@@ -485,7 +485,7 @@ fn is_param_size(s: &str) -> bool {
 }
 
 /// Why a file path is not a safe relative path, if it is not.
-pub fn unsafe_path_reason(p: &str) -> Option<&'static str> {
+pub(crate) fn unsafe_path_reason(p: &str) -> Option<&'static str> {
     if p.is_empty() {
         Some("it is empty")
     } else if p.starts_with('/') {

@@ -12,7 +12,7 @@ use crate::names::path_bound;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE};
 use serde_json::Value;
 
-pub const CHECKS: &[Check] = &[Check {
+pub(crate) const CHECKS: &[Check] = &[Check {
     id: "mountable.files",
     title: "Every layer mounts as one safely and uniquely named file",
     covers: &["MNT-001", "MNT-002", "MNT-003", "MNT-004", "MNT-005"],
@@ -35,7 +35,7 @@ fn packed(media_type: &str) -> bool {
 
 /// The name CRI-O mounts a layer's file by: the title when the key is present (even empty),
 /// else the filepath.
-pub fn mount_name(annotations: Option<&Value>) -> Option<&str> {
+pub(crate) fn mount_name(annotations: Option<&Value>) -> Option<&str> {
     let map = annotations?.as_object()?;
     match map.get(IMAGE_TITLE) {
         Some(v) => Some(v.as_str().unwrap_or("")),

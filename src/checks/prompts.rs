@@ -32,7 +32,7 @@ pub const CHECKS: &[Check] = &[
 
 /// The requirements decided on the template file; `ai-interop validate prompt` decides the
 /// same ones on a plain file.
-pub const TEMPLATE: &[&str] = &[
+pub(crate) const TEMPLATE: &[&str] = &[
     "PRM-004", "PRM-005", "PRM-006", "PRM-007", "PRM-008", "PRM-009", "PRM-010", "PRM-011",
 ];
 
@@ -97,7 +97,7 @@ fn template(a: &CheckContext, m: &mut Marks) {
 }
 
 /// The artifact's config as PRM-007 sees it.
-pub enum ConfigState<'a> {
+pub(crate) enum ConfigState<'a> {
     Present(&'a Value),
     NotJson(String),
     Unavailable,
@@ -106,7 +106,7 @@ pub enum ConfigState<'a> {
 }
 
 /// PRM-004 to PRM-011 on one template file.
-pub fn check_template(
+pub(crate) fn check_template(
     layer: Option<usize>,
     captured: &CapturedFile,
     config: ConfigState<'_>,
@@ -227,7 +227,7 @@ fn compare_config(config: &Value, fm: &Value, m: &mut Marks) {
 
 /// The top-level variables a Jinja2 template reads, less the engine's globals; or the parse
 /// error's 1-based template line and message.
-pub fn jinja_variables(source: &str) -> Result<BTreeSet<String>, (Option<usize>, String)> {
+pub(crate) fn jinja_variables(source: &str) -> Result<BTreeSet<String>, (Option<usize>, String)> {
     let env = minijinja::Environment::new();
     let globals: BTreeSet<String> = env.globals().map(|(k, _)| k.to_string()).collect();
     let t = env.template_from_str(source).map_err(|e| {

@@ -12,7 +12,7 @@ use crate::trust::dsse::DsseError;
 use crate::trust::provenance::{self as verify};
 use crate::vocabulary::{DSSE_ENVELOPE, IN_TOTO, PROVENANCE, SLSA_PROVENANCE_V1};
 
-pub const CHECKS: &[Check] = &[Check {
+pub(crate) const CHECKS: &[Check] = &[Check {
     id: "provenance.referrers",
     title: "Provenance referrers: DSSE in-toto statement, SLSA predicate, subject, signature",
     covers: &["PRV-001", "PRV-002", "PRV-003", "PRV-004", "PRV-005"],

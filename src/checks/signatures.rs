@@ -21,7 +21,7 @@ const ALL: &[&str] = &[
     "SIG-017", "SIG-018", "SIG-019", "SIG-020", "SIG-021",
 ];
 
-pub const CHECKS: &[Check] = &[Check {
+pub(crate) const CHECKS: &[Check] = &[Check {
     id: "signatures.verify",
     title: "The manifest digest is signed, and every signature verifies against the consumer's trust inputs",
     covers: ALL,

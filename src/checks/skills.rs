@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use crate::vocabulary::{SKILL_BUNDLE_MEDIA_TYPES, SKILL_CONFIG, SKILL_MANIFEST};
 /// The frontmatter fields the skill format defines (and the config mirrors).
-pub const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "name",
     "description",
     "license",
@@ -26,7 +26,7 @@ pub const FIELDS: &[&str] = &[
     "allowed-tools",
 ];
 
-pub const CHECKS: &[Check] = &[
+pub(crate) const CHECKS: &[Check] = &[
     Check {
         id: "skills.types",
         title: "Skill artifactType, config media type and the one bundle layer",
@@ -49,7 +49,7 @@ pub const CHECKS: &[Check] = &[
 
 /// The requirements decided on the skill directory itself; `ai-interop validate skill` decides
 /// the same ones on a plain directory.
-pub const TREE: &[&str] = &[
+pub(crate) const TREE: &[&str] = &[
     "SKL-005", "SKL-006", "SKL-007", "SKL-008", "SKL-009", "SKL-010", "SKL-011", "SKL-012",
     "SKL-013", "SKL-014",
 ];
@@ -88,7 +88,7 @@ fn config(a: &CheckContext, m: &mut Marks) {
 
 /// A skill directory as the checks see it: every path (normal form, `<dir>/…`) and the captured
 /// instruction files.
-pub struct SkillTree<'a> {
+pub(crate) struct SkillTree<'a> {
     pub layer: Option<usize>,
     pub paths: &'a [EntryPath],
     pub files: &'a [CapturedFile],
@@ -148,7 +148,7 @@ fn bundle(a: &CheckContext, m: &mut Marks) {
 
 /// SKL-005 to SKL-014 on a skill directory; `config` is the artifact's config (absent for a
 /// plain directory, which makes SKL-013 not applicable).
-pub fn check_tree(tree: &SkillTree<'_>, config: Option<&Value>, m: &mut Marks) {
+pub(crate) fn check_tree(tree: &SkillTree<'_>, config: Option<&Value>, m: &mut Marks) {
     let layer_loc = || match tree.layer {
         Some(i) => Location::layer(i),
         None => Location::document("directory"),
@@ -364,7 +364,7 @@ pub fn check_tree(tree: &SkillTree<'_>, config: Option<&Value>, m: &mut Marks) {
 
 /// Relative file links of a Markdown body, with their 0-based line: inline links and images
 /// outside fenced code blocks, without URI schemes or pure fragments, fragment dropped.
-pub fn links(body: &str) -> Vec<(usize, String)> {
+pub(crate) fn links(body: &str) -> Vec<(usize, String)> {
     static LINK: OnceLock<Regex> = OnceLock::new();
     static SCHEME: OnceLock<Regex> = OnceLock::new();
     let link = LINK.get_or_init(|| {

@@ -7,36 +7,36 @@ use serde_json::{Map, Value};
 use crate::vocabulary::{ARTIFACT_TYPE, FILEPATH, LEGACY_FILEPATH};
 
 /// The manifest as a JSON object, when it is one.
-pub fn manifest_object(a: &Artifact) -> Option<&Map<String, Value>> {
+pub(crate) fn manifest_object(a: &Artifact) -> Option<&Map<String, Value>> {
     a.manifest_json().and_then(Value::as_object)
 }
 
 /// Which descriptor of the manifest a value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     Config,
     Layer(usize),
     Subject,
 }
 
 /// A descriptor of the manifest with its JSON pointer.
-pub struct DescriptorRef<'a> {
+pub(crate) struct DescriptorRef<'a> {
     pub role: Role,
     pub pointer: String,
     pub value: &'a Value,
 }
 
 impl DescriptorRef<'_> {
-    pub fn object(&self) -> Option<&Map<String, Value>> {
+    pub(crate) fn object(&self) -> Option<&Map<String, Value>> {
         self.value.as_object()
     }
-    pub fn str_field(&self, name: &str) -> Option<&str> {
+    pub(crate) fn str_field(&self, name: &str) -> Option<&str> {
         self.value.get(name).and_then(Value::as_str)
     }
 }
 
 /// `config`, each element of `layers` and `subject`, in that order.
-pub fn descriptors(a: &Artifact) -> Vec<DescriptorRef<'_>> {
+pub(crate) fn descriptors(a: &Artifact) -> Vec<DescriptorRef<'_>> {
     let mut out = Vec::new();
     let Some(m) = manifest_object(a) else {
         return out;
@@ -68,7 +68,7 @@ pub fn descriptors(a: &Artifact) -> Vec<DescriptorRef<'_>> {
 }
 
 /// The stored-blob facts for a descriptor; `None` for `subject` (its content lives elsewhere).
-pub fn blob_of(a: &Artifact, role: Role) -> Option<&Result<BlobFacts, BlobProblem>> {
+pub(crate) fn blob_of(a: &Artifact, role: Role) -> Option<&Result<BlobFacts, BlobProblem>> {
     match role {
         Role::Config => a.config.as_ref().map(|c| &c.blob),
         Role::Layer(i) => a.layers.get(i).map(|l| &l.blob),
@@ -77,19 +77,19 @@ pub fn blob_of(a: &Artifact, role: Role) -> Option<&Result<BlobFacts, BlobProble
 }
 
 /// The string value of an annotation; non-string values are MAN-008's business and ignored here.
-pub fn annotation<'a>(annotations: Option<&'a Value>, key: &str) -> Option<&'a str> {
+pub(crate) fn annotation<'a>(annotations: Option<&'a Value>, key: &str) -> Option<&'a str> {
     annotations?.as_object()?.get(key)?.as_str()
 }
 
 /// The manifest's annotation map, when it is an object.
-pub fn manifest_annotations(a: &Artifact) -> Option<&Value> {
+pub(crate) fn manifest_annotations(a: &Artifact) -> Option<&Value> {
     manifest_object(a)?
         .get("annotations")
         .filter(|v| v.is_object())
 }
 
 /// A layer descriptor's annotation map.
-pub fn layer_annotations(a: &Artifact, index: usize) -> Option<&Value> {
+pub(crate) fn layer_annotations(a: &Artifact, index: usize) -> Option<&Value> {
     manifest_object(a)?
         .get("layers")?
         .as_array()?
@@ -98,7 +98,7 @@ pub fn layer_annotations(a: &Artifact, index: usize) -> Option<&Value> {
 }
 
 /// The layer's file path annotation and whether it used the legacy key.
-pub fn layer_filepath(a: &Artifact, index: usize) -> Option<(&str, bool)> {
+pub(crate) fn layer_filepath(a: &Artifact, index: usize) -> Option<(&str, bool)> {
     let ann = layer_annotations(a, index);
     annotation(ann, FILEPATH)
         .map(|p| (p, false))
@@ -106,7 +106,7 @@ pub fn layer_filepath(a: &Artifact, index: usize) -> Option<(&str, bool)> {
 }
 
 /// The layer descriptor's media type.
-pub fn layer_media_type(a: &Artifact, index: usize) -> Option<&str> {
+pub(crate) fn layer_media_type(a: &Artifact, index: usize) -> Option<&str> {
     manifest_object(a)?
         .get("layers")?
         .as_array()?
@@ -117,7 +117,12 @@ pub fn layer_media_type(a: &Artifact, index: usize) -> Option<&str> {
 
 /// Whether the manifest says `org.cncf.ai.artifact.type: <kind>`; when it does not, marks every
 /// requirement of `covers` not-applicable (the agentic families apply to their kind only).
-pub fn is_kind(a: &Artifact, kind: &str, covers: &[&'static str], m: &mut super::Marks) -> bool {
+pub(crate) fn is_kind(
+    a: &Artifact,
+    kind: &str,
+    covers: &[&'static str],
+    m: &mut super::Marks,
+) -> bool {
     if manifest_object(a).is_none() {
         m.all_not_applicable(covers, "the manifest is not a JSON object");
         return false;
@@ -139,12 +144,12 @@ pub fn is_kind(a: &Artifact, kind: &str, covers: &[&'static str], m: &mut super:
 }
 
 /// The manifest's `artifactType`.
-pub fn artifact_type(a: &Artifact) -> Option<&str> {
+pub(crate) fn artifact_type(a: &Artifact) -> Option<&str> {
     manifest_object(a)?.get("artifactType")?.as_str()
 }
 
 /// The config descriptor's media type.
-pub fn config_media_type(a: &Artifact) -> Option<&str> {
+pub(crate) fn config_media_type(a: &Artifact) -> Option<&str> {
     manifest_object(a)?
         .get("config")?
         .get("mediaType")?
@@ -152,7 +157,7 @@ pub fn config_media_type(a: &Artifact) -> Option<&str> {
 }
 
 /// The number of elements of the manifest's `layers` array.
-pub fn layer_count(a: &Artifact) -> usize {
+pub(crate) fn layer_count(a: &Artifact) -> usize {
     manifest_object(a)
         .and_then(|o| o.get("layers"))
         .and_then(Value::as_array)
@@ -161,7 +166,7 @@ pub fn layer_count(a: &Artifact) -> usize {
 
 /// The config's parse, or why it is not there: `Err(None)` when the blob could not be read
 /// (another requirement reports it), `Err(Some(message))` when it is not JSON.
-pub fn config_value(a: &Artifact) -> Result<&Value, Option<String>> {
+pub(crate) fn config_value(a: &Artifact) -> Result<&Value, Option<String>> {
     let doc = a
         .config
         .as_ref()
@@ -171,12 +176,12 @@ pub fn config_value(a: &Artifact) -> Result<&Value, Option<String>> {
 }
 
 /// Pointer to an annotation key of a descriptor or the manifest.
-pub fn annotation_pointer(base: &str, key: &str) -> String {
+pub(crate) fn annotation_pointer(base: &str, key: &str) -> String {
     format!("{base}/annotations/{}", pointer_token(key))
 }
 
 /// RFC 6838 `type "/" subtype` with restricted-name characters, each part 1–127 characters.
-pub fn is_media_type(s: &str) -> bool {
+pub(crate) fn is_media_type(s: &str) -> bool {
     let restricted = |p: &str| {
         let b = p.as_bytes();
         !b.is_empty()
@@ -195,7 +200,7 @@ pub fn is_media_type(s: &str) -> bool {
 /// not run or did not complete, every requirement of `covers` is marked `error` (the suite could
 /// not decide) and `None` is returned. Evidence that is simply absent is not an error: the
 /// caller fails the requirement that asks for it.
-pub fn evidence_or_error<'a>(
+pub(crate) fn evidence_or_error<'a>(
     a: &'a Artifact,
     covers: &[&'static str],
     m: &mut super::Marks,
@@ -216,7 +221,7 @@ pub fn evidence_or_error<'a>(
 
 /// Where a finding about one layer of a referrer points: the referrer manifest's digest and the
 /// layer's index, with a JSON pointer into the layer's document.
-pub fn referrer_location(
+pub(crate) fn referrer_location(
     referrer: &crate::evidence::Referrer,
     layer: Option<usize>,
     pointer: &str,
@@ -233,10 +238,10 @@ pub fn referrer_location(
 
 /// The stored document of a referrer's first layer of `media_type`, with the layer's index, or
 /// why it cannot be read (no such layer, blob absent or over the size bound).
-pub fn referrer_document<'a>(
+pub(crate) fn referrer_document<'a>(
     referrer: &'a crate::evidence::Referrer,
     media_type: &str,
-) -> Result<(usize, &'a crate::artifact::Document), String> {
+) -> Result<(usize, &'a crate::document::Document), String> {
     let blob = referrer
         .blob(media_type)
         .ok_or_else(|| format!("the referrer holds no layer of media type {media_type}"))?;
@@ -249,7 +254,7 @@ pub fn referrer_document<'a>(
 
 /// The descriptor digests of the manifest's layers that parse, with their index (a malformed
 /// digest is DSC-002's finding; the evidence checks cannot bind to it).
-pub fn layer_digests(a: &Artifact) -> Vec<(usize, crate::digest::Digest)> {
+pub(crate) fn layer_digests(a: &Artifact) -> Vec<(usize, crate::digest::Digest)> {
     manifest_object(a)
         .and_then(|o| o.get("layers"))
         .and_then(Value::as_array)
@@ -265,13 +270,13 @@ pub fn layer_digests(a: &Artifact) -> Vec<(usize, crate::digest::Digest)> {
 
 /// An artifact of a manifest alone (no blobs read, no discovery), for unit tests of checks.
 #[cfg(test)]
-pub fn artifact_of(manifest: Value) -> Artifact {
+pub(crate) fn artifact_of(manifest: Value) -> Artifact {
     let bytes = serde_json::to_vec(&manifest).expect("serializable");
     Artifact {
         target: "test".into(),
         layout: None,
         manifest_digest: crate::digest::Digest::sha256_of(&bytes),
-        manifest: crate::artifact::Document::from_bytes(bytes),
+        manifest: crate::document::Document::from_bytes(bytes),
         config: None,
         layers: Vec::new(),
         bundle: None,

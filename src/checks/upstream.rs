@@ -13,9 +13,9 @@ use crate::vocabulary::{ARTIFACT_TYPE, MOF_CONFIG, SIGNING};
 use serde_json::Value;
 
 /// The artifact types the draft defines (it names others as future ones).
-pub const DRAFT_ARTIFACT_TYPES: &[&str] = &["model"];
+pub(crate) const DRAFT_ARTIFACT_TYPES: &[&str] = &["model"];
 /// The signing frameworks the draft defines.
-pub const DRAFT_SIGNING_FRAMEWORKS: &[&str] = &["sigstore", "notation"];
+pub(crate) const DRAFT_SIGNING_FRAMEWORKS: &[&str] = &["sigstore", "notation"];
 
 pub const CHECKS: &[Check] = &[
     Check {

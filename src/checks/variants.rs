@@ -77,7 +77,7 @@ impl Variant {
 }
 
 /// Every known variant (spec/v1.0/modelpack.md, "Known producer variants").
-pub const VARIANTS: &[Variant] = &[
+pub(crate) const VARIANTS: &[Variant] = &[
     Variant {
         id: "docker-model-runner-gguf-weight",
         producer: "Docker Model Runner's legacy GGUF weight type, written by its ModelPack packaging (docker model package --format cncf) until March 2026 and still read by it",
@@ -135,7 +135,7 @@ fn find(pred: impl Fn(&Site) -> bool) -> Option<&'static Variant> {
 }
 
 /// The variant a layer media type is, if any.
-pub fn layer_type(t: &str) -> Option<&'static Variant> {
+pub(crate) fn layer_type(t: &str) -> Option<&'static Variant> {
     find(|s| match s {
         Site::LayerType(x) => t == *x,
         Site::LayerTypePrefix(p) => t.starts_with(p),
@@ -154,12 +154,15 @@ pub fn config_type(t: &str) -> Option<&'static Variant> {
 }
 
 /// The variant a manifest without `artifactType` is, given its config media type.
-pub fn without_artifact_type(config_type: &str) -> Option<&'static Variant> {
+pub(crate) fn without_artifact_type(config_type: &str) -> Option<&'static Variant> {
     find(|s| matches!(s, Site::NoArtifactTypeConfigPrefix(p) if config_type.starts_with(p)))
 }
 
 /// The variants a manifest's annotation keys show.
-pub fn manifest_annotations<'k>(keys: impl IntoIterator<Item = &'k str>) -> Vec<&'static Variant> {
+#[cfg(test)]
+pub(crate) fn manifest_annotations<'k>(
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Vec<&'static Variant> {
     let keys: Vec<&str> = keys.into_iter().collect();
     VARIANTS
         .iter()

@@ -13,7 +13,7 @@ use crate::schemas::SchemaKind;
 use serde_json::Value;
 
 use crate::vocabulary::{WORKFLOW_CONFIG, WORKFLOW_DOCUMENT_LAYER, WORKFLOW_MANIFEST};
-pub const SERVERLESS_WORKFLOW: &str = "serverless-workflow";
+pub(crate) const SERVERLESS_WORKFLOW: &str = "serverless-workflow";
 
 pub const CHECKS: &[Check] = &[
     Check {
@@ -130,7 +130,7 @@ fn document(a: &CheckContext, m: &mut Marks) {
 
 /// WFL-005 to WFL-008 on one workflow document of the declared `format` (`None` when the
 /// format is not known, which makes WFL-007 not applicable).
-pub fn check_document(
+pub(crate) fn check_document(
     layer: Option<usize>,
     captured: &CapturedFile,
     format: Option<&str>,

@@ -13,7 +13,7 @@ mod validate;
 mod validate_asset;
 mod verify_bundle;
 
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::report::Format;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand};
@@ -63,7 +63,7 @@ enum Command {
 
 /// Options shared by the commands that evaluate targets.
 #[derive(Args, Clone, Debug)]
-pub struct CommonArgs {
+pub(crate) struct CommonArgs {
     /// What to print on stdout: a short summary for a person, or one whole report for a
     /// machine.
     #[arg(long, value_enum, default_value_t = Output::Summary)]
@@ -120,7 +120,7 @@ pub struct CommonArgs {
 /// variable and the `timeouts` of the registry file (defaults: connect 10000, request 60000,
 /// large blob 1800000).
 #[derive(Args, Clone, Debug, Default)]
-pub struct TimeoutArgs {
+pub(crate) struct TimeoutArgs {
     /// Time to open a connection (overrides AI_INTEROP_REGISTRY_CONNECT_TIMEOUT_MS and
     /// timeouts.connectMs).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -137,7 +137,7 @@ pub struct TimeoutArgs {
 
 /// Trust inputs: what evidence is verified against. Everything is a local file.
 #[derive(Args, Clone, Debug, Default)]
-pub struct TrustArgs {
+pub(crate) struct TrustArgs {
     /// Sigstore trusted root (trusted_root.json) for keyless signatures.
     #[arg(long, value_name = "FILE")]
     pub trust_root: Option<PathBuf>,
@@ -169,7 +169,7 @@ pub struct TrustArgs {
 
 impl TrustArgs {
     /// Load the trust inputs; a bad file is a usage error.
-    pub fn load(&self) -> Result<crate::trust::inputs::TrustInputs, Exit> {
+    pub(crate) fn load(&self) -> Result<crate::trust::inputs::TrustInputs, Exit> {
         crate::trust::policy::load(&crate::trust::policy::TrustOptions {
             trusted_root: self.trust_root.clone(),
             keys: self.keys.clone(),
@@ -180,19 +180,19 @@ impl TrustArgs {
             policy: self.policy.clone(),
             offline: self.offline,
         })
-        .map_err(Exit::usage)
+        .map_err(|e| Exit::usage(e.to_string()))
     }
 }
 
 impl CommonArgs {
     /// Which manifests of an image index to check.
-    pub fn selection(&self) -> crate::image_index::Selection {
+    pub(crate) fn selection(&self) -> crate::image_index::Selection {
         crate::image_index::Selection {
             platform: self.platform.clone(),
             artifact_type: self.artifact_type.clone(),
         }
     }
-    pub fn limits(&self) -> Limits {
+    pub(crate) fn limits(&self) -> Limits {
         Limits {
             threads: self.threads,
             max_uncompressed_bytes: self.max_uncompressed,
@@ -202,20 +202,33 @@ impl CommonArgs {
     }
 }
 
+/// An error and its sources, `: `-separated: what `anyhow` shows for `{:#}`, for the typed
+/// errors of the layers below.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 /// A failure that ends a command with a given exit code.
-pub struct Exit {
+pub(crate) struct Exit {
     pub code: u8,
     pub message: String,
 }
 
 impl Exit {
-    pub fn usage(message: impl Into<String>) -> Exit {
+    pub(crate) fn usage(message: impl Into<String>) -> Exit {
         Exit {
             code: 2,
             message: message.into(),
         }
     }
-    pub fn harness(message: impl Into<String>) -> Exit {
+    pub(crate) fn harness(message: impl Into<String>) -> Exit {
         Exit {
             code: 3,
             message: message.into(),
@@ -292,7 +305,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Read an expected-failures file: `{"REQ-ID": "reason", ...}`.
-pub fn load_expected_failures(
+pub(crate) fn load_expected_failures(
     path: Option<&PathBuf>,
 ) -> Result<std::collections::BTreeMap<String, String>, Exit> {
     let Some(path) = path else {
@@ -354,7 +367,7 @@ impl<'de> serde::Deserialize<'de> for Pairs {
 /// The registry settings: `--registry-config FILE` (else the file `AI_INTEROP_REGISTRY_CONFIG`
 /// names), then the `AI_INTEROP_REGISTRY_*` overrides, then `--ca-file`. A bad file or value is a usage error; the
 /// message never holds a credential.
-pub fn registry_config(
+pub(crate) fn registry_config(
     path: Option<&PathBuf>,
     ca_file: Option<&PathBuf>,
     timeouts: &TimeoutArgs,
@@ -385,7 +398,7 @@ pub fn registry_config(
 }
 
 /// Refuse a profile the spec does not define.
-pub fn check_profile(name: &str) -> Result<(), Exit> {
+pub(crate) fn check_profile(name: &str) -> Result<(), Exit> {
     let catalog = crate::spec::Catalog::embedded();
     if catalog.profile(name).is_none() {
         let names: Vec<&str> = catalog.profiles.iter().map(|p| p.name.as_str()).collect();
@@ -399,7 +412,7 @@ pub fn check_profile(name: &str) -> Result<(), Exit> {
 
 /// What `run` and `check` print on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Output {
+pub(crate) enum Output {
     /// Profiles and their verdicts, then what failed.
     Summary,
     Json,
@@ -408,7 +421,7 @@ pub enum Output {
 }
 
 /// The profiles of the embedded spec, for `--profile` (listed in `--help`).
-pub fn profile_names() -> PossibleValuesParser {
+pub(crate) fn profile_names() -> PossibleValuesParser {
     let catalog = crate::spec::Catalog::embedded();
     PossibleValuesParser::new(
         catalog
@@ -440,7 +453,10 @@ pub(crate) fn output_exit(out: &std::path::Path, e: &crate::output::OutputError)
 
 /// Write the report in every format into `out` (if given) and print what `--format` asks for:
 /// the short summary (unless `--quiet`) or one whole report.
-pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Result<(), Exit> {
+pub(crate) fn emit(
+    report: &crate::report::ConformanceReport,
+    args: &CommonArgs,
+) -> Result<(), Exit> {
     if let Some(out) = &args.out {
         let files = write_reports(report, out)?;
         progress::note(&format!(
@@ -475,4 +491,34 @@ pub fn emit(report: &crate::report::ConformanceReport, args: &CommonArgs) -> Res
     };
     print!("{}", crate::report::render(report, format));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chain;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error(transparent)]
+        Inner(#[from] Inner),
+        #[error("plain")]
+        Plain,
+    }
+    #[derive(Debug, thiserror::Error)]
+    #[error("inner")]
+    struct Inner(#[source] std::io::Error);
+
+    #[test]
+    fn chain_reads_as_anyhow_alternate() {
+        let typed = || Outer::from(Inner(std::io::Error::other("io")));
+        assert_eq!(chain(&typed()), "inner: io");
+        assert_eq!(
+            chain(&typed()),
+            format!(
+                "{:#}",
+                anyhow::Error::from(Inner(std::io::Error::other("io")))
+            )
+        );
+        assert_eq!(chain(&Outer::Plain), "plain");
+    }
 }

@@ -75,9 +75,9 @@ pub fn pack(args: PackArgs) -> Result<u8, Exit> {
     };
     let transfer = super::progress::Transfer::start(&format!("packing {}", args.source.display()));
     let packed = crate::reference::pack(&args.source, &dir, &tag, &opts).map_err(|e| {
-        let message = format!("pack {}: {e:#}", args.source.display());
+        let message = format!("pack {}: {}", args.source.display(), super::chain(&e));
         // A named file that cannot be read as one (a FIFO, a device, too large) is the user's to fix.
-        if e.downcast_ref::<crate::input::InputError>().is_some() {
+        if matches!(e, crate::reference::plan::PackError::Input(_)) {
             Exit::usage(message)
         } else {
             Exit::harness(message)
@@ -132,7 +132,7 @@ pub fn push(args: PushArgs) -> Result<u8, Exit> {
     )?;
     let started = Instant::now();
     let pushed = crate::reference::push::push(&dir, selector.as_deref(), &dest, &cfg)
-        .map_err(|e| Exit::harness(format!("push to {dest}: {e:#}")))?;
+        .map_err(|e| Exit::harness(format!("push to {dest}: {}", super::chain(&e))))?;
     println!(
         "pushed {} to {dest} {} ({} blobs sent, {} already present, {} bytes, {:.2} s)",
         args.source,
@@ -487,7 +487,7 @@ pub fn attach(args: AttachArgs) -> Result<u8, Exit> {
             to_registry(&r, &cfg, &ev)
         }
     }
-    .map_err(|e| Exit::harness(format!("attach to {}: {e:#}", args.target)))?;
+    .map_err(|e| Exit::harness(format!("attach to {}: {}", args.target, super::chain(&e))))?;
     println!(
         "attached {} to {} as referrer {} (found through {})",
         args.file.display(),

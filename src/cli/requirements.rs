@@ -23,7 +23,7 @@ pub enum MatrixFormat {
     Json,
 }
 
-pub use crate::traceability::{Coverage, coverage};
+pub(crate) use crate::traceability::{Coverage, coverage};
 
 pub fn run(args: RequirementsArgs) -> Result<u8, Exit> {
     let tree = FixtureTree::named_or_embedded(args.fixtures.as_deref())

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// Load one adapter, with `--timeout-ms` applied to every command when given.
 pub fn load_adapter(path: &Path, timeout_ms: Option<u64>) -> Result<Adapter, Exit> {
-    let mut spec = AdapterSpec::load(path).map_err(Exit::usage)?;
+    let mut spec = AdapterSpec::load(path).map_err(|e| Exit::usage(e.to_string()))?;
     if let Some(ms) = timeout_ms {
         for c in Command::ALL {
             spec = spec.with_timeout(c, Duration::from_millis(ms.max(1)));
@@ -61,7 +61,7 @@ pub fn run_tool_suite(
     let scratch = registry
         .map(crate::targets::adapter::ScratchRegistry::from_url)
         .transpose()
-        .map_err(Exit::usage)?;
+        .map_err(|e| Exit::usage(e.to_string()))?;
     let adapter = load_adapter(adapter_path, timeout_ms)?.with_registry(scratch.clone());
     let catalog = Catalog::embedded();
     let started = now();
@@ -277,5 +277,5 @@ fn transport_registry(url: Option<&str>) -> Result<crate::suites::transport::Reg
             "moving artifacts needs --registry http://127.0.0.1:<port> (or AI_INTEROP_REGISTRY_URL)",
         )
     })?;
-    crate::suites::transport::Registry::from_url(url).map_err(Exit::usage)
+    crate::suites::transport::Registry::from_url(url).map_err(|e| Exit::usage(e.to_string()))
 }

@@ -3,8 +3,9 @@
 
 use super::Exit;
 use super::validate_asset::{self, Asset, Problem, is_stdin};
-use crate::artifact::{Artifact, BlobProblem, ConfigFacts, ContentFacts, Document, LayerFacts};
+use crate::artifact::{Artifact, BlobProblem, ConfigFacts, ContentFacts, LayerFacts};
 use crate::digest::Digest;
+use crate::document::Document;
 use crate::engine::{self, EvalOptions};
 use crate::model::{Finding, Status};
 use crate::schemas::{self, SchemaKind};
@@ -183,7 +184,7 @@ pub fn run(args: ValidateArgs) -> Result<u8, Exit> {
 /// The document named on the command line, or standard input for `-`, read up to the limit
 /// every manifest and config is read to.
 fn read_document(args: &ValidateArgs) -> Result<Document, Exit> {
-    let limits = crate::artifact::Limits::default();
+    let limits = crate::document::Limits::default();
     let shown = args.shown();
     let doc = if is_stdin(&args.file) {
         // Stop after one byte past the limit: an endless stream cannot keep us reading.

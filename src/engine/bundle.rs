@@ -8,11 +8,11 @@ use crate::artifact::{Artifact, MemberFacts};
 use crate::spec::Catalog;
 
 /// The profile each member is evaluated with.
-pub const MEMBER_PROFILE: &str = "agentic";
+pub(crate) const MEMBER_PROFILE: &str = "agentic";
 
 /// The bundle with every readable member judged, or `None` when there is nothing left to judge
 /// (not a bundle, or every member already judged).
-pub fn judge_members(
+pub(crate) fn judge_members(
     catalog: &Catalog,
     bundle: &Artifact,
     options: &EvalOptions,

@@ -1,10 +1,10 @@
 //! The engine: runs the checks a profile needs, turns marks into requirement and test results,
 //! and rolls them up per profile. It decides nothing about formats; writers live in `report`.
 
-pub mod bundle;
+pub(crate) mod bundle;
 pub mod report;
-pub mod rollup;
-pub mod verdict;
+pub(crate) mod rollup;
+pub(crate) mod verdict;
 
 use crate::artifact::Artifact;
 use crate::checks::{self, Check, CheckContext, Marks};
@@ -14,8 +14,10 @@ use crate::spec::{AppliesTo, Catalog, Requirement};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-pub use rollup::{profile_results, summary};
-pub use verdict::{Claim, Decided, Ladder, apply_expectation, decide, judge};
+pub(crate) use rollup::profile_results;
+pub(crate) use rollup::summary;
+pub(crate) use verdict::judge;
+pub(crate) use verdict::{Claim, Decided, Ladder};
 
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -52,15 +54,13 @@ impl Evaluation {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.tests.iter().flat_map(|t| t.findings.iter())
     }
-
-    /// Conformant: no requirement breaks conformance at its level.
-    pub fn conformant(&self) -> bool {
-        !self.requirements.iter().any(|r| r.status.breaks(r.level))
-    }
 }
 
 /// The requirements of a profile that apply to artifacts, in catalog order.
-pub fn artifact_requirements<'c>(catalog: &'c Catalog, profile: &str) -> Vec<&'c Requirement> {
+pub(crate) fn artifact_requirements<'c>(
+    catalog: &'c Catalog,
+    profile: &str,
+) -> Vec<&'c Requirement> {
     catalog
         .requirements
         .iter()

@@ -8,7 +8,7 @@ use crate::spec::Catalog;
 
 /// The suite's version and the commit it was built from (`AI_INTEROP_COMMIT` at build time,
 /// else `unknown`).
-pub fn suite_info() -> SuiteInfo {
+pub(crate) fn suite_info() -> SuiteInfo {
     SuiteInfo {
         name: env!("CARGO_PKG_NAME").to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -25,7 +25,7 @@ pub fn now() -> String {
 
 /// The digest a report names the selected document by: the selecting descriptor's digest in a
 /// layout, else the digest of the stored bytes.
-pub fn root_digest(artifact: &crate::artifact::Artifact) -> String {
+pub(crate) fn root_digest(artifact: &crate::artifact::Artifact) -> String {
     artifact
         .layout
         .as_ref()
@@ -35,7 +35,7 @@ pub fn root_digest(artifact: &crate::artifact::Artifact) -> String {
 }
 
 /// The digest that names one manifest an index led to: its descriptor's.
-pub fn child_digest(child: &crate::artifact::ChildFacts) -> String {
+pub(crate) fn child_digest(child: &crate::artifact::ChildFacts) -> String {
     child
         .descriptor
         .get("digest")
@@ -47,7 +47,9 @@ pub fn child_digest(child: &crate::artifact::ChildFacts) -> String {
 }
 
 /// `target.manifests` of a report: every manifest an image index led to (empty otherwise).
-pub fn index_manifests(artifact: &crate::artifact::Artifact) -> Vec<crate::report::ManifestRef> {
+pub(crate) fn index_manifests(
+    artifact: &crate::artifact::Artifact,
+) -> Vec<crate::report::ManifestRef> {
     let Some(index) = &artifact.index else {
         return Vec::new();
     };

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 /// Roll up every profile whose requirements were all evaluated.
 ///
 /// `applies` filters the catalog to the requirements of the target kind (e.g. artifact).
-pub fn profile_results(
+pub(crate) fn profile_results(
     catalog: &Catalog,
     evaluated: &[RequirementResult],
     applies: impl Fn(&crate::spec::Requirement) -> bool,
@@ -95,7 +95,7 @@ pub fn summary(profiles: &[ProfileResult], claimed: &str) -> String {
 
 /// The sentence as reports before this change wrote it (every profile listed, the claimed one
 /// again): accepted when a published report's roll-ups are recomputed.
-pub fn summary_before_0_2(profiles: &[ProfileResult], claimed: &str) -> String {
+pub(crate) fn summary_before_0_2(profiles: &[ProfileResult], claimed: &str) -> String {
     let parts: Vec<String> = profiles
         .iter()
         .map(|p| {

@@ -12,7 +12,7 @@ use crate::spec::{AppliesTo, Catalog, Requirement};
 use std::collections::BTreeMap;
 
 /// Requirement ID → reason: failures the user announced (strict expected-failure).
-pub type Expectations = BTreeMap<String, String>;
+pub(crate) type Expectations = BTreeMap<String, String>;
 
 /// What one test of any kind — an artifact check, a registry suite test, a tool-suite step —
 /// decided: the marks it put on the requirements it declares.
@@ -32,7 +32,7 @@ impl Decided<'_> {
     /// The test's verdict on one requirement, before expectations. A strict test
     /// ([`Marks::strict`]) that left the requirement unmarked did not look: an error, never a
     /// pass.
-    pub fn outcome(&self, requirement: &str) -> Status {
+    pub(crate) fn outcome(&self, requirement: &str) -> Status {
         if self.unlooked(requirement) {
             Status::Error
         } else {
@@ -54,7 +54,7 @@ impl Decided<'_> {
 /// - A requirement's status is the gravest ([`Status::gravest`]) of the tests that judged it,
 ///   folded with its expectation; a requirement no test judged is undecided, an `error`, never a
 ///   pass.
-pub fn decide(
+pub(crate) fn decide(
     wanted: &[&Requirement],
     tests: &[Decided],
     what: &str,
@@ -156,7 +156,7 @@ fn test_result(
 
 /// Fold an announced failure into the outcome: an announced fail is `xfail`, an announced pass
 /// `xpass` (which breaks conformance).
-pub fn apply_expectation(status: Status, announced: bool) -> Status {
+pub(crate) fn apply_expectation(status: Status, announced: bool) -> Status {
     match (status, announced) {
         (Status::Fail, true) => Status::Xfail,
         (Status::Pass, true) => Status::Xpass,
@@ -166,7 +166,7 @@ pub fn apply_expectation(status: Status, announced: bool) -> Status {
 
 /// Which profiles a report rolls up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ladder {
+pub(crate) enum Ladder {
     /// Every profile all of whose requirements were judged: a check (the claimed lineage), the
     /// self-test (every artifact profile).
     Decided,
@@ -178,7 +178,7 @@ pub enum Ladder {
 /// What a report is judged against: the claimed profile, the kind of target the requirements
 /// apply to, and which profiles are rolled up.
 #[derive(Debug, Clone, Copy)]
-pub struct Claim<'a> {
+pub(crate) struct Claim<'a> {
     pub profile: &'a str,
     pub applies: AppliesTo,
     pub ladder: Ladder,
@@ -186,7 +186,7 @@ pub struct Claim<'a> {
 
 impl Claim<'_> {
     /// The profile roll-ups of these requirement results under this claim.
-    pub fn profiles(
+    pub(crate) fn profiles(
         &self,
         catalog: &Catalog,
         requirements: &[RequirementResult],
@@ -208,7 +208,7 @@ impl Claim<'_> {
 
 /// The report of a run: the decisions, the claim's profile roll-ups and the summary sentence,
 /// around the context (target, options, times).
-pub fn judge(
+pub(crate) fn judge(
     catalog: &Catalog,
     claim: &Claim,
     decisions: Evaluation,

@@ -55,7 +55,7 @@ pub struct Referrer {
 
 impl Referrer {
     /// The first blob of a media type, e.g. the Sigstore bundle of a bundle referrer.
-    pub fn blob(&self, media_type: &str) -> Option<&EvidenceBlob> {
+    pub(crate) fn blob(&self, media_type: &str) -> Option<&EvidenceBlob> {
         self.blobs.iter().find(|b| b.media_type == media_type)
     }
 }
@@ -139,7 +139,7 @@ pub struct Rejected {
 
 impl Via {
     /// Where the referrer was listed, for findings.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Via::LayoutIndex => "index.json".into(),
             Via::LayoutTagSchema(t) => format!("the referrers tag-schema index {t}"),
@@ -152,7 +152,10 @@ impl Via {
 
 impl EvidenceFacts {
     /// Referrers of one artifact type.
-    pub fn of_type<'a>(&'a self, artifact_type: &'a str) -> impl Iterator<Item = &'a Referrer> {
+    pub(crate) fn of_type<'a>(
+        &'a self,
+        artifact_type: &'a str,
+    ) -> impl Iterator<Item = &'a Referrer> {
         self.referrers
             .iter()
             .filter(move |r| r.artifact_type.as_deref() == Some(artifact_type))

@@ -15,9 +15,10 @@ use super::{
     descriptor_digest, tar,
 };
 use crate::artifact::{
-    BlobFacts, BlobProblem, Bomb, CapturedFile, ContentFacts, LayerFacts, Limits, Magic, Packing,
+    BlobFacts, BlobProblem, Bomb, CapturedFile, ContentFacts, LayerFacts, Magic, Packing,
 };
 use crate::digest::{Digest, Hasher};
+use crate::document::Limits;
 use crate::inspect::InspectOptions;
 use crate::source::BlobSource;
 use crate::vocabulary::{

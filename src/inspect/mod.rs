@@ -8,33 +8,32 @@ mod layer;
 mod tar;
 mod tar_guard;
 
-use crate::artifact::{
-    Artifact, BlobFacts, BlobProblem, ConfigFacts, Document, LayerFacts, LayoutFacts, Limits,
-};
+use crate::artifact::{Artifact, BlobFacts, BlobProblem, ConfigFacts, LayerFacts, LayoutFacts};
 use crate::digest::{Digest, Hasher, HashingReader};
+use crate::document::{Document, Limits};
 use crate::source::{BlobError, BlobSource};
 use serde_json::Value;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub use layer::{detect_magic, packing_of};
-pub use tar_guard::ExtensionGuard;
+pub(crate) use layer::packing_of;
+pub(crate) use tar_guard::ExtensionGuard;
 
 use crate::vocabulary::{
     FILEPATH, LEGACY_FILEPATH, PROMPT_TEMPLATE_LAYER, SKILL_BUNDLE_PREFIX, WORKFLOW_DOCUMENT_LAYER,
 };
 
 /// A captured file is kept up to this many bytes.
-pub const MAX_CAPTURE_FILE_BYTES: usize = 1 << 20;
+pub(crate) const MAX_CAPTURE_FILE_BYTES: usize = 1 << 20;
 /// At most this many bytes are captured per layer, whatever the number of files.
-pub const MAX_CAPTURE_LAYER_BYTES: usize = 4 << 20;
+pub(crate) const MAX_CAPTURE_LAYER_BYTES: usize = 4 << 20;
 /// At most this many entry paths are kept per layer.
-pub const MAX_PATHS: usize = 100_000;
+pub(crate) const MAX_PATHS: usize = 100_000;
 
 /// What a layer's content is kept for beyond its facts: a fixed rule by media type, so that
 /// every target is inspected the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Capture {
+pub(crate) struct Capture {
     /// Keep every tar entry's path (bounded by [`MAX_PATHS`]).
     pub paths: bool,
     /// Capture `SKILL.md` / `skill.md` directly below the archive's top-level directory.
@@ -45,7 +44,7 @@ pub struct Capture {
 
 /// The capture rule: skill bundles keep their paths and `<dir>/SKILL.md` (or `skill.md`);
 /// prompt template and workflow document layers are captured whole; nothing else is kept.
-pub fn capture_rule(media_type: &str) -> Capture {
+pub(crate) fn capture_rule(media_type: &str) -> Capture {
     if media_type.starts_with(SKILL_BUNDLE_PREFIX) {
         Capture {
             paths: true,
@@ -64,7 +63,7 @@ pub fn capture_rule(media_type: &str) -> Capture {
 
 /// Whether a tar entry (in normal form) is a skill's instruction file: `<dir>/SKILL.md` or
 /// `<dir>/skill.md`.
-pub fn is_skill_md(path: &str) -> bool {
+pub(crate) fn is_skill_md(path: &str) -> bool {
     matches!(path.split('/').collect::<Vec<_>>().as_slice(), [d, "SKILL.md" | "skill.md"] if !d.is_empty())
 }
 
@@ -84,7 +83,7 @@ impl Default for InspectOptions {
 
 /// Sees every stored byte of a layer as the inspector reads it, so another consumer (the
 /// reference runtime writing the layer out) shares the inspector's one read of the blob.
-pub trait LayerTap: Sync {
+pub(crate) trait LayerTap: Sync {
     /// Wrap the reader of layer `index` (described by `descriptor`); the inspector reads the
     /// blob through what this returns, to its end unless the blob cannot be read.
     fn tap<'a>(
@@ -109,7 +108,7 @@ pub fn collect(
 
 /// [`collect`], every layer read through `tap` when given (the manifest's own layers only:
 /// an index's or a bundle's members are collected untapped).
-pub fn collect_tapped(
+pub(crate) fn collect_tapped(
     source: &dyn BlobSource,
     target: String,
     layout: Option<LayoutFacts>,

@@ -6,8 +6,9 @@
 
 use super::{Capture, MAX_CAPTURE_FILE_BYTES, MAX_CAPTURE_LAYER_BYTES, MAX_PATHS, is_skill_md};
 use crate::artifact::{
-    CapturedFile, EntryKind, EntryPath, EntryProblem, Limits, NamedEntry, TarFacts, TarIssue,
+    CapturedFile, EntryKind, EntryPath, EntryProblem, NamedEntry, TarFacts, TarIssue,
 };
+use crate::document::Limits;
 use sha2::{Digest as _, Sha256};
 use std::collections::HashSet;
 use std::io::Read;

@@ -24,12 +24,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 /// The most referrers examined for one artifact.
-pub const MAX_REFERRERS: usize = 1_000;
+pub(crate) const MAX_REFERRERS: usize = 1_000;
 
 use crate::vocabulary::{OCI_MANIFEST, REF_NAME};
 
 /// The legacy cosign signature tag of a digest: `<alg>-<hex>.sig`.
-pub fn legacy_signature_tag(subject: &Digest) -> String {
+pub(crate) fn legacy_signature_tag(subject: &Digest) -> String {
     format!("{}.sig", fallback_tag(subject))
 }
 
@@ -42,7 +42,7 @@ struct Candidate {
 }
 
 /// Read a blob from `source`, at most `max` bytes, verifying the digest of what was read.
-pub fn read_verified(
+pub(crate) fn read_verified(
     source: &dyn BlobSource,
     digest: &Digest,
     max: u64,
@@ -401,7 +401,7 @@ pub fn from_registry(
 }
 
 /// What fetching a subject manifest returned.
-pub enum Fetched {
+pub(crate) enum Fetched {
     /// The stored bytes, at most one byte more than the document bound.
     Bytes(Vec<u8>),
     /// Nothing is stored under the digest.
@@ -412,7 +412,7 @@ pub enum Fetched {
 
 /// The manifest that `manifest`'s `subject` names, fetched with `fetch` and checked against the
 /// descriptor's digest and size. `None` when the manifest has no `subject` object.
-pub fn resolve_subject(
+pub(crate) fn resolve_subject(
     manifest: Option<&Value>,
     limits: &Limits,
     fetch: &dyn Fn(&Digest) -> Fetched,
@@ -470,7 +470,7 @@ pub fn resolve_subject(
 }
 
 /// [`resolve_subject`] in an OCI image layout: the subject is a blob of the layout.
-pub fn subject_in_layout(
+pub(crate) fn subject_in_layout(
     layout: &OciLayout,
     manifest: Option<&Value>,
     limits: &Limits,
@@ -490,7 +490,7 @@ pub fn subject_in_layout(
 }
 
 /// [`resolve_subject`] in a registry: the subject is a manifest of the same repository.
-pub fn subject_in_registry(
+pub(crate) fn subject_in_registry(
     source: &crate::targets::registry::source::RegistrySource,
     manifest: Option<&Value>,
     limits: &Limits,

@@ -1,16 +1,18 @@
 //! Target references and loading an artifact from them: an OCI image layout
 //! (`oci:<dir>[:<tag>|@<digest>]`) or a registry (`<registry>/<repo>[:<tag>|@<digest>]`).
 
-use crate::artifact::{Artifact, Document, Limits};
+use crate::artifact::Artifact;
+use crate::document::{Document, Limits};
 use crate::image_index::{Selection, is_image_index};
 use crate::inspect::{InspectOptions, LayerTap, collect_tapped};
 use crate::source::BlobSource;
 use crate::targets::layout::{LayoutError, OciLayout};
-use crate::targets::registry::RemoteManifest;
-use crate::targets::registry::config::{ConfigError, RegistryConfig};
-use crate::targets::registry::reference::{Reference, ReferenceError};
+use crate::targets::registry::client::ClientError;
+use crate::targets::registry::config::RegistryConfig;
+use crate::targets::registry::reference::Reference;
 use crate::targets::registry::referrers::Via;
 use crate::targets::registry::source::ManifestError;
+use crate::targets::registry::{OpenError, RemoteManifest};
 use std::path::PathBuf;
 
 /// What the user named on the command line.
@@ -79,7 +81,7 @@ impl TargetRef {
     }
 
     /// A credential-free display form.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             TargetRef::Layout { dir, selector } => match selector {
                 None => format!("oci:{}", dir.display()),
@@ -94,7 +96,7 @@ impl TargetRef {
     }
 
     /// Whether this is a registry reference.
-    pub fn is_registry(&self) -> bool {
+    pub(crate) fn is_registry(&self) -> bool {
         matches!(self, TargetRef::Registry(_))
     }
 
@@ -124,7 +126,7 @@ impl TargetRef {
 
     /// [`load_with`](Self::load_with), keeping only the manifests of an image index that
     /// `selection` names (a usage error when it names none).
-    pub fn load_selected(
+    pub(crate) fn load_selected(
         &self,
         limits: &Limits,
         options: &InspectOptions,
@@ -136,7 +138,7 @@ impl TargetRef {
 
     /// [`load_selected`](Self::load_selected), the selected manifest's layers read through
     /// `tap` (see [`collect_tapped`]).
-    pub fn load_tapped(
+    pub(crate) fn load_tapped(
         &self,
         limits: &Limits,
         options: &InspectOptions,
@@ -246,7 +248,10 @@ impl TargetRef {
     /// Fetch a registry target's manifest (one request), no blob and no referrer yet: what
     /// `unpack` judges its destination by before [`load_remote`](Self::load_remote) reads the
     /// blobs. A layout target is a usage error.
-    pub fn open_remote(&self, registry: &RegistryConfig) -> Result<RemoteManifest, TargetError> {
+    pub(crate) fn open_remote(
+        &self,
+        registry: &RegistryConfig,
+    ) -> Result<RemoteManifest, TargetError> {
         if !self.is_registry() {
             return Err(TargetError::Usage(format!(
                 "{}: not a registry reference",
@@ -263,7 +268,7 @@ impl TargetRef {
     /// are looked up only with `evidence`, for a profile that judges evidence; without, the
     /// artifact has no evidence facts, so an evidence check that runs anyway says discovery did
     /// not run (an error, never a pass).
-    pub fn load_remote(
+    pub(crate) fn load_remote(
         &self,
         remote: RemoteManifest,
         evidence: bool,
@@ -359,20 +364,17 @@ fn subject_digest(selected: &serde_json::Value) -> Option<crate::digest::Digest>
 
 /// Who must act on a registry failure: a bad reference, setting or name is the user's (2);
 /// an unreachable registry, refused credentials or a broken answer is the harness's (3).
-fn registry_error(shown: &str, e: anyhow::Error) -> TargetError {
+fn registry_error(shown: &str, e: OpenError) -> TargetError {
     let msg = format!("{shown}: {e}");
-    if e.downcast_ref::<ReferenceError>().is_some() || e.downcast_ref::<ConfigError>().is_some() {
-        return TargetError::Usage(msg);
+    match e {
+        OpenError::Reference(_) | OpenError::Client(ClientError::Config(_)) => {
+            TargetError::Usage(msg)
+        }
+        OpenError::Manifest(ManifestError::NotFound(_)) => {
+            TargetError::Usage(format!("{msg} in the registry"))
+        }
+        _ => TargetError::Harness(format!("cannot read {msg}")),
     }
-    if let Some(ManifestError::NotFound(_)) = e.downcast_ref::<ManifestError>() {
-        return TargetError::Usage(format!("{msg} in the registry"));
-    }
-    if let Some(crate::targets::registry::client::ClientError::Config(_)) =
-        e.downcast_ref::<crate::targets::registry::client::ClientError>()
-    {
-        return TargetError::Usage(msg);
-    }
-    TargetError::Harness(format!("cannot read {msg}"))
 }
 
 fn layout_error(e: LayoutError) -> TargetError {

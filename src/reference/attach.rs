@@ -5,21 +5,61 @@
 //! fallback tag index `sha256-<hex>` is updated, keeping what it already lists). So "sign after
 //! pack" works with this tool alone, and `check --profile trusted` finds what was attached.
 
-use crate::artifact::Limits;
 use crate::digest::Digest;
+use crate::document::Limits;
 use crate::reference::blobs::{BlobStore, unique_name};
-use crate::targets::layout::OciLayout;
-use crate::targets::registry::client::Client;
+use crate::targets::layout::{LayoutError, OciLayout};
+use crate::targets::registry::client::{Client, ClientError};
 use crate::targets::registry::config::RegistryConfig;
 use crate::targets::registry::reference::Reference;
 use crate::targets::registry::referrers::{referrer_descriptor, update_fallback_index};
-use crate::targets::registry::source::RegistrySource;
+use crate::targets::registry::source::{ManifestError, RegistrySource};
 use crate::vocabulary::{OCI_EMPTY, OCI_MANIFEST};
-use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
+
+/// Why an attach failed. Wrapped errors show as themselves (their sources follow in the chain);
+/// the rest carry the messages the command has always printed.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("the subject manifest is not JSON")]
+    SubjectNotJson(#[source] serde_json::Error),
+    #[error("the subject manifest is too large")]
+    SubjectTooLarge,
+    #[error("the subject {0}: {1}")]
+    Subject(String, ManifestError),
+    #[error("{0}: not a directory (a link is not followed)")]
+    NotADirectory(String),
+    #[error("{0}: {1}")]
+    Directory(String, std::io::Error),
+    #[error("index.json is too large")]
+    IndexTooLarge,
+    #[error("index.json is not JSON")]
+    IndexNotJson(#[source] serde_json::Error),
+    #[error("index.json has no manifests list")]
+    NoManifestsList,
+    #[error("{0}")]
+    Descriptor(String),
+    #[error("manifest PUT {repo}@{digest}: {summary} (expected 201): {snippet}")]
+    Put {
+        repo: String,
+        digest: Digest,
+        summary: String,
+        snippet: String,
+    },
+}
+
+type Result<T, E = AttachError> = std::result::Result<T, E>;
 
 /// The OCI 1.1 empty blob (the config of an artifact manifest).
 const EMPTY_BLOB: &[u8] = b"{}";
@@ -37,7 +77,7 @@ pub struct Evidence {
 
 /// What was attached.
 #[derive(Debug, Clone)]
-pub struct Attached {
+pub(crate) struct Attached {
     pub subject: Digest,
     pub referrer: Digest,
     /// How it can be found: `index.json`, the referrers API, or the fallback tag.
@@ -75,7 +115,7 @@ fn referrer_manifest(ev: &Evidence, subject: Value) -> Vec<u8> {
 
 /// The subject descriptor of a manifest: its media type (as it says, else the index's) and size.
 fn subject_descriptor(bytes: &[u8], fallback_media_type: Option<&str>) -> Result<Value> {
-    let json: Value = serde_json::from_slice(bytes).context("the subject manifest is not JSON")?;
+    let json: Value = serde_json::from_slice(bytes).map_err(AttachError::SubjectNotJson)?;
     let media_type = json
         .get("mediaType")
         .and_then(Value::as_str)
@@ -88,24 +128,18 @@ fn subject_descriptor(bytes: &[u8], fallback_media_type: Option<&str>) -> Result
 fn real_dir(path: &Path) -> Result<()> {
     match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_dir() => Ok(()),
-        Ok(_) => bail!(
-            "{}: not a directory (a link is not followed)",
-            path.display()
-        ),
+        Ok(_) => Err(AttachError::NotADirectory(path.display().to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => bail!("{}: {e}", path.display()),
+        Err(e) => Err(AttachError::Directory(path.display().to_string(), e)),
     }
 }
 
 /// Attach `ev` to the manifest `selector` selects in the layout `dir`.
-pub fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<Attached> {
+pub(crate) fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<Attached> {
     let limits = Limits::default();
     let layout = OciLayout::open(dir, &limits)?;
     let (facts, manifest) = layout.select(selector, &limits)?;
-    let bytes = manifest
-        .bytes
-        .clone()
-        .context("the subject manifest is too large")?;
+    let bytes = manifest.bytes.clone().ok_or(AttachError::SubjectTooLarge)?;
     let subject = subject_descriptor(
         &bytes,
         facts.selected.get("mediaType").and_then(Value::as_str),
@@ -123,14 +157,14 @@ pub fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<At
             .index()
             .bytes
             .as_deref()
-            .context("index.json is too large")?,
+            .ok_or(AttachError::IndexTooLarge)?,
     )
-    .context("index.json is not JSON")?;
-    let d = referrer_descriptor(&referrer, OCI_MANIFEST).map_err(|e| anyhow!(e))?;
+    .map_err(AttachError::IndexNotJson)?;
+    let d = referrer_descriptor(&referrer, OCI_MANIFEST).map_err(AttachError::Descriptor)?;
     let list = index
         .get_mut("manifests")
         .and_then(Value::as_array_mut)
-        .context("index.json has no manifests list")?;
+        .ok_or(AttachError::NoManifestsList)?;
     if !list.iter().any(|m| m.get("digest") == d.get("digest")) {
         list.push(d);
     }
@@ -148,14 +182,18 @@ pub fn to_layout(dir: &Path, selector: Option<&str>, ev: &Evidence) -> Result<At
 }
 
 /// Attach `ev` to the manifest `target` names in a registry.
-pub fn to_registry(target: &Reference, base: &RegistryConfig, ev: &Evidence) -> Result<Attached> {
+pub(crate) fn to_registry(
+    target: &Reference,
+    base: &RegistryConfig,
+    ev: &Evidence,
+) -> Result<Attached> {
     let cfg = super::push::writable_config(base, target);
     let client = Arc::new(Client::new(&cfg)?);
     let repo = target.repository.clone();
     let source = RegistrySource::new(client.clone(), repo.clone());
     let subject_manifest = source
         .fetch_manifest(&target.target_or_latest())
-        .map_err(|e| anyhow!("the subject {target}: {e}"))?;
+        .map_err(|e| AttachError::Subject(target.to_string(), e))?;
     let subject = subject_descriptor(
         &subject_manifest.bytes,
         subject_manifest.content_type.as_deref(),
@@ -167,11 +205,12 @@ pub fn to_registry(target: &Reference, base: &RegistryConfig, ev: &Evidence) -> 
     let digest = Digest::sha256_of(&referrer);
     let resp = client.put_manifest(&repo, &digest.to_string(), OCI_MANIFEST, &referrer)?;
     if resp.status != 201 {
-        bail!(
-            "manifest PUT {repo}@{digest}: {} (expected 201): {}",
-            resp.summary(),
-            resp.snippet()
-        );
+        return Err(AttachError::Put {
+            repo,
+            digest,
+            summary: resp.summary(),
+            snippet: resp.snippet(),
+        });
     }
     // A registry with the referrers API says so with OCI-Subject; otherwise the client keeps
     // the fallback tag index (OCI distribution spec 1.1, "Pushing Manifests with Subject").

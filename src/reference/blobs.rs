@@ -10,12 +10,12 @@ use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 /// Buffer of the file writer: large enough that a write is one syscall per MiB.
-pub const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 /// A name no other writer of this process or another uses at the same time.
-pub fn unique_name(prefix: &str) -> String {
+pub(crate) fn unique_name(prefix: &str) -> String {
     format!(
         "{prefix}{}-{}",
         std::process::id(),
@@ -24,7 +24,7 @@ pub fn unique_name(prefix: &str) -> String {
 }
 
 /// A writer that hashes (sha256) and counts every byte on its way to `inner`.
-pub struct HashWriter<W> {
+pub(crate) struct HashWriter<W> {
     inner: W,
     hasher: Hasher,
     count: u64,
@@ -37,9 +37,6 @@ impl<W: Write> HashWriter<W> {
             hasher: Hasher::new("sha256").expect("sha256 is registered"),
             count: 0,
         }
-    }
-    pub fn get_mut(&mut self) -> &mut W {
-        &mut self.inner
     }
     pub fn finish(self) -> (Digest, u64, W) {
         (self.hasher.finish(), self.count, self.inner)
@@ -60,7 +57,7 @@ impl<W: Write> Write for HashWriter<W> {
 
 /// `blobs/sha256/` of one layout.
 #[derive(Debug, Clone)]
-pub struct BlobStore {
+pub(crate) struct BlobStore {
     dir: PathBuf,
 }
 
@@ -208,7 +205,7 @@ impl Write for Pipelined {
 
 /// A blob being written; [`commit`](Self::commit) names it by its digest. Dropped without a
 /// commit, the temporary file is removed.
-pub struct BlobWriter {
+pub(crate) struct BlobWriter {
     out: Option<Pipelined>,
     tmp: PathBuf,
     dir: PathBuf,

@@ -14,13 +14,14 @@
 //!   write; anything else there is replaced atomically.
 //! - `push`: a layout's manifest and blobs, streamed into a registry.
 
-pub mod attach;
-pub mod blobs;
+pub(crate) mod attach;
+pub(crate) mod blobs;
 mod destination;
-pub mod pack;
-pub mod plan;
-pub mod push;
-pub mod unpack;
+pub(crate) mod pack;
+pub(crate) mod plan;
+pub(crate) mod push;
+pub(crate) mod unpack;
 
-pub use pack::{PackOptions, Packed, pack};
-pub use unpack::{UnpackError, UnpackOptions, Unpacked, unpack};
+pub(crate) use pack::PackOptions;
+pub(crate) use pack::pack;
+pub use unpack::{UnpackError, UnpackOptions, unpack};

@@ -9,7 +9,7 @@
 //! memory. Layers are built by one worker per core, largest first.
 
 use super::blobs::{BlobStore, CHUNK, HashWriter};
-use super::plan::{self, Content, Entry, Layer, Packing};
+use super::plan::{self, Content, Entry, Layer, PackError, Packing};
 use crate::digest::Digest;
 use crate::tarball::{Kind as EntryKind, MTIME_RFC3339, gzip_writer, ustar_header};
 use crate::vocabulary::{
@@ -19,7 +19,6 @@ use crate::vocabulary::{
     SKILL_BUNDLE_PREFIX, SKILL_CONFIG, SKILL_MANIFEST, UNTESTED, WORKFLOW_CONFIG,
     WORKFLOW_DOCUMENT_LAYER, WORKFLOW_MANIFEST,
 };
-use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -28,11 +27,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+type Result<T, E = PackError> = std::result::Result<T, E>;
+
 const SPEC_PROFILE_VERSION: &str = "1.0.0";
 
 /// What is being packed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ArtifactKind {
+pub(crate) enum ArtifactKind {
     Model,
     Skill,
     Prompt,
@@ -42,8 +43,11 @@ pub enum ArtifactKind {
 impl ArtifactKind {
     /// A directory with `SKILL.md` is a skill, any other directory a model; a file starting
     /// with a `---` frontmatter fence is a prompt template, any other file a workflow.
-    pub fn detect(src: &Path) -> Result<ArtifactKind> {
-        let meta = fs::metadata(src).with_context(|| src.display().to_string())?;
+    pub(crate) fn detect(src: &Path) -> Result<ArtifactKind> {
+        let meta = fs::metadata(src).map_err(|source| PackError::At {
+            at: src.display().to_string(),
+            source,
+        })?;
         if meta.is_dir() {
             let skill = ["SKILL.md", "skill.md"]
                 .iter()
@@ -81,7 +85,7 @@ impl ArtifactKind {
 /// packer cannot derive, and the kind or media type of named top-level paths.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// ModelPack: `descriptor` and `config` (`modelfs` is derived); a workflow: its config.
@@ -94,7 +98,7 @@ pub struct Metadata {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct PackOptions {
+pub(crate) struct PackOptions {
     /// Detected from the source when absent.
     pub kind: Option<ArtifactKind>,
     pub metadata: Option<PathBuf>,
@@ -106,27 +110,22 @@ pub struct PackOptions {
 
 /// One layer as written.
 #[derive(Debug, Clone)]
-pub struct PackedLayer {
-    pub media_type: String,
-    pub digest: Digest,
+pub(crate) struct PackedLayer {
     pub size: u64,
-    pub diff_id: Digest,
-    pub path: String,
 }
 
 #[derive(Debug, Clone)]
-pub struct Packed {
+pub(crate) struct Packed {
     pub kind: ArtifactKind,
     pub manifest_digest: Digest,
-    pub manifest_size: u64,
     pub layers: Vec<PackedLayer>,
 }
 
 /// Pack `src` into the layout at `layout` (created if absent; other tags in it are kept) under
 /// `tag`.
-pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<Packed> {
+pub(crate) fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<Packed> {
     if !crate::targets::registry::reference::valid_tag(tag) {
-        bail!("{tag:?} is not a valid tag");
+        return Err(PackError::Refused(format!("{tag:?} is not a valid tag")));
     }
     let metadata: Metadata = match &opts.metadata {
         // A user-named file: bounded and regular (a FIFO or /dev/zero is refused, not read).
@@ -134,7 +133,10 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
             p,
             crate::input::MAX_INPUT_BYTES,
         )?)
-        .with_context(|| format!("{}: not a metadata document", p.display()))?,
+        .map_err(|source| PackError::NotMetadata {
+            path: p.display().to_string(),
+            source,
+        })?,
         None => Metadata::default(),
     };
     let kind = match opts.kind {
@@ -145,7 +147,10 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
     let src = resolved.as_path();
     let layers = plan_layers(src, kind, &metadata, opts)?;
     crate::progress::expect_bytes(layers.iter().map(Layer::weight).sum());
-    let store = BlobStore::open(layout).with_context(|| layout.display().to_string())?;
+    let store = BlobStore::open(layout).map_err(|source| PackError::At {
+        at: layout.display().to_string(),
+        source,
+    })?;
     let built = build_all(&store, &layers, kind, opts.threads)?;
 
     let (artifact_type, config_media_type, type_name) = kind.names();
@@ -183,25 +188,17 @@ pub fn pack(src: &Path, layout: &Path, tag: &str, opts: &PackOptions) -> Result<
     Ok(Packed {
         kind,
         manifest_digest,
-        manifest_size,
-        layers: built
-            .into_iter()
-            .zip(&layers)
-            .map(|(b, l)| PackedLayer {
-                media_type: b.media_type,
-                digest: b.digest,
-                size: b.size,
-                diff_id: b.diff_id,
-                path: l.path.clone(),
-            })
-            .collect(),
+        layers: built.iter().map(|b| PackedLayer { size: b.size }).collect(),
     })
 }
 
 /// The non-hidden entries of a directory.
 fn visible_children(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    for e in fs::read_dir(dir).with_context(|| dir.display().to_string())? {
+    for e in fs::read_dir(dir).map_err(|source| PackError::At {
+        at: dir.display().to_string(),
+        source,
+    })? {
         let e = e?;
         if !e.file_name().to_string_lossy().starts_with('.') {
             out.push(e.path());
@@ -236,23 +233,26 @@ fn resolve_source(src: &Path, kind: ArtifactKind) -> Result<PathBuf> {
         }
         ArtifactKind::Prompt | ArtifactKind::Workflow => only()?
             .filter(|c| fs::symlink_metadata(c).is_ok_and(|m| m.is_file()))
-            .with_context(|| {
-                format!(
+            .ok_or_else(|| {
+                PackError::Refused(format!(
                     "{}: a {kind:?} is one file (or a directory holding only that file)",
                     src.display()
-                )
+                ))
             })?,
         _ => src.to_path_buf(),
     })
 }
 
 fn file_name(src: &Path) -> Result<String> {
-    let canonical = fs::canonicalize(src).with_context(|| src.display().to_string())?;
+    let canonical = fs::canonicalize(src).map_err(|source| PackError::At {
+        at: src.display().to_string(),
+        source,
+    })?;
     canonical
         .file_name()
         .and_then(|n| n.to_str())
         .map(str::to_string)
-        .with_context(|| format!("{}: the name is not UTF-8", src.display()))
+        .ok_or_else(|| PackError::Refused(format!("{}: the name is not UTF-8", src.display())))
 }
 
 fn plan_layers(
@@ -262,7 +262,10 @@ fn plan_layers(
     opts: &PackOptions,
 ) -> Result<Vec<Layer>> {
     let is_dir = fs::metadata(src)
-        .with_context(|| src.display().to_string())?
+        .map_err(|source| PackError::At {
+            at: src.display().to_string(),
+            source,
+        })?
         .is_dir();
     match (kind, is_dir) {
         (ArtifactKind::Model, true) => {
@@ -300,11 +303,11 @@ fn plan_layers(
                 },
             }])
         }
-        (k, _) => bail!(
+        (k, _) => Err(PackError::Refused(format!(
             "a {k:?} is packed from a {}, and {} is not one",
             if is_dir { "file" } else { "directory" },
             src.display()
-        ),
+        ))),
     }
 }
 
@@ -359,11 +362,16 @@ fn build_all(
         .enumerate()
     {
         match r {
-            Some(r) => out.push(r.with_context(|| format!("layer {}", layers[i].path))?),
-            None => bail!(
-                "layer {} was not built: an earlier layer failed",
-                layers[i].path
-            ),
+            Some(r) => out.push(r.map_err(|e| PackError::Layer {
+                path: layers[i].path.clone(),
+                source: Box::new(e),
+            })?),
+            None => {
+                return Err(PackError::Refused(format!(
+                    "layer {} was not built: an earlier layer failed",
+                    layers[i].path
+                )));
+            }
         }
     }
     Ok(out)
@@ -372,26 +380,35 @@ fn build_all(
 /// Copy exactly `size` bytes of `source` into `out`; a file that is shorter or longer than it
 /// was when planned (changed while packing) is an error.
 fn copy_file(source: &Path, size: u64, out: &mut dyn Write, buf: &mut [u8]) -> Result<()> {
-    let mut f = File::open(source).with_context(|| source.display().to_string())?;
+    let mut f = File::open(source).map_err(|e| PackError::At {
+        at: source.display().to_string(),
+        source: e,
+    })?;
     let mut left = size;
     while left > 0 {
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         let n = f.read(&mut buf[..want])?;
         if n == 0 {
-            bail!("{}: shrank while it was packed", source.display());
+            return Err(PackError::Refused(format!(
+                "{}: shrank while it was packed",
+                source.display()
+            )));
         }
         out.write_all(&buf[..n])?;
         crate::progress::advance(n as u64);
         left -= n as u64;
     }
     if f.read(&mut buf[..1])? != 0 {
-        bail!("{}: grew while it was packed", source.display());
+        return Err(PackError::Refused(format!(
+            "{}: grew while it was packed",
+            source.display()
+        )));
     }
     Ok(())
 }
 
 /// A deterministic ustar stream of `entries`, file bytes streamed from disk.
-pub fn write_tar(entries: &[Entry], out: &mut dyn Write) -> Result<()> {
+pub(crate) fn write_tar(entries: &[Entry], out: &mut dyn Write) -> Result<()> {
     let mut buf = vec![0u8; CHUNK];
     for e in entries {
         let mut name = e.name.clone().into_bytes();
@@ -399,8 +416,13 @@ pub fn write_tar(entries: &[Entry], out: &mut dyn Write) -> Result<()> {
             name.push(b'/');
         }
         let size = if e.kind == EntryKind::File { e.size } else { 0 };
-        let header = ustar_header(&name, e.kind, e.mode, size, e.link.as_bytes())
-            .with_context(|| e.name.clone())?;
+        let header =
+            ustar_header(&name, e.kind, e.mode, size, e.link.as_bytes()).map_err(|source| {
+                PackError::Entry {
+                    name: e.name.clone(),
+                    source,
+                }
+            })?;
         out.write_all(&header)?;
         if e.kind == EntryKind::File {
             copy_file(&e.source, e.size, out, &mut buf)?;
@@ -440,7 +462,12 @@ fn build_layer(store: &BlobStore, l: &Layer, kind: ArtifactKind) -> Result<Built
             let (d, n) = gz.finish()?.commit()?;
             (d, n, diff_id)
         }
-        _ => bail!("layer {}: content and packing disagree", l.path),
+        _ => {
+            return Err(PackError::Refused(format!(
+                "layer {}: content and packing disagree",
+                l.path
+            )));
+        }
     };
     let mut annotations = Map::new();
     match kind {
@@ -473,12 +500,18 @@ fn build_layer(store: &BlobStore, l: &Layer, kind: ArtifactKind) -> Result<Built
 
 /// The frontmatter of a file as a JSON object.
 fn frontmatter(path: &Path) -> Result<Map<String, Value>> {
-    let bytes = fs::read(path).with_context(|| path.display().to_string())?;
+    let bytes = fs::read(path).map_err(|source| PackError::At {
+        at: path.display().to_string(),
+        source,
+    })?;
     let parsed = crate::frontmatter::parse_frontmatter(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: frontmatter: {e}", path.display()))?;
+        .map_err(|e| PackError::Refused(format!("{}: frontmatter: {e}", path.display())))?;
     match parsed.value {
         Value::Object(m) => Ok(m),
-        _ => bail!("{}: the frontmatter is not a mapping", path.display()),
+        _ => Err(PackError::Refused(format!(
+            "{}: the frontmatter is not a mapping",
+            path.display()
+        ))),
     }
 }
 
@@ -494,7 +527,9 @@ fn config_for(
         ArtifactKind::Model => {
             for k in given.keys() {
                 if k != "descriptor" && k != "config" {
-                    bail!("metadata config: {k:?} is not a ModelPack field the packer takes");
+                    return Err(PackError::Refused(format!(
+                        "metadata config: {k:?} is not a ModelPack field the packer takes"
+                    )));
                 }
             }
             let mut descriptor = given
@@ -518,7 +553,7 @@ fn config_for(
                 .iter()
                 .map(|n| src.join(n))
                 .find(|p| p.is_file())
-                .with_context(|| format!("{root}: no SKILL.md"))?;
+                .ok_or_else(|| PackError::Refused(format!("{root}: no SKILL.md")))?;
             let fm = frontmatter(&md)?;
             Value::Object(
                 fm.into_iter()
@@ -607,15 +642,22 @@ fn write_index(layout: &Path, tag: &str, digest: &Digest, size: u64) -> Result<(
     let index_path = layout.join("index.json");
     let mut manifests: Vec<Value> = match fs::read(&index_path) {
         Ok(b) => {
-            let v: Value = serde_json::from_slice(&b)
-                .with_context(|| format!("{}: not JSON", index_path.display()))?;
+            let v: Value = serde_json::from_slice(&b).map_err(|source| PackError::NotJson {
+                path: index_path.display().to_string(),
+                source,
+            })?;
             v.get("manifests")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default()
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(e).with_context(|| index_path.display().to_string()),
+        Err(source) => {
+            return Err(PackError::At {
+                at: index_path.display().to_string(),
+                source,
+            });
+        }
     };
     manifests.retain(|m| {
         m.pointer("/annotations/org.opencontainers.image.ref.name")
@@ -641,7 +683,9 @@ fn write_index(layout: &Path, tag: &str, digest: &Digest, size: u64) -> Result<(
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().context("a file in a directory")?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| PackError::Refused("a file in a directory".into()))?;
     let tmp = dir.join(super::blobs::unique_name(".tmp-"));
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, path).inspect_err(|_| {

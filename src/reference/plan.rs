@@ -14,11 +14,64 @@
 
 use crate::tarball::Kind as EntryKind;
 use crate::vocabulary::{APPLICATION_PREFIX, MODEL_LAYER_PREFIX};
-use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+
+/// Why the reference packer refused or failed. Wrapped errors show as themselves; a path or
+/// layer context shows first and the error it wraps follows in the source chain (the command
+/// prints the chain, `: `-separated).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PackError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A named file that cannot be read as one (a FIFO, a device, too large): the user's to fix.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+    /// An I/O failure at a path.
+    #[error("{at}")]
+    At {
+        at: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a metadata document")]
+    NotMetadata {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{path}: not JSON")]
+    NotJson {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A tar entry that cannot be written.
+    #[error("{name}")]
+    Entry {
+        name: String,
+        #[source]
+        source: crate::tarball::TarballError,
+    },
+    /// A layer that could not be built.
+    #[error("layer {path}")]
+    Layer {
+        path: String,
+        #[source]
+        source: Box<PackError>,
+    },
+    /// A source, metadata or layout the packer refuses, and why.
+    #[error("{0}")]
+    Refused(String),
+}
+
+type Result<T, E = PackError> = std::result::Result<T, E>;
 
 /// The five ModelPack layer kinds.
 pub const KINDS: [&str; 5] = ["weight", "weight.config", "doc", "code", "dataset"];
@@ -32,7 +85,7 @@ pub enum Packing {
 }
 
 impl Packing {
-    pub fn suffix(self) -> &'static str {
+    pub(crate) fn suffix(self) -> &'static str {
         match self {
             Packing::Raw => "raw",
             Packing::Tar => "tar",
@@ -43,7 +96,7 @@ impl Packing {
 
 /// One entry of a tar layer, in archive order.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Path inside the archive (relative to the layer's root), `/`-separated, no trailing `/`.
     pub name: String,
     pub kind: EntryKind,
@@ -94,7 +147,7 @@ impl Layer {
 }
 
 /// The ModelPack kind a file name suggests.
-pub fn kind_of_file(name: &str) -> &'static str {
+pub(crate) fn kind_of_file(name: &str) -> &'static str {
     let lower = name.to_ascii_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     const WEIGHT_CONFIG: [&str; 10] = [
@@ -144,7 +197,7 @@ pub fn kind_of_file(name: &str) -> &'static str {
 
 /// The kind a directory suggests: by its name, else by what it holds (any weight file makes
 /// it weights; only documents make it docs; otherwise code).
-pub fn kind_of_dir(name: &str, entries: &[Entry]) -> &'static str {
+pub(crate) fn kind_of_dir(name: &str, entries: &[Entry]) -> &'static str {
     match name.to_ascii_lowercase().as_str() {
         "weights" | "checkpoints" | "model" | "models" => return "weight",
         "code" | "src" | "scripts" | "lib" => return "code",
@@ -168,7 +221,7 @@ pub fn kind_of_dir(name: &str, entries: &[Entry]) -> &'static str {
     }
 }
 
-pub fn model_media_type(kind: &str, packing: Packing) -> String {
+pub(crate) fn model_media_type(kind: &str, packing: Packing) -> String {
     format!("{MODEL_LAYER_PREFIX}{kind}.v1.{}", packing.suffix())
 }
 
@@ -177,9 +230,11 @@ pub fn model_media_type(kind: &str, packing: Packing) -> String {
 fn checked_name(path: &Path) -> Result<String> {
     let name = path
         .to_str()
-        .with_context(|| format!("{}: the name is not UTF-8", path.display()))?;
+        .ok_or_else(|| PackError::Refused(format!("{}: the name is not UTF-8", path.display())))?;
     if name.contains('\\') || name.chars().any(char::is_control) {
-        bail!("{name}: a name with a backslash or a control character is not portable");
+        return Err(PackError::Refused(format!(
+            "{name}: a name with a backslash or a control character is not portable"
+        )));
     }
     Ok(name.to_string())
 }
@@ -195,7 +250,7 @@ fn normalized_mode(meta: &fs::Metadata) -> u32 {
 /// Why a directory cannot be packed as it stands. `validate skill` reports the same refusals as
 /// findings, so the walker that packs and the one that validates are this one.
 #[derive(Debug, thiserror::Error)]
-pub enum WalkError {
+pub(crate) enum WalkError {
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -308,13 +363,16 @@ fn normalize(path: &str) -> Option<String> {
 /// Layers of a model directory. `kinds` maps a top-level path to the kind (or full media
 /// type) a metadata file gives it; `skip` holds paths that are not packed (the metadata file
 /// itself).
-pub fn model_layers(
+pub(crate) fn model_layers(
     src: &Path,
     kinds: &BTreeMap<String, String>,
     skip: &[PathBuf],
 ) -> Result<Vec<Layer>> {
     let mut top: Vec<(String, PathBuf)> = Vec::new();
-    for e in fs::read_dir(src).with_context(|| src.display().to_string())? {
+    for e in fs::read_dir(src).map_err(|source| PackError::At {
+        at: src.display().to_string(),
+        source,
+    })? {
         let e = e?;
         let name = checked_name(Path::new(&e.file_name()))?;
         if name.starts_with('.') || skip.iter().any(|s| same_file(s, &e.path())) {
@@ -324,11 +382,16 @@ pub fn model_layers(
     }
     top.sort();
     if top.is_empty() {
-        bail!("{}: nothing to pack", src.display());
+        return Err(PackError::Refused(format!(
+            "{}: nothing to pack",
+            src.display()
+        )));
     }
     for k in kinds.keys() {
         if !top.iter().any(|(n, _)| n == k) {
-            bail!("the metadata names layer {k:?}, which is not a top-level entry of the source");
+            return Err(PackError::Refused(format!(
+                "the metadata names layer {k:?}, which is not a top-level entry of the source"
+            )));
         }
     }
     let mut layers = Vec::new();
@@ -351,11 +414,11 @@ pub fn model_layers(
             let kind = kind_of_dir(&name, &entries);
             (Content::Tree(entries), kind, true)
         } else {
-            bail!(
+            return Err(PackError::Refused(format!(
                 "{}: only regular files and directories are packed at the top level \
                  (a symbolic link, device, FIFO or socket is not)",
                 path.display()
-            );
+            )));
         };
         let (kind, inferred) = match kinds.get(&name) {
             Some(k) => (k.as_str(), false),
@@ -366,15 +429,19 @@ pub fn model_layers(
                 Some("raw") => Packing::Raw,
                 Some("tar") => Packing::Tar,
                 Some("tar+gzip") => Packing::TarGzip,
-                _ => bail!("layer {name}: media type {kind} is not a raw, tar or tar+gzip type"),
+                _ => {
+                    return Err(PackError::Refused(format!(
+                        "layer {name}: media type {kind} is not a raw, tar or tar+gzip type"
+                    )));
+                }
             };
             (kind.to_string(), packing)
         } else {
             if !KINDS.contains(&kind) {
-                bail!(
+                return Err(PackError::Refused(format!(
                     "layer {name}: unknown kind {kind:?} (one of {})",
                     KINDS.join(", ")
-                );
+                )));
             }
             let packing = match (is_dir, kind) {
                 (false, _) => Packing::Raw,
@@ -384,7 +451,9 @@ pub fn model_layers(
             (model_media_type(kind, packing), packing)
         };
         if is_dir == (packing == Packing::Raw) {
-            bail!("layer {name}: a directory needs a tar media type and a file a raw one");
+            return Err(PackError::Refused(format!(
+                "layer {name}: a directory needs a tar media type and a file a raw one"
+            )));
         }
         layers.push(Layer {
             path: name,

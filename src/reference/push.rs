@@ -2,17 +2,50 @@
 //! a registry with the suite's own client (monolithic uploads; a blob the repository already
 //! has is not sent again), then the manifest's exact bytes put under the tag.
 
-use crate::artifact::Limits;
 use crate::digest::Digest;
-use crate::targets::layout::OciLayout;
-use crate::targets::registry::client::Client;
+use crate::document::Limits;
+use crate::source::BlobError;
+use crate::targets::layout::{LayoutError, OciLayout};
+use crate::targets::registry::client::{Client, ClientError};
 use crate::targets::registry::config::{self, RegistryConfig};
 use crate::targets::registry::manifest::referenced_blobs;
 use crate::targets::registry::reference::{Reference, Target};
-use anyhow::{Context, Result, anyhow, bail};
 use reqwest::Method;
 use serde_json::Value;
 use std::path::Path;
+
+/// Why a push failed. Wrapped errors show as themselves (their sources follow in the chain).
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error("the manifest is too large to push")]
+    TooLarge,
+    #[error("the manifest is not JSON: {0}")]
+    NotJson(String),
+    #[error("an image index: push each member, then the index (not supported yet)")]
+    Index,
+    #[error("unusable descriptor {0}")]
+    Descriptor(String),
+    #[error("upload of blob {digest} ({size} bytes): {summary} (expected 201): {snippet}")]
+    Upload {
+        digest: Digest,
+        size: u64,
+        summary: String,
+        snippet: String,
+    },
+    #[error("manifest PUT {repo}:{reference}: {summary} (expected 201): {snippet}")]
+    Put {
+        repo: String,
+        reference: String,
+        summary: String,
+        snippet: String,
+    },
+}
 
 /// What was pushed.
 #[derive(Debug, Clone)]
@@ -45,19 +78,14 @@ pub fn push(
     selector: Option<&str>,
     dest: &Reference,
     base: &RegistryConfig,
-) -> Result<Pushed> {
+) -> Result<Pushed, PushError> {
     let limits = Limits::default();
     let layout = OciLayout::open(layout, &limits)?;
     let (facts, manifest) = layout.select(selector, &limits)?;
-    let bytes = manifest
-        .bytes
-        .clone()
-        .context("the manifest is too large to push")?;
-    let json = manifest
-        .json
-        .map_err(|e| anyhow!("the manifest is not JSON: {e}"))?;
+    let bytes = manifest.bytes.clone().ok_or(PushError::TooLarge)?;
+    let json = manifest.json.map_err(PushError::NotJson)?;
     if json.get("manifests").is_some() {
-        bail!("an image index: push each member, then the index (not supported yet)");
+        return Err(PushError::Index);
     }
     let media_type = json
         .get("mediaType")
@@ -74,7 +102,7 @@ pub fn push(
         bytes_sent: 0,
     };
     for (desc, parts) in referenced_blobs(&json) {
-        let (_, digest, size) = parts.with_context(|| format!("unusable descriptor {desc}"))?;
+        let (_, digest, size) = parts.ok_or_else(|| PushError::Descriptor(desc.to_string()))?;
         let head = client.blob(Method::HEAD, repo, &digest, false)?;
         if head.status == 200 {
             out.blobs_present += 1;
@@ -84,11 +112,12 @@ pub fn push(
         let large = size >= 64 << 20;
         let resp = client.push_blob(repo, &digest, size, Box::new(file), large)?;
         if resp.status != 201 {
-            bail!(
-                "upload of blob {digest} ({size} bytes): {} (expected 201): {}",
-                resp.summary(),
-                resp.snippet()
-            );
+            return Err(PushError::Upload {
+                digest,
+                size,
+                summary: resp.summary(),
+                snippet: resp.snippet(),
+            });
         }
         out.blobs_sent += 1;
         out.bytes_sent += size;
@@ -100,11 +129,12 @@ pub fn push(
     };
     let resp = client.put_manifest(repo, &reference, &media_type, &bytes)?;
     if resp.status != 201 {
-        bail!(
-            "manifest PUT {repo}:{reference}: {} (expected 201): {}",
-            resp.summary(),
-            resp.snippet()
-        );
+        return Err(PushError::Put {
+            repo: repo.clone(),
+            reference,
+            summary: resp.summary(),
+            snippet: resp.snippet(),
+        });
     }
     Ok(out)
 }

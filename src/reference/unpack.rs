@@ -20,8 +20,9 @@
 //! [`QUEUE`] chunks of a layer wait between the reader and its writer.
 
 use super::destination::{self, Found};
-use crate::artifact::{Artifact, Document, Limits};
+use crate::artifact::Artifact;
 use crate::digest::{Digest, Hasher};
+use crate::document::{Document, Limits};
 use crate::inspect::{InspectOptions, LayerTap, packing_of};
 use crate::source::BlobSource;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
@@ -103,7 +104,7 @@ pub fn unpack(
 
 /// Tell the progress display how many stored bytes `manifest`'s layers hold: the bytes the
 /// [`LayerTap`] of an [`Extraction`] counts as the inspector reads them.
-pub fn expect_layer_bytes(manifest: &Value) {
+pub(crate) fn expect_layer_bytes(manifest: &Value) {
     crate::progress::expect_bytes(manifest.get("layers").and_then(Value::as_array).map_or(
         0,
         |layers| {
@@ -120,7 +121,7 @@ pub fn expect_layer_bytes(manifest: &Value) {
 /// Dropped before [`commit`](Self::commit), the temporary directory and the created parents
 /// are removed: a refused unpack leaves nothing behind, `…/a/b/` of a destination
 /// `…/a/b/dest` included.
-pub struct Staging {
+pub(crate) struct Staging {
     dest: PathBuf,
     tmp: PathBuf,
     record: PathBuf,
@@ -135,7 +136,10 @@ impl Staging {
     /// manifest's content (verified, nothing to write); a non-empty directory without a record
     /// of an earlier unpack, or a non-directory, is [`UnpackError::Destination`]. Otherwise the
     /// temporary directory is created next to `dest`, and any missing parent with it.
-    pub fn prepare(dest: &Path, digest: Option<&Digest>) -> Result<Option<Staging>, UnpackError> {
+    pub(crate) fn prepare(
+        dest: &Path,
+        digest: Option<&Digest>,
+    ) -> Result<Option<Staging>, UnpackError> {
         let name = dest
             .file_name()
             .and_then(|n| n.to_str())
@@ -199,7 +203,7 @@ impl Drop for Staging {
 
 /// An unpack in progress: install [`tap`](Self::tap) on the inspector's read of the
 /// artifact, then [`finish`](Self::finish) with the facts it gathered.
-pub struct Extraction {
+pub(crate) struct Extraction {
     staging: Staging,
     writers: Writers,
 }
@@ -221,7 +225,7 @@ impl Extraction {
     }
 
     /// What the inspector reads each layer through.
-    pub fn tap(&self) -> &dyn LayerTap {
+    pub(crate) fn tap(&self) -> &dyn LayerTap {
         &self.writers
     }
 
@@ -656,7 +660,7 @@ fn diff_ids(
 
 /// A path from an archive or an annotation as safe relative components: UTF-8, no
 /// backslash or control character, not absolute, no `..`; `.` and empty components dropped.
-pub fn safe_relative(path: &str) -> Result<PathBuf, String> {
+pub(crate) fn safe_relative(path: &str) -> Result<PathBuf, String> {
     if path.contains('\\') || path.chars().any(char::is_control) {
         return Err(format!(
             "{path:?}: a backslash or control character in a path"

@@ -23,12 +23,12 @@ use crate::spec::Catalog;
 use serde::Serialize;
 
 /// The product name in every badge label.
-pub const BADGE_PRODUCT: &str = "AI Manifest Contract";
+pub(crate) const BADGE_PRODUCT: &str = "AI Manifest Contract";
 
 /// A shields.io endpoint document (<https://shields.io/badges/endpoint-badge>).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Badge {
+pub(crate) struct Badge {
     pub schema_version: u8,
     pub label: String,
     pub message: String,
@@ -37,7 +37,7 @@ pub struct Badge {
 
 impl Badge {
     /// Compact JSON with a trailing newline.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut s = serde_json::to_string(self).expect("a badge serialises infallibly");
         s.push('\n');
         s
@@ -45,7 +45,7 @@ impl Badge {
 }
 
 /// The profile and every profile it extends, `name` first.
-pub fn lineage(report: &ConformanceReport, name: &str) -> Vec<String> {
+pub(crate) fn lineage(report: &ConformanceReport, name: &str) -> Vec<String> {
     let catalog = Catalog::embedded();
     let mut out: Vec<String> = Vec::new();
     let mut next = Some(name.to_string());
@@ -63,7 +63,7 @@ pub fn lineage(report: &ConformanceReport, name: &str) -> Vec<String> {
 }
 
 /// The requirement results that belong to a profile (directly or by inheritance).
-pub fn requirements_of<'a>(
+pub(crate) fn requirements_of<'a>(
     report: &'a ConformanceReport,
     profile: &str,
 ) -> impl Iterator<Item = &'a RequirementResult> {
@@ -75,7 +75,7 @@ pub fn requirements_of<'a>(
 }
 
 /// `(P, T)` as defined in the module documentation.
-pub fn passed_of_applicable(report: &ConformanceReport, profile: &str) -> (usize, usize) {
+pub(crate) fn passed_of_applicable(report: &ConformanceReport, profile: &str) -> (usize, usize) {
     requirements_of(report, profile)
         .filter(|r| r.status != Status::NotApplicable)
         .fold((0, 0), |(p, t), r| {
@@ -83,7 +83,7 @@ pub fn passed_of_applicable(report: &ConformanceReport, profile: &str) -> (usize
         })
 }
 
-pub fn color(result: Rollup) -> &'static str {
+pub(crate) fn color(result: Rollup) -> &'static str {
     match result {
         Rollup::Success => "brightgreen",
         Rollup::Partial => "orange",
@@ -92,7 +92,7 @@ pub fn color(result: Rollup) -> &'static str {
 }
 
 /// The badge of one profile result.
-pub fn badge(report: &ConformanceReport, profile: &ProfileResult) -> Badge {
+pub(crate) fn badge(report: &ConformanceReport, profile: &ProfileResult) -> Badge {
     let message = match profile.result {
         Rollup::Success => Rollup::Success.as_str().to_string(),
         r => {
@@ -156,7 +156,7 @@ fn hex(color: &str) -> &'static str {
 
 impl Badge {
     /// The same badge as a self-contained flat SVG (no fonts, scripts or links to fetch).
-    pub fn to_svg(&self) -> String {
+    pub(crate) fn to_svg(&self) -> String {
         const PAD: u32 = 6;
         let lw = text_width(&self.label) + 2 * PAD;
         let mw = text_width(&self.message) + 2 * PAD;
@@ -173,13 +173,13 @@ impl Badge {
 }
 
 /// `badge-<profile>.svg`, sanitised like [`badge_file_name`].
-pub fn svg_file_name(profile: &str) -> String {
+pub(crate) fn svg_file_name(profile: &str) -> String {
     badge_file_name(profile).replace(".json", ".svg")
 }
 
 /// `badge-<profile>.json`. Characters outside `[A-Za-z0-9_-]` become `_`, so the name is always
 /// one plain file name (never a path).
-pub fn badge_file_name(profile: &str) -> String {
+pub(crate) fn badge_file_name(profile: &str) -> String {
     let safe: String = profile
         .chars()
         .map(|c| {
@@ -194,7 +194,7 @@ pub fn badge_file_name(profile: &str) -> String {
 }
 
 /// Every profile's badge with its file name, in report order.
-pub fn badges(report: &ConformanceReport) -> Vec<(String, Badge)> {
+pub(crate) fn badges(report: &ConformanceReport) -> Vec<(String, Badge)> {
     report
         .profiles
         .iter()

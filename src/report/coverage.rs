@@ -26,7 +26,7 @@ impl Coverage {
     /// Registry requirements are exercised against live registries (fakes with scripted faults
     /// and Distribution), and tool requirements (packers, runtimes, transports) through
     /// adapters, not against golden layouts, so they need a check only.
-    pub fn uncovered(&self) -> bool {
+    pub(crate) fn uncovered(&self) -> bool {
         let registry = self
             .applies_to
             .iter()

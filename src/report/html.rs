@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Every status in the order the page lists them.
-pub const STATUSES: [Status; 7] = [
+pub(crate) const STATUSES: [Status; 7] = [
     Status::Fail,
     Status::Error,
     Status::Xpass,
@@ -33,7 +33,7 @@ pub const STATUSES: [Status; 7] = [
 /// The Markdown subset of the spec's requirement sentences, as HTML: `` `code` `` and
 /// `**strong**`; everything else is escaped text (a hostile report cannot inject markup: the
 /// markers are found in the raw text and every piece between them goes through [`esc`]).
-pub fn markdown_inline(s: &str) -> String {
+pub(crate) fn markdown_inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
     for (i, piece) in s.split('`').enumerate() {
         // Odd pieces lie between backticks; an unpaired last backtick stays literal.
@@ -69,7 +69,7 @@ fn location_html(location: &str) -> String {
 }
 
 /// Text safe in element content and in quoted attribute values.
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     // Most text needs no escape: one scan and a copy (a page holds ~200 KB of it). A byte that
     // might start something to replace (a markup character, a C0 control or DEL, 0xC2: the
     // lead byte of the C1 controls) takes the careful path below.
@@ -270,7 +270,7 @@ fn finding_row(out: &mut String, t: &TestResult, f: &Finding, req: Option<&Requi
 
 /// The report as one self-contained HTML page. `coverage` is the traceability matrix of the
 /// suite that wrote the report; `coverage_note` says why part of it is missing, if it is.
-pub fn to_html(
+pub(crate) fn to_html(
     report: &ConformanceReport,
     coverage: &[Coverage],
     coverage_note: Option<&str>,

@@ -5,7 +5,7 @@ use super::model::ConformanceReport;
 /// The report as pretty-printed JSON with a trailing newline. Keys appear in the order the model
 /// declares its fields (`serde_json` keeps struct order, and `preserve_order` keeps the order of
 /// free-form values such as `run.options`).
-pub fn to_json(report: &ConformanceReport) -> String {
+pub(crate) fn to_json(report: &ConformanceReport) -> String {
     let mut out = serde_json::to_string_pretty(report)
         .expect("the report model serialises infallibly (string keys, no custom serialisers)");
     out.push('\n');

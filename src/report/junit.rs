@@ -25,13 +25,13 @@ const CLASS_PREFIX: &str = "ai-interop";
 
 /// The group a test belongs to: its ID up to the first `/` or `.` (`manifest.structure` →
 /// `manifest`, `fixtures/<case>` → `fixtures`); the whole ID if it has neither.
-pub fn test_group(id: &str) -> &str {
+pub(crate) fn test_group(id: &str) -> &str {
     id.split(['/', '.']).next().unwrap_or(id)
 }
 
 /// One finding as a line: `REQ [LEVEL] location: message`. The location is left out when empty,
 /// and line breaks inside the message become spaces.
-pub fn finding_line(f: &Finding) -> String {
+pub(crate) fn finding_line(f: &Finding) -> String {
     let location = f.location.to_string();
     let message = one_line(&f.message);
     // A rule of an upstream specification says so, so that a CI log tells an OCI defect from
@@ -156,7 +156,7 @@ fn report_properties(report: &ConformanceReport) -> Vec<Property> {
 
 /// Build the quick-junit report. Suites appear in the order their first test appears in the
 /// report; tests keep the report's order.
-pub fn to_junit_report(report: &ConformanceReport) -> Report {
+pub(crate) fn to_junit_report(report: &ConformanceReport) -> Report {
     let mut junit = Report::new(CLASS_PREFIX);
     if let Ok(started) = chrono::DateTime::parse_from_rfc3339(&report.run.started) {
         junit.set_timestamp(started);
@@ -197,7 +197,7 @@ pub fn to_junit_report(report: &ConformanceReport) -> Report {
 }
 
 /// The report as JUnit XML.
-pub fn to_junit(report: &ConformanceReport) -> String {
+pub(crate) fn to_junit(report: &ConformanceReport) -> String {
     let mut xml = to_junit_report(report)
         .to_string()
         .expect("serialising JUnit XML into memory cannot fail");

@@ -90,7 +90,7 @@ fn location(f: &Finding) -> String {
 }
 
 /// The report as Markdown.
-pub fn to_markdown(report: &ConformanceReport) -> String {
+pub(crate) fn to_markdown(report: &ConformanceReport) -> String {
     let catalog = Catalog::embedded();
     let mut out = String::new();
     let _ = writeln!(

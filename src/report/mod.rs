@@ -3,14 +3,14 @@
 //! Writers only translate the [`ConformanceReport`] the engine produced; none of them decides a
 //! verdict.
 
-pub mod badge;
-pub mod coverage;
-pub mod html;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod model;
-pub mod summary;
+pub(crate) mod badge;
+pub(crate) mod coverage;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod markdown;
+pub(crate) mod model;
+pub(crate) mod summary;
 
 #[cfg(test)]
 pub(crate) mod sample;
@@ -23,16 +23,16 @@ use std::str::FromStr;
 
 /// A single-document rendering of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Json,
     Junit,
     Markdown,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Json, Format::Junit, Format::Markdown];
+    pub(crate) const ALL: [Format; 3] = [Format::Json, Format::Junit, Format::Markdown];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Junit => "junit",
@@ -41,7 +41,7 @@ impl Format {
     }
 
     /// The file name [`write_all`] uses for this format.
-    pub fn file_name(self) -> &'static str {
+    pub(crate) fn file_name(self) -> &'static str {
         match self {
             Format::Json => "report.json",
             Format::Junit => "report.junit.xml",
@@ -58,7 +58,7 @@ impl fmt::Display for Format {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown report format {0:?} (expected json, junit or markdown)")]
-pub struct UnknownFormat(pub String);
+pub(crate) struct UnknownFormat(pub String);
 
 impl FromStr for Format {
     type Err = UnknownFormat;
@@ -71,7 +71,7 @@ impl FromStr for Format {
 }
 
 /// The report in one format.
-pub fn render(report: &ConformanceReport, format: Format) -> String {
+pub(crate) fn render(report: &ConformanceReport, format: Format) -> String {
     match format {
         Format::Json => json::to_json(report),
         Format::Junit => junit::to_junit(report),
@@ -80,7 +80,7 @@ pub fn render(report: &ConformanceReport, format: Format) -> String {
 }
 
 /// The file [`write_all`] writes the HTML page to.
-pub const HTML_FILE: &str = "report.html";
+pub(crate) const HTML_FILE: &str = "report.html";
 
 /// Write `report.json`, `report.junit.xml`, `report.md`, `report.html`, and
 /// `badge-<profile>.json` and `badge-<profile>.svg` for every profile into `out_dir` (created if missing; existing files of these names are replaced).
@@ -135,7 +135,7 @@ pub fn write_all(
 /// Whether the report shows the target conformant to its claimed profile: no requirement
 /// breaks it, and something of the profile applied (a profile where everything is
 /// not-applicable claims nothing).
-pub fn conformant(report: &ConformanceReport) -> bool {
+pub(crate) fn conformant(report: &ConformanceReport) -> bool {
     let breaks = report.requirements.iter().any(|r| r.status.breaks(r.level));
     let nothing_applied = report
         .profiles
@@ -147,7 +147,7 @@ pub fn conformant(report: &ConformanceReport) -> bool {
 
 /// When nothing was decided — every requirement errored (an unreachable registry, refused
 /// credentials, an adapter that cannot describe itself) — the first finding, saying why.
-pub fn nothing_decided(report: &ConformanceReport) -> Option<String> {
+pub(crate) fn nothing_decided(report: &ConformanceReport) -> Option<String> {
     let all_errors = !report.requirements.is_empty()
         && report
             .requirements

@@ -5,8 +5,8 @@ use crate::model::{Finding, Level, Status};
 use crate::spec::{AppliesTo, Origin, ProfileStatus};
 use serde::{Deserialize, Serialize};
 
-pub const API_VERSION: &str = "ai-interop.dev/v1alpha1";
-pub const KIND: &str = "ConformanceReport";
+pub(crate) const API_VERSION: &str = "ai-interop.dev/v1alpha1";
+pub(crate) const KIND: &str = "ConformanceReport";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,7 +52,7 @@ pub struct UpstreamRef {
 
 impl UpstreamRef {
     /// Every upstream profile of the catalog, in catalog order.
-    pub fn of(catalog: &crate::spec::Catalog) -> Vec<UpstreamRef> {
+    pub(crate) fn of(catalog: &crate::spec::Catalog) -> Vec<UpstreamRef> {
         catalog
             .profiles
             .iter()
@@ -121,7 +121,7 @@ pub struct Environment {
 }
 
 impl Environment {
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         Environment {
             os: std::env::consts::OS.to_string(),
             arch: std::env::consts::ARCH.to_string(),
@@ -150,7 +150,7 @@ pub enum Rollup {
 }
 
 impl Rollup {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Rollup::Success => "success",
             Rollup::Partial => "partial",
@@ -174,11 +174,11 @@ pub struct Statistics {
 
 impl Statistics {
     /// Every requirement was not applicable: nothing was shown to hold.
-    pub fn nothing_applied(&self) -> bool {
+    pub(crate) fn nothing_applied(&self) -> bool {
         self.total > 0 && self.not_applicable == self.total
     }
 
-    pub fn add(&mut self, status: Status) {
+    pub(crate) fn add(&mut self, status: Status) {
         self.total += 1;
         match status {
             Status::Pass => self.passed += 1,
@@ -231,7 +231,11 @@ pub struct RequirementResult {
 
 impl RequirementResult {
     /// The verdict on one catalog requirement, decided by the given tests.
-    pub fn decided(r: &crate::spec::Requirement, status: Status, tests: Vec<String>) -> Self {
+    pub(crate) fn decided(
+        r: &crate::spec::Requirement,
+        status: Status,
+        tests: Vec<String>,
+    ) -> Self {
         RequirementResult {
             id: r.id.clone(),
             level: r.level,
@@ -266,7 +270,7 @@ pub struct TestResult {
 }
 
 impl ConformanceReport {
-    pub fn profile(&self, name: &str) -> Option<&ProfileResult> {
+    pub(crate) fn profile(&self, name: &str) -> Option<&ProfileResult> {
         self.profiles.iter().find(|p| p.name == name)
     }
 }

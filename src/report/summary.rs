@@ -9,16 +9,17 @@ use crate::spec::ProfileStatus;
 use std::fmt::Write;
 
 /// At most this many failures are listed; the rest are counted.
-pub const MAX_LISTED: usize = 15;
+pub(crate) const MAX_LISTED: usize = 15;
 
 /// The summary as plain text lines, each whole.
-pub fn to_summary(report: &ConformanceReport) -> String {
+#[cfg(test)]
+pub(crate) fn to_summary(report: &ConformanceReport) -> String {
     to_summary_for(report, None)
 }
 
 /// The summary for a terminal of `width` columns: a longer line is cut to the width with `…`
 /// (`None`: not a terminal, nothing is cut).
-pub fn to_summary_for(report: &ConformanceReport, width: Option<usize>) -> String {
+pub(crate) fn to_summary_for(report: &ConformanceReport, width: Option<usize>) -> String {
     let whole = summary_lines(report);
     let Some(width) = width.filter(|w| *w > 1) else {
         return whole;

@@ -2,7 +2,7 @@
 //! file's bytes and path preserved" is one comparison for packers (source tree vs artifact) and
 //! runtimes (artifact vs destination).
 
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
 
 use crate::digest::{Digest, Hasher};
@@ -15,13 +15,13 @@ use std::path::{Component, Path};
 
 /// One file of a tree, by what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
+pub(crate) enum Node {
     File { digest: Digest, size: u64 },
     Link(String),
 }
 
 /// Relative path (with `/`) → node. Directories are implied by their files.
-pub type Tree = BTreeMap<String, Node>;
+pub(crate) type Tree = BTreeMap<String, Node>;
 
 /// Most entries read from one artifact or directory: the suites use small golden trees.
 const MAX_ENTRIES: usize = 100_000;
@@ -42,7 +42,7 @@ fn hash_reader(mut r: impl Read) -> io::Result<(Digest, u64)> {
 }
 
 /// Every regular file and symbolic link under `root`.
-pub fn dir_tree(root: &Path) -> Result<Tree, String> {
+pub(crate) fn dir_tree(root: &Path) -> Result<Tree, String> {
     let mut tree = Tree::new();
     walk(root, root, &mut tree)?;
     Ok(tree)
@@ -83,7 +83,7 @@ fn walk(root: &Path, dir: &Path, tree: &mut Tree) -> Result<(), String> {
 /// `org.cncf.model.filepath` (else the legacy `org.cnai.model.filepath`, else its
 /// `org.opencontainers.image.title`); a tar layer gives its
 /// entries at their own paths.
-pub fn artifact_tree(layout: &Path, tag: &str) -> Result<Tree, String> {
+pub(crate) fn artifact_tree(layout: &Path, tag: &str) -> Result<Tree, String> {
     let limits = Limits::default();
     let layout = OciLayout::open(layout, &limits).map_err(|e| e.to_string())?;
     let (_, manifest) = layout
@@ -188,7 +188,11 @@ fn read_tar(blob: fs::File, media_type: &str, tree: &mut Tree) -> Result<(), Str
 }
 
 /// Differences between an expected and an actual tree, one sentence each, at most `limit`.
-pub fn differences(expected: &Tree, actual: &Tree, extra_is_difference: bool) -> Vec<String> {
+pub(crate) fn differences(
+    expected: &Tree,
+    actual: &Tree,
+    extra_is_difference: bool,
+) -> Vec<String> {
     let mut out = Vec::new();
     for (path, node) in expected {
         match actual.get(path) {
@@ -218,7 +222,7 @@ fn show(n: &Node) -> String {
 }
 
 /// At most `n` items, then how many more.
-pub fn first(items: &[String], n: usize) -> String {
+pub(crate) fn first(items: &[String], n: usize) -> String {
     let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join("; ");
     if items.len() > n {
         s.push_str(&format!("; and {} more", items.len() - n));

@@ -6,7 +6,7 @@
 use super::files;
 use super::packer::{SOURCES, TAG, judge_artifact, pack_request, tagged_digest};
 use super::transport::Registry;
-use crate::artifact::Limits;
+use crate::document::Limits;
 use crate::vocabulary::{FILEPATH, IMAGE_TITLE, LEGACY_FILEPATH};
 
 use crate::digest::{Digest, Hasher, HashingReader};
@@ -637,7 +637,7 @@ fn unpack_and_compare(
 }
 
 /// The matrix as Markdown: one row per (packer, transport), one column per runtime and kind.
-pub fn to_markdown(m: &Matrix) -> String {
+pub(crate) fn to_markdown(m: &Matrix) -> String {
     let mut s = String::from(
         "# Interop matrix\n\nEach cell: packed by the packer, moved by the transport (push to a loopback CNCF Distribution registry, pull back into a new layout; `direct` hands the layout over unchanged), unpacked by the runtime, and compared byte for byte with the source tree. ✅ pass · ❌ fail (step, requirement: the party to blame) · ⚠️ error · ⏭️ skip (capability not offered) · ➖ not applicable (outside the runtime's declared scope). A runtime is judged only on conformant artifacts: when it does not place a non-conformant artifact, the cell fails at the packer (PCK-001).\n\nAfter the verdict, the cell's layers: **B** bytes intact (the manifest's digest and every blob kept end to end), **F** files placed byte for byte by the runtime, **C** the packer's artifact conformant to this contract (➖ = not reached). A route whose B and F pass moves the model intact and places every file, even where C fails.\n\n",
     );

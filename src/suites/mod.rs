@@ -2,13 +2,13 @@
 //! transport) run through the adapter target; the registry suite (`registry`) through the
 //! registry client. Each is written as the common report.
 
-pub mod files;
+pub(crate) mod files;
 pub mod matrix;
 pub mod packer;
 pub mod registry;
 pub mod report;
 pub mod runtime;
-pub mod tool;
+pub(crate) mod tool;
 pub mod transport;
 
 /// Every step (family) of the tool suites, read from the tables the suites run: the

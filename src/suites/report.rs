@@ -46,7 +46,7 @@ impl StepResult {
 
 /// A tool-suite step (a family of them, for steps run once per case), in the one shape of
 /// tests ([`crate::checks::Test`]).
-pub type Step = crate::checks::Test<Asking>;
+pub(crate) type Step = crate::checks::Test<Asking>;
 
 /// How a tool step runs: its body is a closure over the adapter, given when it runs
 /// ([`Step::start`]); the table names the requirements only a request to the adapter decides.
@@ -78,7 +78,7 @@ impl Step {
 
     /// Run the step without asking the adapter: `f` marks what needs no request, which it is
     /// given.
-    pub fn without_asking(
+    pub(crate) fn without_asking(
         &self,
         id: impl Into<String>,
         title: impl Into<String>,

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// The describe step: ADP-001 (a valid reply), ADP-002 (name, version, roles and capabilities
 /// that fit the roles).
-pub const DESCRIBE: Step = Step {
+pub(crate) const DESCRIBE: Step = Step {
     id: "adapter.describe",
     title: "The adapter describes its tool: name, version, roles, capabilities",
     covers: &["ADP-001", "ADP-002"],
@@ -26,7 +26,7 @@ pub const REGISTRY: Step = Step {
 
 /// When the suite made no request of the tool (nothing was in its declared scope): the
 /// protocol requirements only a request decides, not-applicable.
-pub const REQUESTS: Step = Step {
+pub(crate) const REQUESTS: Step = Step {
     id: "adapter.requests",
     title: "The requests the suite made of the adapter",
     covers: &["ADP-003", "ADP-004"],
@@ -34,7 +34,7 @@ pub const REQUESTS: Step = Step {
 };
 
 /// The steps every tool suite may take.
-pub const STEPS: &[&Step] = &[&DESCRIBE, &REGISTRY, &REQUESTS];
+pub(crate) const STEPS: &[&Step] = &[&DESCRIBE, &REGISTRY, &REQUESTS];
 
 pub fn describe(adapter: &Adapter, run_dir: &Path) -> (StepResult, Option<ToolInfo>) {
     let mut tool = None;
@@ -132,7 +132,7 @@ pub fn judge<'e>(
 }
 
 /// Skip every requirement of a step whose capability the adapter lacks.
-pub fn skip_all(m: &mut Marks, covers: &[&'static str], why: &str) {
+pub(crate) fn skip_all(m: &mut Marks, covers: &[&'static str], why: &str) {
     for r in covers {
         m.skip(r, why);
     }
@@ -140,7 +140,7 @@ pub fn skip_all(m: &mut Marks, covers: &[&'static str], why: &str) {
 
 /// Why a request for `capability` will not be made: the adapter lacks the capability (in its
 /// own words), or its tool needs a scratch registry the suite does not have.
-pub fn blocked(adapter: &Adapter, info: &ToolInfo, capability: &str) -> Option<String> {
+pub(crate) fn blocked(adapter: &Adapter, info: &ToolInfo, capability: &str) -> Option<String> {
     if !info.has(capability) {
         return Some(info.lacking(capability));
     }
@@ -149,7 +149,7 @@ pub fn blocked(adapter: &Adapter, info: &ToolInfo, capability: &str) -> Option<S
 
 /// When the adapter's tool needs a scratch registry and the suite has none, the step that says
 /// so: the protocol requirements no request can decide are `skip`, with the reason.
-pub fn registry_step(adapter: &Adapter, info: &ToolInfo) -> Option<StepResult> {
+pub(crate) fn registry_step(adapter: &Adapter, info: &ToolInfo) -> Option<StepResult> {
     let why = adapter.unreachable(info)?;
     Some(
         REGISTRY.without_asking(REGISTRY.id, REGISTRY.title, |m, covers| {

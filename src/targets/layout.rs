@@ -67,18 +67,16 @@ impl OciLayout {
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-    pub fn index(&self) -> &Document {
+    pub(crate) fn index(&self) -> &Document {
         &self.index
     }
-    pub fn oci_layout(&self) -> Option<&Document> {
+    #[cfg(test)]
+    pub(crate) fn oci_layout(&self) -> Option<&Document> {
         self.oci_layout.as_ref()
     }
 
     /// The tags (`org.opencontainers.image.ref.name`) of the index's descriptors, in order.
-    pub fn tags(&self) -> Vec<String> {
+    pub(crate) fn tags(&self) -> Vec<String> {
         manifests(&self.index)
             .map(|m| m.iter().filter_map(ref_name).map(str::to_string).collect())
             .unwrap_or_default()

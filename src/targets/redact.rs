@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 
 /// What a redacted secret is replaced with.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 /// A secret string: `Debug`, `Display` and `Serialize` never show it.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl Secret {
         Secret(s.into())
     }
     /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
     pub fn is_empty(&self) -> bool {
@@ -74,7 +74,7 @@ impl Redactor {
 
     /// Register a secret, together with the encodings it travels in (base64, and the
     /// `user:password` pair of HTTP Basic when `user` is given).
-    pub fn add(&self, secret: &str) {
+    pub(crate) fn add(&self, secret: &str) {
         // Very short secrets would mask ordinary words; they are still never printed by this
         // module, which only ever prints the mask in their place.
         if secret.len() < 3 {
@@ -92,7 +92,7 @@ impl Redactor {
     }
 
     /// Register the credentials of HTTP Basic authentication.
-    pub fn add_basic(&self, user: &str, password: &str) {
+    pub(crate) fn add_basic(&self, user: &str, password: &str) {
         self.add(password);
         self.add(&format!("{user}:{password}"));
     }

@@ -5,7 +5,7 @@
 /// Why DER could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed DER: {0}")]
-pub struct DerError(pub String);
+pub(crate) struct DerError(pub String);
 
 fn err(m: impl Into<String>) -> DerError {
     DerError(m.into())
@@ -13,7 +13,7 @@ fn err(m: impl Into<String>) -> DerError {
 
 /// One TLV: its tag, its content and its whole encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tlv<'a> {
+pub(crate) struct Tlv<'a> {
     pub tag: u8,
     pub content: &'a [u8],
     pub raw: &'a [u8],
@@ -79,7 +79,7 @@ pub fn children(content: &[u8]) -> Result<Vec<Tlv<'_>>, DerError> {
 }
 
 /// The dotted form of an OBJECT IDENTIFIER's content.
-pub fn oid_string(content: &[u8]) -> Result<String, DerError> {
+pub(crate) fn oid_string(content: &[u8]) -> Result<String, DerError> {
     let (&first, rest) = content.split_first().ok_or_else(|| err("empty OID"))?;
     let mut arcs = vec![(first / 40).min(2) as u64];
     arcs.push(first as u64 - arcs[0] * 40);
@@ -105,7 +105,7 @@ pub fn oid_string(content: &[u8]) -> Result<String, DerError> {
 }
 
 /// A GeneralizedTime (`YYYYMMDDHHMMSS[.f*]Z`) in seconds since the epoch; fractions are dropped.
-pub fn generalized_time(content: &[u8]) -> Result<i64, DerError> {
+pub(crate) fn generalized_time(content: &[u8]) -> Result<i64, DerError> {
     let s = std::str::from_utf8(content).map_err(|_| err("GeneralizedTime is not ASCII"))?;
     let s = s
         .strip_suffix('Z')

@@ -9,11 +9,11 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::*;
 
 /// The longest certificate path accepted, leaf and anchor included.
-pub const MAX_CHAIN: usize = 8;
+pub(crate) const MAX_CHAIN: usize = 8;
 
 /// Why a chain was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChainError {
+pub(crate) enum ChainError {
     #[error("certificate {0} is not a DER X.509 certificate: {1}")]
     Malformed(usize, String),
     #[error("certificate {subject:?} is not valid at {at} (valid {not_before} to {not_after})")]
@@ -34,7 +34,7 @@ pub enum ChainError {
 }
 
 /// Parse one DER certificate completely (no trailing bytes).
-pub fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
+pub(crate) fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
     match X509Certificate::from_der(der) {
         Ok((rest, _)) if !rest.is_empty() => Err("trailing bytes after the certificate".into()),
         Ok((_, cert)) => Ok(cert),
@@ -43,7 +43,9 @@ pub fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
 }
 
 /// The certified public key, when it is one of the algorithms this suite verifies.
-pub fn public_key(cert: &X509Certificate<'_>) -> Result<PublicKey, crate::trust::keys::KeyError> {
+pub(crate) fn public_key(
+    cert: &X509Certificate<'_>,
+) -> Result<PublicKey, crate::trust::keys::KeyError> {
     PublicKey::from_spki_der(cert.public_key().raw)
 }
 
@@ -72,7 +74,7 @@ fn signed_by(cert: &X509Certificate<'_>, issuer: &X509Certificate<'_>) -> bool {
 /// of `anchors`, every certificate valid at `at` when `check_time` is set. Returns the index of
 /// the anchor reached. A certificate of `chain` equal to an anchor counts as that anchor, so
 /// chains that include their root are accepted.
-pub fn verify_chain(
+pub(crate) fn verify_chain(
     chain: &[Vec<u8>],
     anchors: &[Vec<u8>],
     at: i64,
@@ -132,7 +134,7 @@ pub fn verify_chain(
 
 /// Who a certificate names: its subject alternative names (e-mail addresses and URIs) and the
 /// Fulcio OIDC issuer extension (v2, else v1).
-pub fn identity(cert: &X509Certificate<'_>) -> (Vec<String>, Option<String>) {
+pub(crate) fn identity(cert: &X509Certificate<'_>) -> (Vec<String>, Option<String>) {
     let mut sans = Vec::new();
     let mut issuer_v1 = None;
     let mut issuer_v2 = None;
@@ -177,7 +179,7 @@ pub(crate) mod tests {
     use crate::fixtures::certs::CertSpec;
     use crate::trust::keys::SigningKey;
 
-    pub const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+    pub(crate) const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
     #[test]
     fn parse_errors_are_words_not_debug_text() {
@@ -190,11 +192,11 @@ pub(crate) mod tests {
         assert!(!e.contains("Der(") && !e.contains("Parsing Error"), "{e}");
     }
 
-    pub fn key(seed: u8) -> SigningKey {
+    pub(crate) fn key(seed: u8) -> SigningKey {
         SigningKey::ed25519_from_seed(&[seed; 32])
     }
 
-    pub fn cert(
+    pub(crate) fn cert(
         serial: u64,
         issuer: &str,
         subject: &str,

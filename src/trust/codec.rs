@@ -7,7 +7,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 pub(crate) use crate::digest::hex;
 
 /// Decode base64 in the standard or URL-safe alphabet, with or without padding.
-pub fn b64(s: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn b64(s: &str) -> Result<Vec<u8>, String> {
     let trimmed = s.trim().trim_end_matches('=');
     let padded = format!("{trimmed}{}", "=".repeat((4 - trimmed.len() % 4) % 4));
     STANDARD
@@ -17,17 +17,17 @@ pub fn b64(s: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Standard base64 with padding.
-pub fn b64_encode(bytes: &[u8]) -> String {
+pub(crate) fn b64_encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
 /// URL-safe base64 without padding (JWS).
-pub fn b64url_encode(bytes: &[u8]) -> String {
+pub(crate) fn b64url_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Decode hex (either case).
-pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn unhex(s: &str) -> Result<Vec<u8>, String> {
     if !s.len().is_multiple_of(2) {
         return Err(format!("odd-length hex {s:?}"));
     }
@@ -42,14 +42,14 @@ pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 time.
-pub fn rfc3339(s: &str) -> Result<i64, String> {
+pub(crate) fn rfc3339(s: &str) -> Result<i64, String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.timestamp())
         .map_err(|e| format!("not an RFC 3339 time {s:?}: {e}"))
 }
 
 /// An RFC 3339 UTC time with seconds precision.
-pub fn to_rfc3339(t: i64) -> String {
+pub(crate) fn to_rfc3339(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0)
         .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| t.to_string())

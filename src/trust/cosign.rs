@@ -95,7 +95,7 @@ pub fn verify(
 }
 
 /// A Simple Signing payload for `digest`. For fixtures.
-pub fn make_payload(digest: &Digest) -> Vec<u8> {
+pub(crate) fn make_payload(digest: &Digest) -> Vec<u8> {
     let v = serde_json::json!({
         "critical": {
             "identity": {"docker-reference": "test-only.invalid/model"},

@@ -4,7 +4,7 @@
 //! parses with x509-parser.
 
 /// One TLV with a definite length.
-pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {
@@ -19,16 +19,16 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-pub fn seq(parts: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn seq(parts: &[Vec<u8>]) -> Vec<u8> {
     tlv(0x30, &parts.concat())
 }
 
-pub fn set(parts: &[Vec<u8>]) -> Vec<u8> {
+pub(crate) fn set(parts: &[Vec<u8>]) -> Vec<u8> {
     tlv(0x31, &parts.concat())
 }
 
 /// An OBJECT IDENTIFIER from its dotted form.
-pub fn oid(dotted: &str) -> Vec<u8> {
+pub(crate) fn oid(dotted: &str) -> Vec<u8> {
     let arcs: Vec<u64> = dotted
         .split('.')
         .map(|a| a.parse().expect("numeric OID arc"))
@@ -48,7 +48,7 @@ pub fn oid(dotted: &str) -> Vec<u8> {
 }
 
 /// A non-negative INTEGER.
-pub fn uint(value: u64) -> Vec<u8> {
+pub(crate) fn uint(value: u64) -> Vec<u8> {
     let bytes = value.to_be_bytes();
     let skip = bytes.iter().take_while(|b| **b == 0).count().min(7);
     let mut body = bytes[skip..].to_vec();
@@ -58,29 +58,29 @@ pub fn uint(value: u64) -> Vec<u8> {
     tlv(0x02, &body)
 }
 
-pub fn boolean(value: bool) -> Vec<u8> {
+pub(crate) fn boolean(value: bool) -> Vec<u8> {
     tlv(0x01, &[if value { 0xff } else { 0 }])
 }
 
-pub fn octets(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn octets(bytes: &[u8]) -> Vec<u8> {
     tlv(0x04, bytes)
 }
 
-pub fn utf8(s: &str) -> Vec<u8> {
+pub(crate) fn utf8(s: &str) -> Vec<u8> {
     tlv(0x0c, s.as_bytes())
 }
 
-pub fn bits(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn bits(bytes: &[u8]) -> Vec<u8> {
     tlv(0x03, &[&[0u8][..], bytes].concat())
 }
 
 /// `[n] EXPLICIT`.
-pub fn explicit(n: u8, inner: &[u8]) -> Vec<u8> {
+pub(crate) fn explicit(n: u8, inner: &[u8]) -> Vec<u8> {
     tlv(0xa0 | n, inner)
 }
 
 /// UTCTime (years 1950–2049) or GeneralizedTime, as RFC 5280 asks.
-pub fn time(t: i64) -> Vec<u8> {
+pub(crate) fn time(t: i64) -> Vec<u8> {
     let d = chrono::DateTime::from_timestamp(t, 0).expect("time in range");
     use chrono::Datelike;
     if (1950..2050).contains(&d.year()) {
@@ -91,18 +91,18 @@ pub fn time(t: i64) -> Vec<u8> {
 }
 
 /// A Name with one organization and one common name.
-pub fn name(organization: &str, common_name: &str) -> Vec<u8> {
+pub(crate) fn name(organization: &str, common_name: &str) -> Vec<u8> {
     let rdn = |o: &str, v: &str| set(&[seq(&[oid(o), utf8(v)])]);
     seq(&[rdn("2.5.4.10", organization), rdn("2.5.4.3", common_name)])
 }
 
 /// Fulcio's OIDC issuer extension (v2: a DER UTF8String).
-pub const OID_FULCIO_ISSUER_V2: &str = "1.3.6.1.4.1.57264.1.8";
+pub(crate) const OID_FULCIO_ISSUER_V2: &str = "1.3.6.1.4.1.57264.1.8";
 /// Fulcio's OIDC issuer extension (v1: the raw string).
-pub const OID_FULCIO_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
+pub(crate) const OID_FULCIO_ISSUER_V1: &str = "1.3.6.1.4.1.57264.1.1";
 
 /// One X.509 `Extension`: its OID, the critical flag when set, and the DER value.
-pub fn extension(id: &str, critical: bool, value: &[u8]) -> Vec<u8> {
+pub(crate) fn extension(id: &str, critical: bool, value: &[u8]) -> Vec<u8> {
     let mut parts = vec![oid(id)];
     if critical {
         parts.push(boolean(true));

@@ -81,7 +81,7 @@ impl Envelope {
     }
 
     /// From an already parsed JSON value (e.g. the `dsseEnvelope` of a Sigstore bundle).
-    pub fn from_value(value: &serde_json::Value) -> Result<Envelope, DsseError> {
+    pub(crate) fn from_value(value: &serde_json::Value) -> Result<Envelope, DsseError> {
         let wire: Wire = serde_json::from_value(value.clone())
             .map_err(|e| DsseError::Malformed(e.to_string()))?;
         Envelope::from_wire(wire)

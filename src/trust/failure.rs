@@ -29,7 +29,7 @@ impl SigFailure {
             }
         }
     }
-    pub fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         match self {
             SigFailure::Breaks { message, .. } | SigFailure::Undecided { message, .. } => message,
         }
@@ -37,14 +37,14 @@ impl SigFailure {
 }
 
 /// Shorthand constructors, one per requirement family.
-pub fn breaks(requirement: &'static str, message: impl Into<String>) -> SigFailure {
+pub(crate) fn breaks(requirement: &'static str, message: impl Into<String>) -> SigFailure {
     SigFailure::Breaks {
         requirement,
         message: message.into(),
     }
 }
 
-pub fn undecided(requirement: &'static str, message: impl Into<String>) -> SigFailure {
+pub(crate) fn undecided(requirement: &'static str, message: impl Into<String>) -> SigFailure {
     SigFailure::Undecided {
         requirement,
         message: message.into(),
@@ -54,7 +54,7 @@ pub fn undecided(requirement: &'static str, message: impl Into<String>) -> SigFa
 /// The failures of a signature whose signer key could not be used: an algorithm the contract does
 /// not profile is SIG-020's failure, and SIG-004 does not reach such a signature (SIG-020 says
 /// so); a malformed key is SIG-004's.
-pub fn key_failures(what: &str, e: &crate::trust::keys::KeyError) -> SigFailure {
+pub(crate) fn key_failures(what: &str, e: &crate::trust::keys::KeyError) -> SigFailure {
     use crate::trust::keys::KeyError;
     match e {
         KeyError::Unsupported(_) => breaks(req::ALGORITHM, format!("{what}: {e}")),
@@ -63,28 +63,28 @@ pub fn key_failures(what: &str, e: &crate::trust::keys::KeyError) -> SigFailure 
 }
 
 /// Requirement IDs of the signature verifiers.
-pub mod req {
-    pub const PRESENT: &str = "SIG-001";
-    pub const BUNDLE_FORM: &str = "SIG-002";
-    pub const SUBJECT: &str = "SIG-003";
-    pub const SIGNATURE: &str = "SIG-004";
-    pub const CHAIN: &str = "SIG-005";
-    pub const IDENTITY: &str = "SIG-006";
-    pub const TLOG: &str = "SIG-007";
-    pub const NOTARY_ENVELOPE: &str = "SIG-008";
-    pub const NOTARY_CHAIN: &str = "SIG-009";
-    pub const OMS_STATEMENT: &str = "SIG-010";
-    pub const OMS_BRIDGE: &str = "SIG-011";
-    pub const LEGACY: &str = "SIG-012";
-    pub const TIMESTAMP: &str = "SIG-013";
-    pub const TSA_WINDOW: &str = "SIG-014";
-    pub const VERIFIED_TIME: &str = "SIG-015";
-    pub const CHECKPOINT_SIGNATURE: &str = "SIG-016";
-    pub const CHECKPOINT_KEY_HINT: &str = "SIG-017";
-    pub const SCT: &str = "SIG-018";
-    pub const NO_ROOT_IN_CHAIN: &str = "SIG-019";
-    pub const ALGORITHM: &str = "SIG-020";
-    pub const OMS_CERT: &str = "SIG-021";
+pub(crate) mod req {
+    pub(crate) const PRESENT: &str = "SIG-001";
+    pub(crate) const BUNDLE_FORM: &str = "SIG-002";
+    pub(crate) const SUBJECT: &str = "SIG-003";
+    pub(crate) const SIGNATURE: &str = "SIG-004";
+    pub(crate) const CHAIN: &str = "SIG-005";
+    pub(crate) const IDENTITY: &str = "SIG-006";
+    pub(crate) const TLOG: &str = "SIG-007";
+    pub(crate) const NOTARY_ENVELOPE: &str = "SIG-008";
+    pub(crate) const NOTARY_CHAIN: &str = "SIG-009";
+    pub(crate) const OMS_STATEMENT: &str = "SIG-010";
+    pub(crate) const OMS_BRIDGE: &str = "SIG-011";
+    pub(crate) const LEGACY: &str = "SIG-012";
+    pub(crate) const TIMESTAMP: &str = "SIG-013";
+    pub(crate) const TSA_WINDOW: &str = "SIG-014";
+    pub(crate) const VERIFIED_TIME: &str = "SIG-015";
+    pub(crate) const CHECKPOINT_SIGNATURE: &str = "SIG-016";
+    pub(crate) const CHECKPOINT_KEY_HINT: &str = "SIG-017";
+    pub(crate) const SCT: &str = "SIG-018";
+    pub(crate) const NO_ROOT_IN_CHAIN: &str = "SIG-019";
+    pub(crate) const ALGORITHM: &str = "SIG-020";
+    pub(crate) const OMS_CERT: &str = "SIG-021";
 }
 
 /// What a verified signature says about who signed.
@@ -106,13 +106,13 @@ pub struct Verification {
 }
 
 impl Verification {
-    pub fn holds(&mut self, requirement: &'static str) {
+    pub(crate) fn holds(&mut self, requirement: &'static str) {
         self.results.push((requirement, None));
     }
-    pub fn push(&mut self, requirement: &'static str, r: Result<(), SigFailure>) {
+    pub(crate) fn push(&mut self, requirement: &'static str, r: Result<(), SigFailure>) {
         self.results.push((requirement, r.err()));
     }
-    pub fn broken(&mut self, f: SigFailure) {
+    pub(crate) fn broken(&mut self, f: SigFailure) {
         self.results.push((f.requirement(), Some(f)));
     }
     /// Every requirement reached holds.

@@ -57,14 +57,14 @@ pub struct Thresholds {
 
 impl TrustInputs {
     /// The trusted public keys, without their paths.
-    pub fn public_keys(&self) -> Vec<PublicKey> {
+    pub(crate) fn public_keys(&self) -> Vec<PublicKey> {
         self.keys.iter().map(|k| k.value.clone()).collect()
     }
 
     /// When the only trusted keys are of algorithms this suite does not verify: SIG-020's failure
     /// naming them (a finding, where a usage error would leave no report). SIG-004 does not reach
     /// the signature, as SIG-020 says.
-    pub fn only_unsupported_keys(&self) -> Option<SigFailure> {
+    pub(crate) fn only_unsupported_keys(&self) -> Option<SigFailure> {
         if !self.keys.is_empty() || self.unsupported_keys.is_empty() {
             return None;
         }
@@ -83,7 +83,7 @@ impl TrustInputs {
     }
 
     /// The verification time in seconds since the Unix epoch.
-    pub fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.verification_time
             .unwrap_or_else(|| chrono::Utc::now().timestamp())
     }

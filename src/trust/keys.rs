@@ -41,7 +41,8 @@ pub enum KeyError {
 }
 
 /// The key algorithms this suite verifies, for messages that name them.
-pub const SUPPORTED: &str = "ECDSA P-256, ECDSA P-384, ECDSA P-521, Ed25519, RSA 2048-8192 bits";
+pub(crate) const SUPPORTED: &str =
+    "ECDSA P-256, ECDSA P-384, ECDSA P-521, Ed25519, RSA 2048-8192 bits";
 
 /// The signature algorithm of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,18 +53,6 @@ pub enum Algorithm {
     Ed25519,
     /// RSA, PKCS#1 v1.5 or PSS over SHA-256.
     RsaSha256,
-}
-
-impl Algorithm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Algorithm::EcdsaP256Sha256 => "ecdsa-p256-sha256",
-            Algorithm::EcdsaP384Sha384 => "ecdsa-p384-sha384",
-            Algorithm::EcdsaP521Sha512 => "ecdsa-p521-sha512",
-            Algorithm::Ed25519 => "ed25519",
-            Algorithm::RsaSha256 => "rsa-sha256",
-        }
-    }
 }
 
 /// A trusted public key.
@@ -78,7 +67,7 @@ pub struct PublicKey {
 
 impl PublicKey {
     /// Read a `-----BEGIN PUBLIC KEY-----` PEM document.
-    pub fn from_pem(pem: &[u8]) -> Result<PublicKey, KeyError> {
+    pub(crate) fn from_pem(pem: &[u8]) -> Result<PublicKey, KeyError> {
         let der = SubjectPublicKeyInfoDer::from_pem_slice(pem).map_err(|e| KeyError::Pem {
             expected: "public key (SubjectPublicKeyInfo)",
             message: e.to_string(),
@@ -87,7 +76,7 @@ impl PublicKey {
     }
 
     /// Read a DER SubjectPublicKeyInfo (as found in certificates and Sigstore trusted roots).
-    pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
+    pub(crate) fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
         let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| {
             KeyError::Malformed(format!(
                 "SubjectPublicKeyInfo: {}",
@@ -128,13 +117,13 @@ impl PublicKey {
     }
 
     /// A stable identifier: the sha256 of the DER SubjectPublicKeyInfo.
-    pub fn key_id(&self) -> Digest {
+    pub(crate) fn key_id(&self) -> Digest {
         Digest::sha256_of(&self.spki_der)
     }
 
     /// Verify `signature` over `message`. ECDSA signatures are ASN.1 DER, as DSSE, Sigstore and
     /// cosign write them.
-    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         let ring_verify = |alg: &'static dyn signature::VerificationAlgorithm| {
             UnparsedPublicKey::new(alg, &self.raw)
                 .verify(message, signature)
@@ -231,7 +220,7 @@ impl SigningKey {
         )))
     }
 
-    pub fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, KeyError> {
+    pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<SigningKey, KeyError> {
         if let Ok(pair) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der) {
             let public = ed25519_spki(pair.public_key().as_ref());
             return Ok(SigningKey {
@@ -268,7 +257,7 @@ impl SigningKey {
     }
 
     /// An Ed25519 key from a 32-byte seed: for deterministic test-only keys.
-    pub fn ed25519_from_seed(seed: &[u8; 32]) -> SigningKey {
+    pub(crate) fn ed25519_from_seed(seed: &[u8; 32]) -> SigningKey {
         let pair = Ed25519KeyPair::from_seed_unchecked(seed).expect("32-byte seed");
         let public = ed25519_spki(pair.public_key().as_ref());
         SigningKey {
@@ -284,7 +273,7 @@ impl SigningKey {
     /// a function of key and message, so regeneration reproduces the signatures. Never use it
     /// for anything but committed test-only material.
     #[allow(deprecated)]
-    pub fn ecdsa_p256_from_seed(seed: &[u8; 32]) -> SigningKey {
+    pub(crate) fn ecdsa_p256_from_seed(seed: &[u8; 32]) -> SigningKey {
         use ring::test::rand::{FixedByteRandom, FixedSliceRandom};
         let alg = &signature::ECDSA_P256_SHA256_ASN1_SIGNING;
         let doc = EcdsaKeyPair::generate_pkcs8(alg, &FixedSliceRandom { bytes: seed })
@@ -301,7 +290,7 @@ impl SigningKey {
 
     /// Test-only: an ECDSA P-521 key from a seed (the scalar, 66 bytes, below the group order).
     /// P-521 signatures use RFC 6979 nonces, so they are deterministic.
-    pub fn ecdsa_p521_from_seed(seed: &[u8; 66]) -> SigningKey {
+    pub(crate) fn ecdsa_p521_from_seed(seed: &[u8; 66]) -> SigningKey {
         let key = p521::ecdsa::SigningKey::from_slice(seed).expect("a scalar below the order");
         let point = p521::ecdsa::VerifyingKey::from(&key)
             .to_sec1_point(false)
@@ -315,11 +304,11 @@ impl SigningKey {
         }
     }
 
-    pub fn public_key(&self) -> &PublicKey {
+    pub(crate) fn public_key(&self) -> &PublicKey {
         &self.public
     }
 
-    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
         match &self.inner {
             Signer::Ed25519(pair) => pair.sign(message).as_ref().to_vec(),
             Signer::Ecdsa(pair) => pair

@@ -3,10 +3,10 @@
 
 use sha2::{Digest as _, Sha256};
 
-pub type Hash = [u8; 32];
+pub(crate) type Hash = [u8; 32];
 
 /// `SHA-256(0x00 || leaf)`.
-pub fn leaf_hash(leaf: &[u8]) -> Hash {
+pub(crate) fn leaf_hash(leaf: &[u8]) -> Hash {
     let mut h = Sha256::new();
     h.update([0u8]);
     h.update(leaf);
@@ -14,7 +14,7 @@ pub fn leaf_hash(leaf: &[u8]) -> Hash {
 }
 
 /// `SHA-256(0x01 || left || right)`.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+pub(crate) fn node_hash(left: &Hash, right: &Hash) -> Hash {
     let mut h = Sha256::new();
     h.update([1u8]);
     h.update(left);
@@ -24,7 +24,7 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 
 /// Why an inclusion proof was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ProofError {
+pub(crate) enum ProofError {
     #[error("leaf index {index} is not below the tree size {size}")]
     IndexOutOfRange { index: u64, size: u64 },
     #[error("the audit path has {0} hashes, which does not fit the tree size")]
@@ -36,7 +36,7 @@ pub enum ProofError {
 /// Verify that `leaf_hash` is at `index` of a tree of `size` leaves whose root is `root`, with the
 /// audit path `path` (RFC 9162 §2.1.3.2). Runs in `O(path.len())`; a path longer than 64 hashes
 /// cannot fit any tree and is refused.
-pub fn verify_inclusion(
+pub(crate) fn verify_inclusion(
     index: u64,
     size: u64,
     leaf_hash: &Hash,
@@ -89,7 +89,7 @@ pub fn root(leaves: &[Hash]) -> Hash {
 }
 
 /// The audit path of leaf `index` in `leaves`, RFC 6962 §2.1.1. For fixtures.
-pub fn audit_path(index: usize, leaves: &[Hash]) -> Vec<Hash> {
+pub(crate) fn audit_path(index: usize, leaves: &[Hash]) -> Vec<Hash> {
     if leaves.len() <= 1 {
         return Vec::new();
     }

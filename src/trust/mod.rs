@@ -2,22 +2,22 @@
 //! evidence arrives in. Verifiers of each evidence family (signatures, provenance, reports) build
 //! on these; none of them ever trusts a key that the evidence itself names.
 
-pub mod asn1;
-pub mod bundles;
-pub mod cert;
-pub mod codec;
-pub mod cosign;
-pub mod der;
+pub(crate) mod asn1;
+pub(crate) mod bundles;
+pub(crate) mod cert;
+pub(crate) mod codec;
+pub(crate) mod cosign;
+pub(crate) mod der;
 pub mod dsse;
-pub mod failure;
+pub(crate) mod failure;
 pub mod inputs;
 pub mod keys;
-pub mod merkle;
-pub mod model_dir;
-pub mod notary;
-pub mod oms;
-pub mod openness;
-pub mod policy;
-pub mod provenance;
-pub mod sbom;
+pub(crate) mod merkle;
+pub(crate) mod model_dir;
+pub(crate) mod notary;
+pub(crate) mod oms;
+pub(crate) mod openness;
+pub(crate) mod policy;
+pub(crate) mod provenance;
+pub(crate) mod sbom;
 pub mod sigstore;

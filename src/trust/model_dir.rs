@@ -15,7 +15,7 @@ const MAX_FILES: usize = 100_000;
 const CHUNK: usize = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ModelDirError {
+pub(crate) enum ModelDirError {
     #[error("the Statement's serialization is not one model signing defines: {0}")]
     Serialization(String),
     #[error("{0}")]
@@ -31,7 +31,7 @@ enum Hash {
 
 /// How a Statement says the model was serialized.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Serialization {
+pub(crate) struct Serialization {
     hash: Hash,
     /// `Some(size)` for the `shards` method.
     shard_size: Option<u64>,
@@ -40,7 +40,7 @@ pub struct Serialization {
 }
 
 impl Serialization {
-    pub fn from_statement(st: &Value) -> Result<Serialization, ModelDirError> {
+    pub(crate) fn from_statement(st: &Value) -> Result<Serialization, ModelDirError> {
         let bad = |m: String| ModelDirError::Serialization(m);
         let s = st
             .pointer("/predicate/serialization")
@@ -139,7 +139,7 @@ impl Hasher {
 
 /// The resources of `dir` under `s`, sorted as model signing sorts them; `skip` (the signature
 /// file itself) is left out. A symbolic link is refused: model signing refuses them by default.
-pub fn resources(
+pub(crate) fn resources(
     dir: &Path,
     s: &Serialization,
     skip: Option<&Path>,

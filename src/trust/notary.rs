@@ -23,14 +23,14 @@ const MAX_STORE_FILE: u64 = 1 << 20;
 
 /// The enforcement level of the trust policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
+pub(crate) enum Level {
     Strict,
     Permissive,
     Audit,
 }
 
 /// The CA certificates of a trust store directory and its policy level.
-pub fn load_trust_store(dir: &Path) -> Result<(Vec<Vec<u8>>, Level), String> {
+pub(crate) fn load_trust_store(dir: &Path) -> Result<(Vec<Vec<u8>>, Level), String> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let entries = std::fs::read_dir(dir).map_err(|e| {
@@ -88,7 +88,7 @@ fn policy_level(bytes: &[u8]) -> Result<Level, String> {
 }
 
 /// An ASN.1 DER ECDSA signature as the fixed-width `r || s` JWS uses.
-pub fn ecdsa_der_to_fixed(der: &[u8], width: usize) -> Option<Vec<u8>> {
+pub(crate) fn ecdsa_der_to_fixed(der: &[u8], width: usize) -> Option<Vec<u8>> {
     let int = |b: &[u8]| -> Option<(Vec<u8>, usize)> {
         let &[0x02, len, ref rest @ ..] = b else {
             return None;
@@ -132,7 +132,7 @@ fn es512_verify(spki_der: &[u8], message: &[u8], fixed: &[u8]) -> bool {
 }
 
 /// Verify a Notary JWS signature of the manifest with `digest`.
-pub fn verify(jws: &[u8], digest: &Digest, inputs: &TrustInputs) -> Verification {
+pub(crate) fn verify(jws: &[u8], digest: &Digest, inputs: &TrustInputs) -> Verification {
     let mut v = Verification::default();
     let parsed = match envelope(jws) {
         Ok(p) => p,

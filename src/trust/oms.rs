@@ -14,7 +14,7 @@ use sha2::Digest as _;
 
 /// One signed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resource {
+pub(crate) struct Resource {
     /// A file path, or `path:start:end` for a shard.
     pub name: String,
     pub algorithm: String,
@@ -24,7 +24,7 @@ pub struct Resource {
 
 /// One raw layer of the manifest: its filepath annotation and blob digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawLayer {
+pub(crate) struct RawLayer {
     pub index: usize,
     pub filepath: String,
     /// The descriptor's digest as written, e.g. `sha256:…`.
@@ -37,7 +37,7 @@ fn bad(m: impl Into<String>) -> SigFailure {
 
 /// A canonical relative POSIX path: no leading `/` or `./`, no trailing `/`, no empty, `.` or
 /// `..` segment.
-pub fn canonical(name: &str) -> bool {
+pub(crate) fn canonical(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
         && !name.ends_with('/')
@@ -72,7 +72,7 @@ fn sha256_hex(s: &str) -> bool {
 }
 
 /// SIG-010: the Statement of an OMS bundle; its resources.
-pub fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
+pub(crate) fn statement(st: &Value) -> Result<Vec<Resource>, SigFailure> {
     let pt = st.get("predicateType").and_then(Value::as_str);
     if pt != Some(OMS_SIGNATURE_PREDICATE) {
         return Err(bad(format!(
@@ -181,7 +181,7 @@ fn readable_resources(st: &Value) -> Option<Vec<Resource>> {
 }
 
 /// SIG-011: every raw layer is a signed file with the layer's digest.
-pub fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFailure> {
+pub(crate) fn bridge(resources: &[Resource], layers: &[RawLayer]) -> Result<(), SigFailure> {
     for l in layers {
         let want = l.digest.strip_prefix("sha256:").unwrap_or("");
         let signed = signed_sha256(resources, &l.filepath).map_err(|m| {
@@ -249,7 +249,7 @@ fn signed_sha256<'a>(resources: &'a [Resource], path: &str) -> Result<Option<&'a
 
 /// The order model_signing sorts resources in: by path segment by segment (so `a/b` comes
 /// before `a.txt`), then a shard's start and end offsets, as numbers.
-pub fn order_key(name: &str) -> (Vec<&str>, u64, u64) {
+pub(crate) fn order_key(name: &str) -> (Vec<&str>, u64, u64) {
     let (path, start, end) = match shard_of(name) {
         Some(path) => {
             let mut p = name[path.len() + 1..].split(':');
@@ -270,7 +270,7 @@ fn shard_of(name: &str) -> Option<&str> {
 
 /// What the signed files are compared with (SIG-011).
 #[derive(Debug, Clone, Copy)]
-pub enum Against<'a> {
+pub(crate) enum Against<'a> {
     /// The raw layers of a manifest (the referrer path of `check`).
     Layers(&'a [RawLayer]),
     /// Every file of a model directory, serialized as the Statement says (`verify-bundle`).
@@ -280,7 +280,7 @@ pub enum Against<'a> {
 /// SIG-010 and SIG-011 of a verified-or-not OMS bundle. The Statement's claims are only worth
 /// judging once its signature verified (SIG-010 says so): while SIG-004 does not hold, both are
 /// undecided, never `pass`. SIG-011 is judged whenever the listed files can be read at all.
-pub fn judge(v: &mut Verification, st: &Value, against: Against<'_>) {
+pub(crate) fn judge(v: &mut Verification, st: &Value, against: Against<'_>) {
     let signed = v
         .results
         .iter()
@@ -323,7 +323,7 @@ pub fn judge(v: &mut Verification, st: &Value, against: Against<'_>) {
 }
 
 /// SIG-011 against a model directory: exactly the signed files, each with its signed digest.
-pub fn same_files(signed: &[Resource], present: &[Resource]) -> Result<(), SigFailure> {
+pub(crate) fn same_files(signed: &[Resource], present: &[Resource]) -> Result<(), SigFailure> {
     let fail = |m: String| Err(breaks(req::OMS_BRIDGE, m));
     for r in signed {
         match present.iter().find(|p| p.name == r.name) {
@@ -348,7 +348,7 @@ pub fn same_files(signed: &[Resource], present: &[Resource]) -> Result<(), SigFa
 
 /// The in-toto Statement a bundle's DSSE envelope carries, unverified: for choosing how to
 /// serialize a directory before the verification that judges the same Statement.
-pub fn peek_statement(bundle: &[u8]) -> Option<Value> {
+pub(crate) fn peek_statement(bundle: &[u8]) -> Option<Value> {
     match Bundle::parse(bundle).ok()?.content {
         super::sigstore::bundle::Content::Dsse(env) => serde_json::from_slice(&env.payload).ok(),
         _ => None,
@@ -359,7 +359,7 @@ pub fn peek_statement(bundle: &[u8]) -> Option<Value> {
 /// `certificate` flavour): certificate material and no transparency log entry. A keyless Sigstore
 /// bundle always carries a log entry; one stripped of it cannot pass as private-PKI either, as its
 /// Fulcio chain does not reach the policy's private CA.
-pub fn is_private_pki(bundle: &Bundle) -> bool {
+pub(crate) fn is_private_pki(bundle: &Bundle) -> bool {
     matches!(bundle.material, Material::Certificates(_)) && bundle.tlog_entries.is_empty()
 }
 
@@ -368,7 +368,7 @@ pub fn is_private_pki(bundle: &Bundle) -> bool {
 /// `omsCertificateChain`, every certificate valid at the leaf's notBefore (the signing time
 /// model_signing verifies at), and the leaf may sign (key usage digitalSignature or extended key
 /// usage codeSigning). SIG-004 (the signature verifies with the leaf's key) stays as found.
-pub fn private_pki(v: &mut Verification, bundle: &Bundle, inputs: &TrustInputs) {
+pub(crate) fn private_pki(v: &mut Verification, bundle: &Bundle, inputs: &TrustInputs) {
     let Material::Certificates(certs) = &bundle.material else {
         return;
     };
@@ -433,7 +433,7 @@ fn may_sign(leaf: &x509_parser::certificate::X509Certificate<'_>) -> Result<(), 
 }
 
 /// An OMS Statement over `files` (name, SHA-256 hex), sorted as OMS requires. For fixtures.
-pub fn make_statement(model_name: &str, files: &[(String, String)]) -> Value {
+pub(crate) fn make_statement(model_name: &str, files: &[(String, String)]) -> Value {
     let mut files = files.to_vec();
     files.sort_by(|a, b| order_key(&a.0).cmp(&order_key(&b.0)));
     let mut h = sha2::Sha256::new();

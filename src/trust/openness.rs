@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub const MOF_CLASS_III: &[&str] = &[
+pub(crate) const MOF_CLASS_III: &[&str] = &[
     "model-architecture",
     "final-model-parameters",
     "evaluation-results",
@@ -15,13 +15,13 @@ pub const MOF_CLASS_III: &[&str] = &[
     "data-card",
     "technical-report",
 ];
-pub const MOF_CLASS_II: &[&str] = &[
+pub(crate) const MOF_CLASS_II: &[&str] = &[
     "training-code",
     "inference-code",
     "evaluation-code",
     "evaluation-data",
 ];
-pub const MOF_CLASS_I: &[&str] = &[
+pub(crate) const MOF_CLASS_I: &[&str] = &[
     "datasets",
     "data-preprocessing-code",
     "intermediate-model-parameters",
@@ -29,13 +29,13 @@ pub const MOF_CLASS_I: &[&str] = &[
 ];
 
 /// The MOF classes from most to least open.
-pub const MOF_CLASSES: &[&str] = &["I", "II", "III"];
+pub(crate) const MOF_CLASSES: &[&str] = &["I", "II", "III"];
 
 /// The components a MOF class requires under the cumulative class rules (a `research-paper`
 /// may stand in for the `technical-report`); `None` for a value that is not a MOF class. The one
 /// table of these rules: ANN-009 (`crate::checks::annotations`) and the openness recomputation
 /// (MOF-003) both read it.
-pub fn mof_class_requires(class: &str) -> Option<Vec<&'static str>> {
+pub(crate) fn mof_class_requires(class: &str) -> Option<Vec<&'static str>> {
     match class {
         "III" => Some(MOF_CLASS_III.to_vec()),
         "II" => Some([MOF_CLASS_III, MOF_CLASS_II].concat()),
@@ -45,7 +45,7 @@ pub fn mof_class_requires(class: &str) -> Option<Vec<&'static str>> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContentType {
+pub(crate) enum ContentType {
     Code,
     Data,
     Document,
@@ -152,7 +152,7 @@ const OPEN_DATA_LICENCES: &[&str] = &[
 
 /// The component term for a name in the configuration file: a vocabulary term or a MOF name,
 /// compared without regard to case.
-pub fn component_term(name: &str) -> Option<&'static str> {
+pub(crate) fn component_term(name: &str) -> Option<&'static str> {
     let name = name.trim();
     COMPONENTS
         .iter()
@@ -166,7 +166,7 @@ fn content_type(term: &str) -> Option<ContentType> {
 
 /// Why a component does not count as included.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Exclusion {
+pub(crate) enum Exclusion {
     NotListed,
     Unlicensed,
     NotOpen(String),
@@ -204,7 +204,7 @@ fn licence_is_open(req: &spdx::LicenseReq) -> bool {
 }
 
 /// Judge one licence value: included (`Ok`) or why not.
-pub fn judge_licence(licence: Option<&str>) -> Result<(), Exclusion> {
+pub(crate) fn judge_licence(licence: Option<&str>) -> Result<(), Exclusion> {
     let licence = match licence.map(str::trim) {
         None | Some("") => return Err(Exclusion::Unlicensed),
         Some(l) if l.eq_ignore_ascii_case("unlicensed") => return Err(Exclusion::Unlicensed),
@@ -223,7 +223,7 @@ pub fn judge_licence(licence: Option<&str>) -> Result<(), Exclusion> {
 
 /// What the configuration file shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Assessment {
+pub(crate) struct Assessment {
     /// Each listed, recognised component: included (`Ok`) or why not.
     pub components: BTreeMap<&'static str, Result<(), Exclusion>>,
     /// Component names the file lists that are not MOF components.
@@ -240,7 +240,7 @@ impl Assessment {
 
     /// The components `class` needs that are not included, with why; `None` for a value that
     /// is not a MOF class.
-    pub fn missing_for(&self, class: &str) -> Option<Vec<(&'static str, Exclusion)>> {
+    pub(crate) fn missing_for(&self, class: &str) -> Option<Vec<(&'static str, Exclusion)>> {
         let required = mof_class_requires(class)?;
         let paper_included = self.status("research-paper").is_ok();
         Some(
@@ -253,7 +253,7 @@ impl Assessment {
     }
 
     /// The most open class whose required components are all included; `None`: unclassified.
-    pub fn computed_class(&self) -> Option<&'static str> {
+    pub(crate) fn computed_class(&self) -> Option<&'static str> {
         MOF_CLASSES
             .iter()
             .copied()
@@ -272,7 +272,7 @@ fn release_licence<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
 
 /// Read the configuration file (valid against the `mof-config` schema; anything else finds
 /// less but never panics).
-pub fn assess(doc: &Value) -> Assessment {
+pub(crate) fn assess(doc: &Value) -> Assessment {
     let mut out = Assessment::default();
     let listed = doc
         .get("release")

@@ -10,8 +10,47 @@ use crate::schemas::{SchemaKind, validate};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// Why the trust inputs cannot be loaded: a usage error, named with the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// A file that is not a small regular file.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+    #[error(
+        "{0}: trust inputs are local files, never fetched; download it yourself and name the file"
+    )]
+    Url(String),
+    #[error("{0}: not UTF-8")]
+    NotUtf8(String),
+    /// A policy file that does not parse (YAML, JSON or into the policy model).
+    #[error("{path}: {message}")]
+    Policy { path: String, message: String },
+    #[error("{path}: does not match trust-policy.schema.json at {pointer:?}: {message}")]
+    Schema {
+        path: String,
+        pointer: String,
+        message: String,
+    },
+    #[error("{path}: verificationTime {value:?}: {message}")]
+    VerificationTime {
+        path: String,
+        value: String,
+        message: String,
+    },
+    #[error("{path}: {error}")]
+    Key { path: String, error: KeyError },
+    #[error("{path}: {message}")]
+    Certificate { path: String, message: String },
+    #[error("{0}: holds no PEM certificate")]
+    NoCertificate(String),
+    #[error("{path}: the trusted root is not JSON: {message}")]
+    TrustedRoot { path: String, message: String },
+    #[error("{0}: the Notary trust store must be a directory of PEM certificates")]
+    NotaryTrustStore(String),
+}
+
 /// Trust inputs are small; anything larger than this is not one (and is not read whole).
-pub const MAX_TRUST_FILE_BYTES: u64 = 4 << 20;
+pub(crate) const MAX_TRUST_FILE_BYTES: u64 = 4 << 20;
 
 /// What the command line says (each field overrides the policy file; keys add up).
 #[derive(Debug, Clone, Default)]
@@ -29,7 +68,7 @@ pub struct TrustOptions {
 /// The policy file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PolicyFile {
+pub(crate) struct PolicyFile {
     #[serde(default)]
     pub trusted_root: Option<String>,
     #[serde(default)]
@@ -51,52 +90,54 @@ pub struct PolicyFile {
 }
 
 /// Read a small file, refusing anything that is not a regular file or is too large.
-fn read_small(path: &Path) -> Result<Vec<u8>, String> {
-    crate::input::read_bounded(path, MAX_TRUST_FILE_BYTES).map_err(|e| e.to_string())
+fn read_small(path: &Path) -> Result<Vec<u8>, PolicyError> {
+    Ok(crate::input::read_bounded(path, MAX_TRUST_FILE_BYTES)?)
 }
 
-fn refuse_url(s: &str) -> Result<(), String> {
+fn refuse_url(s: &str) -> Result<(), PolicyError> {
     let scheme = s.split_once("://").map(|(a, _)| a);
     if scheme.is_some_and(|a| {
         !a.is_empty()
             && a.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
     }) {
-        return Err(format!(
-            "{s}: trust inputs are local files, never fetched; download it yourself and name the file"
-        ));
+        return Err(PolicyError::Url(s.to_string()));
     }
     Ok(())
 }
 
 /// Parse a policy file (JSON, or YAML when the name ends in `.yaml`/`.yml`) and validate it
 /// against the embedded schema.
-pub fn read_policy(path: &Path) -> Result<PolicyFile, String> {
+pub(crate) fn read_policy(path: &Path) -> Result<PolicyFile, PolicyError> {
     let bytes = read_small(path)?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", path.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| PolicyError::NotUtf8(path.display().to_string()))?;
+    let unparsed = |message: String| PolicyError::Policy {
+        path: path.display().to_string(),
+        message,
+    };
     let is_yaml = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
     let value: serde_json::Value = if is_yaml {
-        serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        serde_saphyr::from_str(&text).map_err(|e| unparsed(e.to_string()))?
     } else {
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        serde_json::from_str(&text).map_err(|e| unparsed(e.to_string()))?
     };
     let violations = validate(SchemaKind::TrustPolicy, &value);
     if let Some(v) = violations.first() {
-        return Err(format!(
-            "{}: does not match trust-policy.schema.json at {:?}: {}",
-            path.display(),
-            v.instance_pointer,
-            v.message
-        ));
+        return Err(PolicyError::Schema {
+            path: path.display().to_string(),
+            pointer: v.instance_pointer.clone(),
+            message: v.message.clone(),
+        });
     }
-    serde_json::from_value(value).map_err(|e| format!("{}: {e}", path.display()))
+    serde_json::from_value(value).map_err(|e| unparsed(e.to_string()))
 }
 
 /// A trusted key; a well-formed key of an algorithm the suite does not verify is kept aside, so
 /// that its signature becomes a finding (SIG-020) instead of a usage error without a report.
-fn load_key(path: &Path, inputs: &mut TrustInputs) -> Result<(), String> {
+fn load_key(path: &Path, inputs: &mut TrustInputs) -> Result<(), PolicyError> {
     let pem = read_small(path)?;
     let path = path.to_path_buf();
     match PublicKey::from_pem(&pem) {
@@ -104,13 +145,18 @@ fn load_key(path: &Path, inputs: &mut TrustInputs) -> Result<(), String> {
         Err(KeyError::Unsupported(alg)) => {
             inputs.unsupported_keys.push(Loaded { path, value: alg })
         }
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(error) => {
+            return Err(PolicyError::Key {
+                path: path.display().to_string(),
+                error,
+            });
+        }
     }
     Ok(())
 }
 
 /// The PEM certificates of a file (at least one).
-fn load_certificates(path: &Path) -> Result<Vec<Loaded<Vec<u8>>>, String> {
+fn load_certificates(path: &Path) -> Result<Vec<Loaded<Vec<u8>>>, PolicyError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let pem = read_small(path)?;
@@ -120,17 +166,20 @@ fn load_certificates(path: &Path) -> Result<Vec<Loaded<Vec<u8>>>, String> {
                 path: path.to_path_buf(),
                 value: c.to_vec(),
             })
-            .map_err(|e| format!("{}: {e}", path.display()))
+            .map_err(|e| PolicyError::Certificate {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if certs.is_empty() {
-        return Err(format!("{}: holds no PEM certificate", path.display()));
+        return Err(PolicyError::NoCertificate(path.display().to_string()));
     }
     Ok(certs)
 }
 
 /// The trust inputs of one evaluation: the policy file (if any), then the command line on top.
-pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
+pub fn load(options: &TrustOptions) -> Result<TrustInputs, PolicyError> {
     let mut inputs = TrustInputs {
         offline: options.offline,
         ..TrustInputs::default()
@@ -141,7 +190,7 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
     if let Some(policy_path) = &options.policy {
         let policy = read_policy(policy_path)?;
         let base = policy_path.parent().unwrap_or(Path::new("."));
-        let local = |s: &str| -> Result<PathBuf, String> {
+        let local = |s: &str| -> Result<PathBuf, PolicyError> {
             refuse_url(s)?;
             Ok(base.join(s))
         };
@@ -165,7 +214,11 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
             .map(|t| {
                 chrono::DateTime::parse_from_rfc3339(t)
                     .map(|d| d.timestamp())
-                    .map_err(|e| format!("{}: verificationTime {t:?}: {e}", policy_path.display()))
+                    .map_err(|e| PolicyError::VerificationTime {
+                        path: policy_path.display().to_string(),
+                        value: t.to_string(),
+                        message: e.to_string(),
+                    })
             })
             .transpose()?;
         inputs.offline |= policy.offline;
@@ -194,8 +247,12 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
     }
     if let Some(path) = trusted_root {
         let value = read_small(&path)?;
-        serde_json::from_slice::<serde_json::Value>(&value)
-            .map_err(|e| format!("{}: the trusted root is not JSON: {e}", path.display()))?;
+        serde_json::from_slice::<serde_json::Value>(&value).map_err(|e| {
+            PolicyError::TrustedRoot {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            }
+        })?;
         inputs.trusted_root = Some(Loaded { path, value });
     }
     for k in &keys {
@@ -209,10 +266,7 @@ pub fn load(options: &TrustOptions) -> Result<TrustInputs, String> {
     if let Some(d) = &inputs.notary_trust_store
         && !d.is_dir()
     {
-        return Err(format!(
-            "{}: the Notary trust store must be a directory of PEM certificates",
-            d.display()
-        ));
+        return Err(PolicyError::NotaryTrustStore(d.display().to_string()));
     }
     Ok(inputs)
 }
@@ -289,7 +343,8 @@ mod tests {
             policy: Some(policy.clone()),
             ..TrustOptions::default()
         })
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("trust-policy.schema.json") || e.contains("never fetched"),
             "{e}"
@@ -306,7 +361,8 @@ mod tests {
             trusted_root: Some("https://tuf.example/trusted_root.json".into()),
             ..TrustOptions::default()
         })
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("never fetched"), "{e}");
         std::fs::write(dir.path().join("bad.pub"), "not a key").unwrap();
         assert!(

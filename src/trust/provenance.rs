@@ -13,20 +13,20 @@ use serde_json::Value;
 
 /// An opened attestation: the envelope and its statement.
 #[derive(Debug, Clone)]
-pub struct Attestation {
+pub(crate) struct Attestation {
     pub envelope: Envelope,
     pub statement: Value,
 }
 
 impl Attestation {
-    pub fn predicate_type(&self) -> Option<&str> {
+    pub(crate) fn predicate_type(&self) -> Option<&str> {
         self.statement.get("predicateType").and_then(Value::as_str)
     }
 }
 
 /// PRV-002: the stored bytes of the DSSE layer → the envelope and a Statement v1 valid against
 /// the `in-toto-statement` schema; `Err` says why not, in one line per problem.
-pub fn open(bytes: &[u8]) -> Result<Attestation, Vec<String>> {
+pub(crate) fn open(bytes: &[u8]) -> Result<Attestation, Vec<String>> {
     let envelope = Envelope::parse(bytes).map_err(|e| vec![e.to_string()])?;
     if envelope.payload_type != IN_TOTO {
         return Err(vec![
@@ -56,7 +56,7 @@ pub fn open(bytes: &[u8]) -> Result<Attestation, Vec<String>> {
 
 /// PRV-003: `None` when the statement is not SLSA Provenance v1; otherwise the predicate's
 /// violations of the `slsa-provenance` schema (empty: valid).
-pub fn slsa_problems(a: &Attestation) -> Option<Vec<String>> {
+pub(crate) fn slsa_problems(a: &Attestation) -> Option<Vec<String>> {
     if a.predicate_type() != Some(SLSA_PROVENANCE_V1) {
         return None;
     }
@@ -90,7 +90,7 @@ fn subject_hashes(statement: &Value) -> Vec<Hash> {
 
 /// PRV-004: some subject carries the manifest digest, or the subjects together carry every
 /// layer's descriptor digest (an artifact without layers is bound by its manifest only).
-pub fn binds(a: &Attestation, manifest: &Digest, layers: &[Digest]) -> Result<(), String> {
+pub(crate) fn binds(a: &Attestation, manifest: &Digest, layers: &[Digest]) -> Result<(), String> {
     let hashes = subject_hashes(&a.statement);
     if hashes.contains(&Hash::of(manifest)) {
         return Ok(());
@@ -128,7 +128,7 @@ pub fn binds(a: &Attestation, manifest: &Digest, layers: &[Digest]) -> Result<()
 }
 
 /// PRV-005: a signature verifies with one of the trusted keys; `Ok` is the key's index.
-pub fn verify(a: &Attestation, trusted: &[PublicKey]) -> Result<usize, DsseError> {
+pub(crate) fn verify(a: &Attestation, trusted: &[PublicKey]) -> Result<usize, DsseError> {
     a.envelope.verify(IN_TOTO, trusted)
 }
 

@@ -596,7 +596,7 @@ fn push_bundle(fake: &FakeRegistry, case: &str, repo: &str) {
 /// and the manifest by digest, every nested index by digest; then the tagged index under `v1`.
 /// A child the layout lacks is skipped (a negative case may name one).
 fn push_index_fixture(fake: &FakeRegistry, kind: &str, case: &str, repo: &str) {
-    use ai_interop::artifact::Limits;
+    use ai_interop::document::Limits;
     use ai_interop::targets::layout::OciLayout;
     let dir = root().join("fixtures/v1.0").join(kind).join(case);
     let layout = OciLayout::open(&dir, &Limits::default()).unwrap();

@@ -2,8 +2,8 @@
 //! tag-schema index, and the defects the generator's attachment mutations make; hostile referrer
 //! indexes are bounded.
 
-use ai_interop::artifact::Limits;
 use ai_interop::digest::Digest;
+use ai_interop::document::Limits;
 use ai_interop::evidence::{EvidenceFacts, Problem, Via};
 use ai_interop::fixtures::{self, Definitions};
 use ai_interop::inspect::InspectOptions;

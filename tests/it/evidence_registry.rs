@@ -3,8 +3,8 @@
 //! cosign `.sig` tag — the same facts as from a layout.
 
 use crate::support::{FakeRegistry, Faults, ReferrersFaults};
-use ai_interop::artifact::Limits;
 use ai_interop::digest::Digest;
+use ai_interop::document::Limits;
 use ai_interop::evidence::{EvidenceFacts, Via};
 use ai_interop::fixtures::{self, Definitions};
 use ai_interop::inspect::InspectOptions;

@@ -1,7 +1,7 @@
 //! Hostile input is normal input: thousands of corrupted manifests and layouts, each must end in
 //! findings or a clear error — never a panic.
 
-use ai_interop::artifact::{Document, Limits};
+use ai_interop::document::{Document, Limits};
 use ai_interop::engine::{EvalOptions, evaluate};
 use ai_interop::inspect::{InspectOptions, collect};
 use ai_interop::load::open::TargetRef;

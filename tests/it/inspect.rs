@@ -1,9 +1,10 @@
 //! Layout + inspector end to end: tiny layouts and hostile tars built in each test.
 
 use ai_interop::artifact::{
-    Artifact, BlobProblem, Bomb, EntryKind, LayerFacts, Limits, Magic, Packing, TarFacts, TarIssue,
+    Artifact, BlobProblem, Bomb, EntryKind, LayerFacts, Magic, Packing, TarFacts, TarIssue,
 };
 use ai_interop::digest::{Digest, Hasher};
+use ai_interop::document::Limits;
 use ai_interop::inspect::{InspectOptions, collect};
 use ai_interop::targets::layout::OciLayout;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! what `pack` writes passes the artifact checks and is reproducible, `unpack` writes every
 //! file byte for byte, and hostile artifacts are refused with nothing left behind.
 
-use ai_interop::artifact::Limits;
+use ai_interop::document::Limits;
 use ai_interop::reference::{UnpackError, UnpackOptions};
 use ai_interop::targets::layout::OciLayout;
 use serde_json::Value;

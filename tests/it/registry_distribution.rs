@@ -305,7 +305,7 @@ fn distribution_check_follows_an_image_index() {
     let Some(url) = registry("AI_INTEROP_TEST_REGISTRY") else {
         return;
     };
-    use ai_interop::artifact::Limits;
+    use ai_interop::document::Limits;
     use ai_interop::engine::{EvalOptions, evaluate};
     use ai_interop::inspect::InspectOptions;
     use ai_interop::load::open::TargetRef;

@@ -5,8 +5,9 @@
 //! Needs `AI_INTEROP_TEST_CYCLONEDX_PYTHON`, a Python with cyclonedx-python-lib installed
 //! (`.ci/run` makes one). Without it the test prints `skipped`; with `CI=true` it fails instead.
 
-use ai_interop::artifact::{Artifact, Document, Limits};
+use ai_interop::artifact::Artifact;
 use ai_interop::checks::{Marks, sbom};
+use ai_interop::document::{Document, Limits};
 use ai_interop::inspect::InspectOptions;
 use ai_interop::load::open::TargetRef;
 use ai_interop::model::Status;

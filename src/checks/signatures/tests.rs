@@ -1,8 +1,8 @@
 //! The signature checks over in-memory artifacts and referrers made with the test-only PKI.
 
 use super::*;
-use crate::artifact::Document;
 use crate::digest::Digest;
+use crate::document::Document;
 use crate::evidence::{EvidenceBlob, Referrer};
 use crate::fixtures::testpki::{
     BundleVariant, IDENTITY, ISSUER, NotaryVariant, Signs, TestPki, VERIFY_AT, bundle, notary_jws,

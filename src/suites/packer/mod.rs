@@ -4,8 +4,8 @@
 use super::files::{self, Tree};
 use super::report::{Asking, Step, StepResult, at};
 use super::tool::{blocked, describe, judge, skip_all};
-use crate::artifact::Limits;
 use crate::checks::Marks;
+use crate::document::Limits;
 use crate::engine::{self, EvalOptions};
 use crate::inspect::InspectOptions;
 use crate::load::open::TargetRef;
@@ -20,11 +20,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The tag every pack request asks for.
-pub const TAG: &str = "v1";
+pub(crate) const TAG: &str = "v1";
 
 /// The source kinds: (kind, capability, profile the artifact is judged under, directory
 /// under `fixtures/v1.0/sources/`).
-pub const SOURCES: &[(&str, &str, &str)] = &[
+pub(crate) const SOURCES: &[(&str, &str, &str)] = &[
     ("model", "pack-model", "core"),
     ("skill", "pack-skill", "agentic"),
     ("prompt", "pack-prompt", "agentic"),
@@ -35,7 +35,7 @@ pub const SOURCES: &[(&str, &str, &str)] = &[
 const ASKED: &[&str] = &["ADP-001", "ADP-003", "ADP-004"];
 
 /// Pack one golden source tree and check the artifact (once per source kind).
-pub const PACK: Step = Step {
+pub(crate) const PACK: Step = Step {
     id: "packer.pack-<kind>",
     title: "Pack the golden source tree of a kind and check the artifact",
     covers: &[
@@ -45,7 +45,7 @@ pub const PACK: Step = Step {
 };
 
 /// Pack the model twice: the same manifest digest.
-pub const REPRODUCIBLE: Step = Step {
+pub(crate) const REPRODUCIBLE: Step = Step {
     id: "packer.reproducible",
     title: "Pack the model source tree a second time: same manifest digest",
     covers: &["ADP-001", "ADP-003", "ADP-004", "PCK-005"],
@@ -53,7 +53,7 @@ pub const REPRODUCIBLE: Step = Step {
 };
 
 /// The packer suite's steps.
-pub const STEPS: &[&Step] = &[&PACK, &REPRODUCIBLE];
+pub(crate) const STEPS: &[&Step] = &[&PACK, &REPRODUCIBLE];
 
 /// The annotations a pack request asks for: the `core` contract for the kind, with fixed
 /// values (a fixed `created` keeps reproducible packers reproducible).
@@ -92,15 +92,8 @@ pub fn annotations(kind: &str) -> BTreeMap<String, String> {
     a
 }
 
-/// A successful pack: where the layout is and the digest of the tagged manifest.
-#[derive(Debug, Clone)]
-pub struct Packed {
-    pub layout: PathBuf,
-    pub digest: String,
-}
-
 /// Ask the adapter to pack `source` as `kind` into `<sandbox>/out/layout`.
-pub fn pack_request(
+pub(crate) fn pack_request(
     adapter: &Adapter,
     kind: &str,
     source: &Path,
@@ -124,7 +117,7 @@ pub fn pack_request(
 }
 
 /// The digest of the manifest tagged `tag` in a layout's `index.json`.
-pub fn tagged_digest(layout: &Path, tag: &str) -> Result<String, String> {
+pub(crate) fn tagged_digest(layout: &Path, tag: &str) -> Result<String, String> {
     let limits = Limits::default();
     let l = crate::targets::layout::OciLayout::open(layout, &limits).map_err(|e| e.to_string())?;
     let (facts, _) = l.select(Some(tag), &limits).map_err(|e| e.to_string())?;
@@ -159,7 +152,7 @@ fn manifest_annotations(layout: &Path, tag: &str) -> Result<BTreeMap<String, Str
 }
 
 /// PCK-001: the artifact checks under the kind's profile; MUST failures fail.
-pub fn judge_artifact(
+pub(crate) fn judge_artifact(
     catalog: &Catalog,
     layout: &Path,
     profile: &str,
@@ -168,7 +161,7 @@ pub fn judge_artifact(
 }
 
 /// [`judge_artifact`] on the manifest tagged `tag`.
-pub fn judge_artifact_at(
+pub(crate) fn judge_artifact_at(
     catalog: &Catalog,
     layout: &Path,
     tag: &str,

@@ -6,8 +6,8 @@
 //! The code-built manifests are written with an unusual indentation on purpose, so that a
 //! registry that re-serializes them is caught by a byte comparison.
 
-use crate::artifact::Limits;
 use crate::digest::Digest;
+use crate::document::Limits;
 use crate::targets::layout::OciLayout;
 use crate::targets::registry::manifest::{odd_json, referenced_blob, referenced_blobs};
 use crate::vocabulary::{
@@ -99,7 +99,7 @@ fn below(
         let (media_type, digest, _) =
             referenced_blob(d).ok_or_else(|| format!("unusable index descriptor {d}"))?;
         let reader = layout.open_blob(&digest).map_err(|e| e.to_string())?;
-        let child = crate::artifact::Document::from_reader(reader, limits)
+        let child = crate::document::Document::from_reader(reader, limits)
             .map_err(|e| format!("{digest}: {e}"))?;
         let (Some(bytes), Ok(json)) = (child.bytes, child.json) else {
             return Err(format!("{digest} is not a JSON document within the limits"));
@@ -278,7 +278,7 @@ pub fn referrer(subject: &Value, artifact_type: &str, payload_type: &str, salt: 
 }
 
 /// A manifest descriptor for a subject that exists nowhere.
-pub fn phantom_subject(salt: &str) -> Value {
+pub(crate) fn phantom_subject(salt: &str) -> Value {
     let bytes = format!("phantom subject {salt}");
     json!({
         "mediaType": crate::vocabulary::OCI_MANIFEST,
@@ -321,7 +321,7 @@ impl std::io::Read for PatternReader {
 }
 
 /// The digest of a pattern stream, computed by streaming it once.
-pub fn pattern_digest(seed: u64, len: u64) -> Digest {
+pub(crate) fn pattern_digest(seed: u64, len: u64) -> Digest {
     let r = crate::digest::HashingReader::new(
         PatternReader::new(seed, len),
         crate::digest::Hasher::new("sha256").expect("sha256"),

@@ -86,7 +86,7 @@ pub struct SuiteRun {
 }
 
 /// Extended features and the requirements that decide them.
-pub const FEATURES: &[(&str, &[&str])] = &[
+pub(crate) const FEATURES: &[(&str, &[&str])] = &[
     (
         "referrers-api",
         &["REG-020", "REG-021", "REG-022", "REG-029"],
@@ -171,7 +171,7 @@ impl SuiteRun {
 }
 
 /// One suite test, in the one shape of tests ([`crate::checks::Test`]).
-pub type SuiteTest = crate::checks::Test<Access>;
+pub(crate) type SuiteTest = crate::checks::Test<Access>;
 
 /// How a registry test runs: reading only (it runs in read-only mode too), or pushing content
 /// (in read-only mode what it covers is not-applicable).
@@ -290,7 +290,7 @@ pub const TESTS: &[SuiteTest] = &[
 ];
 
 /// The codes of the distribution-spec error list.
-pub const ERROR_CODES: &[&str] = &[
+pub(crate) const ERROR_CODES: &[&str] = &[
     "BLOB_UNKNOWN",
     "BLOB_UPLOAD_INVALID",
     "BLOB_UPLOAD_UNKNOWN",
@@ -583,7 +583,7 @@ fn seeded_subject(ctx: &Ctx) -> Result<Subject, String> {
 }
 
 /// `<repo>:<tag>` or `<repo>@<digest>`.
-pub fn parse_seeded(s: &str) -> Result<(String, Target), String> {
+pub(crate) fn parse_seeded(s: &str) -> Result<(String, Target), String> {
     if let Some((r, d)) = s.split_once('@') {
         let d = Digest::parse(d).map_err(|e| e.to_string())?;
         return Ok((r.to_string(), Target::Digest(d)));
@@ -603,7 +603,10 @@ pub fn run(cfg: &RegistryConfig) -> SuiteRun {
 
 /// [`run`], telling `observe` each test's ID, its index and the number of tests before it runs
 /// (a progress display).
-pub fn run_observed(cfg: &RegistryConfig, observe: &mut dyn FnMut(&str, usize, usize)) -> SuiteRun {
+pub(crate) fn run_observed(
+    cfg: &RegistryConfig,
+    observe: &mut dyn FnMut(&str, usize, usize),
+) -> SuiteRun {
     run_selected_observed(cfg, |_| true, observe)
 }
 

@@ -107,7 +107,7 @@ pub const NEGATIVES: &[Negative] = &[
 ];
 
 /// The capability of a runtime that verifies signatures under a policy (RUN-010).
-pub const VERIFY_SIGNATURES: &str = "verify-signatures";
+pub(crate) const VERIFY_SIGNATURES: &str = "verify-signatures";
 
 /// RUN-010's pair: one manifest (the same digest), signed by a key the fixtures' trust policy
 /// trusts, and without any signature. Accepting the signed one under the policy is the control
@@ -116,7 +116,7 @@ pub const SIGNED: &str = "model/pass-signed-key-notary-oms";
 pub const UNSIGNED: &str = "model/sig-001-unsigned";
 
 /// A fixture case's artifact kind (`model/pass-model-raw` → `model`): the directory it is in.
-pub fn case_kind(case: &str) -> &str {
+pub(crate) fn case_kind(case: &str) -> &str {
     case.split('/').next().unwrap_or(case)
 }
 
@@ -132,7 +132,7 @@ fn kind_profile(kind: &str) -> &'static str {
 /// (silence must not dodge a failure); a list that leaves a kind out without a `scope` fails;
 /// an empty list claims no part of the role and is `skip`, so the runtime roll-up can never
 /// be `success`; a list of kinds passes.
-pub fn scope_step(info: &ToolInfo) -> StepResult {
+pub(crate) fn scope_step(info: &ToolInfo) -> StepResult {
     SCOPE.start(SCOPE.id, SCOPE.title, |m| {
         let kinds = ["model", "skill", "prompt", "workflow"];
         match &info.artifact_kinds {
@@ -198,12 +198,12 @@ fn nonconformant(case_dir: &Path, kind: &str) -> Option<String> {
 
 /// A fixture case's short name (`model/pass-model-raw` → `pass-model-raw`), for step ids and
 /// findings.
-pub fn case_name(case: &str) -> &str {
+pub(crate) fn case_name(case: &str) -> &str {
     case.rsplit('/').next().unwrap_or(case)
 }
 
 /// The tag a fixture case's layout uses (`reference` in its `case.json`).
-pub fn case_tag(case_dir: &Path) -> Result<String, String> {
+pub(crate) fn case_tag(case_dir: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(case_dir.join("case.json"))
         .map_err(|e| format!("{}: {e}", case_dir.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
@@ -279,7 +279,7 @@ impl Control {
 const ASKED: &[&str] = &["ADP-001", "ADP-003", "ADP-004"];
 
 /// The runtime's declared scope.
-pub const SCOPE: Step = Step {
+pub(crate) const SCOPE: Step = Step {
     id: "runtime.scope",
     title: "The runtime declares the artifact kinds it unpacks (its scope)",
     covers: &["RUN-011"],
@@ -287,7 +287,7 @@ pub const SCOPE: Step = Step {
 };
 
 /// Unpack a conformant artifact (once per positive case).
-pub const UNPACK: Step = Step {
+pub(crate) const UNPACK: Step = Step {
     id: "runtime.unpack.<case>",
     title: "Unpack a conformant artifact: every file, byte for byte",
     covers: &["ADP-001", "ADP-003", "ADP-004", "RUN-001", "RUN-002"],
@@ -296,7 +296,7 @@ pub const UNPACK: Step = Step {
 
 /// Refuse a bad artifact and leave nothing behind (once per negative case, each deciding the
 /// one of RUN-003…RUN-008 its case tests, and RUN-009).
-pub const REFUSE: Step = Step {
+pub(crate) const REFUSE: Step = Step {
     id: "runtime.refuse.<case>",
     title: "Refuse a bad artifact and leave nothing behind",
     covers: &[
@@ -308,7 +308,7 @@ pub const REFUSE: Step = Step {
 
 /// Under a signature policy, unpack the signed artifact and refuse the unsigned one: whether a
 /// refusal (RUN-009) left nothing behind is known only by asking.
-pub const SIGNATURE_POLICY: Step = Step {
+pub(crate) const SIGNATURE_POLICY: Step = Step {
     id: "runtime.signature-policy",
     title: "Under a signature policy, unpack a signed artifact and refuse the same one unsigned",
     covers: &["ADP-001", "ADP-003", "ADP-004", "RUN-010", "RUN-009"],
@@ -316,7 +316,7 @@ pub const SIGNATURE_POLICY: Step = Step {
 };
 
 /// The runtime suite's steps.
-pub const STEPS: &[&Step] = &[&SCOPE, &UNPACK, &REFUSE, &SIGNATURE_POLICY];
+pub(crate) const STEPS: &[&Step] = &[&SCOPE, &UNPACK, &REFUSE, &SIGNATURE_POLICY];
 
 /// What one refusal step decides: [`REFUSE`] narrowed to the requirement its case tests (the
 /// others of RUN-003…RUN-008 are other cases').

@@ -4,11 +4,12 @@
 use super::report::{Asking, Step, StepResult, at};
 use super::runtime::{POSITIVES, case_tag};
 use super::tool::{describe, judge, skip_all};
-use crate::artifact::Limits;
 use crate::checks::Marks;
 use crate::digest::Digest;
+use crate::document::Limits;
 use crate::targets::adapter::{
-    Adapter, Command, Params, ReplyStatus, Sandbox, ScratchRegistry, ToolInfo, copy_tree,
+    Adapter, Command, Params, RegistryUrlError, ReplyStatus, Sandbox, ScratchRegistry, ToolInfo,
+    copy_tree,
 };
 use crate::targets::layout::OciLayout;
 use serde_json::Value;
@@ -24,7 +25,7 @@ pub struct Registry {
 
 impl Registry {
     /// From `http://127.0.0.1:5000` (the form `.ci/registry.sh` exports).
-    pub fn from_url(url: &str) -> Result<Registry, String> {
+    pub fn from_url(url: &str) -> Result<Registry, RegistryUrlError> {
         let salt = format!(
             "{:x}",
             std::time::SystemTime::now()
@@ -51,7 +52,7 @@ impl Registry {
 
 /// Push `layout:tag` to `reference`, then pull it into `<sandbox>/out/pulled`.
 #[allow(clippy::too_many_arguments)]
-pub fn push_pull(
+pub(crate) fn push_pull(
     adapter: &Adapter,
     layout: &Path,
     tag: &str,
@@ -137,7 +138,7 @@ fn tagged(layout: &Path, tag: &str) -> Result<(Value, Vec<u8>), String> {
 }
 
 /// TRN-001 and TRN-002 on an original and a pulled layout; returns the first TRN-001 problem.
-pub fn compare(
+pub(crate) fn compare(
     original: &Path,
     pulled: &Path,
     tag: &str,
@@ -267,7 +268,7 @@ pub struct TransportRun {
 }
 
 /// Push a conformant artifact and pull it back unchanged (once per positive case).
-pub const ROUNDTRIP: Step = Step {
+pub(crate) const ROUNDTRIP: Step = Step {
     id: "transport.roundtrip.<case>",
     title: "Push a conformant artifact to the registry and pull it back unchanged",
     covers: &["ADP-001", "ADP-003", "ADP-004", "TRN-001", "TRN-002"],
@@ -275,7 +276,7 @@ pub const ROUNDTRIP: Step = Step {
 };
 
 /// The transport suite's steps.
-pub const STEPS: &[&Step] = &[&ROUNDTRIP];
+pub(crate) const STEPS: &[&Step] = &[&ROUNDTRIP];
 
 pub fn run(
     adapter: &Adapter,

@@ -17,13 +17,13 @@ use std::time::Duration;
 pub use sandbox::Sandbox;
 
 /// The protocol version string every request and reply carries.
-pub const PROTOCOL: &str = "ai-interop.dev/adapter/v1";
+pub(crate) const PROTOCOL: &str = "ai-interop.dev/adapter/v1";
 
 /// The most bytes of standard output read as the reply; more is a flood.
-pub const MAX_REPLY_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_REPLY_BYTES: usize = 1024 * 1024;
 
 /// The most bytes of standard error kept as evidence.
-pub const MAX_STDERR_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_STDERR_BYTES: usize = 16 * 1024;
 
 /// The protocol's commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -58,7 +58,7 @@ impl Command {
     }
 
     /// The default time one request may take.
-    pub fn default_timeout(self) -> Duration {
+    pub(crate) fn default_timeout(self) -> Duration {
         Duration::from_secs(match self {
             Command::Describe => 30,
             Command::Verify => 120,
@@ -91,15 +91,39 @@ struct Descriptor {
     timeouts_ms: BTreeMap<String, u64>,
 }
 
+/// Why an adapter cannot be loaded from a path (a usage error), named with the path.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterSpecError {
+    #[error("{path}: {error}")]
+    Path { path: String, error: std::io::Error },
+    #[error("{0}: no such adapter executable")]
+    NoExecutable(String),
+    /// A descriptor that is not a small regular text file.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+    #[error("{path}: not an adapter descriptor: {error}")]
+    NotDescriptor {
+        path: String,
+        error: serde_json::Error,
+    },
+    #[error("{0}: `command` is empty")]
+    EmptyCommand(String),
+    #[error("{path}: timeoutsMs names unknown command {command:?}")]
+    UnknownCommand { path: String, command: String },
+}
+
 impl AdapterSpec {
     /// Load `path`: a `.json` descriptor (its command resolved against the file's directory),
     /// or an executable taken as the whole command.
-    pub fn load(path: &Path) -> Result<AdapterSpec, String> {
+    pub fn load(path: &Path) -> Result<AdapterSpec, AdapterSpecError> {
         let shown = path.display().to_string();
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
-            let abs = std::path::absolute(path).map_err(|e| format!("{shown}: {e}"))?;
+            let abs = std::path::absolute(path).map_err(|error| AdapterSpecError::Path {
+                path: shown.clone(),
+                error,
+            })?;
             if !abs.is_file() {
-                return Err(format!("{shown}: no such adapter executable"));
+                return Err(AdapterSpecError::NoExecutable(shown));
             }
             let name = abs
                 .file_stem()
@@ -111,16 +135,18 @@ impl AdapterSpec {
                 shown,
             ));
         }
-        let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)
-            .map_err(|e| e.to_string())?;
-        let d: Descriptor = serde_json::from_str(&text)
-            .map_err(|e| format!("{shown}: not an adapter descriptor: {e}"))?;
+        let text = crate::input::read_bounded_text(path, crate::input::MAX_INPUT_BYTES)?;
+        let d: Descriptor =
+            serde_json::from_str(&text).map_err(|error| AdapterSpecError::NotDescriptor {
+                path: shown.clone(),
+                error,
+            })?;
         let base = std::path::absolute(path)
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
         if d.command.is_empty() {
-            return Err(format!("{shown}: `command` is empty"));
+            return Err(AdapterSpecError::EmptyCommand(shown));
         }
         // A relative path that exists beside the descriptor (the script, the program) is
         // taken from there; a bare name such as `python3` is left to PATH.
@@ -141,7 +167,10 @@ impl AdapterSpec {
             let c = Command::ALL
                 .into_iter()
                 .find(|c| c.as_str() == cmd)
-                .ok_or_else(|| format!("{shown}: timeoutsMs names unknown command {cmd:?}"))?;
+                .ok_or_else(|| AdapterSpecError::UnknownCommand {
+                    path: shown.clone(),
+                    command: cmd.clone(),
+                })?;
             spec.timeouts.insert(c, Duration::from_millis(ms.max(1)));
         }
         Ok(spec)
@@ -174,6 +203,11 @@ impl AdapterSpec {
     }
 }
 
+/// A registry URL that is not `http://host:port` (a usage error).
+#[derive(Debug, thiserror::Error)]
+#[error("registry {0:?}: give http://host:port (no path, no credentials)")]
+pub struct RegistryUrlError(pub String);
+
 /// A scratch loopback registry the suite lends to tools that speak only to registries (the
 /// request field `registry`; an adapter asks for it with `needsRegistry` in its describe reply).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +220,7 @@ pub struct ScratchRegistry {
 impl ScratchRegistry {
     /// From `http://127.0.0.1:5000` (the form `.ci/registry.sh` exports); `https://` means TLS,
     /// a bare `host:port` plain HTTP.
-    pub fn from_url(url: &str) -> Result<ScratchRegistry, String> {
+    pub fn from_url(url: &str) -> Result<ScratchRegistry, RegistryUrlError> {
         let (plain_http, rest) = if let Some(r) = url.strip_prefix("http://") {
             (true, r)
         } else if let Some(r) = url.strip_prefix("https://") {
@@ -196,9 +230,7 @@ impl ScratchRegistry {
         };
         let host = rest.trim_end_matches('/').to_string();
         if host.is_empty() || host.contains(['/', '@', '?', '#']) {
-            return Err(format!(
-                "registry {url:?}: give http://host:port (no path, no credentials)"
-            ));
+            return Err(RegistryUrlError(url.to_string()));
         }
         Ok(ScratchRegistry { host, plain_http })
     }
@@ -261,13 +293,13 @@ impl ToolInfo {
     pub fn has(&self, capability: &str) -> bool {
         self.capabilities.iter().any(|c| c == capability)
     }
-    pub fn has_role(&self, role: &str) -> bool {
+    pub(crate) fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|c| c == role)
     }
     /// Why an artifact of `kind` is out of the runtime's declared scope, or `None` when the
     /// runtime declares it. A runtime that declares no scope at all is not out of scope here
     /// (RUN-011 fails it instead, and it is judged on every kind: silence dodges nothing).
-    pub fn out_of_scope(&self, kind: &str) -> Option<String> {
+    pub(crate) fn out_of_scope(&self, kind: &str) -> Option<String> {
         let kinds = self.artifact_kinds.as_ref()?;
         if kinds.iter().any(|k| k == kind) {
             return None;
@@ -284,7 +316,7 @@ impl ToolInfo {
         ))
     }
     /// Why a capability is lacking, in the adapter's words when it gave any.
-    pub fn lacking(&self, capability: &str) -> String {
+    pub(crate) fn lacking(&self, capability: &str) -> String {
         match self.unsupported.get(capability) {
             Some(why) => format!("{} does not offer `{capability}`: {why}", self.name),
             None => format!(
@@ -347,7 +379,7 @@ impl Exchange {
     }
 
     /// The end of standard error, where tools put their final word.
-    pub fn stderr_tail(&self, chars: usize) -> String {
+    pub(crate) fn stderr_tail(&self, chars: usize) -> String {
         let t = self.stderr.trim();
         let n = t.chars().count();
         if n <= chars {
@@ -358,7 +390,7 @@ impl Exchange {
     }
 }
 
-pub fn status_name(s: &ReplyStatus) -> &'static str {
+pub(crate) fn status_name(s: &ReplyStatus) -> &'static str {
     match s {
         ReplyStatus::Ok => "ok",
         ReplyStatus::Refused => "refused",
@@ -603,7 +635,7 @@ fn parse_reply(command: Command, stdout: &[u8], redactor: &Redactor) -> Result<R
 }
 
 /// The working copy of a directory tree (sources, fixture layouts) placed in a sandbox.
-pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
@@ -621,7 +653,7 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// Paths for reports: the adapter's command, program name only.
-pub fn describe_command(spec: &AdapterSpec) -> Vec<String> {
+pub(crate) fn describe_command(spec: &AdapterSpec) -> Vec<String> {
     spec.command
         .iter()
         .map(|a| {
@@ -634,7 +666,7 @@ pub fn describe_command(spec: &AdapterSpec) -> Vec<String> {
 }
 
 /// A sandbox parent for a whole suite run.
-pub fn run_dir() -> std::io::Result<tempfile::TempDir> {
+pub(crate) fn run_dir() -> std::io::Result<tempfile::TempDir> {
     tempfile::Builder::new().prefix("ai-interop-run-").tempdir()
 }
 

@@ -31,7 +31,7 @@ pub struct Sandbox {
 
 /// What one path looked like.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seen {
+pub(crate) enum Seen {
     Dir,
     File(Digest, u64),
     Link(PathBuf),

@@ -24,9 +24,9 @@ use std::time::Duration;
 use url::Url;
 
 /// Largest manifest, index or error body read into memory.
-pub const MAX_DOCUMENT: u64 = 4 << 20;
+pub(crate) const MAX_DOCUMENT: u64 = 4 << 20;
 /// Most redirects followed for one request.
-pub const MAX_REDIRECTS: usize = 10;
+pub(crate) const MAX_REDIRECTS: usize = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
@@ -52,13 +52,13 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    pub fn is_timeout(&self) -> bool {
+    pub(crate) fn is_timeout(&self) -> bool {
         matches!(self, ClientError::Timeout { .. })
     }
 }
 
 /// A request body.
-pub enum Body {
+pub(crate) enum Body {
     Empty,
     Bytes(Vec<u8>),
     /// A stream of exactly `len` bytes, sent once (never replayed).
@@ -96,15 +96,15 @@ impl Response {
             .map(|s| s.trim().to_string())
     }
 
-    pub fn content_type(&self) -> Option<String> {
+    pub(crate) fn content_type(&self) -> Option<String> {
         self.header("content-type")
     }
 
-    pub fn content_length(&self) -> Option<u64> {
+    pub(crate) fn content_length(&self) -> Option<u64> {
         self.header("content-length").and_then(|v| v.parse().ok())
     }
 
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
@@ -121,7 +121,7 @@ impl Response {
     }
 
     /// Read the whole body, refusing more than `limit` bytes.
-    pub fn bytes_limited(self, limit: u64) -> Result<Vec<u8>, ClientError> {
+    pub(crate) fn bytes_limited(self, limit: u64) -> Result<Vec<u8>, ClientError> {
         let method = self.method.clone();
         let url = self.url.to_string();
         let redactor = self.redactor.clone();
@@ -141,7 +141,7 @@ impl Response {
     }
 
     /// Read a document body (manifest, index, error) of at most [`MAX_DOCUMENT`] bytes.
-    pub fn bytes(self) -> Result<Vec<u8>, ClientError> {
+    pub(crate) fn bytes(self) -> Result<Vec<u8>, ClientError> {
         self.bytes_limited(MAX_DOCUMENT)
     }
 
@@ -203,7 +203,7 @@ impl Response {
     }
 
     /// The body as a reader that fails at its end unless the bytes hash to `expected`.
-    pub fn into_verifying_reader(self, expected: &Digest) -> Option<VerifyingReader> {
+    pub(crate) fn into_verifying_reader(self, expected: &Digest) -> Option<VerifyingReader> {
         let hasher = Hasher::new(expected.algorithm())?;
         Some(VerifyingReader {
             context: BodyContext {
@@ -257,7 +257,7 @@ impl BodyContext {
 }
 
 /// A reader that verifies the digest (and size, when known) when the stream ends.
-pub struct VerifyingReader {
+pub(crate) struct VerifyingReader {
     context: BodyContext,
     inner: Option<Box<dyn Read + Send>>,
     /// `None` once [`without_digest_check`](Self::without_digest_check): the consumer hashes.
@@ -268,7 +268,7 @@ pub struct VerifyingReader {
 }
 
 impl VerifyingReader {
-    pub fn with_size(mut self, size: Option<u64>) -> Self {
+    pub(crate) fn with_size(mut self, size: Option<u64>) -> Self {
         self.expected_size = size;
         self
     }
@@ -276,7 +276,7 @@ impl VerifyingReader {
     /// itself and reports a mismatch as a finding (the inspector: DSC-004). Nothing is hashed
     /// here then: a second SHA-256 of every downloaded byte cost `unpack` and `check` from a
     /// registry about 0.5 s of CPU per GiB.
-    pub fn without_digest_check(mut self) -> Self {
+    pub(crate) fn without_digest_check(mut self) -> Self {
         self.hasher = None;
         self
     }
@@ -373,7 +373,7 @@ fn io_error(
 }
 
 /// One request.
-pub struct Request {
+pub(crate) struct Request {
     pub method: Method,
     pub url: Url,
     pub headers: Vec<(String, String)>,
@@ -511,7 +511,10 @@ impl Client {
         Self::with_redactor(cfg, Redactor::new())
     }
 
-    pub fn with_redactor(cfg: &RegistryConfig, redactor: Redactor) -> Result<Client, ClientError> {
+    pub(crate) fn with_redactor(
+        cfg: &RegistryConfig,
+        redactor: Redactor,
+    ) -> Result<Client, ClientError> {
         install_crypto_provider();
         let base = cfg
             .base_url()
@@ -542,25 +545,22 @@ impl Client {
         })
     }
 
-    pub fn base(&self) -> &Url {
+    pub(crate) fn base(&self) -> &Url {
         &self.base
     }
-    pub fn timeouts(&self) -> &Timeouts {
-        &self.timeouts
-    }
-    pub fn redactor(&self) -> &Redactor {
+    pub(crate) fn redactor(&self) -> &Redactor {
         &self.redactor
     }
 
     /// `<base>/v2/<path>`.
-    pub fn url(&self, path: &str) -> Url {
+    pub(crate) fn url(&self, path: &str) -> Url {
         let mut u = self.base.clone();
         u.set_path(&format!("/v2/{}", path.trim_start_matches('/')));
         u
     }
 
     /// Resolve a `Location` header, relative or absolute, against the URL that sent it.
-    pub fn resolve_location(&self, from: &Url, location: &str) -> Result<Url, ClientError> {
+    pub(crate) fn resolve_location(&self, from: &Url, location: &str) -> Result<Url, ClientError> {
         from.join(location).map_err(|e| {
             ClientError::Protocol(format!(
                 "unusable Location {:?}: {e}",
@@ -570,7 +570,7 @@ impl Client {
     }
 
     /// A request with the default timeout.
-    pub fn request(&self, method: Method, url: Url, repository: Option<&str>) -> Request {
+    pub(crate) fn request(&self, method: Method, url: Url, repository: Option<&str>) -> Request {
         Request {
             method,
             url,
@@ -640,7 +640,7 @@ impl Client {
 
     /// Send a request: authenticate on a challenge, follow redirects (GET/HEAD), never send
     /// `Authorization` off the registry's origin.
-    pub fn send(&self, req: Request) -> Result<Response, ClientError> {
+    pub(crate) fn send(&self, req: Request) -> Result<Response, ClientError> {
         let Request {
             method,
             mut url,
@@ -846,7 +846,7 @@ impl Client {
     // ---- convenience calls -------------------------------------------------------------
 
     /// GET or HEAD a manifest by tag or digest, with the OCI `Accept` types.
-    pub fn manifest(
+    pub(crate) fn manifest(
         &self,
         method: Method,
         repo: &str,
@@ -900,7 +900,7 @@ impl Client {
     }
 
     /// Start an upload session: `POST /v2/<repo>/blobs/uploads/`.
-    pub fn start_upload(&self, repo: &str) -> Result<Response, ClientError> {
+    pub(crate) fn start_upload(&self, repo: &str) -> Result<Response, ClientError> {
         let req = self.request(
             Method::POST,
             self.url(&format!("{repo}/blobs/uploads/")),
@@ -910,7 +910,7 @@ impl Client {
     }
 
     /// The `Location` of a response, resolved; an error naming the step when missing.
-    pub fn location(&self, resp: &Response, step: &str) -> Result<Url, ClientError> {
+    pub(crate) fn location(&self, resp: &Response, step: &str) -> Result<Url, ClientError> {
         let loc = resp.header("location").ok_or_else(|| {
             ClientError::Protocol(format!(
                 "{step}: {} without a Location header",
@@ -974,7 +974,7 @@ impl Client {
 }
 
 /// Parse `Scheme k="v", k2=v2` (values may be quoted and contain commas).
-pub fn parse_challenge(header: &str) -> (String, HashMap<String, String>) {
+pub(crate) fn parse_challenge(header: &str) -> (String, HashMap<String, String>) {
     let header = header.trim();
     let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
     let mut params = HashMap::new();

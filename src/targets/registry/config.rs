@@ -35,7 +35,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
 
 /// Prefix of every environment override.
-pub const ENV_PREFIX: &str = "AI_INTEROP_REGISTRY_";
+pub(crate) const ENV_PREFIX: &str = "AI_INTEROP_REGISTRY_";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -157,7 +157,7 @@ impl Timeouts {
     pub fn request(&self) -> Duration {
         Duration::from_millis(self.request_ms)
     }
-    pub fn large_blob(&self) -> Duration {
+    pub(crate) fn large_blob(&self) -> Duration {
         Duration::from_millis(self.large_blob_ms)
     }
 }
@@ -184,7 +184,7 @@ impl RegistryConfig {
     }
 
     /// Read a JSON configuration file.
-    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+    pub(crate) fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let err = |message: String| ConfigError::File {
             path: path.display().to_string(),
             message,
@@ -196,12 +196,12 @@ impl RegistryConfig {
 
     /// The configuration the environment describes: the file named by
     /// `AI_INTEROP_REGISTRY_CONFIG` (if any), then every override.
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub(crate) fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
     /// [`from_env`](Self::from_env) with an injectable lookup (for tests).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut cfg = match get(&format!("{ENV_PREFIX}CONFIG")) {
             Some(p) if !p.is_empty() => Self::from_file(Path::new(&p))?,
             _ => RegistryConfig::default(),
@@ -211,7 +211,10 @@ impl RegistryConfig {
     }
 
     /// Apply `AI_INTEROP_REGISTRY_*` overrides.
-    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    pub(crate) fn apply_env(
+        &mut self,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
         let var = |name: &str| get(&format!("{ENV_PREFIX}{name}")).filter(|v| !v.is_empty());
         let num = |name: &str| -> Result<Option<u64>, ConfigError> {
             var(name)
@@ -305,7 +308,7 @@ impl RegistryConfig {
     }
 
     /// The parsed, policy-checked base URL (scheme, host, port; no credentials, no path).
-    pub fn base_url(&self) -> Result<Url, ConfigError> {
+    pub(crate) fn base_url(&self) -> Result<Url, ConfigError> {
         let bad = |m: &str| ConfigError::Invalid(format!("url {:?}: {m}", self.url));
         if self.url.is_empty() {
             return Err(ConfigError::Invalid(format!(
@@ -417,12 +420,12 @@ impl RegistryConfig {
 
 /// `fixtures/v1.0` of the working directory (never the build machine's source tree; the command
 /// line passes the tree built into the binary instead).
-pub fn default_fixtures_dir() -> PathBuf {
+pub(crate) fn default_fixtures_dir() -> PathBuf {
     PathBuf::from("fixtures/v1.0")
 }
 
 /// `host[:port]` as Docker's `auths` keys it.
-pub fn host_port(url: &Url) -> String {
+pub(crate) fn host_port(url: &Url) -> String {
     match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
@@ -430,7 +433,7 @@ pub fn host_port(url: &Url) -> String {
     }
 }
 
-pub fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -451,7 +454,10 @@ fn default_docker_config() -> Option<PathBuf> {
 /// Credentials for `host` from a Docker `config.json`: `auths.<key>.auth` (base64 of
 /// `user:password`) or `username`/`password`, or `identitytoken`/`registrytoken`. Keys may carry
 /// a scheme or a path (`https://host/v1/`).
-pub fn docker_config_credentials(path: &Path, host: &str) -> Result<Credentials, ConfigError> {
+pub(crate) fn docker_config_credentials(
+    path: &Path,
+    host: &str,
+) -> Result<Credentials, ConfigError> {
     let err = |message: String| ConfigError::File {
         path: path.display().to_string(),
         message,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 /// Serialize with a three-space indent and a trailing newline.
-pub fn odd_json(v: &Value) -> Vec<u8> {
+pub(crate) fn odd_json(v: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     let fmt = serde_json::ser::PrettyFormatter::with_indent(b"   ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
@@ -29,10 +29,10 @@ pub fn index(manifests: Vec<Value>) -> Vec<u8> {
 }
 
 /// A blob descriptor's `(mediaType, digest, size)`.
-pub type BlobParts = (String, Digest, u64);
+pub(crate) type BlobParts = (String, Digest, u64);
 
 /// `(media type, digest, size)` of one descriptor, when it states all three usably.
-pub fn referenced_blob(d: &Value) -> Option<BlobParts> {
+pub(crate) fn referenced_blob(d: &Value) -> Option<BlobParts> {
     let media_type = d.get("mediaType").and_then(Value::as_str)?;
     let digest = d
         .get("digest")

@@ -42,7 +42,7 @@ pub struct RemoteManifest {
 
 impl RemoteManifest {
     /// Look up what refers to the manifest: by API, else by fallback tag.
-    pub fn with_referrers(self) -> anyhow::Result<RemoteArtifact> {
+    pub fn with_referrers(self) -> Result<RemoteArtifact, OpenError> {
         let referrers = referrers::discover(&self.source, &self.manifest.digest, None)?;
         Ok(RemoteArtifact {
             reference: self.reference,
@@ -53,15 +53,30 @@ impl RemoteManifest {
     }
 }
 
+/// Why [`open`] failed: the reference, the client (its settings, the connection, referrers
+/// discovery) or the manifest. Each shows as the error it wraps.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Reference(#[from] reference::ReferenceError),
+    #[error(transparent)]
+    Client(#[from] client::ClientError),
+    #[error(transparent)]
+    Manifest(#[from] source::ManifestError),
+}
+
 /// Open `<registry>/<repo>[:tag|@digest]`. `base` supplies credentials, TLS and timeouts;
 /// its URL is replaced by the reference's registry (unless it already names the same host, in
 /// which case its scheme is kept).
-pub fn open(input: &str, base: &config::RegistryConfig) -> anyhow::Result<RemoteArtifact> {
+pub fn open(input: &str, base: &config::RegistryConfig) -> Result<RemoteArtifact, OpenError> {
     open_manifest(input, base)?.with_referrers()
 }
 
 /// [`open`] without the referrers: one manifest request.
-pub fn open_manifest(input: &str, base: &config::RegistryConfig) -> anyhow::Result<RemoteManifest> {
+pub fn open_manifest(
+    input: &str,
+    base: &config::RegistryConfig,
+) -> Result<RemoteManifest, OpenError> {
     let reference = reference::Reference::parse(input)?;
     let mut cfg = base.clone();
     let same_host = base

@@ -40,7 +40,7 @@ pub struct Reference {
 impl Reference {
     /// Parse `[scheme://]<registry>/<repo>[:tag][@digest]`. The registry part is mandatory:
     /// there is no default registry.
-    pub fn parse(input: &str) -> Result<Reference, ReferenceError> {
+    pub(crate) fn parse(input: &str) -> Result<Reference, ReferenceError> {
         let err = |m: &str| ReferenceError {
             input: input.to_string(),
             message: m.to_string(),
@@ -100,7 +100,7 @@ impl Reference {
     }
 
     /// The tag or digest to fetch (`latest` when none was given).
-    pub fn target_or_latest(&self) -> Target {
+    pub(crate) fn target_or_latest(&self) -> Target {
         self.target
             .clone()
             .unwrap_or_else(|| Target::Tag("latest".into()))
@@ -108,7 +108,7 @@ impl Reference {
 
     /// The registry's base URL: the named scheme, else `http` for loopback hosts and `https`
     /// otherwise.
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         let scheme = self.scheme.clone().unwrap_or_else(|| {
             let host = self
                 .registry
@@ -137,7 +137,7 @@ impl fmt::Display for Reference {
 }
 
 /// The distribution-spec repository-name grammar.
-pub fn valid_repository(name: &str) -> bool {
+pub(crate) fn valid_repository(name: &str) -> bool {
     if name.is_empty() || name.len() > 255 {
         return false;
     }
@@ -172,7 +172,7 @@ pub fn valid_repository(name: &str) -> bool {
 }
 
 /// The distribution-spec tag grammar.
-pub fn valid_tag(tag: &str) -> bool {
+pub(crate) fn valid_tag(tag: &str) -> bool {
     let b = tag.as_bytes();
     !b.is_empty()
         && b.len() <= 128

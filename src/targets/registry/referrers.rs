@@ -36,7 +36,7 @@ pub struct Referrers {
 
 /// The referrers tag of a digest: algorithm truncated to 32 characters, `-`, encoded part
 /// truncated to 64, with characters a tag cannot hold replaced by `-`.
-pub fn fallback_tag(digest: &Digest) -> String {
+pub(crate) fn fallback_tag(digest: &Digest) -> String {
     let clean = |s: &str, max: usize| -> String {
         s.chars()
             .take(max)
@@ -58,7 +58,7 @@ pub fn fallback_tag(digest: &Digest) -> String {
 
 /// The raw answer of the referrers API.
 #[derive(Debug)]
-pub struct ApiAnswer {
+pub(crate) struct ApiAnswer {
     pub status: u16,
     pub content_type: Option<String>,
     pub filters_applied: Option<String>,
@@ -68,7 +68,7 @@ pub struct ApiAnswer {
 
 impl ApiAnswer {
     /// `→ 404 text/plain: 404 page not found`-style evidence.
-    pub fn evidence(&self) -> String {
+    pub(crate) fn evidence(&self) -> String {
         let text = String::from_utf8_lossy(&self.body[..self.body.len().min(120)])
             .trim()
             .replace('\n', " ");
@@ -81,7 +81,7 @@ impl ApiAnswer {
 }
 
 /// Call the referrers API once.
-pub fn query_api(
+pub(crate) fn query_api(
     client: &Client,
     repo: &str,
     subject: &Digest,
@@ -110,7 +110,7 @@ pub fn query_api(
 }
 
 /// The `manifests` of an image index document, or why it is not one.
-pub fn index_manifests(bytes: &[u8]) -> Result<Vec<Value>, String> {
+pub(crate) fn index_manifests(bytes: &[u8]) -> Result<Vec<Value>, String> {
     let v: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
     if v.get("schemaVersion").and_then(Value::as_u64) != Some(2) {
         return Err("schemaVersion is not 2".into());
@@ -214,7 +214,10 @@ pub fn discover(
 
 /// The descriptor a referrers index lists for a referrer manifest: `artifactType` from the
 /// manifest (else its config media type) and every manifest annotation.
-pub fn referrer_descriptor(manifest_bytes: &[u8], media_type: &str) -> Result<Value, String> {
+pub(crate) fn referrer_descriptor(
+    manifest_bytes: &[u8],
+    media_type: &str,
+) -> Result<Value, String> {
     let m: Value = serde_json::from_slice(manifest_bytes).map_err(|e| format!("not JSON: {e}"))?;
     let mut d = serde_json::Map::new();
     d.insert("mediaType".into(), Value::from(media_type));

@@ -51,14 +51,14 @@ impl RegistrySource {
     /// digest is then read to its end and reported as a finding (DSC-004), like a changed
     /// blob in a layout, rather than as a read error. Lengths are still checked against
     /// `Content-Length`, so a truncated transfer stays an error.
-    pub fn digests_checked_by_reader(mut self, on: bool) -> Self {
+    pub(crate) fn digests_checked_by_reader(mut self, on: bool) -> Self {
         self.check_digests = on;
         self
     }
-    pub fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         &self.client
     }
-    pub fn repository(&self) -> &str {
+    pub(crate) fn repository(&self) -> &str {
         &self.repository
     }
 

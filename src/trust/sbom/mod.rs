@@ -3,8 +3,8 @@
 //! into format-neutral [`SbomFacts`]; the judgments are then the same for every format.
 
 pub mod cyclonedx;
-pub mod spdx2;
-pub mod spdx3;
+pub(crate) mod spdx2;
+pub(crate) mod spdx3;
 
 use crate::digest::Digest;
 use crate::schemas::{self, SchemaKind, SchemaViolation};
@@ -25,7 +25,7 @@ impl Format {
 
     /// The format of a referrer's `artifactType` or a layer's media type; parameters (such as
     /// CycloneDX's `; version=1.6`) are not part of the profile's media types.
-    pub fn from_media_type(media_type: &str) -> Option<Format> {
+    pub(crate) fn from_media_type(media_type: &str) -> Option<Format> {
         Format::ALL
             .into_iter()
             .find(|f| f.media_type() == media_type)
@@ -40,7 +40,7 @@ impl Format {
     }
 
     /// The value of `org.cncf.ai.security.sbom.format` that names this format.
-    pub fn annotation_value(self) -> &'static str {
+    pub(crate) fn annotation_value(self) -> &'static str {
         match self {
             Format::Spdx23 | Format::Spdx301 => "spdx",
             Format::CycloneDx => "cyclonedx",
@@ -96,7 +96,7 @@ impl Hash {
 }
 
 /// `SHA256`, `SHA-256`, `sha256` → `sha256`; likewise for SHA-512. Other names are lowercased.
-pub fn normalize_algorithm(name: &str) -> String {
+pub(crate) fn normalize_algorithm(name: &str) -> String {
     let lower = name.to_ascii_lowercase();
     match lower.as_str() {
         "sha256" | "sha-256" => "sha256".into(),
@@ -129,7 +129,7 @@ pub struct SbomFacts {
 }
 
 /// The digest in a `pkg:oci/<name>@<alg>%3A<hex>?…` package URL.
-pub fn oci_purl_digest(purl: &str) -> Option<Hash> {
+pub(crate) fn oci_purl_digest(purl: &str) -> Option<Hash> {
     let rest = purl.strip_prefix("pkg:oci/")?;
     let version = rest.split(['?', '#']).next()?.rsplit_once('@')?.1;
     let version = version.replace("%3A", ":").replace("%3a", ":");
@@ -143,7 +143,7 @@ pub fn validate(format: Format, doc: &Value) -> Vec<SchemaViolation> {
 }
 
 /// SBM-003: the root element carries the manifest digest. `Err` says what the root carries.
-pub fn names_artifact(facts: &SbomFacts, manifest: &Digest) -> Result<(), String> {
+pub(crate) fn names_artifact(facts: &SbomFacts, manifest: &Digest) -> Result<(), String> {
     if facts.roots.is_empty() {
         return Err("the SBOM names no root element".into());
     }
@@ -168,7 +168,7 @@ pub fn names_artifact(facts: &SbomFacts, manifest: &Digest) -> Result<(), String
 }
 
 /// SBM-004: the layers (index, descriptor digest) whose digest no element carries.
-pub fn uncovered_layers<'a>(
+pub(crate) fn uncovered_layers<'a>(
     facts: &SbomFacts,
     layers: &'a [(usize, Digest)],
 ) -> Vec<&'a (usize, Digest)> {
@@ -180,7 +180,7 @@ pub fn uncovered_layers<'a>(
 
 /// SBM-005: licence fields that are not valid SPDX expressions, with why. `NOASSERTION` and
 /// `NONE` are SPDX 2.3's "unknown" and "no licence" and are accepted.
-pub fn invalid_licences(facts: &SbomFacts) -> Vec<(&LicenceField, String)> {
+pub(crate) fn invalid_licences(facts: &SbomFacts) -> Vec<(&LicenceField, String)> {
     facts
         .licences
         .iter()
@@ -194,7 +194,7 @@ pub fn invalid_licences(facts: &SbomFacts) -> Vec<(&LicenceField, String)> {
 }
 
 /// SBM-006: the licence the SBOM declares for the artifact agrees with the annotation's.
-pub fn licence_agrees(facts: &SbomFacts, annotation: &str) -> Result<(), String> {
+pub(crate) fn licence_agrees(facts: &SbomFacts, annotation: &str) -> Result<(), String> {
     let declared = facts
         .declared
         .as_ref()

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// What verifies the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Material {
+pub(crate) enum Material {
     /// A public key the consumer must supply; the hint is kept for reports only.
     PublicKey { hint: Option<String> },
     /// The signing certificate first, then any chain the bundle carries.
@@ -28,7 +28,7 @@ pub enum Content {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InclusionProof {
+pub(crate) struct InclusionProof {
     pub log_index: u64,
     pub root_hash: Vec<u8>,
     pub tree_size: u64,
@@ -37,7 +37,7 @@ pub struct InclusionProof {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlogEntry {
+pub(crate) struct TlogEntry {
     pub log_index: u64,
     pub log_id: Vec<u8>,
     pub kind: String,
@@ -50,7 +50,7 @@ pub struct TlogEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bundle {
+pub(crate) struct Bundle {
     pub media_type: String,
     pub material: Material,
     pub tlog_entries: Vec<TlogEntry>,

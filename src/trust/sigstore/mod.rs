@@ -7,10 +7,10 @@
 //! few hundred lines on ring, x509-parser and our RFC 6962 code.
 
 pub mod bundle;
-pub mod sct;
+pub(crate) mod sct;
 pub mod tlog;
 pub mod trusted_root;
-pub mod tsa;
+pub(crate) mod tsa;
 
 use crate::digest::Digest;
 use crate::trust::cert;

@@ -11,11 +11,11 @@ use sha2::Digest as _;
 use x509_parser::prelude::*;
 
 /// The embedded SCT list extension.
-pub const OID_SCT_LIST: &str = "1.3.6.1.4.1.11129.2.4.2";
+pub(crate) const OID_SCT_LIST: &str = "1.3.6.1.4.1.11129.2.4.2";
 
 /// Why the SCTs of a certificate were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SctError {
+pub(crate) enum SctError {
     #[error("the certificate's SCT list is malformed: {0}")]
     Malformed(String),
     #[error("the SCT of the CT log {log} does not verify over the precertificate")]
@@ -102,7 +102,7 @@ fn precert_tbs(cert_der: &[u8]) -> Result<Vec<u8>, SctError> {
 }
 
 /// The key of the certificate that issued `leaf`, among `candidates` (DER certificates).
-pub fn issuer_spki(leaf: &X509Certificate<'_>, candidates: &[&[u8]]) -> Option<Vec<u8>> {
+pub(crate) fn issuer_spki(leaf: &X509Certificate<'_>, candidates: &[&[u8]]) -> Option<Vec<u8>> {
     candidates.iter().find_map(|c| {
         let c = crate::trust::cert::parse(c).ok()?;
         (leaf.issuer() == c.subject() && leaf.verify_signature(Some(c.public_key())).is_ok())
@@ -113,7 +113,7 @@ pub fn issuer_spki(leaf: &X509Certificate<'_>, candidates: &[&[u8]]) -> Option<V
 /// Verify the embedded SCTs of `leaf_der`, issued by the key `issuer_spki`. Returns the number
 /// of distinct CT logs of the root whose SCT verified; an SCT of a listed log that does not
 /// verify is an error.
-pub fn verify_embedded(
+pub(crate) fn verify_embedded(
     leaf_der: &[u8],
     issuer_spki: &[u8],
     root: &TrustedRoot,

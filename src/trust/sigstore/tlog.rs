@@ -14,7 +14,7 @@ use crate::trust::merkle::{self, Hash};
 use serde_json::Value;
 
 /// What the body of the entry must record.
-pub struct Expected<'a> {
+pub(crate) struct Expected<'a> {
     /// Hash-rekord entries: the sha256 of the signed artifact.
     pub artifact_sha256: Option<&'a [u8]>,
     /// DSSE entries: the envelope's payload type and payload.
@@ -26,7 +26,7 @@ pub struct Expected<'a> {
 
 /// The signed note text of a checkpoint and its signatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checkpoint {
+pub(crate) struct Checkpoint {
     pub origin: String,
     pub size: u64,
     pub root: Vec<u8>,
@@ -85,7 +85,7 @@ impl Checkpoint {
     /// The checkpoint is signed by `log`: some signature line names the log's key (its key hint,
     /// computed as the Sigstore clients compute it) and verifies with that key. A line whose hint
     /// names another key (a witness, or a forger) is not tried.
-    pub fn signed_by(&self, log: &Log) -> Result<(), SigFailure> {
+    pub(crate) fn signed_by(&self, log: &Log) -> Result<(), SigFailure> {
         let mut candidates = self
             .signatures
             .iter()
@@ -122,7 +122,7 @@ impl Checkpoint {
 /// The 4-byte key hint of a signed note signature: for Ed25519 the C2SP signed-note key ID
 /// (`SHA-256(name || 0x0A || 0x01 || key)`), for ECDSA logs `SHA-256(DER SPKI)` (Rekor v1, and
 /// Rekor v2's ECDSA keys as the rekor-tiles note signer writes them).
-pub fn key_hint(log: &Log, name: &str) -> [u8; 4] {
+pub(crate) fn key_hint(log: &Log, name: &str) -> [u8; 4] {
     use sha2::Digest as _;
     let mut h = sha2::Sha256::new();
     match log.key.algorithm {
@@ -140,7 +140,12 @@ pub fn key_hint(log: &Log, name: &str) -> [u8; 4] {
 
 /// The canonical JSON (RFC 8785) the SET signs: keys sorted, no whitespace. The values are a
 /// base64 string, integers and a hex string, so no escaping is needed.
-pub fn set_payload(body: &[u8], integrated_time: i64, log_id: &[u8], log_index: u64) -> Vec<u8> {
+pub(crate) fn set_payload(
+    body: &[u8],
+    integrated_time: i64,
+    log_id: &[u8],
+    log_index: u64,
+) -> Vec<u8> {
     format!(
         "{{\"body\":\"{}\",\"integratedTime\":{integrated_time},\"logID\":\"{}\",\"logIndex\":{log_index}}}",
         b64_encode(body),
@@ -314,7 +319,7 @@ fn hash32(bytes: &[u8], what: &str) -> Result<Hash, String> {
 
 /// What a verified entry vouches for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub(crate) struct Verified {
     /// The integrated time, when a signed entry timestamp vouches for it (a bare
     /// `integratedTime` is not signed and is never a verified time).
     pub time: Option<i64>,
@@ -323,7 +328,7 @@ pub struct Verified {
 }
 
 /// Verify one entry. Failures name SIG-007, or SIG-016/SIG-017 for the checkpoint's signature.
-pub fn verify_entry(
+pub(crate) fn verify_entry(
     entry: &TlogEntry,
     root: &TrustedRoot,
     want: &Expected<'_>,

@@ -20,7 +20,7 @@ const OID_KP_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
 
 /// Why a timestamp was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TimestampError {
+pub(crate) enum TimestampError {
     #[error("the timestamp is malformed: {0}")]
     Malformed(String),
     #[error("the timestamp authority did not grant the timestamp (status {0})")]
@@ -47,7 +47,7 @@ fn malformed(m: impl Into<String>) -> TimestampError {
 
 /// A verified timestamp: the time and the authority that vouches for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub(crate) struct Verified {
     pub time: i64,
     pub uri: String,
 }
