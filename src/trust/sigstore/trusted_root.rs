@@ -67,17 +67,21 @@ fn window(v: Option<&Value>) -> Result<Window, String> {
     Ok(Window { start, end })
 }
 
-fn logs(root: &Value, field: &str, skipped: &mut Vec<String>) -> Result<Vec<Log>, String> {
-    let mut out = Vec::new();
-    for (i, t) in root
-        .get(field)
+/// The entries of the array `field` of the trusted root (none when absent), each with the
+/// path findings name it by (`field[i]`).
+fn entries<'a>(root: &'a Value, field: &'a str) -> impl Iterator<Item = (String, &'a Value)> {
+    root.get(field)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
         .enumerate()
-    {
-        let at = format!("{field}[{i}]");
+        .map(move |(i, v)| (format!("{field}[{i}]"), v))
+}
+
+fn logs(root: &Value, field: &str, skipped: &mut Vec<String>) -> Result<Vec<Log>, String> {
+    let mut out = Vec::new();
+    for (at, t) in entries(root, field) {
         let pk = t.get("publicKey").ok_or(format!("{at} has no publicKey"))?;
         let raw = pk
             .get("rawBytes")
@@ -120,15 +124,7 @@ fn logs(root: &Value, field: &str, skipped: &mut Vec<String>) -> Result<Vec<Log>
 /// (`timestampAuthorities`): the same shape in the trusted root.
 fn read_authorities(root: &Value, field: &str) -> Result<Vec<Authority>, String> {
     let mut out = Vec::new();
-    for (i, ca) in root
-        .get(field)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let at = format!("{field}[{i}]");
+    for (at, ca) in entries(root, field) {
         let certs = ca
             .pointer("/certChain/certificates")
             .and_then(Value::as_array)
