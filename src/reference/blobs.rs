@@ -93,7 +93,7 @@ impl BlobStore {
 /// one large file costs about one hash pass, not a hash plus a write. The thread starts
 /// with the second chunk (a small blob is hashed inline); at most [`IN_FLIGHT`] chunks wait.
 struct Pipelined {
-    file: File,
+    file: crate::output::WriteBehind,
     chunk: Vec<u8>,
     count: u64,
     hashing: Hashing,
@@ -117,7 +117,7 @@ enum Hashing {
 impl Pipelined {
     fn new(file: File) -> Pipelined {
         Pipelined {
-            file,
+            file: crate::output::WriteBehind::new(file),
             chunk: Vec::with_capacity(CHUNK),
             count: 0,
             hashing: Hashing::Inline(Hasher::new("sha256").expect("sha256 is registered")),

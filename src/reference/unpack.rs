@@ -415,11 +415,12 @@ impl Job {
             // after a power loss is not served as a verified one (the init container starts
             // over in a fresh emptyDir).
             Job::Raw {
-                mut file,
+                file,
                 rel,
                 path,
                 size,
             } => {
+                let mut file = crate::output::WriteBehind::new(file);
                 let mut n = 0u64;
                 let mut chunks = chunks;
                 while let Some(chunk) = chunks.next_chunk() {
@@ -937,7 +938,10 @@ fn extract_tar(
                     }
                 }
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    let mut out = io::BufWriter::with_capacity(CHUNK, create_file(root, &rel)?);
+                    let mut out = io::BufWriter::with_capacity(
+                        CHUNK,
+                        crate::output::WriteBehind::new(create_file(root, &rel)?),
+                    );
                     let declared = entry.size();
                     let mut hasher = Hasher::new("sha256").expect("sha256 is registered");
                     let n = copy_limited(&mut entry, &mut out, declared, &mut hasher)
