@@ -9,6 +9,7 @@ use crate::spec::Catalog;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::report::CoverageSection;
 pub(crate) use crate::report::coverage::Coverage;
 
 /// The matrix: one row per requirement of the embedded catalog.
@@ -91,40 +92,34 @@ fn matrix<'a>(cases: impl Iterator<Item = Covering<'a>>) -> Vec<Coverage> {
 }
 
 /// The matrix over the fixture tree `ai-interop run` uses by default (the one built into the
-/// binary), from its build-time case index: nothing is unpacked or written. When the index
-/// cannot be read, the checks alone, with the reason. Computed once per process; see
-/// [`prefetch_default_coverage`].
-pub fn coverage_of_default_fixtures() -> &'static (Vec<Coverage>, Option<String>) {
-    static DEFAULT: std::sync::OnceLock<(Vec<Coverage>, Option<String>)> =
-        std::sync::OnceLock::new();
+/// binary), from the case index `build.rs` compiled into it: nothing is unpacked, written or
+/// parsed. Computed once per process; see [`prefetch_default_coverage`].
+pub fn coverage_of_default_fixtures() -> &'static [Coverage] {
+    static DEFAULT: std::sync::OnceLock<Vec<Coverage>> = std::sync::OnceLock::new();
     DEFAULT.get_or_init(|| {
-        // Only the fields the matrix reads, borrowed from the index: the whole descriptors
-        // cost twice as much to parse.
-        match crate::fixtures::embedded::coverage_cases() {
-            Ok(cases) => (
-                matrix(cases.iter().map(|c| Covering {
-                    id: &c.id,
-                    requirements: c.requirements.iter().map(|r| r.as_ref()).collect(),
-                    fails: c.fails(),
-                })),
-                None,
-            ),
-            Err(e) => (
-                coverage_of_cases(&[]),
-                Some(format!("fixture cases not shown: {e:#}")),
-            ),
-        }
+        let cases = crate::fixtures::embedded::coverage_cases();
+        matrix(cases.iter().map(|c| Covering {
+            id: c.id,
+            requirements: c.requirements.to_vec(),
+            fails: c.fails(),
+        }))
     })
 }
 
-/// Start computing [`coverage_of_default_fixtures`] on another thread, for a command that
-/// will write an HTML report (`check --out`): about 1 ms that then overlaps the check instead
-/// of following it. A later call waits for this one.
+/// [`coverage_of_default_fixtures`] as the HTML report shows it, rendered once per process.
+pub fn default_coverage_section() -> &'static CoverageSection {
+    static SECTION: std::sync::OnceLock<CoverageSection> = std::sync::OnceLock::new();
+    SECTION.get_or_init(|| CoverageSection::render(coverage_of_default_fixtures(), None))
+}
+
+/// Start computing [`default_coverage_section`] on another thread, for a command that will
+/// write an HTML report (`check --out`): about 0.5 ms that then overlap the check instead of
+/// following it. A later call waits for this one.
 pub fn prefetch_default_coverage() {
     let _ = std::thread::Builder::new()
         .name("coverage".into())
         .spawn(|| {
-            coverage_of_default_fixtures();
+            default_coverage_section();
         });
 }
 
@@ -132,12 +127,11 @@ pub fn prefetch_default_coverage() {
 mod tests {
     use super::*;
 
-    /// The report's fast path (borrowed fields of the index) gives the matrix the full case
+    /// The report's fast path (the compiled case index) gives the matrix the full case
     /// descriptors give.
     #[test]
     fn default_coverage_matches_the_full_descriptors() {
-        let (fast, note) = coverage_of_default_fixtures();
-        assert_eq!(note, &None);
+        let fast = coverage_of_default_fixtures();
         let cases = crate::fixtures::embedded::cases().unwrap();
         let full = coverage_of_cases(&cases.iter().map(|(_, c)| c).collect::<Vec<_>>());
         assert!(fast.iter().any(|c| !c.negative_fixtures.is_empty()));

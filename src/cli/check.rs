@@ -22,10 +22,6 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<u8, Exit> {
     progress::set_quiet(args.common.quiet);
-    if args.common.out.is_some() {
-        // The report's coverage matrix does not depend on the target: computed beside the check.
-        crate::traceability::prefetch_default_coverage();
-    }
     let report = check_target(&args.target, &args.common)?;
     emit(&report, &args.common)?;
     Ok(if crate::report::conformant(&report) {

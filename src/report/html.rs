@@ -35,27 +35,33 @@ pub(crate) const STATUSES: [Status; 7] = [
 /// markers are found in the raw text and every piece between them goes through [`esc`]).
 pub(crate) fn markdown_inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
+    let pieces = s.split('`').count();
     for (i, piece) in s.split('`').enumerate() {
         // Odd pieces lie between backticks; an unpaired last backtick stays literal.
-        let paired = i % 2 == 1 && s.split('`').count() > i + 1;
+        let paired = i % 2 == 1 && pieces > i + 1;
         if paired {
-            let _ = write!(out, "<code>{}</code>", esc(piece));
+            out.push_str("<code>");
+            esc_into(&mut out, piece);
+            out.push_str("</code>");
             continue;
         }
         if i % 2 == 1 {
             out.push('`');
         }
+        let parts = piece.split("**").count();
         for (j, part) in piece.split("**").enumerate() {
-            let strong = j % 2 == 1 && piece.split("**").count() > j + 1;
+            let strong = j % 2 == 1 && parts > j + 1;
             match (strong, j % 2 == 1) {
                 (true, _) => {
-                    let _ = write!(out, "<strong>{}</strong>", esc(part));
+                    out.push_str("<strong>");
+                    esc_into(&mut out, part);
+                    out.push_str("</strong>");
                 }
                 (false, true) => {
                     out.push_str("**");
-                    out.push_str(&esc(part));
+                    esc_into(&mut out, part);
                 }
-                (false, false) => out.push_str(&esc(part)),
+                (false, false) => esc_into(&mut out, part),
             }
         }
     }
@@ -70,20 +76,39 @@ fn location_html(location: &str) -> String {
 
 /// Text safe in element content and in quoted attribute values.
 pub(crate) fn esc(s: &str) -> String {
-    // Most text needs no escape: one scan and a copy (a page holds ~200 KB of it). A byte that
-    // might start something to replace (a markup character, a C0 control or DEL, 0xC2: the
-    // lead byte of the C1 controls) takes the careful path below.
-    let plain = s.bytes().all(|b| {
-        !matches!(
-            b,
-            b'&' | b'<' | b'>' | b'"' | b'\'' | 0..=0x1f | 0x7f | 0xc2
-        )
-    });
-    if plain {
-        return s.to_string();
-    }
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    esc_into(&mut out, s);
+    out
+}
+
+/// The bytes [`esc_into`] looks at twice, as a table: one load a byte where a chain of
+/// comparisons cost three times as much on a 200 KB page.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    let mut i = 0;
+    let marked = [b'&', b'<', b'>', b'"', b'\'', 0x7f, 0xc2];
+    while i < marked.len() {
+        table[marked[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// [`esc`], appended to `out`.
+pub(crate) fn esc_into(out: &mut String, s: &str) {
+    // Most text needs no escape (a page holds ~200 KB of it): runs of plain bytes are copied
+    // whole, up to the next byte that might start something to replace — a markup character,
+    // a C0 control or DEL, or 0xC2, the lead byte of the C1 controls. Each of those bytes
+    // starts a character, so every run ends on a character boundary.
+    let mut rest = s;
+    while let Some(at) = rest.as_bytes().iter().position(|b| SPECIAL[*b as usize]) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().expect("a character starts here");
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -94,8 +119,9 @@ pub(crate) fn esc(s: &str) -> String {
             c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
             c => out.push(c),
         }
+        rest = &rest[at + c.len_utf8()..];
     }
-    out
+    out.push_str(rest);
 }
 
 /// A fragment identifier built from untrusted text: only `[A-Za-z0-9_-]` survive.
@@ -268,13 +294,80 @@ fn finding_row(out: &mut String, t: &TestResult, f: &Finding, req: Option<&Requi
     );
 }
 
-/// The report as one self-contained HTML page. `coverage` is the traceability matrix of the
-/// suite that wrote the report; `coverage_note` says why part of it is missing, if it is.
-pub(crate) fn to_html(
-    report: &ConformanceReport,
-    coverage: &[Coverage],
-    coverage_note: Option<&str>,
-) -> String {
+/// The coverage part of a page: the traceability matrix of the suite that wrote the report,
+/// rendered apart from the report because it does not depend on it (a command renders it
+/// while the check runs; `crate::traceability`). Built only by [`CoverageSection::render`],
+/// so what it holds is escaped markup.
+#[derive(Debug, Clone)]
+pub struct CoverageSection(String);
+
+impl CoverageSection {
+    /// `coverage`, with `note` saying why part of it is missing, if it is.
+    pub fn render(coverage: &[Coverage], note: Option<&str>) -> CoverageSection {
+        let mut out = String::with_capacity(128 * 1024);
+        let uncovered = coverage.iter().filter(|c| c.uncovered()).count();
+        let _ = writeln!(
+            out,
+            r##"<h2>Coverage</h2>
+<details id="coverage" data-rows="{rows}" data-uncovered="{uncovered}"><summary>Requirement ↔ check ↔ fixture for the suite that wrote this report: {rows} requirements, {uncovered} without a check or a fixture</summary>"##,
+            rows = coverage.len(),
+        );
+        if let Some(note) = note {
+            let _ = writeln!(out, r##"<p class="muted">{}</p>"##, esc(note));
+        }
+        out.push_str("<table><thead><tr><th>ID</th><th>Level</th><th>Profile</th><th>Applies to</th><th>Checks</th><th>Negative fixtures</th><th>Positive fixtures</th></tr></thead><tbody>\n");
+        for c in coverage {
+            coverage_row(&mut out, c);
+        }
+        out.push_str("</tbody></table></details>\n");
+        CoverageSection(out)
+    }
+}
+
+/// One row, appended piece by piece: the section is ~200 rows of escaped text, rendered on
+/// every `check --out`.
+fn coverage_row(out: &mut String, c: &Coverage) {
+    let joined = |out: &mut String, items: &[String], sep: &str| {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            esc_into(out, item);
+        }
+    };
+    let list = |out: &mut String, items: &[String]| {
+        if items.is_empty() {
+            out.push('—');
+        } else {
+            let _ = write!(out, "{}: ", items.len());
+            joined(out, items, ", ");
+        }
+    };
+    out.push_str(r#"<tr class="cov"#);
+    if c.uncovered() {
+        out.push_str(" uncovered");
+    }
+    out.push_str(r#"" title=""#);
+    esc_into(out, &c.text);
+    out.push_str(r#""><td class="id">"#);
+    esc_into(out, &c.id);
+    out.push_str("</td><td>");
+    esc_into(out, &c.level);
+    out.push_str("</td><td>");
+    esc_into(out, &c.profile);
+    out.push_str("</td><td>");
+    joined(out, &c.applies_to, ", ");
+    out.push_str(r#"</td><td class="id">"#);
+    joined(out, &c.checks, "<br>");
+    out.push_str(r#"</td><td class="msg">"#);
+    list(out, &c.negative_fixtures);
+    out.push_str(r#"</td><td class="msg">"#);
+    list(out, &c.positive_fixtures);
+    out.push_str("</td></tr>\n");
+}
+
+/// The report as one self-contained HTML page, ending with `coverage`.
+pub(crate) fn to_html(report: &ConformanceReport, coverage: &CoverageSection) -> String {
     let script_hash =
         base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT.as_bytes()));
     let mut out = String::with_capacity(64 * 1024);
@@ -505,49 +598,7 @@ pub(crate) fn to_html(
     out.push_str("</tbody></table>\n");
 
     // Coverage for spec editors.
-    let uncovered = coverage.iter().filter(|c| c.uncovered()).count();
-    let _ = writeln!(
-        out,
-        r##"<h2>Coverage</h2>
-<details id="coverage" data-rows="{rows}" data-uncovered="{uncovered}"><summary>Requirement ↔ check ↔ fixture for the suite that wrote this report: {rows} requirements, {uncovered} without a check or a fixture</summary>"##,
-        rows = coverage.len(),
-    );
-    if let Some(note) = coverage_note {
-        let _ = writeln!(out, r##"<p class="muted">{}</p>"##, esc(note));
-    }
-    out.push_str("<table><thead><tr><th>ID</th><th>Level</th><th>Profile</th><th>Applies to</th><th>Checks</th><th>Negative fixtures</th><th>Positive fixtures</th></tr></thead><tbody>\n");
-    for c in coverage {
-        let list = |v: &[String]| {
-            if v.is_empty() {
-                "—".to_string()
-            } else {
-                format!(
-                    "{}: {}",
-                    v.len(),
-                    v.iter().map(|s| esc(s)).collect::<Vec<_>>().join(", ")
-                )
-            }
-        };
-        let _ = writeln!(
-            out,
-            r##"<tr class="cov{class}" title="{text}"><td class="id">{id}</td><td>{level}</td><td>{profile}</td><td>{applies}</td><td class="id">{checks}</td><td class="msg">{neg}</td><td class="msg">{pos}</td></tr>"##,
-            class = if c.uncovered() { " uncovered" } else { "" },
-            text = esc(&c.text),
-            id = esc(&c.id),
-            level = esc(&c.level),
-            profile = esc(&c.profile),
-            applies = esc(&c.applies_to.join(", ")),
-            checks = c
-                .checks
-                .iter()
-                .map(|s| esc(s))
-                .collect::<Vec<_>>()
-                .join("<br>"),
-            neg = list(&c.negative_fixtures),
-            pos = list(&c.positive_fixtures),
-        );
-    }
-    out.push_str("</tbody></table></details>\n");
+    out.push_str(&coverage.0);
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     out
 }
@@ -575,8 +626,7 @@ mod tests {
     fn page(report: &ConformanceReport) -> String {
         to_html(
             report,
-            &coverage_of_cases(&[]),
-            Some("no fixtures in unit tests"),
+            &CoverageSection::render(&coverage_of_cases(&[]), Some("no fixtures in unit tests")),
         )
     }
 
@@ -592,7 +642,7 @@ mod tests {
             location_html("manifest /layers/0/annotations"),
             "manifest /<wbr>layers/<wbr>0/<wbr>annotations"
         );
-        let html = to_html(&sample_report(), &[], None);
+        let html = to_html(&sample_report(), &CoverageSection::render(&[], None));
         assert!(!html.contains("max-width:1280px"));
         let text = sample_report()
             .requirements

@@ -15,6 +15,7 @@ pub(crate) mod summary;
 #[cfg(test)]
 pub(crate) mod sample;
 
+pub use html::CoverageSection;
 pub use model::*;
 
 use std::fmt;
@@ -88,21 +89,19 @@ pub(crate) const HTML_FILE: &str = "report.html";
 /// ([`crate::output`]): each file is written to a new temporary file in `out_dir` and renamed
 /// into place, so an interrupted run never leaves a half-written report.
 ///
-/// The HTML page shows `coverage`, the traceability matrix the caller computed
-/// (`crate::traceability`), with `coverage_note` when it is incomplete.
+/// The HTML page ends with `coverage`, the traceability matrix the caller rendered
+/// (`crate::traceability`).
 ///
 /// Returns the paths written, in the order above.
 pub fn write_all(
     report: &ConformanceReport,
-    coverage: &[coverage::Coverage],
-    coverage_note: Option<&str>,
+    coverage: &CoverageSection,
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>, crate::output::OutputError> {
-    // The page with its coverage matrix is most of a report's cost (about 1 ms of 1.5 on a
-    // small artifact): it is rendered on a second thread while the other files are rendered
-    // and written.
+    // The page is the largest file (its requirement and test tables): it is rendered on a
+    // second thread while the other files are rendered and written.
     std::thread::scope(|s| {
-        let page = s.spawn(|| html::to_html(report, coverage, coverage_note));
+        let page = s.spawn(|| html::to_html(report, coverage));
         let mut files: Vec<(String, String)> = Format::ALL
             .into_iter()
             .map(|f| (f.file_name().to_string(), render(report, f)))
@@ -194,7 +193,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("nested/out");
         let report = sample_report();
-        let paths = write_all(&report, &[], None, &out).unwrap();
+        let paths = write_all(&report, &CoverageSection::render(&[], None), &out).unwrap();
         let names: Vec<String> = paths
             .iter()
             .map(|p| {
@@ -236,7 +235,7 @@ mod tests {
             json::to_json(&report)
         );
         // A second run replaces the files in place.
-        write_all(&report, &[], None, &out).unwrap();
+        write_all(&report, &CoverageSection::render(&[], None), &out).unwrap();
         assert_eq!(fs::read_dir(&out).unwrap().count(), names.len());
     }
 
@@ -246,7 +245,7 @@ mod tests {
         let out = root.path().join("out");
         let mut report = sample_report();
         report.profiles[1].name = "../../escape".into();
-        let paths = write_all(&report, &[], None, &out).unwrap();
+        let paths = write_all(&report, &CoverageSection::render(&[], None), &out).unwrap();
         assert!(paths.iter().all(|p| p.parent().unwrap() == out));
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);
     }

@@ -101,8 +101,8 @@ fn write_common_report(run: &SuiteRun, cfg: &RegistryConfig, dir: &std::path::Pa
                 .map(|d| d.to_string()),
         },
     );
-    let (coverage, note) = ai_interop::traceability::coverage_of_default_fixtures();
-    ai_interop::report::write_all(&report, coverage, note.as_deref(), dir).unwrap();
+    let coverage = ai_interop::traceability::default_coverage_section();
+    ai_interop::report::write_all(&report, coverage, dir).unwrap();
 }
 
 fn summary(run: &SuiteRun) -> String {
