@@ -67,23 +67,33 @@ fn embed_fixtures(dir: &Path, dest: &Path) -> io::Result<()> {
     fs::write(dest, packed)
 }
 
-/// Every `<kind>/<case>/case.json` as one JSON array of `{"dir": "<kind>/<case>", "case": …}`,
-/// so reports compute coverage from the catalog and this index without unpacking the tree.
-/// The case documents are spliced in verbatim (the build has no JSON parser); the runtime
-/// parses and orders them exactly as it would read them from a directory.
-fn index_cases(dir: &Path, dest: &Path) -> io::Result<()> {
+/// Every `<kind>/<case>/case.json` below `dir` as (`<kind>/<case>`, its path relative to
+/// `dir`), in byte order.
+fn case_files(dir: &Path) -> io::Result<Vec<(String, String)>> {
     let mut names = Vec::new();
     if dir.is_dir() {
         files(dir, dir, &mut names)?;
     }
     names.sort();
+    Ok(names
+        .into_iter()
+        .filter_map(|name| {
+            match name.split('/').collect::<Vec<_>>().as_slice() {
+                [kind, case, "case.json"] => Some(format!("{kind}/{case}")),
+                _ => None,
+            }
+            .map(|case_dir| (case_dir, name))
+        })
+        .collect())
+}
+
+/// Every `<kind>/<case>/case.json` as one JSON array of `{"dir": "<kind>/<case>", "case": …}`,
+/// so reports compute coverage from the catalog and this index without unpacking the tree.
+/// The case documents are spliced in verbatim (the build has no JSON parser); the runtime
+/// parses and orders them exactly as it would read them from a directory.
+fn index_cases(dir: &Path, dest: &Path) -> io::Result<()> {
     let mut json = String::from("[");
-    for name in &names {
-        let parts: Vec<&str> = name.split('/').collect();
-        let [kind, case, "case.json"] = parts.as_slice() else {
-            continue;
-        };
-        let case_dir = format!("{kind}/{case}");
+    for (case_dir, name) in case_files(dir)? {
         if case_dir.contains(['"', '\\']) || case_dir.chars().any(char::is_control) {
             return Err(io::Error::other(format!("{case_dir}: not a plain name")));
         }
@@ -91,7 +101,7 @@ fn index_cases(dir: &Path, dest: &Path) -> io::Result<()> {
             json.push(',');
         }
         json.push_str(&format!("{{\"dir\":\"{case_dir}\",\"case\":"));
-        json.push_str(&fs::read_to_string(dir.join(name))?);
+        json.push_str(&fs::read_to_string(dir.join(&name))?);
         json.push('}');
     }
     json.push(']');
@@ -104,20 +114,11 @@ fn index_cases(dir: &Path, dest: &Path) -> io::Result<()> {
 /// it orders a tree. Code, not JSON: a report's coverage then parses nothing.
 fn index_coverage(dir: &Path, dest: &Path) -> io::Result<()> {
     use serde_json::Value;
-    let mut names = Vec::new();
-    if dir.is_dir() {
-        files(dir, dir, &mut names)?;
-    }
-    names.sort();
     let mut rust = String::from("&[\n");
-    for name in &names {
-        let parts: Vec<&str> = name.split('/').collect();
-        let [kind, case, "case.json"] = parts.as_slice() else {
-            continue;
-        };
+    for (case_dir, name) in case_files(dir)? {
         let bad = |what: &str| io::Error::other(format!("{name}: {what}"));
         let doc: Value =
-            serde_json::from_slice(&fs::read(dir.join(name))?).map_err(|e| bad(&e.to_string()))?;
+            serde_json::from_slice(&fs::read(dir.join(&name))?).map_err(|e| bad(&e.to_string()))?;
         let id = doc["id"].as_str().ok_or_else(|| bad("no string id"))?;
         let fails = doc["expect"]["failures"]
             .as_array()
@@ -132,7 +133,7 @@ fn index_coverage(dir: &Path, dest: &Path) -> io::Result<()> {
         // `{:?}` of a str is a valid Rust string literal, whatever the text holds.
         rust.push_str(&format!(
             "    ({:?}, {id:?}, {fails}, &[{}]),\n",
-            format!("{kind}/{case}"),
+            case_dir,
             requirements.join(", ")
         ));
     }
