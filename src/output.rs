@@ -163,8 +163,8 @@ pub fn write_files_into(dir: &Path, files: &[(&str, &[u8])]) -> Result<Vec<PathB
 /// 1 GiB fits and costs nothing. So every [`WINDOW`] written has its write-back started at
 /// once, and what lies more than [`KEPT`] behind the end is waited for and dropped from the
 /// cache: the disk works while the next bytes are hashed, the pages the file occupies are
-/// recycled instead of taken from everything else (the 4 GiB pack fell to 0.85× of one hash
-/// pass, its unpack to 1.05×), and a file smaller than [`KEPT`] stays cached as before, so a
+/// recycled instead of taken from everything else (bench `one_pass`: the 4 GiB pack fell to
+/// 0.97× of one hash pass, its unpack to 1.14×), and a file smaller than [`KEPT`] stays cached as before, so a
 /// slow disk does not slow a small write. Both calls are advice: where a filesystem ignores
 /// them only the speed changes.
 pub struct WriteBehind {
