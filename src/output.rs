@@ -164,9 +164,9 @@ pub fn write_files_into(dir: &Path, files: &[(&str, &[u8])]) -> Result<Vec<PathB
 /// once, and what lies more than [`KEPT`] behind the end is waited for and dropped from the
 /// cache: the disk works while the next bytes are hashed, the pages the file occupies are
 /// recycled instead of taken from everything else (bench `one_pass`: the 4 GiB pack fell to
-/// 0.97× of one hash pass, its unpack to 1.14×), and a file smaller than [`KEPT`] stays cached as before, so a
-/// slow disk does not slow a small write. Both calls are advice: where a filesystem ignores
-/// them only the speed changes.
+/// 0.97× of one hash pass, its unpack to 1.14×), and a file smaller than [`KEPT`] stays
+/// cached as before, so a slow disk does not slow a small write. Both calls are advice: where
+/// a filesystem ignores them only the speed changes.
 pub struct WriteBehind {
     file: File,
     kept: u64,
