@@ -55,24 +55,32 @@ pub(crate) fn read_verified(
 }
 
 fn read_bounded(reader: impl Read, digest: &Digest, max: u64) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    reader
-        .take(max.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("read failed: {e}"))?;
+    let bytes = read_at_most(reader, max).map_err(|e| format!("read failed: {e}"))?;
     if bytes.len() as u64 > max {
         return Err(format!(
             "larger than the {max}-byte bound on evidence; not read"
         ));
     }
-    let mut h = Hasher::new(digest.algorithm())
+    let got = rehash(&bytes, digest)
         .ok_or_else(|| format!("unregistered digest algorithm {}", digest.algorithm()))?;
-    h.update(&bytes);
-    let got = h.finish();
     if &got != digest {
         return Err(format!("the stored bytes hash to {got}, not {digest}"));
     }
     Ok(bytes)
+}
+
+/// At most `max + 1` bytes of `reader`: one byte more than the bound shows it was exceeded.
+fn read_at_most(reader: impl Read, max: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// What `bytes` hash to under `digest`'s algorithm; `None` when that is not registered.
+fn rehash(bytes: &[u8], digest: &Digest) -> Option<Digest> {
+    let mut h = Hasher::new(digest.algorithm())?;
+    h.update(bytes);
+    Some(h.finish())
 }
 
 fn str_map(v: Option<&Value>) -> BTreeMap<String, String> {
@@ -444,14 +452,12 @@ pub(crate) fn resolve_subject(
             "the manifest {digest} is larger than the {max}-byte document bound; not read"
         )));
     }
-    let Some(mut h) = Hasher::new(digest.algorithm()) else {
+    let Some(got) = rehash(&bytes, &digest) else {
         return facts(SubjectRead::Absent(format!(
             "unregistered digest algorithm {}",
             digest.algorithm()
         )));
     };
-    h.update(&bytes);
-    let got = h.finish();
     if got != digest {
         return facts(SubjectRead::Mismatch(format!(
             "the bytes stored as {digest} hash to {got}"
@@ -479,13 +485,10 @@ pub(crate) fn subject_in_layout(
     resolve_subject(manifest, limits, &|d| match layout.open_blob(d) {
         Err(BlobError::NotFound(_)) => Fetched::Absent,
         Err(e) => Fetched::Failed(e.to_string()),
-        Ok(reader) => {
-            let mut bytes = Vec::new();
-            match reader.take(max.saturating_add(1)).read_to_end(&mut bytes) {
-                Ok(_) => Fetched::Bytes(bytes),
-                Err(e) => Fetched::Failed(format!("read failed: {e}")),
-            }
-        }
+        Ok(reader) => match read_at_most(reader, max) {
+            Ok(bytes) => Fetched::Bytes(bytes),
+            Err(e) => Fetched::Failed(format!("read failed: {e}")),
+        },
     })
 }
 
