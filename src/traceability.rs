@@ -93,7 +93,7 @@ fn matrix<'a>(cases: impl Iterator<Item = Covering<'a>>) -> Vec<Coverage> {
 
 /// The matrix over the fixture tree `ai-interop run` uses by default (the one built into the
 /// binary), from the case index `build.rs` compiled into it: nothing is unpacked, written or
-/// parsed. Computed once per process; see [`prefetch_default_coverage`].
+/// parsed. Computed once per process.
 pub fn coverage_of_default_fixtures() -> &'static [Coverage] {
     static DEFAULT: std::sync::OnceLock<Vec<Coverage>> = std::sync::OnceLock::new();
     DEFAULT.get_or_init(|| {
@@ -106,26 +106,43 @@ pub fn coverage_of_default_fixtures() -> &'static [Coverage] {
     })
 }
 
-/// [`coverage_of_default_fixtures`] as the HTML report shows it, rendered once per process.
+/// [`coverage_of_default_fixtures`] as the HTML report shows it. It depends only on what is
+/// built into the binary (catalog, checks, suites, fixture cases), so it is rendered before
+/// the build — `ai-interop requirements --format html` writes `src/default-coverage.html` —
+/// rather than on every `check --out`, where it cost about as much as the rest of the report
+/// together. A test fails while the file differs from a fresh render.
 pub fn default_coverage_section() -> &'static CoverageSection {
-    static SECTION: std::sync::OnceLock<CoverageSection> = std::sync::OnceLock::new();
-    SECTION.get_or_init(|| CoverageSection::render(coverage_of_default_fixtures(), None))
-}
-
-/// Start computing [`default_coverage_section`] on another thread, for a command that will
-/// write an HTML report (`check --out`): about 0.5 ms that then overlap the check instead of
-/// following it. A later call waits for this one.
-pub fn prefetch_default_coverage() {
-    let _ = std::thread::Builder::new()
-        .name("coverage".into())
-        .spawn(|| {
-            default_coverage_section();
-        });
+    static SECTION: CoverageSection =
+        CoverageSection::rendered_earlier(include_str!("default-coverage.html"));
+    &SECTION
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The section built into the binary is the one the binary renders now: a change to the
+    /// spec text, a check's `covers` or a fixture case shows up here until it is regenerated.
+    #[test]
+    fn the_built_in_coverage_section_is_current() {
+        const REGENERATE: &str =
+            "cargo run -- requirements --format html > src/default-coverage.html";
+        let fresh = CoverageSection::render(coverage_of_default_fixtures(), None);
+        let built_in = default_coverage_section().as_str();
+        if fresh.as_str() != built_in {
+            let first_difference = fresh
+                .as_str()
+                .lines()
+                .zip(built_in.lines())
+                .position(|(a, b)| a != b)
+                .map_or("a line added or removed at the end".to_string(), |i| {
+                    format!("line {}", i + 1)
+                });
+            panic!(
+                "src/default-coverage.html is stale ({first_difference}); regenerate it: {REGENERATE}"
+            );
+        }
+    }
 
     /// The report's fast path (the compiled case index) gives the matrix the full case
     /// descriptors give.

@@ -271,21 +271,8 @@ fn quiet_on_broken_pipe() {
     }));
 }
 
-/// `check … --out DIR` will write an HTML report, whose coverage matrix depends only on this
-/// binary: seen in the raw arguments, it is computed on the second core while the arguments
-/// and the catalog are parsed and the target checked (the report then costs ≤ 1.2× the check
-/// alone). A `--out` that turns out to be something else only costs that computation.
-fn writes_a_report() -> bool {
-    let mut args = std::env::args_os().skip(1);
-    args.next().is_some_and(|command| command == "check")
-        && args.any(|a| a == "--out" || a.as_encoded_bytes().starts_with(b"--out="))
-}
-
 pub fn main() -> ExitCode {
     quiet_on_broken_pipe();
-    if writes_a_report() {
-        crate::traceability::prefetch_default_coverage();
-    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

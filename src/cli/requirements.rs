@@ -3,6 +3,7 @@
 
 use super::Exit;
 use crate::fixtures::embedded::FixtureTree;
+use crate::report::CoverageSection;
 use crate::spec::Catalog;
 use clap::Args;
 use std::path::PathBuf;
@@ -21,15 +22,25 @@ pub struct RequirementsArgs {
 pub enum MatrixFormat {
     Markdown,
     Json,
+    /// The coverage section of the HTML report (with no `--fixtures`, the one built into the
+    /// binary comes from this: `src/default-coverage.html`).
+    Html,
 }
 
 pub(crate) use crate::traceability::{Coverage, coverage};
 
 pub fn run(args: RequirementsArgs) -> Result<u8, Exit> {
-    let tree = FixtureTree::named_or_embedded(args.fixtures.as_deref())
-        .map_err(|e| Exit::usage(format!("fixtures: {e:#}")))?;
-    let rows = coverage(tree.path()).map_err(Exit::usage)?;
+    let rows = match args.fixtures.as_deref() {
+        // The tree built into the binary, from its compiled case index: nothing unpacked.
+        None => crate::traceability::coverage_of_default_fixtures().to_vec(),
+        Some(dir) => {
+            let tree = FixtureTree::named_or_embedded(Some(dir))
+                .map_err(|e| Exit::usage(format!("fixtures: {e:#}")))?;
+            coverage(tree.path()).map_err(Exit::usage)?
+        }
+    };
     match args.format {
+        MatrixFormat::Html => print!("{}", CoverageSection::render(&rows, None).as_str()),
         MatrixFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&rows).map_err(|e| Exit::harness(e.to_string()))?

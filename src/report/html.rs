@@ -16,6 +16,7 @@ use super::model::{ConformanceReport, RequirementResult, Rollup, Statistics, Tes
 use crate::model::{Finding, Status};
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -295,13 +296,24 @@ fn finding_row(out: &mut String, t: &TestResult, f: &Finding, req: Option<&Requi
 }
 
 /// The coverage part of a page: the traceability matrix of the suite that wrote the report,
-/// rendered apart from the report because it does not depend on it (a command renders it
-/// while the check runs; `crate::traceability`). Built only by [`CoverageSection::render`],
-/// so what it holds is escaped markup.
+/// rendered apart from the report because it does not depend on it (`crate::traceability`
+/// holds the binary's own, rendered before the build). Built only by [`CoverageSection::render`]
+/// or from what it rendered earlier, so what it holds is escaped markup.
 #[derive(Debug, Clone)]
-pub struct CoverageSection(String);
+pub struct CoverageSection(Cow<'static, str>);
 
 impl CoverageSection {
+    /// Markup [`CoverageSection::render`] produced before this binary was built — the caller
+    /// keeps a test that renders it again and compares.
+    pub(crate) const fn rendered_earlier(markup: &'static str) -> CoverageSection {
+        CoverageSection(Cow::Borrowed(markup))
+    }
+
+    /// The markup, as the page embeds it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// `coverage`, with `note` saying why part of it is missing, if it is.
     pub fn render(coverage: &[Coverage], note: Option<&str>) -> CoverageSection {
         let mut out = String::with_capacity(128 * 1024);
@@ -320,12 +332,12 @@ impl CoverageSection {
             coverage_row(&mut out, c);
         }
         out.push_str("</tbody></table></details>\n");
-        CoverageSection(out)
+        CoverageSection(Cow::Owned(out))
     }
 }
 
-/// One row, appended piece by piece: the section is ~200 rows of escaped text, rendered on
-/// every `check --out`.
+/// One row, appended piece by piece into the one buffer of the section (~200 rows of escaped
+/// text; `requirements --format html` and a report over another fixture tree render it).
 fn coverage_row(out: &mut String, c: &Coverage) {
     let joined = |out: &mut String, items: &[String], sep: &str| {
         for (i, item) in items.iter().enumerate() {
@@ -598,7 +610,7 @@ pub(crate) fn to_html(report: &ConformanceReport, coverage: &CoverageSection) ->
     out.push_str("</tbody></table>\n");
 
     // Coverage for spec editors.
-    out.push_str(&coverage.0);
+    out.push_str(coverage.as_str());
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     out
 }

@@ -98,37 +98,26 @@ pub fn write_all(
     coverage: &CoverageSection,
     out_dir: &Path,
 ) -> Result<Vec<PathBuf>, crate::output::OutputError> {
-    // The page is the largest file (its requirement and test tables): it is rendered on a
-    // second thread while the other files are rendered and written.
-    std::thread::scope(|s| {
-        let page = s.spawn(|| html::to_html(report, coverage));
-        let mut files: Vec<(String, String)> = Format::ALL
-            .into_iter()
-            .map(|f| (f.file_name().to_string(), render(report, f)))
-            .collect();
-        let badges = badge::badges(report);
-        files.extend(badges.iter().map(|(name, b)| (name.clone(), b.to_json())));
-        files.extend(
-            report
-                .profiles
-                .iter()
-                .zip(&badges)
-                .map(|(p, (_, b))| (badge::svg_file_name(&p.name), b.to_svg())),
-        );
-        let named: Vec<(&str, &[u8])> = files
+    let mut files: Vec<(String, String)> = Format::ALL
+        .into_iter()
+        .map(|f| (f.file_name().to_string(), render(report, f)))
+        .collect();
+    // In the order documented above: after the three reports, before the badges.
+    files.push((HTML_FILE.to_string(), html::to_html(report, coverage)));
+    let badges = badge::badges(report);
+    files.extend(badges.iter().map(|(name, b)| (name.clone(), b.to_json())));
+    files.extend(
+        report
+            .profiles
             .iter()
-            .map(|(n, c)| (n.as_str(), c.as_bytes()))
-            .collect();
-        let mut written = crate::output::write_files_into(out_dir, &named)?;
-        let page = page
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let html = out_dir.join(HTML_FILE);
-        crate::output::write_atomic(&html, page.as_bytes())?;
-        // In the order documented above: after the three reports, before the badges.
-        written.insert(Format::ALL.len(), html);
-        Ok(written)
-    })
+            .zip(&badges)
+            .map(|(p, (_, b))| (badge::svg_file_name(&p.name), b.to_svg())),
+    );
+    let named: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, c)| (n.as_str(), c.as_bytes()))
+        .collect();
+    crate::output::write_files_into(out_dir, &named)
 }
 
 /// Whether the report shows the target conformant to its claimed profile: no requirement

@@ -245,6 +245,42 @@ fn requirements_matrix_lists_every_requirement() {
     assert!(md.contains("0 without a check or a fixture"), "{md}");
 }
 
+/// `requirements --format html` prints the coverage section the HTML report embeds (the
+/// command that regenerates `src/default-coverage.html`), the same from the compiled case
+/// index as from the fixture tree on disk.
+#[test]
+fn requirements_html_is_the_section_a_report_embeds() {
+    let built_in = ai_interop(&["requirements", "--format", "html"]);
+    assert_eq!(built_in.status.code(), Some(0));
+    let section = String::from_utf8(built_in.stdout).unwrap();
+    assert!(section.starts_with("<h2>Coverage</h2>"), "{section}");
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/v1.0");
+    let on_disk = ai_interop(&[
+        "requirements",
+        "--format",
+        "html",
+        "--fixtures",
+        tree.to_str().unwrap(),
+    ]);
+    assert_eq!(String::from_utf8(on_disk.stdout).unwrap(), section);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let target = format!("oci:{}:v1", tree.join("model/pass-model-raw").display());
+    let o = ai_interop(&["check", &target, "--quiet", "--out", out.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        page.contains(&section),
+        "the page does not embed the section"
+    );
+}
+
 #[test]
 fn self_test_run_passes_and_writes_its_report() {
     let tmp = tempfile::tempdir().unwrap();
