@@ -412,6 +412,9 @@ pub fn from_registry(
 pub(crate) enum Fetched {
     /// The stored bytes, at most one byte more than the document bound.
     Bytes(Vec<u8>),
+    /// Bytes the fetch already checked against the digest asked for (a registry serving a
+    /// manifest by digest): not hashed a second time.
+    Verified(Vec<u8>),
     /// Nothing is stored under the digest.
     Absent,
     /// Reading failed.
@@ -437,8 +440,9 @@ pub(crate) fn resolve_subject(
         Ok(d) => d,
         Err(e) => return facts(SubjectRead::Absent(format!("digest {written:?}: {e}"))),
     };
-    let bytes = match fetch(&digest) {
-        Fetched::Bytes(b) => b,
+    let (bytes, verified) = match fetch(&digest) {
+        Fetched::Bytes(b) => (b, false),
+        Fetched::Verified(b) => (b, true),
         Fetched::Absent => {
             return facts(SubjectRead::Absent(format!(
                 "no manifest {digest} is stored in the target"
@@ -452,16 +456,18 @@ pub(crate) fn resolve_subject(
             "the manifest {digest} is larger than the {max}-byte document bound; not read"
         )));
     }
-    let Some(got) = rehash(&bytes, &digest) else {
-        return facts(SubjectRead::Absent(format!(
-            "unregistered digest algorithm {}",
-            digest.algorithm()
-        )));
-    };
-    if got != digest {
-        return facts(SubjectRead::Mismatch(format!(
-            "the bytes stored as {digest} hash to {got}"
-        )));
+    if !verified {
+        let Some(got) = rehash(&bytes, &digest) else {
+            return facts(SubjectRead::Absent(format!(
+                "unregistered digest algorithm {}",
+                digest.algorithm()
+            )));
+        };
+        if got != digest {
+            return facts(SubjectRead::Mismatch(format!(
+                "the bytes stored as {digest} hash to {got}"
+            )));
+        }
     }
     match subject.get("size").and_then(Value::as_u64) {
         Some(n) if n == bytes.len() as u64 => {
@@ -492,7 +498,8 @@ pub(crate) fn subject_in_layout(
     })
 }
 
-/// [`resolve_subject`] in a registry: the subject is a manifest of the same repository.
+/// [`resolve_subject`] in a registry: the subject is a manifest of the same repository, which
+/// `fetch_manifest` returns only when its bytes hash to the digest asked for.
 pub(crate) fn subject_in_registry(
     source: &crate::targets::registry::source::RegistrySource,
     manifest: Option<&Value>,
@@ -504,7 +511,7 @@ pub(crate) fn subject_in_registry(
         manifest,
         limits,
         &|d| match source.fetch_manifest(&Target::Digest(d.clone())) {
-            Ok(m) => Fetched::Bytes(m.bytes),
+            Ok(m) => Fetched::Verified(m.bytes),
             Err(ManifestError::NotFound(_)) => Fetched::Absent,
             Err(e) => Fetched::Failed(e.to_string()),
         },
@@ -547,6 +554,20 @@ mod tests {
         assert!(matches!(
             resolve(n, base, || Fetched::Absent),
             SubjectRead::Absent(_)
+        ));
+        // Bytes a registry already verified are bound by their size and the document bound
+        // all the same.
+        assert!(matches!(
+            resolve(n, base, || Fetched::Verified(base.to_vec())),
+            SubjectRead::Found(_)
+        ));
+        assert!(matches!(
+            resolve(n + 1, base, || Fetched::Verified(base.to_vec())),
+            SubjectRead::Mismatch(e) if e.contains("size")
+        ));
+        assert!(matches!(
+            resolve(n, base, || Fetched::Verified(vec![b' '; 65])),
+            SubjectRead::Failed(e) if e.contains("bound")
         ));
         assert!(matches!(
             resolve(n, base, || Fetched::Failed("reset".into())),

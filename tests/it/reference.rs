@@ -498,3 +498,60 @@ fn pack_ignores_times_and_order() {
         std::fs::read(lb.join("index.json")).unwrap()
     );
 }
+
+/// The `status` of each LRA requirement in `check`'s JSON report.
+fn lora_statuses(report: &[u8]) -> BTreeMap<String, String> {
+    let v: Value = serde_json::from_slice(report).expect("a JSON report");
+    v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["id"].as_str().unwrap().starts_with("LRA-"))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A LoRA adapter pushed to a registry finds its base by the digest its `subject` names, in
+/// the same repository (fetched by digest and checked once); pushed without its base, the
+/// adapter breaks LRA-002 and the requirements that inspect the base are not decided on
+/// bytes that are not there.
+#[test]
+fn a_lora_adapter_in_a_registry_finds_its_base_in_the_same_repository() {
+    let Some(url) = registry() else { return };
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let repo = format!("{host}/ai-interop-test/lora-{}", std::process::id());
+    let layout = "oci:fixtures/v1.0/lora/pass-lora-adapter";
+    ok(&["push", &format!("{layout}:base"), &format!("{repo}:base")]);
+    ok(&["push", &format!("{layout}:v1"), &format!("{repo}:v1")]);
+    let check = |reference: &str| {
+        let out = ai_interop(&[
+            "check",
+            reference,
+            "--profile",
+            "lora",
+            "--format",
+            "json",
+            "--quiet",
+        ]);
+        (out.status.code(), lora_statuses(&out.stdout))
+    };
+    let (code, statuses) = check(&format!("{repo}:v1"));
+    assert_eq!(code, Some(0), "{statuses:?}");
+    assert_eq!(statuses.len(), 5, "{statuses:?}");
+    assert!(statuses.values().all(|s| s == "pass"), "{statuses:?}");
+
+    // The same adapter in a repository that does not hold its base.
+    let alone = format!("{host}/ai-interop-test/lora-alone-{}", std::process::id());
+    ok(&["push", &format!("{layout}:v1"), &format!("{alone}:v1")]);
+    let (code, statuses) = check(&format!("{alone}:v1"));
+    assert_eq!(code, Some(1), "{statuses:?}");
+    assert_eq!(statuses["LRA-001"], "pass");
+    assert_eq!(statuses["LRA-002"], "fail");
+    assert_ne!(statuses["LRA-003"], "pass", "{statuses:?}");
+    assert_ne!(statuses["LRA-004"], "pass", "{statuses:?}");
+}
