@@ -152,34 +152,33 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> Result<(), OutputError> {
 /// old file or the new one, whole — and is not flushed; the old file, left at the temporary
 /// name, is then removed.
 fn put_in_place(tmp: &Path, path: &Path) -> io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        let replaces_a_file = fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir());
-        if replaces_a_file && exchange(tmp, path).is_ok() {
-            match fs::remove_file(tmp) {
-                Ok(()) => return Ok(()),
-                // What came back is not removable as a file (a directory swapped in since we
-                // looked): give it its name back and let the rename below refuse it.
-                Err(_) => exchange(tmp, path)?,
-            }
+    let replaces_a_file = fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir());
+    if replaces_a_file && exchange(tmp, path).is_ok() {
+        match fs::remove_file(tmp) {
+            Ok(()) => return Ok(()),
+            // What came back is not removable as a file (a directory swapped in since we
+            // looked): give it its name back and let the rename below refuse it.
+            Err(_) => exchange(tmp, path)?,
         }
-        // Nothing there (nothing to flush), a directory (refused below), or a filesystem
-        // that cannot exchange names: a plain rename.
     }
+    // Nothing there (nothing to flush), a directory (refused below), or a system that cannot
+    // exchange names: a plain rename.
     fs::rename(tmp, path)
 }
 
-/// Swap the names `a` and `b` in one step (`renameat2(RENAME_EXCHANGE)`).
+/// Swap the names `a` and `b` in one step (`renameat2(RENAME_EXCHANGE)`): whoever opens either
+/// name finds one whole thing or the other. Fails with `EINVAL` where the file system cannot
+/// exchange and `ENOSYS` off Linux.
 #[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+pub(crate) fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
     let c = |p: &Path| {
         CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in a path"))
+            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
     };
     let (a, b) = (c(a)?, c(b)?);
-    // SAFETY: both are valid NUL-terminated strings that outlive the call.
+    // SAFETY: two NUL-terminated paths that outlive the call; no memory is handed over.
     let rc = unsafe {
         libc::renameat2(
             libc::AT_FDCWD,
@@ -194,6 +193,11 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::Error::from_raw_os_error(libc::ENOSYS))
 }
 
 /// Write `files` (name, content) into `dir`, created without following links.

@@ -178,7 +178,7 @@ pub(crate) fn commit(
 
 /// Exchange `tmp` (the new tree) with `dest` (anything), then remove the old one, now at `tmp`.
 fn replace(tmp: &Path, dest: &Path) -> Result<(), UnpackError> {
-    match exchange(tmp, dest) {
+    match crate::output::exchange(tmp, dest) {
         Ok(()) => {}
         // EINVAL: this file system cannot exchange; ENOSYS: nor can this kernel.
         Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) => {
@@ -209,37 +209,6 @@ fn remove_any(path: &Path) {
         }
         Err(_) => {}
     }
-}
-
-#[cfg(target_os = "linux")]
-fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| {
-        CString::new(p.as_os_str().as_bytes())
-            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
-    };
-    let (a, b) = (c(a)?, c(b)?);
-    // SAFETY: two NUL-terminated paths that outlive the call; no memory is handed over.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn exchange(_: &Path, _: &Path) -> io::Result<()> {
-    Err(io::Error::from_raw_os_error(libc::ENOSYS))
 }
 
 /// Digests of files the unpack already knows, so that recording a tree does not read them a
