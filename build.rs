@@ -2,10 +2,8 @@
 //!
 //! - the golden fixture tree `fixtures/v1.0` as one deterministic, zstd-compressed tar (the
 //!   self-test, `requirements` and the registry suite read it when no `--fixtures` is named);
-//! - an index of its cases (every `case.json`, about 230 KB; the tests compare against it),
-//!   and of what the traceability matrix reads of them (directory, ID, whether failures are
-//!   expected, the requirements covered: about 30 KB), from which reports compute coverage
-//!   without unpacking the tree or parsing every descriptor;
+//! - an index of its cases (every `case.json`, about 230 KB), from which `requirements`
+//!   computes coverage without unpacking the tree;
 //! - the commit it was built from: `AI_INTEROP_COMMIT`, else `git rev-parse HEAD`, else
 //!   `unknown` (a build from a source archive without git).
 
@@ -20,7 +18,6 @@ fn main() {
     println!("cargo:rerun-if-changed={}", fixtures.display());
     embed_fixtures(&fixtures, &out.join("fixtures.tar.zst")).expect("packing fixtures/v1.0");
     index_cases(&fixtures, &out.join("fixture-cases.json")).expect("indexing fixtures/v1.0");
-    index_coverage(&fixtures, &out.join("fixture-coverage.rs")).expect("indexing fixtures/v1.0");
     commit(&root);
 }
 
@@ -88,7 +85,7 @@ fn case_files(dir: &Path) -> io::Result<Vec<(String, String)>> {
 }
 
 /// Every `<kind>/<case>/case.json` as one JSON array of `{"dir": "<kind>/<case>", "case": …}`,
-/// so reports compute coverage from the catalog and this index without unpacking the tree.
+/// so coverage is computed from the catalog and this index without unpacking the tree.
 /// The case documents are spliced in verbatim (the build has no JSON parser); the runtime
 /// parses and orders them exactly as it would read them from a directory.
 fn index_cases(dir: &Path, dest: &Path) -> io::Result<()> {
@@ -106,39 +103,6 @@ fn index_cases(dir: &Path, dest: &Path) -> io::Result<()> {
     }
     json.push(']');
     fs::write(dest, json)
-}
-
-/// Every `<kind>/<case>/case.json` as a Rust expression the binary includes, a slice of
-/// `(dir, id, fails, &[requirement, …])` where `fails` says the case expects failures (a
-/// non-empty `expect.failures`), in byte order of the directories; the runtime orders them as
-/// it orders a tree. Code, not JSON: a report's coverage then parses nothing.
-fn index_coverage(dir: &Path, dest: &Path) -> io::Result<()> {
-    use serde_json::Value;
-    let mut rust = String::from("&[\n");
-    for (case_dir, name) in case_files(dir)? {
-        let bad = |what: &str| io::Error::other(format!("{name}: {what}"));
-        let doc: Value =
-            serde_json::from_slice(&fs::read(dir.join(&name))?).map_err(|e| bad(&e.to_string()))?;
-        let id = doc["id"].as_str().ok_or_else(|| bad("no string id"))?;
-        let fails = doc["expect"]["failures"]
-            .as_array()
-            .is_some_and(|f| !f.is_empty());
-        let requirements = doc["requirements"]
-            .as_array()
-            .ok_or_else(|| bad("no requirements array"))?
-            .iter()
-            .map(|r| r.as_str().map(|r| format!("{r:?}")))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| bad("a requirement that is not a string"))?;
-        // `{:?}` of a str is a valid Rust string literal, whatever the text holds.
-        rust.push_str(&format!(
-            "    ({:?}, {id:?}, {fails}, &[{}]),\n",
-            case_dir,
-            requirements.join(", ")
-        ));
-    }
-    rust.push(']');
-    fs::write(dest, rust)
 }
 
 fn commit(root: &Path) {

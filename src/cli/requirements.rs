@@ -32,7 +32,7 @@ pub(crate) use crate::traceability::{Coverage, coverage};
 pub fn run(args: RequirementsArgs) -> Result<u8, Exit> {
     let rows = match args.fixtures.as_deref() {
         // The tree built into the binary, from its compiled case index: nothing unpacked.
-        None => crate::traceability::coverage_of_default_fixtures().to_vec(),
+        None => crate::traceability::coverage_of_default_fixtures().map_err(Exit::harness)?,
         Some(dir) => {
             let tree = FixtureTree::named_or_embedded(Some(dir))
                 .map_err(|e| Exit::usage(format!("fixtures: {e:#}")))?;
